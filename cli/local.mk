@@ -1,0 +1,1 @@
+# cli: fragment of the top-level Makefile.am

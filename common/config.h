@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fedjit configuration: /etc/fedjit/fedjit.conf plus conf.d/ *.conf drop-ins.
+ *
+ * INI style with [global], [domain NAME] and [idp NAME] sections. Drop-ins are
+ * read in lexical order after the main file; a later value of a key wins. The
+ * whole configuration is validated at once: every problem is reported as
+ * "FILE:LINE: message" and a configuration with any error is not used.
+ * man/fedjit.conf.5 is the contract for the key list and must stay in step.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FEDJIT_DEFAULT_DOMAIN "PRIMARY"
+
+enum fedjit_provisioning {
+	FEDJIT_PROVISIONING_NONE = 0,   /* only accounts already linked may log in */
+	FEDJIT_PROVISIONING_ALWAYS,     /* into the IdP's `domain` */
+	FEDJIT_PROVISIONING_AS_IN_USERNAME, /* CORP/alice, alice@CORP, bare → PRIMARY */
+};
+
+enum fedjit_prompt {
+	FEDJIT_PROMPT_SILENT = 0,
+	FEDJIT_PROMPT_CONSENT,
+	FEDJIT_PROMPT_PASSWORD_CONSENT,
+	FEDJIT_PROMPT_USERNAME_PASSWORD_CONSENT,
+};
+
+enum fedjit_mode {
+	FEDJIT_MODE_BLOCKING = 0,
+	FEDJIT_MODE_NON_BLOCKING,
+};
+
+enum fedjit_username_from {
+	FEDJIT_USERNAME_FROM_CLAIM = 0, /* the `username_claim` (preferred_username) */
+	FEDJIT_USERNAME_FROM_SUBJECT,   /* a stable name derived from issuer + subject */
+};
+
+enum fedjit_client_auth {
+	FEDJIT_CLIENT_AUTH_NONE = 0, /* public client */
+	FEDJIT_CLIENT_AUTH_SECRET_BASIC,
+	FEDJIT_CLIENT_AUTH_SECRET_POST,
+	FEDJIT_CLIENT_AUTH_PRIVATE_KEY_JWT,
+};
+
+/* Where a value came from, for messages that name file and line. */
+struct fedjit_origin {
+	const char *file; /* owned by struct fedjit_config (files[]) */
+	unsigned line;
+};
+
+struct fedjit_group_map {
+	char *idp_group;   /* IdP group name or id, as the groups claim carries it */
+	char *local_group; /* existing local group (e.g. sudo) or one fedjit creates */
+	struct fedjit_origin origin;
+};
+
+struct fedjit_domain {
+	char *name; /* as written in the section header; compared case-insensitively */
+	uint32_t uid_min, uid_max; /* inclusive uid range of the domain's users */
+	uint32_t gid_min, gid_max; /* inclusive gid range of groups fedjit creates */
+	char *home;           /* template: %u name, %U uid, %d domain (lower case), %% */
+	char *shell;
+	char *skel;           /* skeleton directory copied into a new home; NULL: none */
+	mode_t home_mode;     /* default 0700 */
+	char *username_regex; /* POSIX ERE the local name must match (anchored) */
+	char *groupname_regex;
+	char *primary_group;  /* shared primary group name; NULL: user private group */
+	bool fully_qualified; /* names are "name@domain"; default no for PRIMARY */
+	bool case_fold;       /* lower-case names from claims and logins; default yes */
+	bool implicit;        /* PRIMARY with defaults, not written in any file */
+	struct fedjit_origin origin;
+};
+
+struct fedjit_idp {
+	char *name;
+	char *issuer;               /* https URL; compared exactly (OIDC Discovery 4.3) */
+	char *client_id;
+	enum fedjit_client_auth client_auth;
+	char *client_secret_file;   /* root-only file holding the client secret */
+	char *private_key_file;     /* root-only PEM key for private_key_jwt */
+	char *private_key_alg;      /* RS256 (default), ES256, ... */
+	char *ca_file;              /* extra CA bundle for the IdP's TLS; NULL: system */
+	char *scopes;               /* space separated; default "openid profile email" */
+	char *acr_values;           /* sent with the device authorization request */
+	char *required_acr;         /* space separated list; the ID token's acr must be one */
+	unsigned leeway;            /* seconds of clock skew for exp/nbf/iat; default 60 */
+	bool userinfo;              /* fill missing claims from userinfo; default no */
+
+	enum fedjit_provisioning provisioning;
+	char *domain;               /* the domain for provisioning=always */
+	char **domains;             /* NULL-terminated: name domains this IdP serves
+	                               (as-in-username and IdP selection); NULL: all */
+	size_t n_domains;
+	enum fedjit_prompt prompt;
+	enum fedjit_mode mode;
+	bool associate_existing;    /* default no; never root or system accounts */
+	enum fedjit_username_from username_from;
+	char *username_claim;       /* default preferred_username */
+	char *gecos_claim;          /* default name */
+	char *email_claim;          /* default email */
+	char *groups_claim;         /* default groups */
+	struct fedjit_group_map *group_map;
+	size_t n_group_map;
+	bool create_groups;         /* create local groups for unmapped IdP groups */
+	char **allowed_groups;      /* NULL-terminated IdP groups allowed to log in; NULL: all */
+	size_t n_allowed_groups;
+	bool sshd_preauth;          /* NSS answers sshd for provisionable names;
+	                               default: on when provisioning is on */
+	bool sshd_preauth_set;      /* written explicitly */
+	char *provision_hook;       /* command run after provisioning; NULL: none */
+
+	bool qr_code;               /* show a QR code of verification_uri_complete */
+	bool wait_for_enter;        /* prompt "Press Enter..." (needed for sshd) */
+	unsigned timeout;           /* overall device-flow deadline in seconds; default 300 */
+	unsigned http_timeout;      /* per request, seconds; default 10 */
+	unsigned discovery_cache_ttl; /* seconds; default 3600 */
+	struct fedjit_origin origin;
+};
+
+struct fedjit_global {
+	char *default_idp;          /* IdP for bare names when several are configured */
+	char *db_file;              /* default FEDJIT_DB_FILE */
+	char *secret_db_file;       /* default FEDJIT_SECRET_DB_FILE */
+	char *cache_dir;            /* default FEDJIT_CACHE_DIR */
+	char *helper_user;          /* default FEDJIT_HELPER_USER */
+	bool debug;
+};
+
+struct fedjit_config {
+	struct fedjit_global global;
+	struct fedjit_domain *domains; /* always holds PRIMARY (implicit or written) */
+	size_t n_domains;
+	struct fedjit_idp *idps;
+	size_t n_idps;
+	char **files; /* every file read, in order; origins point into these */
+	size_t n_files;
+};
+
+/* Accumulated "FILE:LINE: message" lines. */
+struct fedjit_diag {
+	char **lines;
+	size_t n_lines;
+};
+
+/*
+ * Load and validate the main file and every *.conf in dropin_dir (may be NULL
+ * or missing). Returns 0 and *ret_config on success. On any problem returns
+ * -EINVAL (or -errno for I/O trouble on the main file, -ENOENT when it does not
+ * exist) and fills diag with every message; *ret_config is untouched.
+ * diag may be NULL. Caller frees with fedjit_config_free / fedjit_diag_clear.
+ */
+int fedjit_config_load(const char *main_file, const char *dropin_dir,
+		       struct fedjit_config **ret_config, struct fedjit_diag *diag);
+/* Same, from the compiled-in default paths. */
+int fedjit_config_load_default(struct fedjit_config **ret_config, struct fedjit_diag *diag);
+void fedjit_config_free(struct fedjit_config *config);
+void fedjit_diag_clear(struct fedjit_diag *diag);
+
+/* Lookups; names compared case-insensitively. NULL when absent. */
+const struct fedjit_domain *fedjit_config_domain(const struct fedjit_config *config, const char *name);
+const struct fedjit_idp *fedjit_config_idp(const struct fedjit_config *config, const char *name);
+
+/* Names of the enums as written in the file (for messages and `config check`). */
+const char *fedjit_provisioning_to_string(enum fedjit_provisioning p);
+const char *fedjit_prompt_to_string(enum fedjit_prompt p);
+const char *fedjit_mode_to_string(enum fedjit_mode m);
+const char *fedjit_client_auth_to_string(enum fedjit_client_auth a);

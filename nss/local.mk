@@ -1,0 +1,1 @@
+# nss: fragment of the top-level Makefile.am

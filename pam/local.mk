@@ -1,0 +1,1 @@
+# pam: fragment of the top-level Makefile.am

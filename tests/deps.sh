@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages fedjit needs to build and test (as root), and the
+# test IdP's npm packages from its committed package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PKGS=(
+	build-essential autoconf automake libtool pkg-config git
+	libtdb-dev tdb-tools libinih-dev libpam0g-dev liboauth2-dev libssl-dev libjansson-dev
+	libcjose-dev libcurl4-openssl-dev libqrencode-dev libcrypt-dev libaudit-dev
+	libcmocka-dev libpam-wrapper libpamtest0-dev
+	clang libclang-rt-14-dev clang-format valgrind mandoc
+	openssl ca-certificates nodejs npm util-linux
+)
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${PKGS[@]}" >/dev/null
+fi
+if [ -f tests/idp/package-lock.json ]; then
+	(cd tests/idp && npm ci --no-audit --no-fund --loglevel=error)
+fi

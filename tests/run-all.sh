@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md and .ci/run run it:
+#  1. dependencies (tests/deps.sh), 2. clang-format check, 3. a -Werror build
+#  with `make check`, 4. the same suite under ASan+UBSan, 5. the unit, NSS and
+#  helper tests under valgrind memcheck, 6. man page lint, 7. `make distcheck`.
+# Every test prints TAP; the totals below count test cases over all runs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+jobs=$(nproc 2>/dev/null || echo 2)
+failed_steps=()
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step dependencies
+tests/deps.sh || { echo "dependency installation failed"; exit 1; }
+
+step autoreconf
+autoreconf -fi >/dev/null 2>&1 || { autoreconf -fi; exit 1; }
+
+step clang-format
+if git ls-files '*.c' '*.h' | xargs -r clang-format --dry-run -Werror; then
+	echo "format ok"
+else
+	failed_steps+=(clang-format)
+fi
+
+build() { # build DIR CONFIGURE-ARGS...
+	local dir=$1; shift
+	rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" &&
+		"$top/configure" --enable-werror "$@" >configure.out 2>&1 ||
+		{ cat configure.out; cd "$top"; return 1; }
+	make -j"$jobs" >make.out 2>&1 || { tail -50 make.out; cd "$top"; return 1; }
+	cd "$top"
+}
+
+check() { # check DIR NAME [make args...]
+	local dir=$1 name=$2; shift 2
+	(cd "$dir" && make -j"$jobs" check "$@" >check.out 2>&1)
+	local rc=$?
+	grep -E '^(# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):)' "$dir/check.out" | sed "s/^/[$name] /"
+	if [ $rc -ne 0 ]; then
+		failed_steps+=("$name")
+		find "$dir" -name '*.log' ! -name 'config.log' ! -name 'test-suite.log' -newer "$dir/make.out" \
+			-exec grep -lE '^(not ok|Bail out)|ERROR' {} + 2>/dev/null | head -20 |
+			while read -r f; do echo "--- $f"; tail -40 "$f"; done
+	fi
+	cp "$dir/check.out" "$top/_ci-$name.out" 2>/dev/null || true
+}
+
+step "build (-Werror)"
+if build _build; then check _build plain; else failed_steps+=(build); fi
+
+step "build (ASan+UBSan)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+if build _build-asan --enable-sanitizers; then check _build-asan asan; else failed_steps+=(asan-build); fi
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+step "valgrind memcheck"
+if [ -d _build ] && [ -f _build/Makefile ]; then
+	check _build valgrind LOG_COMPILER="$top/tests/valgrind-wrap.sh"
+fi
+
+step "man page lint"
+if command -v mandoc >/dev/null && ls man/*.[0-9] >/dev/null 2>&1; then
+	if mandoc -Tlint -Wwarning man/*.[0-9]; then echo "man pages clean"; else failed_steps+=(mandoc); fi
+fi
+
+step distcheck
+if [ -f _build/Makefile ]; then
+	if (cd _build && make -j"$jobs" distcheck >distcheck.out 2>&1); then
+		echo "distcheck ok"
+	else
+		tail -60 _build/distcheck.out; failed_steps+=(distcheck)
+	fi
+fi
+
+# Totals: every TAP test case of every run (plain, asan, valgrind).
+pass=0 fail=0 skip=0
+for f in _ci-*.out; do
+	[ -f "$f" ] || continue
+	p=$(sed -n 's/^# PASS: *//p' "$f" | head -1); x=$(sed -n 's/^# XFAIL: *//p' "$f" | head -1)
+	s=$(sed -n 's/^# SKIP: *//p' "$f" | head -1)
+	e=$(sed -n 's/^# FAIL: *//p' "$f" | head -1); r=$(sed -n 's/^# ERROR: *//p' "$f" | head -1)
+	u=$(sed -n 's/^# XPASS: *//p' "$f" | head -1)
+	pass=$((pass + ${p:-0} + ${x:-0})); skip=$((skip + ${s:-0}))
+	fail=$((fail + ${e:-0} + ${r:-0} + ${u:-0}))
+done
+# A failed step that is not a test run (format, build, lint, distcheck) counts as a failed test.
+for s in "${failed_steps[@]}"; do
+	case "$s" in plain|asan|valgrind) ;; *) fail=$((fail + 1)); echo "step failed: $s" ;; esac
+done
+echo
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "${#failed_steps[@]}" -eq 0 ]
