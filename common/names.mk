@@ -1,1 +1,2 @@
-# common/names: sources and tests (appends to common_libfedjit_common_la_SOURCES, check_PROGRAMS, TESTS)
+# common/names: name rules and id allocation (appends to common_libfedjit_common_la_SOURCES, check_PROGRAMS, TESTS)
+common_libfedjit_common_la_SOURCES += common/names.h common/idalloc.h
