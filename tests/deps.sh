@@ -9,8 +9,11 @@ PKGS=(
 	libcjose-dev libcurl4-openssl-dev libqrencode-dev libcrypt-dev libaudit-dev
 	libcmocka-dev libpam-wrapper libpamtest0-dev
 	clang libclang-rt-14-dev clang-format valgrind mandoc
-	openssl ca-certificates nodejs npm util-linux
+	openssl ca-certificates util-linux
 )
+# The machine image ships Node.js (with npm) from its own repository; Debian's npm
+# package conflicts with that nodejs, so they are installed only when node is absent.
+command -v node >/dev/null || PKGS+=(nodejs npm)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
