@@ -1,0 +1,16 @@
+# data/: files for the system around the modules.
+# pam-auth-update profile: `pam-auth-update --enable fedjit`.
+pamconfigsdir = $(datadir)/pam-configs
+tmpfilesdir = $(prefix)/lib/tmpfiles.d
+EXTRA_DIST += data/pam-config data/tmpfiles.conf
+
+install-data-local: install-data-local-fedjit
+install-data-local-fedjit:
+	$(MKDIR_P) $(DESTDIR)$(pamconfigsdir) $(DESTDIR)$(tmpfilesdir)
+	$(INSTALL_DATA) $(srcdir)/data/pam-config $(DESTDIR)$(pamconfigsdir)/fedjit
+	$(INSTALL_DATA) $(srcdir)/data/tmpfiles.conf $(DESTDIR)$(tmpfilesdir)/fedjit.conf
+
+uninstall-local: uninstall-local-fedjit
+uninstall-local-fedjit:
+	rm -f $(DESTDIR)$(pamconfigsdir)/fedjit $(DESTDIR)$(tmpfilesdir)/fedjit.conf
+.PHONY: install-data-local-fedjit uninstall-local-fedjit
