@@ -1,1 +1,2 @@
 # pam: fragment of the top-level Makefile.am
+include pam/idp.mk
