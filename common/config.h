@@ -17,9 +17,25 @@
 
 #define FEDJIT_DEFAULT_DOMAIN "PRIMARY"
 
+/* Longest line of a configuration file in bytes (libinih's fixed buffer). */
+#define FEDJIT_CONFIG_LINE_MAX 196
+/* Largest configuration file read, in bytes. */
+#define FEDJIT_CONFIG_FILE_MAX (1024 * 1024)
+/* Longest domain or IdP name (fits "name@domain" and the store's keys). */
+#define FEDJIT_CONFIG_NAME_MAX 31
+/* Built-in uid and gid range of the implicit PRIMARY domain. */
+#define FEDJIT_PRIMARY_ID_MIN 200000
+#define FEDJIT_PRIMARY_ID_MAX 299999
+/* Ids no domain range may overlap: systemd dynamic users .. 65535 (nobody, (uint16_t)-1). */
+#define FEDJIT_RESERVED_ID_MIN 61184
+#define FEDJIT_RESERVED_ID_MAX 65535
+/* Lowest id a range may start at, highest it may end at (tools that treat uid_t as signed). */
+#define FEDJIT_ID_RANGE_FLOOR   1000
+#define FEDJIT_ID_RANGE_CEILING 2147483647
+
 enum fedjit_provisioning {
-	FEDJIT_PROVISIONING_NONE = 0,   /* only accounts already linked may log in */
-	FEDJIT_PROVISIONING_ALWAYS,     /* into the IdP's `domain` */
+	FEDJIT_PROVISIONING_NONE = 0,       /* only accounts already linked may log in */
+	FEDJIT_PROVISIONING_ALWAYS,         /* into the IdP's `domain` */
 	FEDJIT_PROVISIONING_AS_IN_USERNAME, /* CORP/alice, alice@CORP, bare → PRIMARY */
 };
 
@@ -62,14 +78,18 @@ struct fedjit_group_map {
 struct fedjit_domain {
 	char *name; /* as written in the section header; compared case-insensitively */
 	uint32_t uid_min, uid_max; /* inclusive uid range of the domain's users */
-	uint32_t gid_min, gid_max; /* inclusive gid range of groups fedjit creates */
-	char *home;           /* template: %u name, %U uid, %d domain (lower case), %% */
+	uint32_t gid_min, gid_max; /* inclusive gid range of groups fedjit creates;
+	                              default: the uid range */
+	char *home;                /* template: %u name, %U uid, %d domain (lower case), %% */
 	char *shell;
-	char *skel;           /* skeleton directory copied into a new home; NULL: none */
+	char *skel;           /* skeleton directory copied into a new home; default /etc/skel;
+	                         NULL ("skel = none"): no skeleton */
 	mode_t home_mode;     /* default 0700 */
-	char *username_regex; /* POSIX ERE the local name must match (anchored) */
+	char *username_regex; /* POSIX ERE the local part must match, anchored as ^(P)$
+	                         (names.h); NULL: only the built-in name rules */
 	char *groupname_regex;
-	char *primary_group;  /* shared primary group name; NULL: user private group */
+	char *primary_group;  /* shared primary group name; NULL: user private group
+	                         (gid = uid, so the gid space includes the uid range) */
 	bool fully_qualified; /* names are "name@domain"; default no for PRIMARY */
 	bool case_fold;       /* lower-case names from claims and logins; default yes */
 	bool implicit;        /* PRIMARY with defaults, not written in any file */
@@ -78,56 +98,59 @@ struct fedjit_domain {
 
 struct fedjit_idp {
 	char *name;
-	char *issuer;               /* https URL; compared exactly (OIDC Discovery 4.3) */
+	char *issuer; /* https URL; compared exactly (OIDC Discovery 4.3) */
 	char *client_id;
-	enum fedjit_client_auth client_auth;
-	char *client_secret_file;   /* root-only file holding the client secret */
-	char *private_key_file;     /* root-only PEM key for private_key_jwt */
-	char *private_key_alg;      /* RS256 (default), ES256, ... */
-	char *ca_file;              /* extra CA bundle for the IdP's TLS; NULL: system */
-	char *scopes;               /* space separated; default "openid profile email" */
-	char *acr_values;           /* sent with the device authorization request */
-	char *required_acr;         /* space separated list; the ID token's acr must be one */
-	unsigned leeway;            /* seconds of clock skew for exp/nbf/iat; default 60 */
-	bool userinfo;              /* fill missing claims from userinfo; default no */
+	enum fedjit_client_auth client_auth; /* default: private_key_jwt when private_key_file
+	                                        is set, client_secret_basic when
+	                                        client_secret_file is, else none */
+	char *client_secret_file;            /* root-only file holding the client secret */
+	char *private_key_file;              /* root-only PEM key for private_key_jwt */
+	char *private_key_alg;               /* RS256 (default), ES256, ... */
+	char *ca_file;                       /* extra CA bundle for the IdP's TLS; NULL: system */
+	char *scopes;                        /* space separated; default "openid profile email" */
+	char *acr_values;                    /* sent with the device authorization request */
+	char *required_acr; /* space separated list; the ID token's acr must be one */
+	unsigned leeway;    /* seconds of clock skew for exp/nbf/iat; default 60 */
+	bool userinfo;      /* fill missing claims from userinfo; default no */
 
 	enum fedjit_provisioning provisioning;
-	char *domain;               /* the domain for provisioning=always */
-	char **domains;             /* NULL-terminated: name domains this IdP serves
+	char *domain;   /* the domain for provisioning=always */
+	char **domains; /* NULL-terminated: name domains this IdP serves
 	                               (as-in-username and IdP selection); NULL: all */
 	size_t n_domains;
 	enum fedjit_prompt prompt;
 	enum fedjit_mode mode;
-	bool associate_existing;    /* default no; never root or system accounts */
+	bool associate_existing; /* default no; never root or system accounts */
 	enum fedjit_username_from username_from;
-	char *username_claim;       /* default preferred_username */
-	char *gecos_claim;          /* default name */
-	char *email_claim;          /* default email */
-	char *groups_claim;         /* default groups */
-	struct fedjit_group_map *group_map;
+	char *username_claim;               /* default preferred_username */
+	char *gecos_claim;                  /* default name */
+	char *email_claim;                  /* default email */
+	char *groups_claim;                 /* default groups */
+	struct fedjit_group_map *group_map; /* in file order; one IdP group may map to
+	                                       several local groups */
 	size_t n_group_map;
-	bool create_groups;         /* create local groups for unmapped IdP groups */
-	char **allowed_groups;      /* NULL-terminated IdP groups allowed to log in; NULL: all */
+	bool create_groups;    /* create local groups for unmapped IdP groups */
+	char **allowed_groups; /* NULL-terminated IdP groups allowed to log in; NULL: all */
 	size_t n_allowed_groups;
-	bool sshd_preauth;          /* NSS answers sshd for provisionable names;
+	bool sshd_preauth;     /* NSS answers sshd for provisionable names;
 	                               default: on when provisioning is on */
-	bool sshd_preauth_set;      /* written explicitly */
-	char *provision_hook;       /* command run after provisioning; NULL: none */
+	bool sshd_preauth_set; /* written explicitly */
+	char *provision_hook;  /* command run after provisioning; NULL: none */
 
-	bool qr_code;               /* show a QR code of verification_uri_complete */
-	bool wait_for_enter;        /* prompt "Press Enter..." (needed for sshd) */
-	unsigned timeout;           /* overall device-flow deadline in seconds; default 300 */
-	unsigned http_timeout;      /* per request, seconds; default 10 */
+	bool qr_code;                 /* show a QR code of verification_uri_complete */
+	bool wait_for_enter;          /* prompt "Press Enter..." (needed for sshd) */
+	unsigned timeout;             /* overall device-flow deadline in seconds; default 300 */
+	unsigned http_timeout;        /* per request, seconds; default 10 */
 	unsigned discovery_cache_ttl; /* seconds; default 3600 */
 	struct fedjit_origin origin;
 };
 
 struct fedjit_global {
-	char *default_idp;          /* IdP for bare names when several are configured */
-	char *db_file;              /* default FEDJIT_DB_FILE */
-	char *secret_db_file;       /* default FEDJIT_SECRET_DB_FILE */
-	char *cache_dir;            /* default FEDJIT_CACHE_DIR */
-	char *helper_user;          /* default FEDJIT_HELPER_USER */
+	char *default_idp;    /* IdP for bare names when several are configured */
+	char *db_file;        /* default FEDJIT_DB_FILE */
+	char *secret_db_file; /* default FEDJIT_SECRET_DB_FILE */
+	char *cache_dir;      /* default FEDJIT_CACHE_DIR */
+	char *helper_user;    /* default FEDJIT_HELPER_USER */
 	bool debug;
 };
 
@@ -141,7 +164,11 @@ struct fedjit_config {
 	size_t n_files;
 };
 
-/* Accumulated "FILE:LINE: message" lines. */
+/*
+ * Accumulated messages, in file order: "FILE:LINE: message", or "FILE: message"
+ * for a problem with a whole file. Values are quoted as written (the reader
+ * refuses control characters and invalid UTF-8, so lines are safe to print).
+ */
 struct fedjit_diag {
 	char **lines;
 	size_t n_lines;
@@ -155,18 +182,50 @@ struct fedjit_diag {
  * diag may be NULL. Caller frees with fedjit_config_free / fedjit_diag_clear.
  */
 int fedjit_config_load(const char *main_file, const char *dropin_dir,
-		       struct fedjit_config **ret_config, struct fedjit_diag *diag);
+                       struct fedjit_config **ret_config, struct fedjit_diag *diag);
 /* Same, from the compiled-in default paths. */
 int fedjit_config_load_default(struct fedjit_config **ret_config, struct fedjit_diag *diag);
+
+/*
+ * Flags for the _flags variants. FEDJIT_CONFIG_SKIP_SECRET_CHECKS leaves out
+ * the checks of client_secret_file and private_key_file (exists, a regular
+ * file, owned by root or the caller, mode without group/other bits): for the
+ * NSS module, which never reads secrets and must not refuse to serve existing
+ * accounts because a secret file is missing.
+ */
+#define FEDJIT_CONFIG_SKIP_SECRET_CHECKS (1u << 0)
+int fedjit_config_load_flags(const char *main_file, const char *dropin_dir, unsigned flags,
+                             struct fedjit_config **ret_config, struct fedjit_diag *diag);
+int fedjit_config_load_default_flags(unsigned flags, struct fedjit_config **ret_config,
+                                     struct fedjit_diag *diag);
+/*
+ * Parse and validate one configuration held in memory (len bytes, need not be
+ * NUL-terminated); name stands for the file in messages. For tests and fuzzing.
+ */
+int fedjit_config_parse_buffer(const char *name, const char *data, size_t len, unsigned flags,
+                               struct fedjit_config **ret_config, struct fedjit_diag *diag);
 void fedjit_config_free(struct fedjit_config *config);
 void fedjit_diag_clear(struct fedjit_diag *diag);
 
 /* Lookups; names compared case-insensitively. NULL when absent. */
-const struct fedjit_domain *fedjit_config_domain(const struct fedjit_config *config, const char *name);
+const struct fedjit_domain *fedjit_config_domain(const struct fedjit_config *config,
+                                                 const char *name);
 const struct fedjit_idp *fedjit_config_idp(const struct fedjit_config *config, const char *name);
+/*
+ * The IdP that handles a new (not yet provisioned) login whose name is in
+ * domain (PRIMARY for a bare name): among the IdPs with provisioning other than
+ * none that serve the domain (their `domains` list, or every domain when it is
+ * not set), the only one, or default_idp when it is among several. Validation
+ * guarantees there is never more than one candidate otherwise. NULL: none.
+ */
+const struct fedjit_idp *fedjit_config_idp_for_domain(const struct fedjit_config *config,
+                                                      const char *domain);
+/* Does idp serve login names of domain (its `domains` list; NULL list: all)? */
+bool fedjit_idp_serves_domain(const struct fedjit_idp *idp, const char *domain);
 
 /* Names of the enums as written in the file (for messages and `config check`). */
 const char *fedjit_provisioning_to_string(enum fedjit_provisioning p);
 const char *fedjit_prompt_to_string(enum fedjit_prompt p);
 const char *fedjit_mode_to_string(enum fedjit_mode m);
 const char *fedjit_client_auth_to_string(enum fedjit_client_auth a);
+const char *fedjit_username_from_to_string(enum fedjit_username_from u);
