@@ -1,1 +1,3 @@
-# common/store: sources and tests (appends to common_libfedjit_common_la_SOURCES, check_PROGRAMS, TESTS)
+# common/store: the tdb store, record codec and their tests.
+common_libfedjit_common_la_SOURCES += common/record.h common/record.c \
+	common/store.h common/store.c

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fedjit store: the account database (tdb, FEDJIT_DB_FILE, mode 0644, nothing
+ * secret) and the root-only secret store (FEDJIT_SECRET_DB_FILE, mode 0600).
+ * Record formats and keys: record.h / record.c.
+ *
+ * Every write goes through the functions below, each one tdb transaction:
+ * all of its records commit together or none do (DESIGN.md invariant 2).
+ *
+ * Errors: functions return 0 (or a documented non-negative value) or a
+ * negative errno:
+ *   -ENOENT           no such file (read-only open), no such user/group/link
+ *   -EBADMSG          a corrupt record (or a store without a valid version key)
+ *   -EPROTONOSUPPORT  the store was written by a newer fedjit (version key
+ *                     greater than FEDJIT_STORE_VERSION); it is never modified
+ *   -EBUSY            the file is already open in this process (tdb allows one
+ *                     open per file per process: never keep a handle across a
+ *                     call that can reach NSS, e.g. getpwnam)
+ *   -ELOOP            the path is a symbolic link; -ENOTTY not a regular file
+ *   -ETIMEDOUT        a read lock could not be taken within
+ *                     FEDJIT_STORE_READ_LOCK_TIMEOUT_MS (a writer stuck mid-commit)
+ *   -EIO              tdb failed (message in the log via fedjit_store_last_error)
+ *   -EROFS            a write on a read-only handle
+ *   and the conflict codes FEDJIT_STORE_E* below for refused duplicates.
+ * fedjit_store_strerror() turns any of them into a message.
+ *
+ * Ownership: pointers passed in are only read during the call. Everything a
+ * function returns through a ret_ pointer belongs to the caller and is freed
+ * with the function named beside it. View callbacks get pointers into the
+ * database that are valid only during the callback.
+ *
+ * Concurrency (one writer at a time, any number of readers, across processes):
+ *  - Writers (read-write handles) serialise on tdb's transaction lock; a
+ *    transaction sees its own writes; others see them only after the commit.
+ *    Commits use tdb's fsync semantics (recovery area written and synced
+ *    before the data, synced again after), so a crash mid-commit is rolled
+ *    back by the next read-write open. FEDJIT_STORE_NOSYNC turns fsync off:
+ *    tests and benchmarks only.
+ *  - Read-only handles (FEDJIT_STORE_RDONLY): tdb itself does no locking on
+ *    read-only handles, so the store takes a shared fcntl lock on the byte that
+ *    tdb's all-record lock covers (FREELIST_TOP) around every read, including
+ *    the open itself. A committing writer holds that range exclusively from
+ *    before its first data write until after its last, so a reader never sees
+ *    a half-written transaction: it waits (polling, at most
+ *    FEDJIT_STORE_READ_LOCK_TIMEOUT_MS, then -ETIMEDOUT) while a commit is
+ *    being written, and never blocks a writer for longer than one read. Cost:
+ *    two fcntl calls per lookup, nothing else (the file is mmap'd).
+ *  - FEDJIT_STORE_RDONLY | FEDJIT_STORE_NOLOCK: no locks at all, zero syscalls
+ *    per lookup. A read that races a commit may see a mix of old and new bytes:
+ *    the decoders stay in bounds (-EBADMSG, or a record that never existed as
+ *    such), so it is safe but NOT consistent, and nothing in tdb lets a
+ *    lock-free reader detect that reliably (a commit writes the header block,
+ *    sequence number included, first, then the data). For benchmarks and for
+ *    callers that accept that.
+ *  - A handle may be used from one thread at a time (tdb contexts are not
+ *    thread-safe); after fork() a read-only handle keeps working in the child.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <tdb.h>
+
+#include "record.h"
+
+/* Store format version written into the "version" key. */
+#define FEDJIT_STORE_VERSION              1
+#define FEDJIT_SECRET_STORE_VERSION       1
+#define FEDJIT_STORE_READ_LOCK_TIMEOUT_MS 10000
+
+/* Refused duplicates (returned negated). */
+#define FEDJIT_STORE_ENAME  EEXIST        /* user name already exists */
+#define FEDJIT_STORE_EUID   EADDRINUSE    /* uid already used by a stored user */
+#define FEDJIT_STORE_EGID   EADDRNOTAVAIL /* gid already used by a stored group */
+#define FEDJIT_STORE_ELINK  ENOTUNIQ      /* (issuer, subject) already owns an account */
+#define FEDJIT_STORE_EGROUP EISNAM        /* group name already exists (with another gid) */
+#define FEDJIT_STORE_EIMMUTABLE \
+	EPERM /* update tried to change uid, gid, issuer,
+                                             subject, domain or created */
+
+enum fedjit_store_open_flags {
+	FEDJIT_STORE_RDONLY = 1 << 0, /* missing file: -ENOENT */
+	FEDJIT_STORE_CREATE = 1 << 1, /* read-write; create the file (0644 / 0600 for
+	                                 the secret store) and its parent dir (0755) */
+	FEDJIT_STORE_NOLOCK = 1 << 2, /* with RDONLY: no read locks (see above) */
+	FEDJIT_STORE_NOSYNC = 1 << 3, /* no fsync on commit: tests/benchmarks only */
+};
+
+struct fedjit_store;
+
+/*
+ * Open the store at path (NULL: FEDJIT_DB_FILE). Without RDONLY the handle is
+ * read-write (and the file must exist unless CREATE). The path must not be a
+ * symlink (O_NOFOLLOW, and the opened file is fstat-checked to be the regular
+ * file that was lstat'ed). A newly created store gets its version key before
+ * it becomes visible under path (it is built under a temporary name and
+ * hard-linked into place), so no reader ever sees a store without one.
+ * On success *ret belongs to the caller: fedjit_store_close().
+ */
+int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **ret);
+void fedjit_store_close(struct fedjit_store *s);
+/* The underlying tdb, owned by s (for tests and the benchmark floor). */
+struct tdb_context *fedjit_store_tdb(struct fedjit_store *s);
+/* tdb's sequence number (bumped by every commit); a memory read, no syscall. */
+int fedjit_store_seqnum(struct fedjit_store *s);
+
+/* A static message for a negative errno returned by this API. */
+const char *fedjit_store_strerror(int err);
+
+/* ---- reads (any handle) ---- */
+
+/* Zero-copy: call fn with a view valid only during the call. Returns fn's
+ * return value (which should be >= 0 or a negative errno), -ENOENT, -EBADMSG. */
+typedef int (*fedjit_user_view_fn)(const struct fedjit_user_view *v, void *userdata);
+typedef int (*fedjit_group_view_fn)(const struct fedjit_group_view *v, void *userdata);
+typedef int (*fedjit_gids_view_fn)(const struct fedjit_gids_view *v, void *userdata);
+
+int fedjit_store_parse_user(struct fedjit_store *s, const char *name, fedjit_user_view_fn fn,
+                            void *userdata);
+/* uid -> name -> user, both under one read lock. */
+int fedjit_store_parse_user_by_uid(struct fedjit_store *s, uint32_t uid, fedjit_user_view_fn fn,
+                                   void *userdata);
+int fedjit_store_parse_group(struct fedjit_store *s, const char *name, fedjit_group_view_fn fn,
+                             void *userdata);
+int fedjit_store_parse_group_by_gid(struct fedjit_store *s, uint32_t gid, fedjit_group_view_fn fn,
+                                    void *userdata);
+/* A user with no supplementary groups has an empty list (n == 0), not -ENOENT;
+ * -ENOENT means no such user. */
+int fedjit_store_parse_gids(struct fedjit_store *s, const char *name, fedjit_gids_view_fn fn,
+                            void *userdata);
+
+/* Copies: *ret freed with fedjit_user_free / fedjit_group_free / free. */
+int fedjit_store_get_user(struct fedjit_store *s, const char *name, struct fedjit_user **ret);
+int fedjit_store_get_user_by_uid(struct fedjit_store *s, uint32_t uid, struct fedjit_user **ret);
+int fedjit_store_get_user_by_link(struct fedjit_store *s, const char *issuer, const char *subject,
+                                  struct fedjit_user **ret);
+int fedjit_store_get_group(struct fedjit_store *s, const char *name, struct fedjit_group **ret);
+int fedjit_store_get_group_by_gid(struct fedjit_store *s, uint32_t gid, struct fedjit_group **ret);
+int fedjit_store_get_gids(struct fedjit_store *s, const char *name, uint32_t **ret_gids,
+                          size_t *ret_n);
+
+/*
+ * Iteration over every user / group record, in tdb order (not sorted), under
+ * one read lock held for the whole walk (writers wait for it: keep fn short).
+ * fn returns 0 to continue, > 0 to stop (returned), < 0 to abort (returned).
+ * Returns the number of records visited when fn never stopped.
+ */
+int fedjit_store_foreach_user(struct fedjit_store *s, fedjit_user_view_fn fn, void *userdata);
+int fedjit_store_foreach_group(struct fedjit_store *s, fedjit_group_view_fn fn, void *userdata);
+/* Sorted (strcmp) name lists; *ret is a NULL-terminated array, free with fedjit_strv_free. */
+int fedjit_store_list_users(struct fedjit_store *s, char ***ret, size_t *ret_n);
+int fedjit_store_list_groups(struct fedjit_store *s, char ***ret, size_t *ret_n);
+void fedjit_strv_free(char **v);
+
+/* ---- writes (read-write handle; each one transaction) ---- */
+
+/*
+ * Create an account: user record, uid index, (issuer, subject) link, its
+ * primary group and its supplementary groups, all or nothing.
+ *   primary_group == NULL: a user private group named like the user with
+ *     gid = user->gid is created (the gid and the group name must be free).
+ *   primary_group != NULL: the domain's shared primary group; created with
+ *     gid user->gid if missing (origin SHARED_PRIMARY), else its gid must be
+ *     user->gid.
+ *   gids: supplementary gids. A gid that is a group in this store gets the
+ *     user added to its members; any other gid (e.g. sudo from /etc/group) is
+ *     only recorded for initgroups.
+ * Refusals: -FEDJIT_STORE_ENAME, -FEDJIT_STORE_EUID, -FEDJIT_STORE_EGID,
+ * -FEDJIT_STORE_ELINK, -FEDJIT_STORE_EGROUP; -EINVAL for a record the format
+ * cannot hold (see record.h).
+ */
+int fedjit_store_create_account(struct fedjit_store *s, const struct fedjit_user *user,
+                                const char *primary_group, const uint32_t *gids, size_t n_gids);
+
+#define FEDJIT_UPDATE_ATTRS  (1u << 0) /* gecos, home, shell, email, idp, flags, last_login */
+#define FEDJIT_UPDATE_GROUPS (1u << 1) /* replace the supplementary gids with gids */
+/*
+ * Update an existing account (user->name). With FEDJIT_UPDATE_ATTRS the
+ * mutable attributes are replaced; uid, gid, issuer, subject, domain and
+ * created must equal the stored ones (-FEDJIT_STORE_EIMMUTABLE). With
+ * FEDJIT_UPDATE_GROUPS the supplementary list is replaced and the members of
+ * this store's groups follow (user added to / removed from them).
+ */
+int fedjit_store_update_account(struct fedjit_store *s, const struct fedjit_user *user,
+                                const uint32_t *gids, size_t n_gids, unsigned what);
+int fedjit_store_set_last_login(struct fedjit_store *s, const char *name, int64_t when);
+/* Set then clear FEDJIT_USER_* bits (e.g. FEDJIT_USER_PENDING). */
+int fedjit_store_set_flags(struct fedjit_store *s, const char *name, uint32_t set, uint32_t clear);
+int fedjit_store_set_locked(struct fedjit_store *s, const char *name, bool locked);
+/* Lock by federated identity; *ret_name (may be NULL) gets the account name, free(). */
+int fedjit_store_set_locked_by_link(struct fedjit_store *s, const char *issuer, const char *subject,
+                                    bool locked, char **ret_name);
+/*
+ * Delete an account: user, uid index, link, supplementary list, its
+ * membership in this store's groups, and its private group (a shared primary
+ * group stays). The secret store is separate: call fedjit_secret_delete_user.
+ */
+int fedjit_store_delete_account(struct fedjit_store *s, const char *name);
+/*
+ * Delete every account whose idp is idp_name, in one transaction. On success
+ * *ret_names (may be NULL) gets the sorted NULL-terminated list of deleted
+ * names (fedjit_strv_free) and the count is returned.
+ */
+int fedjit_store_purge_idp(struct fedjit_store *s, const char *idp_name, char ***ret_names);
+/*
+ * Make sure a group exists: if name exists, 0 and *ret_gid = its gid (gid is
+ * ignored: an existing group never changes gid); else create it with gid
+ * (-FEDJIT_STORE_EGID if taken) and origin, return 1. ret_gid may be NULL.
+ */
+int fedjit_store_ensure_group(struct fedjit_store *s, const char *name, uint32_t gid,
+                              const char *domain, enum fedjit_group_origin origin,
+                              uint32_t *ret_gid);
+/* Delete a group; -EBUSY while it is some user's primary group. Members'
+ * supplementary lists lose the gid. */
+int fedjit_store_delete_group(struct fedjit_store *s, const char *name);
+
+/*
+ * Test-only failure injection (compiled always, never set by production
+ * code): when non-zero, it is decremented before every tdb write a store
+ * transaction makes, and the write that brings it to zero fails with -EIO
+ * instead of happening, so the transaction is cancelled halfway. Not
+ * thread-safe.
+ */
+extern unsigned fedjit_store_debug_fail_after;
+
+/* ---- consistency ---- */
+
+typedef void (*fedjit_check_report_fn)(const char *message, void *userdata);
+/*
+ * Check the whole store (one read lock): version key present and supported,
+ * every record decodes, every user has its uid index and link and both point
+ * back to it, no uid/gid used twice, every index/link points to an existing
+ * record with the same id, group members exist and list the gid in their
+ * supplementary list and vice versa, a private group's user exists and has it
+ * as primary group, no unknown keys. A primary or supplementary gid that is
+ * not in this store is a foreign group (e.g. from /etc/group), not a problem.
+ * Each problem is reported as one message
+ * (report may be NULL). Returns the number of problems (0: consistent) or a
+ * negative errno if the check itself could not run.
+ */
+int fedjit_store_check(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata);
+
+/* ---- the secret store (root-only, 0600) ---- */
+
+struct fedjit_secret_store;
+
+/*
+ * Open the secret store at path (NULL: FEDJIT_SECRET_DB_FILE); flags as for
+ * fedjit_store_open (RDONLY, CREATE, NOSYNC). The file is created 0600 and
+ * fchmod'ed to 0600 regardless of the umask; an existing file readable or
+ * writable by group or others is refused with -EPERM (a secret leaked).
+ * *ret: fedjit_secret_close().
+ */
+int fedjit_secret_open(const char *path, unsigned flags, struct fedjit_secret_store **ret);
+void fedjit_secret_close(struct fedjit_secret_store *ss);
+
+/* hash: an opaque crypt(3) string (hashing happens elsewhere); NULL removes it. */
+int fedjit_secret_set_password_hash(struct fedjit_secret_store *ss, const char *name,
+                                    const char *hash);
+/* *ret_hash: scrub and free with fedjit_secret_free (macro.h). -ENOENT: none. */
+int fedjit_secret_get_password_hash(struct fedjit_secret_store *ss, const char *name,
+                                    char **ret_hash);
+/* Zero-copy for getspnam: fn gets the NUL-terminated hash inside the record. */
+int fedjit_secret_parse_password_hash(struct fedjit_secret_store *ss, const char *name,
+                                      int (*fn)(const char *hash, void *userdata), void *userdata);
+int fedjit_secret_set_consent(struct fedjit_secret_store *ss, const char *name,
+                              const struct fedjit_consent *c);
+/* *ret: fedjit_consent_free(). -ENOENT: none. */
+int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
+                              struct fedjit_consent **ret);
+/* Remove everything about name (one transaction); 0 also when nothing was there. */
+int fedjit_secret_delete_user(struct fedjit_secret_store *ss, const char *name);
+/* Sorted names that have any secret record (for orphan checks); fedjit_strv_free. */
+int fedjit_secret_list_users(struct fedjit_secret_store *ss, char ***ret, size_t *ret_n);
