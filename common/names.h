@@ -46,9 +46,9 @@
  *
  * POLICY: a domain's username_regex / groupname_regex (POSIX ERE, REG_EXTENDED)
  * is matched against the LOCAL PART (never against "@domain"), after the
- * built-in rules. It is anchored implicitly: the pattern P is compiled as
- * ^(P)$, so "[a-z]+" and "^[a-z]+$" mean the same. A NULL or empty pattern
- * means no extra rule.
+ * built-in rules. It is anchored implicitly: the whole local part must match,
+ * as if P were written ^(P)$, so "[a-z]+" and "^[a-z]+$" mean the same (and
+ * "a|b" accepts exactly "a" and "b"). A NULL or empty pattern means no rule.
  *
  * RESERVED NAMES are never provisioned or linked: root and a fixed list of
  * system names (see fedjit_name_is_reserved), and any name that a caller's

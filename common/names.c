@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Local name rules, login-name parsing and names from subjects; see names.h. */
+#include <errno.h>
+#include <inttypes.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "idalloc.h"
+#include "macro.h"
+#include "names.h"
+
+_Static_assert(FEDJIT_DOMAIN_NAME_MAX >= FEDJIT_CONFIG_NAME_MAX,
+               "every configured domain name must fit into a qualified name");
+
+/* How much of a hostile input a reason shows before "...". */
+#define QUOTE_INPUT_MAX 40
+#define QUOTE_BUF_SIZE  (QUOTE_INPUT_MAX * 4 + 4)
+
+/*
+ * Render len bytes for a message: printable ASCII as is (except backslash and
+ * quote), everything else as \xNN, cut after QUOTE_INPUT_MAX bytes with "...".
+ * The result never holds a control character, so it cannot forge log lines.
+ */
+static const char *quote(char buf[static QUOTE_BUF_SIZE], const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = len > QUOTE_INPUT_MAX ? QUOTE_INPUT_MAX : len;
+	char *p = buf;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+			*p++ = (char)c;
+		} else {
+			*p++ = '\\';
+			*p++ = 'x';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	if (n < len)
+		p = stpcpy(p, "...");
+	*p = '\0';
+	return buf;
+}
+
+static void set_reason(char *reason, size_t reason_size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void set_reason(char *reason, size_t reason_size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!reason || reason_size == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, reason_size, fmt, ap);
+	va_end(ap);
+}
+
+/* Length of the UTF-8 sequence at s (at most len bytes), 0 when malformed
+ * (overlong forms, surrogates and code points above U+10FFFF included). */
+static size_t utf8_seq_len(const unsigned char *s, size_t len)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > len)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static bool utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq_len(p + i, len - i);
+
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static bool has_dotdot(const char *s, size_t len)
+{
+	for (size_t i = 1; i < len; i++)
+		if (s[i - 1] == '.' && s[i] == '.')
+			return true;
+	return false;
+}
+
+static bool is_lower_or_digit(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/*
+ * The rules of names.h. With fold, upper-case ASCII counts as its lower-case
+ * letter (the caller folds after a successful check). what is "name" or
+ * "group name" etc. for the reason. The first rule broken gives the reason;
+ * the order puts the hostile-byte reasons first, as they say most.
+ */
+static int validate(const char *s, size_t len, bool fold, const char *what, char *reason,
+                    size_t reason_size)
+{
+	char q[QUOTE_BUF_SIZE];
+	bool all_digits = true;
+
+	if (len == 0) {
+		set_reason(reason, reason_size, "%s is empty", what);
+		return -EINVAL;
+	}
+	if (memchr(s, '\0', len)) {
+		set_reason(reason, reason_size, "%s '%s' contains a NUL byte", what,
+		           quote(q, s, len));
+		return -EINVAL;
+	}
+	if (!utf8_valid(s, len)) {
+		set_reason(reason, reason_size, "%s '%s' is not valid UTF-8", what,
+		           quote(q, s, len));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *bad = NULL;
+
+		if (c >= 0x80)
+			bad = "a non-ASCII character (only a-z 0-9 _ . - are allowed)";
+		else if (c == '\n' || c == '\r')
+			bad = "a line break";
+		else if (c == ' ' || c == '\t' || c == '\v' || c == '\f')
+			bad = "white space";
+		else if (c < 0x20 || c == 0x7f)
+			bad = "a control character";
+		else if (c == ':')
+			bad = "':' (the passwd field separator)";
+		else if (c == '/')
+			bad = "'/'";
+		else if (c == '@')
+			bad = "'@' (the domain separator)";
+		if (bad) {
+			set_reason(reason, reason_size, "%s '%s' contains %s", what,
+			           quote(q, s, len), bad);
+			return -EINVAL;
+		}
+	}
+	if (len > FEDJIT_NAME_MAX) {
+		set_reason(reason, reason_size, "%s '%s' is longer than %d bytes", what,
+		           quote(q, s, len), FEDJIT_NAME_MAX);
+		return -EINVAL;
+	}
+	if (s[0] == '-') {
+		set_reason(reason, reason_size, "%s '%s' starts with '-'", what, quote(q, s, len));
+		return -EINVAL;
+	}
+	if (s[0] == '.') {
+		set_reason(reason, reason_size, "%s '%s' starts with '.'", what, quote(q, s, len));
+		return -EINVAL;
+	}
+	if (has_dotdot(s, len)) {
+		set_reason(reason, reason_size, "%s '%s' contains '..'", what, quote(q, s, len));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			all_digits = false;
+	if (all_digits) {
+		set_reason(reason, reason_size, "%s '%s' is all digits (it would read as an id)",
+		           what, quote(q, s, len));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z') {
+			if (fold)
+				continue;
+			set_reason(reason, reason_size,
+			           "%s '%s' contains upper case and its domain does not fold case",
+			           what, quote(q, s, len));
+			return -EINVAL;
+		}
+		if (!is_lower_or_digit(c) && c != '_' && c != '.' && c != '-') {
+			set_reason(reason, reason_size, "%s '%s' contains '%c'", what,
+			           quote(q, s, len), c);
+			return -EINVAL;
+		}
+	}
+	if (s[0] >= '0' && s[0] <= '9') {
+		set_reason(reason, reason_size, "%s '%s' starts with a digit", what,
+		           quote(q, s, len));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fedjit_name_validate_mem(const char *name, size_t len, char *reason, size_t reason_size)
+{
+	if (!name)
+		len = 0;
+	return validate(name, len, false, "name", reason, reason_size);
+}
+
+int fedjit_name_validate(const char *name, char *reason, size_t reason_size)
+{
+	return fedjit_name_validate_mem(name, name ? strlen(name) : 0, reason, reason_size);
+}
+
+int fedjit_name_fold(const struct fedjit_domain *domain, const char *in, size_t len,
+                     char ret_name[static FEDJIT_NAME_MAX + 1], char *reason, size_t reason_size)
+{
+	bool fold = !domain || domain->case_fold;
+	int r;
+
+	if (!in)
+		len = 0;
+	r = validate(in, len, fold, "name", reason, reason_size);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < len; i++)
+		ret_name[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] + ('a' - 'A')) : in[i];
+	ret_name[len] = '\0';
+	return 0;
+}
+
+/* The lower-cased domain name for "local@domain", or -EINVAL when its
+ * characters or length would make an unsafe account name. */
+static int domain_suffix(const struct fedjit_domain *domain,
+                         char ret[static FEDJIT_DOMAIN_NAME_MAX + 1], char *reason,
+                         size_t reason_size)
+{
+	char q[QUOTE_BUF_SIZE];
+	size_t len = strlen(domain->name);
+
+	if (len == 0 || len > FEDJIT_DOMAIN_NAME_MAX) {
+		set_reason(reason, reason_size,
+		           "domain name '%s' cannot be used in qualified names (1..%d bytes)",
+		           quote(q, domain->name, len), FEDJIT_DOMAIN_NAME_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = domain->name[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		if (!is_lower_or_digit(c) && c != '_' && c != '.' && c != '-') {
+			set_reason(reason, reason_size,
+			           "domain name '%s' cannot be used in qualified names "
+			           "(only letters, digits, '_', '.', '-')",
+			           quote(q, domain->name, len));
+			return -EINVAL;
+		}
+		ret[i] = c;
+	}
+	ret[len] = '\0';
+	return 0;
+}
+
+int fedjit_name_canonical(const struct fedjit_domain *domain, const char *local,
+                          char ret_name[static FEDJIT_CANONICAL_MAX + 1], char *reason,
+                          size_t reason_size)
+{
+	char suffix[FEDJIT_DOMAIN_NAME_MAX + 1];
+	int r;
+
+	if (!domain || !domain->name) {
+		set_reason(reason, reason_size, "no domain");
+		return -EINVAL;
+	}
+	r = fedjit_name_validate(local, reason, reason_size);
+	if (r < 0)
+		return r;
+	if (!domain->fully_qualified) {
+		strcpy(ret_name, local);
+		return 0;
+	}
+	r = domain_suffix(domain, suffix, reason, reason_size);
+	if (r < 0)
+		return r;
+	/* Both parts are bounded above, so this always fits. */
+	snprintf(ret_name, FEDJIT_CANONICAL_MAX + 1, "%s@%s", local, suffix);
+	return 0;
+}
+
+static const struct fedjit_domain *find_domain(const struct fedjit_config *config, const char *name,
+                                               size_t len)
+{
+	for (size_t i = 0; i < config->n_domains; i++) {
+		const char *d = config->domains[i].name;
+
+		if (d && strlen(d) == len && strncasecmp(d, name, len) == 0)
+			return &config->domains[i];
+	}
+	return NULL;
+}
+
+int fedjit_login_parse(const struct fedjit_config *config, const char *default_domain,
+                       const char *login, size_t len, struct fedjit_login *ret, char *reason,
+                       size_t reason_size)
+{
+	char q[QUOTE_BUF_SIZE], q2[QUOTE_BUF_SIZE];
+	const char *slash, *at, *dom, *local;
+	size_t dom_len, local_len;
+	const struct fedjit_domain *domain;
+	struct fedjit_login out = {};
+	int r;
+
+	if (!config || !login)
+		len = 0;
+	if (len == 0) {
+		set_reason(reason, reason_size, "login name is empty");
+		return -EINVAL;
+	}
+	slash = memchr(login, '/', len);
+	at = memchr(login, '@', len);
+	if (slash && at) {
+		set_reason(reason, reason_size, "login name '%s' has both '/' and '@'",
+		           quote(q, login, len));
+		return -EINVAL;
+	}
+	if (slash) {
+		dom = login;
+		dom_len = (size_t)(slash - login);
+		local = slash + 1;
+		local_len = len - dom_len - 1;
+	} else if (at) {
+		local = login;
+		local_len = (size_t)(at - login);
+		dom = at + 1;
+		dom_len = len - local_len - 1;
+	} else {
+		dom = default_domain ? default_domain : FEDJIT_DEFAULT_DOMAIN;
+		dom_len = strlen(dom);
+		local = login;
+		local_len = len;
+	}
+	if ((slash && memchr(slash + 1, '/', len - (size_t)(slash + 1 - login))) ||
+	    (at && memchr(at + 1, '@', len - (size_t)(at + 1 - login)))) {
+		set_reason(reason, reason_size, "login name '%s' has more than one '%c'",
+		           quote(q, login, len), slash ? '/' : '@');
+		return -EINVAL;
+	}
+	if (dom_len == 0) {
+		set_reason(reason, reason_size, "login name '%s' has an empty domain",
+		           quote(q, login, len));
+		return -EINVAL;
+	}
+	domain = find_domain(config, dom, dom_len);
+	if (!domain) {
+		set_reason(reason, reason_size,
+		           "%s domain '%s' of login name '%s' is not configured",
+		           (slash || at) ? "the" : "the default", quote(q, dom, dom_len),
+		           quote(q2, login, len));
+		return -ENOENT;
+	}
+	r = fedjit_name_fold(domain, local, local_len, out.local, reason, reason_size);
+	if (r < 0)
+		return r;
+	r = fedjit_name_canonical(domain, out.local, out.canonical, reason, reason_size);
+	if (r < 0)
+		return r;
+	out.domain = domain;
+	*ret = out;
+	return 0;
+}
+
+int fedjit_name_policy_check(const struct fedjit_domain *domain, enum fedjit_name_kind kind,
+                             const char *local, char *reason, size_t reason_size)
+{
+	const char *key = kind == FEDJIT_NAME_GROUP ? "groupname_regex" : "username_regex";
+	const char *pattern;
+	char q[QUOTE_BUF_SIZE], qp[QUOTE_BUF_SIZE];
+	regex_t re;
+	regmatch_t m;
+	int r;
+
+	if (!domain || !local)
+		return -EINVAL;
+	pattern = kind == FEDJIT_NAME_GROUP ? domain->groupname_regex : domain->username_regex;
+	if (!pattern || !*pattern)
+		return 0;
+
+	r = regcomp(&re, pattern, REG_EXTENDED);
+	if (r != 0) {
+		char err[96];
+
+		regerror(r, &re, err, sizeof(err));
+		set_reason(reason, reason_size, "%s '%s' of domain %s does not compile: %s", key,
+		           quote(qp, pattern, strlen(pattern)), domain->name, err);
+		return -EINVAL;
+	}
+	/*
+	 * Anchored implicitly: the leftmost-longest match (POSIX) must span the
+	 * whole name, which holds exactly when ^(P)$ matches. Checking offsets
+	 * instead of wrapping the pattern keeps an alternation or a stray ')'
+	 * in P from changing what the anchors bind to.
+	 */
+	r = regexec(&re, local, 1, &m, 0);
+	regfree(&re);
+	if (r == 0 && m.rm_so == 0 && (size_t)m.rm_eo == strlen(local))
+		return 0;
+	set_reason(reason, reason_size, "name '%s' does not match %s '%s' of domain %s",
+	           quote(q, local, strlen(local)), key, quote(qp, pattern, strlen(pattern)),
+	           domain->name);
+	return -EPERM;
+}
+
+/*
+ * Names that belong to the system on Debian and its relatives (base-passwd,
+ * common daemons, the admin groups), whether or not this host has them: a
+ * federated "sudo" or "adm" must not appear on the next host that installs
+ * the package. Any name starting with "systemd-" is reserved as well.
+ */
+static const char *const reserved_names[] = {
+        "root",
+        "daemon",
+        "bin",
+        "sys",
+        "sync",
+        "games",
+        "man",
+        "lp",
+        "mail",
+        "news",
+        "uucp",
+        "proxy",
+        "www-data",
+        "backup",
+        "list",
+        "irc",
+        "gnats",
+        "nobody",
+        "nogroup",
+        "nfsnobody",
+        "_apt",
+        "messagebus",
+        "sshd",
+        "polkitd",
+        "dbus",
+        "tss",
+        "adm",
+        "wheel",
+        "sudo",
+        "admin",
+        "staff",
+        "shadow",
+        "utmp",
+        "tty",
+        "disk",
+        "kmem",
+        "dialout",
+        "fax",
+        "voice",
+        "cdrom",
+        "floppy",
+        "tape",
+        "audio",
+        "dip",
+        "operator",
+        "src",
+        "video",
+        "sasl",
+        "plugdev",
+        "users",
+        "input",
+        "render",
+        "sgx",
+        "kvm",
+        "netdev",
+        "crontab",
+        "ssh",
+        "ssl-cert",
+        "halt",
+        "shutdown",
+        "ftp",
+        "postfix",
+        "fedjit",
+#ifdef FEDJIT_HELPER_USER
+        FEDJIT_HELPER_USER,
+#endif
+};
+
+bool fedjit_name_is_reserved(const char *name)
+{
+	if (!name)
+		return false;
+	if (strncmp(name, "systemd-", 8) == 0)
+		return true;
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(reserved_names); i++)
+		if (strcmp(name, reserved_names[i]) == 0)
+			return true;
+	return false;
+}
+
+int fedjit_name_check_reserved(const struct fedjit_domain *domain, const char *name,
+                               fedjit_name_lookup_fn lookup, void *userdata, char *reason,
+                               size_t reason_size)
+{
+	char q[QUOTE_BUF_SIZE];
+	uint32_t uid = 0;
+	int r;
+
+	if (!domain || !name)
+		return -EINVAL;
+	if (fedjit_name_is_reserved(name)) {
+		set_reason(reason, reason_size, "name '%s' is reserved for the system",
+		           quote(q, name, strlen(name)));
+		return -EPERM;
+	}
+	if (!lookup)
+		return 0;
+	r = lookup(name, &uid, userdata);
+	if (r < 0) {
+		set_reason(reason, reason_size, "cannot look up name '%s': %s",
+		           quote(q, name, strlen(name)), strerror(-r));
+		return r;
+	}
+	if (r == 0)
+		return 0;
+	if (uid == 0) {
+		set_reason(reason, reason_size, "name '%s' exists with id 0",
+		           quote(q, name, strlen(name)));
+		return -EPERM;
+	}
+	if (uid < domain->uid_min) {
+		set_reason(reason, reason_size,
+		           "name '%s' is a system account (id %" PRIu32 " is below uid_min %" PRIu32
+		           " of domain %s)",
+		           quote(q, name, strlen(name)), uid, domain->uid_min, domain->name);
+		return -EPERM;
+	}
+	return 0;
+}
+
+void fedjit_name_from_subject(const char *issuer, const char *subject,
+                              char ret_name[static FEDJIT_NAME_MAX + 1])
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	uint64_t h = FEDJIT_FNV64_OFFSET;
+
+	h = fedjit_fnv1a64(h, issuer, strlen(issuer));
+	h = fedjit_fnv1a64(h, "", 1);
+	h = fedjit_fnv1a64(h, subject, strlen(subject));
+
+	/* 64 bits, most significant first, in 13 groups of 5 (the last group
+	 * holds the 4 lowest bits and one zero pad bit). */
+	ret_name[0] = 'u';
+	for (int i = 0; i < 13; i++) {
+		int off = i * 5;
+		unsigned v = off <= 59 ? (unsigned)(h >> (59 - off)) & 31
+		                       : (unsigned)(h << (off - 59)) & 31;
+
+		ret_name[1 + i] = b32[v];
+	}
+	ret_name[14] = '\0';
+}
