@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Discovery documents, device authorization responses and token responses: real-world
+ * shapes (Keycloak, Google, Entra ID) and the malformed ones that must fail cleanly. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "discovery.h"
+#include "macro.h"
+#include "token_response.h"
+
+#define ISS "https://idp.example.test/realms/corp"
+
+/* A Keycloak-like document with every member replaceable through printf arguments. */
+static char *discovery_doc(const char *issuer, const char *token_ep, const char *device_ep,
+                           const char *extra)
+{
+	char *s;
+	assert_true(asprintf(&s,
+	                     "{\"issuer\":\"%s\","
+	                     "\"authorization_endpoint\":\"" ISS "/protocol/openid-connect/auth\","
+	                     "\"token_endpoint\":\"%s\","
+	                     "\"jwks_uri\":\"" ISS "/protocol/openid-connect/certs\","
+	                     "\"userinfo_endpoint\":\"" ISS "/protocol/openid-connect/userinfo\""
+	                     "%s%s%s"
+	                     ",\"id_token_signing_alg_values_supported\":[\"PS384\",\"RS256\","
+	                     "\"HS256\",\"none\",\"EdDSA\"],"
+	                     "\"token_endpoint_auth_methods_supported\":[\"private_key_jwt\","
+	                     "\"client_secret_basic\",\"tls_client_auth\"]%s}",
+	                     issuer, token_ep,
+	                     device_ep ? ",\"device_authorization_endpoint\":\"" : "",
+	                     device_ep ? device_ep : "", device_ep ? "\"" : "",
+	                     extra ? extra : "") > 0);
+	return s;
+}
+
+static int parse_disc(const char *doc, const char *override, struct fedjit_discovery **d,
+                      const char *want_reason)
+{
+	char *reason = NULL;
+	int r = fedjit_discovery_parse(doc, strlen(doc), ISS, override, d, &reason);
+	if (r < 0) {
+		assert_non_null(reason);
+		if (!want_reason || !strstr(reason, want_reason))
+			fail_msg("reason \"%s\", expected \"%s\"", reason,
+			         want_reason ? want_reason : "(success)");
+	}
+	free(reason);
+	return r;
+}
+
+static void test_discovery_good(void **state)
+{
+	char *doc = discovery_doc(ISS, ISS "/protocol/openid-connect/token",
+	                          ISS "/protocol/openid-connect/auth/device", NULL);
+	struct fedjit_discovery *d = NULL;
+	assert_int_equal(parse_disc(doc, NULL, &d, NULL), 0);
+	assert_string_equal(d->issuer, ISS);
+	assert_string_equal(d->token_endpoint, ISS "/protocol/openid-connect/token");
+	assert_string_equal(d->jwks_uri, ISS "/protocol/openid-connect/certs");
+	assert_string_equal(d->device_authorization_endpoint,
+	                    ISS "/protocol/openid-connect/auth/device");
+	assert_string_equal(d->userinfo_endpoint, ISS "/protocol/openid-connect/userinfo");
+	assert_int_equal(d->id_token_algs, FEDJIT_JOSE_ALG_BIT(FEDJIT_JOSE_PS384) |
+	                                           FEDJIT_JOSE_ALG_BIT(FEDJIT_JOSE_RS256) |
+	                                           FEDJIT_JOSE_ALG_BIT(FEDJIT_JOSE_EDDSA));
+	assert_int_equal(d->auth_methods, FEDJIT_AUTH_METHOD_PRIVATE_KEY_JWT |
+	                                          FEDJIT_AUTH_METHOD_CLIENT_SECRET_BASIC);
+	fedjit_discovery_free(d);
+
+	/* The configured device endpoint wins over the document's. */
+	assert_int_equal(parse_disc(doc, "https://login.example.test/devicecode", &d, NULL), 0);
+	assert_string_equal(d->device_authorization_endpoint,
+	                    "https://login.example.test/devicecode");
+	fedjit_discovery_free(d);
+	free(doc);
+}
+
+static void test_discovery_issuer_mismatch(void **state)
+{
+	struct fedjit_discovery *d = NULL;
+	const char *issuers[] = {ISS "/", "https://IDP.example.test/realms/corp",
+	                         "https://evil.example.test/realms/corp",
+	                         "https://login.microsoftonline.com/{tenantid}/v2.0"};
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(issuers); i++) {
+		char *doc = discovery_doc(issuers[i], ISS "/token", ISS "/device", NULL);
+		assert_int_equal(parse_disc(doc, NULL, &d, "not the configured"), -EACCES);
+		free(doc);
+	}
+	assert_int_equal(
+	        parse_disc("{\"token_endpoint\":\"" ISS "/t\"}", NULL, &d, "issuer: missing"),
+	        -ENOENT);
+	assert_int_equal(parse_disc("{\"issuer\":7}", NULL, &d, "issuer: not a string"), -EBADMSG);
+	/* An http issuer configured and served: still refused. */
+	char *reason = NULL;
+	const char *doc =
+	        "{\"issuer\":\"http://idp.test\",\"token_endpoint\":\"https://idp.test/t\","
+	        "\"jwks_uri\":\"https://idp.test/k\"}";
+	assert_int_equal(
+	        fedjit_discovery_parse(doc, strlen(doc), "http://idp.test", NULL, &d, &reason),
+	        -EPROTO);
+	free(reason);
+}
+
+static void test_discovery_http_endpoints(void **state)
+{
+	struct fedjit_discovery *d = NULL;
+	char *doc = discovery_doc(ISS, "http://idp.example.test/token", ISS "/device", NULL);
+	assert_int_equal(parse_disc(doc, NULL, &d, "token_endpoint"), -EPROTO);
+	free(doc);
+	doc = discovery_doc(ISS, ISS "/token", "http://idp.example.test/device", NULL);
+	assert_int_equal(parse_disc(doc, NULL, &d, "device_authorization_endpoint"), -EPROTO);
+	free(doc);
+	doc = discovery_doc(ISS, ISS "/token", ISS "/device",
+	                    ",\"jwks_uri\":\"http://idp.example.test/certs\"");
+	/* jwks_uri appears twice: duplicate members are refused before anything else. */
+	assert_int_equal(parse_disc(doc, NULL, &d, "duplicate"), -EBADMSG);
+	free(doc);
+	doc = discovery_doc(ISS, ISS "/token", NULL, NULL);
+	assert_int_equal(parse_disc(doc, "http://idp.example.test/device", &d, "configured"),
+	                 -EPROTO);
+	free(doc);
+}
+
+static void test_discovery_missing(void **state)
+{
+	struct fedjit_discovery *d = NULL;
+	/* No device endpoint in the document (older IdPs): needs the override. */
+	char *doc = discovery_doc(ISS, ISS "/token", NULL, NULL);
+	assert_int_equal(parse_disc(doc, NULL, &d, "device_authorization_endpoint: not in"),
+	                 -ENOENT);
+	assert_int_equal(parse_disc(doc, "https://oauth2.googleapis.com/device/code", &d, NULL), 0);
+	fedjit_discovery_free(d);
+	free(doc);
+	const char *no_jwks = "{\"issuer\":\"" ISS "\",\"token_endpoint\":\"" ISS "/t\"}";
+	assert_int_equal(parse_disc(no_jwks, ISS "/d", &d, "jwks_uri: missing"), -ENOENT);
+	/* Only algorithms fedjit refuses: no token could ever verify. */
+	const char *hs =
+	        "{\"issuer\":\"" ISS "\",\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\"" ISS
+	        "/k\",\"id_token_signing_alg_values_supported\":[\"HS256\"]}";
+	assert_int_equal(parse_disc(hs, ISS "/d", &d, "no algorithm"), -EBADMSG);
+	assert_int_equal(parse_disc("[1]", ISS "/d", &d, "not an object"), -EBADMSG);
+}
+
+static void test_url_check(void **state)
+{
+	const char *good[] = {"https://a", "https://idp.test:8443/x?y=1", "HTTPS://IDP.TEST/"};
+	const char *bad[] = {"http://idp.test/",
+	                     "https://",
+	                     "https:///path",
+	                     "https://:443/",
+	                     "https://u:p@idp.test/",
+	                     "https://idp.test/#frag",
+	                     "https://idp .test",
+	                     "https://idp.test/\x01",
+	                     "ftp://idp.test",
+	                     "",
+	                     "https://idp.test/\xc3\xa9"};
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(good); i++)
+		assert_int_equal(fedjit_url_check_https(good[i], NULL), 0);
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(bad); i++) {
+		char *reason = NULL;
+		assert_int_equal(fedjit_url_check_https(bad[i], &reason), -EPROTO);
+		assert_non_null(reason);
+		free(reason);
+	}
+}
+
+static struct fedjit_device_auth *device(const char *json, int want)
+{
+	struct fedjit_device_auth *d = NULL;
+	char *reason = NULL;
+	assert_int_equal(fedjit_device_auth_parse(json, strlen(json), &d, &reason), want);
+	if (want < 0)
+		assert_non_null(reason);
+	free(reason);
+	return d;
+}
+
+static void test_device_auth(void **state)
+{
+	/* RFC 8628 §3.2 example, without interval. */
+	struct fedjit_device_auth *d = device(
+	        "{\"device_code\":\"GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS\","
+	        "\"user_code\":\"WDJB-MJHT\",\"verification_uri\":\"https://example.com/device\","
+	        "\"verification_uri_complete\":\"https://example.com/device?user_code=WDJB-MJHT\","
+	        "\"expires_in\":1800}",
+	        0);
+	assert_int_equal(d->err.error, FEDJIT_OAUTH_OK);
+	assert_string_equal(d->device_code, "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS");
+	assert_string_equal(d->user_code, "WDJB-MJHT");
+	assert_string_equal(d->verification_uri, "https://example.com/device");
+	assert_string_equal(d->verification_uri_complete,
+	                    "https://example.com/device?user_code=WDJB-MJHT");
+	assert_int_equal(d->expires_in, 1800);
+	assert_int_equal(d->interval, 5);
+	assert_null(d->message);
+	fedjit_device_auth_free(d);
+
+	/* Google: verification_url. */
+	d = device("{\"device_code\":\"4/4-GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8\","
+	           "\"user_code\":\"GQVQ-JKEC\",\"verification_url\":\"https://www.google.com/"
+	           "device\","
+	           "\"expires_in\":1800,\"interval\":5}",
+	           0);
+	assert_string_equal(d->verification_uri, "https://www.google.com/device");
+	assert_null(d->verification_uri_complete);
+	fedjit_device_auth_free(d);
+
+	/* Entra ID: message; Azure AD v1 sent the numbers as strings. */
+	d = device("{\"user_code\":\"FQK5HW3UF\",\"device_code\":\"DAQABAAEAAAD\","
+	           "\"verification_uri\":\"https://microsoft.com/devicelogin\","
+	           "\"expires_in\":\"900\",\"interval\":\"10\",\"message\":\"To sign in, use a web "
+	           "browser to open the page https://microsoft.com/devicelogin and enter the code "
+	           "FQK5HW3UF to authenticate.\"}",
+	           0);
+	assert_int_equal(d->expires_in, 900);
+	assert_int_equal(d->interval, 10);
+	assert_non_null(strstr(d->message, "FQK5HW3UF"));
+	fedjit_device_auth_free(d);
+
+	/* interval 0 would hammer the IdP: the default instead. */
+	d = device("{\"device_code\":\"d\",\"user_code\":\"u\",\"verification_uri\":\"https://x/\","
+	           "\"expires_in\":600,\"interval\":0}",
+	           0);
+	assert_int_equal(d->interval, 5);
+	fedjit_device_auth_free(d);
+
+	/* An error instead: kept with its code. */
+	d = device("{\"error\":\"invalid_client\",\"error_description\":\"Unknown client\\u0007\"}",
+	           0);
+	assert_int_equal(d->err.error, FEDJIT_OAUTH_INVALID_CLIENT);
+	assert_string_equal(d->err.error_code, "invalid_client");
+	assert_string_equal(d->err.error_description, "Unknown client?");
+	assert_null(d->device_code);
+	fedjit_device_auth_free(d);
+}
+
+static void test_device_auth_bad(void **state)
+{
+	const char *bad[] = {
+	        /* no device_code */
+	        "{\"user_code\":\"u\",\"verification_uri\":\"https://x/\",\"expires_in\":600}",
+	        /* device_code not a string */
+	        "{\"device_code\":5,\"user_code\":\"u\",\"verification_uri\":\"https://x/\","
+	        "\"expires_in\":600}",
+	        /* no verification uri at all */
+	        "{\"device_code\":\"d\",\"user_code\":\"u\",\"expires_in\":600}",
+	        /* no expires_in, or an absurd one */
+	        "{\"device_code\":\"d\",\"user_code\":\"u\",\"verification_uri\":\"https://x/\"}",
+	        "{\"device_code\":\"d\",\"user_code\":\"u\",\"verification_uri\":\"https://x/\","
+	        "\"expires_in\":99999999}",
+	        "{\"device_code\":\"d\",\"user_code\":\"u\",\"verification_uri\":\"https://x/\","
+	        "\"expires_in\":600.5}",
+	        /* interval too long */
+	        "{\"device_code\":\"d\",\"user_code\":\"u\",\"verification_uri\":\"https://x/\","
+	        "\"expires_in\":600,\"interval\":3600}",
+	        /* control characters in the user code (terminal escapes) */
+	        "{\"device_code\":\"d\",\"user_code\":\"\\u001b[2J\",\"verification_uri\":"
+	        "\"https://x/\",\"expires_in\":600}",
+	        /* duplicate member */
+	        "{\"device_code\":\"d\",\"device_code\":\"e\",\"user_code\":\"u\","
+	        "\"verification_uri\":\"https://x/\",\"expires_in\":600}",
+	        "not json",
+	};
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(bad); i++)
+		assert_null(device(bad[i], -EBADMSG));
+	/* A verification URI that is not https: the person would type it into a browser. */
+	assert_null(device("{\"device_code\":\"d\",\"user_code\":\"u\",\"verification_uri\":"
+	                   "\"http://x/\",\"expires_in\":600}",
+	                   -EPROTO));
+	char *big = malloc(FEDJIT_DEVICE_AUTH_MAX_SIZE + 2);
+	memset(big, ' ', FEDJIT_DEVICE_AUTH_MAX_SIZE + 1);
+	big[0] = '{';
+	big[FEDJIT_DEVICE_AUTH_MAX_SIZE] = '}';
+	big[FEDJIT_DEVICE_AUTH_MAX_SIZE + 1] = 0;
+	assert_null(device(big, -E2BIG));
+	free(big);
+}
+
+static struct fedjit_token_response *tokresp(const char *json, int want)
+{
+	struct fedjit_token_response *t = NULL;
+	char *reason = NULL;
+	assert_int_equal(fedjit_token_response_parse(json, strlen(json), &t, &reason), want);
+	if (want < 0)
+		assert_non_null(reason);
+	free(reason);
+	return t;
+}
+
+static void test_token_response(void **state)
+{
+	struct fedjit_token_response *t =
+	        tokresp("{\"access_token\":\"SlAV32hkKG\",\"token_type\":\"Bearer\","
+	                "\"refresh_token\":\"8xLOxBtZp8\",\"expires_in\":3600,"
+	                "\"id_token\":\"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln\","
+	                "\"scope\":\"openid profile\"}",
+	                0);
+	assert_int_equal(t->err.error, FEDJIT_OAUTH_OK);
+	assert_null(t->err.error_code);
+	assert_string_equal(t->access_token, "SlAV32hkKG");
+	assert_string_equal(t->token_type, "Bearer");
+	assert_string_equal(t->refresh_token, "8xLOxBtZp8");
+	assert_string_equal(t->id_token, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln");
+	assert_string_equal(t->scope, "openid profile");
+	assert_int_equal(t->expires_in, 3600);
+	fedjit_token_response_free(t);
+
+	static const struct {
+		const char *code;
+		enum fedjit_oauth_error e;
+	} errors[] = {
+	        {"authorization_pending", FEDJIT_OAUTH_AUTHORIZATION_PENDING},
+	        {"slow_down", FEDJIT_OAUTH_SLOW_DOWN},
+	        {"access_denied", FEDJIT_OAUTH_ACCESS_DENIED},
+	        {"expired_token", FEDJIT_OAUTH_EXPIRED_TOKEN},
+	        {"invalid_grant", FEDJIT_OAUTH_INVALID_GRANT},
+	        {"invalid_client", FEDJIT_OAUTH_INVALID_CLIENT},
+	        {"unsupported_grant_type", FEDJIT_OAUTH_UNSUPPORTED_GRANT_TYPE},
+	        {"server_error", FEDJIT_OAUTH_OTHER},
+	        {"Authorization_Pending", FEDJIT_OAUTH_OTHER},
+	};
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(errors); i++) {
+		char *json;
+		assert_true(asprintf(&json, "{\"error\":\"%s\",\"error_description\":\"x\"}",
+		                     errors[i].code) > 0);
+		t = tokresp(json, 0);
+		assert_int_equal(t->err.error, errors[i].e);
+		assert_string_equal(t->err.error_code, errors[i].code);
+		assert_string_equal(t->err.error_description, "x");
+		assert_null(t->access_token);
+		assert_null(t->id_token);
+		fedjit_token_response_free(t);
+		free(json);
+	}
+	/* Entra ID's error response carries more members; they are ignored. */
+	t = tokresp("{\"error\":\"authorization_pending\",\"error_description\":\"AADSTS70016: "
+	            "OAuth 2.0 device flow error.\",\"error_codes\":[70016],\"timestamp\":\"2024\","
+	            "\"trace_id\":\"t\",\"correlation_id\":\"c\"}",
+	            0);
+	assert_int_equal(t->err.error, FEDJIT_OAUTH_AUTHORIZATION_PENDING);
+	fedjit_token_response_free(t);
+}
+
+static void test_token_response_bad(void **state)
+{
+	const char *bad[] = {
+	        /* no id_token (openid scope missing) */
+	        "{\"access_token\":\"a\",\"token_type\":\"Bearer\"}",
+	        /* no access_token / token_type */
+	        "{\"id_token\":\"a.b.c\",\"token_type\":\"Bearer\"}",
+	        "{\"access_token\":\"a\",\"id_token\":\"a.b.c\"}",
+	        /* wrong types */
+	        "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"id_token\":[\"a.b.c\"]}",
+	        "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"id_token\":\"a.b.c\","
+	        "\"expires_in\":true}",
+	        "{\"error\":42}",
+	        "{\"error\":\"\"}",
+	        "{\"error\":\"bad\\\"quote\"}",
+	        "{\"error\":\"tab\\there\"}",
+	        /* duplicates, non-objects, garbage */
+	        "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"id_token\":\"a.b.c\","
+	        "\"id_token\":\"d.e.f\"}",
+	        "[]",
+	        "\"string\"",
+	        "",
+	        "{\"access_token\":\"a\"",
+	        "{\"access_token\":\"a\\u0000b\",\"token_type\":\"Bearer\",\"id_token\":\"a.b.c\"}",
+	};
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(bad); i++) {
+		assert_null(tokresp(bad[i], -EBADMSG));
+	}
+	size_t n = FEDJIT_TOKEN_RESPONSE_MAX_SIZE + 1;
+	char *big = malloc(n + 1);
+	memset(big, ' ', n);
+	big[0] = '{';
+	big[n - 1] = '}';
+	big[n] = 0;
+	assert_null(tokresp(big, -E2BIG));
+	free(big);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_discovery_good),
+	        cmocka_unit_test(test_discovery_issuer_mismatch),
+	        cmocka_unit_test(test_discovery_http_endpoints),
+	        cmocka_unit_test(test_discovery_missing),
+	        cmocka_unit_test(test_url_check),
+	        cmocka_unit_test(test_device_auth),
+	        cmocka_unit_test(test_device_auth_bad),
+	        cmocka_unit_test(test_token_response),
+	        cmocka_unit_test(test_token_response_bad),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
