@@ -42,7 +42,10 @@
  *     (a domain name used this way must be 1..FEDJIT_DOMAIN_NAME_MAX bytes of
  *     [a-z0-9_.-] after lower-casing).
  * So CORP/Alice, alice@corp, ALICE@CORP and (default domain CORP) Alice all
- * give one canonical name, and a canonical name parses back to itself.
+ * give one canonical name. A qualified canonical name parses back to itself
+ * whatever the default domain; an unqualified one does when its domain is the
+ * default. Unqualified domains share one name space (that of passwd): the
+ * store, not this parser, keeps their names apart.
  *
  * POLICY: a domain's username_regex / groupname_regex (POSIX ERE, REG_EXTENDED)
  * is matched against the LOCAL PART (never against "@domain"), after the
