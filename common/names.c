@@ -539,8 +539,10 @@ int fedjit_name_check_reserved(const struct fedjit_domain *domain, const char *n
 		return 0;
 	r = lookup(name, &uid, userdata);
 	if (r < 0) {
-		set_reason(reason, reason_size, "cannot look up name '%s': %s",
-		           quote(q, name, strlen(name)), strerror(-r));
+		/* %m, not strerror(): this runs in threaded hosts via NSS. */
+		errno = -r;
+		set_reason(reason, reason_size, "cannot look up name '%s': %m",
+		           quote(q, name, strlen(name)));
 		return r;
 	}
 	if (r == 0)

@@ -160,7 +160,9 @@ int fedjit_name_check_reserved(const struct fedjit_domain *domain, const char *n
 
 /*
  * Derive the local name for username_from = subject (see above) into ret_name.
- * Always succeeds for any issuer and subject (NUL-terminated strings).
+ * Always succeeds for any issuer and subject (NUL-terminated strings). The
+ * result obeys the built-in rules; the caller still applies the domain's
+ * username_regex (fedjit_name_policy_check) and builds the canonical name.
  */
 void fedjit_name_from_subject(const char *issuer, const char *subject,
                               char ret_name[static FEDJIT_NAME_MAX + 1]);

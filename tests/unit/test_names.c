@@ -469,7 +469,7 @@ static void test_reserved(void **state)
 	assert_int_equal(fedjit_name_check_reserved(primary, "broken", fake_lookup, &calls, reason,
 	                                            sizeof(reason)),
 	                 -EIO);
-	assert_reason(reason, "cannot look up name 'broken'");
+	assert_reason(reason, "cannot look up name 'broken': Input/output error");
 	assert_int_equal(calls, 8);
 	/* no lookup: the fixed list only */
 	assert_int_equal(fedjit_name_check_reserved(primary, "sysuser", NULL, NULL, NULL, 0), 0);
