@@ -12,3 +12,4 @@ tests_unit_test_proto_CFLAGS = $(unit_test_cflags)
 tests_unit_test_proto_LDADD = pam/libfedjit_proto.la $(unit_test_libs)
 
 include pam/idp.mk
+include pam/helper.mk

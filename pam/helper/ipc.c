@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Child -> parent pipe framing: see ipc.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc.h"
+#include "pam/proto.h"
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fedjit_ipc_send(int fd, uint32_t type, const void *data, size_t len)
+{
+	unsigned char hdr[8];
+	int r;
+
+	if (len > FEDJIT_IPC_MAX)
+		return -EMSGSIZE;
+	for (int i = 0; i < 4; i++) {
+		hdr[i] = (unsigned char)(type >> (24 - 8 * i));
+		hdr[4 + i] = (unsigned char)(len >> (24 - 8 * i));
+	}
+	r = write_all(fd, hdr, sizeof(hdr));
+	if (r < 0)
+		return r;
+	return write_all(fd, data, len);
+}
+
+/* Reads exactly len bytes; *got tells how many arrived before an EOF. */
+static int read_full(int fd, void *buf, size_t len, uint64_t deadline, size_t *got)
+{
+	char *p = buf;
+
+	*got = 0;
+	while (*got < len) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int timeout = -1;
+		ssize_t n;
+
+		if (deadline) {
+			uint64_t now = fedjit_proto_now_usec();
+
+			if (now >= deadline)
+				return -ETIMEDOUT;
+			timeout = (int)((deadline - now + 999) / 1000);
+		}
+		n = poll(&pfd, 1, timeout);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ETIMEDOUT;
+		n = read(fd, p + *got, len - *got);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ECONNRESET;
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
+int fedjit_ipc_recv(int fd, uint64_t deadline_usec, uint32_t *ret_type, char **ret_data,
+                    size_t *ret_len)
+{
+	unsigned char hdr[8];
+	uint32_t type = 0, len = 0;
+	size_t got;
+	char *data;
+	int r;
+
+	r = read_full(fd, hdr, sizeof(hdr), deadline_usec, &got);
+	if (r == -ECONNRESET && got > 0)
+		return -EBADMSG;
+	if (r < 0)
+		return r;
+	for (int i = 0; i < 4; i++) {
+		type = type << 8 | hdr[i];
+		len = len << 8 | hdr[4 + i];
+	}
+	if (type < FEDJIT_IPC_DISCOVERY || type > FEDJIT_IPC_MSG)
+		return -EBADMSG;
+	if (len > FEDJIT_IPC_MAX)
+		return -EMSGSIZE;
+	data = malloc((size_t)len + 1);
+	if (!data)
+		return -ENOMEM;
+	r = read_full(fd, data, len, deadline_usec, &got);
+	if (r < 0) {
+		explicit_bzero(data, got);
+		free(data);
+		return r == -ECONNRESET ? -EBADMSG : r;
+	}
+	data[len] = '\0';
+	*ret_type = type;
+	*ret_data = data;
+	*ret_len = len;
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The child -> parent pipe framing: round trip, EOF before and inside a frame, an unknown
+ * type, an oversized length, the deadline. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ipc.h"
+#include "pam/proto.h"
+
+static void test_round_trip(void **state)
+{
+	uint32_t type = 0;
+	char *data = NULL;
+	size_t len = 0;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fedjit_ipc_send(p[1], FEDJIT_IPC_JWKS, "{\"keys\":[]}", 11), 0);
+	assert_int_equal(fedjit_ipc_send(p[1], FEDJIT_IPC_MSG, "", 0), 0);
+	close(p[1]);
+	assert_int_equal(fedjit_ipc_recv(p[0], 0, &type, &data, &len), 0);
+	assert_int_equal(type, FEDJIT_IPC_JWKS);
+	assert_int_equal(len, 11);
+	assert_string_equal(data, "{\"keys\":[]}");
+	free(data);
+	assert_int_equal(fedjit_ipc_recv(p[0], 0, &type, &data, &len), 0);
+	assert_int_equal(type, FEDJIT_IPC_MSG);
+	assert_int_equal(len, 0);
+	free(data);
+	assert_int_equal(fedjit_ipc_recv(p[0], 0, &type, &data, &len), -ECONNRESET);
+	close(p[0]);
+}
+
+static void test_bad_frames(void **state)
+{
+	static const unsigned char unknown_type[] = {0, 0, 0, 9, 0, 0, 0, 0};
+	static const unsigned char too_long[] = {0, 0, 0, 1, 0x7f, 0, 0, 0};
+	static const unsigned char truncated[] = {0, 0, 0, 1, 0, 0, 0, 10, 'a', 'b'};
+	const struct {
+		const unsigned char *bytes;
+		size_t len;
+		int expect;
+	} cases[] = {
+	        {unknown_type, sizeof(unknown_type), -EBADMSG},
+	        {too_long, sizeof(too_long), -EMSGSIZE},
+	        {truncated, sizeof(truncated), -EBADMSG},
+	        {truncated, 5, -EBADMSG}, /* EOF inside the header */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t type;
+		char *data = NULL;
+		size_t len;
+		int p[2];
+
+		assert_int_equal(pipe(p), 0);
+		assert_int_equal(write(p[1], cases[i].bytes, cases[i].len), (ssize_t)cases[i].len);
+		close(p[1]);
+		assert_int_equal(fedjit_ipc_recv(p[0], 0, &type, &data, &len), cases[i].expect);
+		assert_null(data);
+		close(p[0]);
+	}
+	assert_int_equal(fedjit_ipc_send(1, FEDJIT_IPC_MSG, "", FEDJIT_IPC_MAX + 1), -EMSGSIZE);
+}
+
+static void test_deadline(void **state)
+{
+	uint32_t type;
+	char *data = NULL;
+	size_t len;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	/* half a header, then silence */
+	assert_int_equal(write(p[1], "\0\0\0", 3), 3);
+	assert_int_equal(
+	        fedjit_ipc_recv(p[0], fedjit_proto_now_usec() + 100000, &type, &data, &len),
+	        -ETIMEDOUT);
+	close(p[0]);
+	close(p[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_round_trip),
+	        cmocka_unit_test(test_bad_frames),
+	        cmocka_unit_test(test_deadline),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
