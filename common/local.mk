@@ -3,12 +3,16 @@
 noinst_LTLIBRARIES += common/libfedjit_common.la
 common_libfedjit_common_la_SOURCES = common/config.h common/macro.h
 common_libfedjit_common_la_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(INIH_CFLAGS) -fvisibility=hidden
+common_libfedjit_common_la_LIBADD = $(TDB_LIBS)
 # libinih is linked statically (INIH_STATIC) so NSS loads only libc and libtdb.
-common_libfedjit_common_la_LIBADD = $(TDB_LIBS) $(INIH_STATIC)
+# libtool will not put a non-libtool archive into a convenience library ("not
+# portable", dropped), so everything that links the common library links
+# libinih.a after it: use $(common_libs) in LDADD/LIBADD.
+common_libs = common/libfedjit_common.la $(INIH_STATIC) $(TDB_LIBS)
 
 # cmocka unit tests link the common library statically through this.
 unit_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(TDB_CFLAGS)
-unit_test_libs = common/libfedjit_common.la $(CMOCKA_LIBS) $(TDB_LIBS)
+unit_test_libs = $(common_libs) $(CMOCKA_LIBS)
 
 include common/config.mk
 include common/names.mk
