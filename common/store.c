@@ -1,226 +1,460 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Stub: being implemented. */
+/*
+ * Store plumbing: opening (symlink-safe, version-checked, created atomically),
+ * read locks, transactions with failure injection, error messages.
+ */
 #include "config.h"
+
 #include <errno.h>
-#include "store.h"
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "store-private.h"
 
 unsigned fedjit_store_debug_fail_after;
 
+/*
+ * tdb's all-record lock covers [FREELIST_TOP, EOF): FREELIST_TOP is
+ * sizeof(struct tdb_header), 168 bytes in every tdb 1.x file. A transaction
+ * holds it shared while it runs and exclusively from prepare-commit (before
+ * the recovery area and the data are written) until the commit is complete.
+ * Read-only handles take it shared on one byte to exclude exactly that.
+ */
+#define TDB_ALLRECORD_LOCK_OFFSET 168
+
+static int lock_byte(int fd, short type, bool wait_for_it)
+{
+	struct flock fl = {
+	        .l_type = type,
+	        .l_whence = SEEK_SET,
+	        .l_start = TDB_ALLRECORD_LOCK_OFFSET,
+	        .l_len = 1,
+	};
+	long waited_ms = 0, step_ms = 1;
+
+	for (;;) {
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EACCES) || !wait_for_it)
+			return -errno;
+		/* A commit is being written: poll rather than block forever on a
+		 * writer that is stopped or stuck. */
+		if (waited_ms >= FEDJIT_STORE_READ_LOCK_TIMEOUT_MS)
+			return -ETIMEDOUT;
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = step_ms * 1000000L};
+		nanosleep(&ts, NULL);
+		waited_ms += step_ms;
+		if (step_ms < 50)
+			step_ms *= 2;
+	}
+}
+
+int fedjit_store_rlock(struct fedjit_store *s)
+{
+	int r = 0;
+
+	if (s->lock_depth++ > 0 || (s->flags & FEDJIT_STORE_NOLOCK) ||
+	    tdb_transaction_active(s->tdb))
+		return 0;
+	if (s->flags & FEDJIT_STORE_RDONLY)
+		r = lock_byte(tdb_fd(s->tdb), F_RDLCK, true);
+	else if (tdb_lockall_read(s->tdb) != 0)
+		r = -EIO;
+	if (r < 0)
+		s->lock_depth--;
+	return r;
+}
+
+void fedjit_store_runlock(struct fedjit_store *s)
+{
+	if (--s->lock_depth > 0 || (s->flags & FEDJIT_STORE_NOLOCK) ||
+	    tdb_transaction_active(s->tdb))
+		return;
+	if (s->flags & FEDJIT_STORE_RDONLY)
+		(void)lock_byte(tdb_fd(s->tdb), F_UNLCK, false);
+	else
+		tdb_unlockall_read(s->tdb);
+}
+
+struct parse_ctx {
+	int (*fn)(TDB_DATA data, void *userdata);
+	void *userdata;
+	int r;
+};
+
+static int parse_cb(TDB_DATA key, TDB_DATA data, void *p)
+{
+	struct parse_ctx *c = p;
+
+	c->r = c->fn(data, c->userdata);
+	return 0;
+}
+
+int fedjit_store_parse_key(struct fedjit_store *s, TDB_DATA key,
+                           int (*fn)(TDB_DATA data, void *userdata), void *userdata)
+{
+	struct parse_ctx c = {.fn = fn, .userdata = userdata};
+
+	if (tdb_parse_record(s->tdb, key, parse_cb, &c) != 0)
+		return tdb_error(s->tdb) == TDB_ERR_NOEXIST ? -ENOENT : -EIO;
+	return c.r;
+}
+
+int fedjit_store_exists(struct fedjit_store *s, TDB_DATA key)
+{
+	return tdb_exists(s->tdb, key) ? 1 : 0;
+}
+
+/* ---- transactions ---- */
+
+int fedjit_store_tx_begin(struct fedjit_store *s)
+{
+	if (s->flags & FEDJIT_STORE_RDONLY)
+		return -EROFS;
+	if (tdb_transaction_start(s->tdb) != 0)
+		return -EIO;
+	return 0;
+}
+
+static int debug_fail(void)
+{
+	if (fedjit_store_debug_fail_after > 0 && --fedjit_store_debug_fail_after == 0)
+		return -EIO;
+	return 0;
+}
+
+int fedjit_store_tx_store(struct fedjit_store *s, TDB_DATA key, TDB_DATA data)
+{
+	if (debug_fail() < 0)
+		return -EIO;
+	return tdb_store(s->tdb, key, data, TDB_REPLACE) == 0 ? 0 : -EIO;
+}
+
+int fedjit_store_tx_delete(struct fedjit_store *s, TDB_DATA key)
+{
+	if (debug_fail() < 0)
+		return -EIO;
+	if (tdb_delete(s->tdb, key) == 0 || tdb_error(s->tdb) == TDB_ERR_NOEXIST)
+		return 0;
+	return -EIO;
+}
+
+int fedjit_store_tx_end(struct fedjit_store *s, int r)
+{
+	if (r < 0) {
+		tdb_transaction_cancel(s->tdb);
+		return r;
+	}
+	if (tdb_transaction_commit(s->tdb) != 0)
+		return -EIO;
+	return r;
+}
+
+/* ---- opening ---- */
+
+static int mkdir_parents(const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	char *slash;
+	struct stat st;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	int r = mkdir_parents(dir);
+	if (r < 0)
+		return r;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mode,
+                    struct tdb_context **ret)
+{
+	int tdb_flags = TDB_DEFAULT;
+	struct tdb_context *tdb;
+
+	if (!(flags & FEDJIT_STORE_RDONLY))
+		tdb_flags |= TDB_SEQNUM | TDB_INCOMPATIBLE_HASH | TDB_DISALLOW_NESTING;
+	if (flags & FEDJIT_STORE_NOSYNC)
+		tdb_flags |= TDB_NOSYNC;
+	errno = 0;
+	tdb = tdb_open_ex(path, 0, tdb_flags, open_flags | O_NOFOLLOW | O_CLOEXEC, mode, NULL,
+	                  NULL);
+	if (!tdb) {
+		switch (errno) {
+		case ENOENT:
+		case EACCES:
+		case EPERM:
+		case EBUSY:
+		case ELOOP:
+		case ENOMEM:
+		case EEXIST:
+		case EROFS:
+			return -errno;
+		default:
+			return -EIO; /* bad header, needs recovery, ... */
+		}
+	}
+	*ret = tdb;
+	return 0;
+}
+
+static int read_version(struct tdb_context *tdb, uint32_t *ret)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key, data;
+	int r;
+
+	fedjit_key_version(kb, &key);
+	data = tdb_fetch(tdb, key);
+	if (!data.dptr)
+		return tdb_error(tdb) == TDB_ERR_NOEXIST ? -EBADMSG : -EIO;
+	r = fedjit_record_decode_version(data, ret);
+	free(data.dptr);
+	return r;
+}
+
+/*
+ * Create a store: build it under a temporary name with its version key, then
+ * link() it into place, so path never names a store without a version and two
+ * concurrent creators cannot both win (the loser just opens the winner's).
+ */
+static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t version)
+{
+	static unsigned counter;
+	char tmp[PATH_MAX];
+	char kb[FEDJIT_KEY_MAX];
+	struct tdb_context *tdb = NULL;
+	TDB_DATA key, data = {0};
+	int r;
+
+	r = mkdir_parents(path);
+	if (r < 0)
+		return r;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new.%ld.%u", path, (long)getpid(), counter++) >=
+	    sizeof(tmp))
+		return -ENAMETOOLONG;
+	r = open_tdb(tmp, flags & ~FEDJIT_STORE_RDONLY, O_RDWR | O_CREAT | O_EXCL, mode, &tdb);
+	if (r < 0)
+		return r;
+	/* The umask may have taken bits away (or the caller's mode is what we want
+	 * exactly either way): set it explicitly. */
+	if (fchmod(tdb_fd(tdb), mode) < 0) {
+		r = -errno;
+		goto out;
+	}
+	fedjit_key_version(kb, &key);
+	r = fedjit_record_encode_version(version, &data);
+	if (r < 0)
+		goto out;
+	if (tdb_transaction_start(tdb) != 0 || tdb_store(tdb, key, data, TDB_INSERT) != 0 ||
+	    tdb_transaction_commit(tdb) != 0) {
+		r = -EIO;
+		goto out;
+	}
+	if (link(tmp, path) < 0 && errno != EEXIST)
+		r = -errno;
+out:
+	free(data.dptr);
+	if (tdb)
+		tdb_close(tdb);
+	unlink(tmp);
+	return r;
+}
+
+int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigned flags,
+                               mode_t mode, uint32_t version, bool secret)
+{
+	bool rdonly = flags & FEDJIT_STORE_RDONLY;
+	_cleanup_close_ int lockfd = -1;
+	struct tdb_context *tdb = NULL;
+	struct stat lst, st;
+	uint32_t v;
+	int r;
+
+	if ((flags & FEDJIT_STORE_NOLOCK) && !rdonly)
+		return -EINVAL;
+	if (rdonly && (flags & FEDJIT_STORE_CREATE))
+		return -EINVAL;
+	for (int attempt = 0;; attempt++) {
+		if (lstat(path, &lst) == 0)
+			break;
+		if (errno != ENOENT || !(flags & FEDJIT_STORE_CREATE) || attempt > 0)
+			return -errno;
+		r = create_store(path, flags, mode, version);
+		if (r < 0)
+			return r;
+	}
+	if (S_ISLNK(lst.st_mode))
+		return -ELOOP;
+	if (!S_ISREG(lst.st_mode))
+		return -ENOTTY;
+	if (secret && (lst.st_mode & 077))
+		return -EPERM;
+
+	if (rdonly && !(flags & FEDJIT_STORE_NOLOCK)) {
+		/* Hold the read lock across tdb_open: tdb's open refuses a store
+		 * whose commit is in flight (it sees the recovery area armed). */
+		lockfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (lockfd < 0)
+			return -errno;
+		r = lock_byte(lockfd, F_RDLCK, true);
+		if (r < 0)
+			return r;
+	}
+	r = open_tdb(path, flags, rdonly ? O_RDONLY : O_RDWR, mode, &tdb);
+	if (r < 0)
+		return r;
+	if (fstat(tdb_fd(tdb), &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* The file tdb opened must be the one we checked (no swap in between). */
+	if (st.st_dev != lst.st_dev || st.st_ino != lst.st_ino) {
+		r = -ESTALE;
+		goto fail;
+	}
+	r = read_version(tdb, &v);
+	if (r < 0)
+		goto fail;
+	if (v > version) {
+		r = -EPROTONOSUPPORT;
+		goto fail;
+	}
+	/* Closing lockfd (cleanup) drops our read lock; a read-only tdb holds
+	 * no fcntl locks of its own that closing could drop. */
+	s->tdb = tdb;
+	s->flags = flags;
+	s->lock_depth = 0;
+	return 0;
+fail:
+	tdb_close(tdb);
+	return r;
+}
+
+void fedjit_store_close_internal(struct fedjit_store *s)
+{
+	if (s->tdb)
+		tdb_close(s->tdb);
+	s->tdb = NULL;
+}
+
 int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **ret)
 {
-	return -ENOSYS;
+	struct fedjit_store *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = fedjit_store_open_internal(s, path ? path : FEDJIT_DB_FILE, flags, 0644,
+	                               FEDJIT_STORE_VERSION, false);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
 }
 
 void fedjit_store_close(struct fedjit_store *s)
 {
+	if (!s)
+		return;
+	fedjit_store_close_internal(s);
+	free(s);
 }
 
 struct tdb_context *fedjit_store_tdb(struct fedjit_store *s)
 {
-	return NULL;
+	return s->tdb;
 }
 
 int fedjit_store_seqnum(struct fedjit_store *s)
 {
-	return -ENOSYS;
+	return tdb_get_seqnum(s->tdb);
 }
 
-const char *fedjit_store_strerror(int err)
+static int strv_cmp(const void *a, const void *b)
 {
-	return "not implemented";
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int fedjit_store_parse_user(struct fedjit_store *s, const char *name, fedjit_user_view_fn fn,
-                            void *userdata)
+void fedjit_strv_sort(char **v, size_t n)
 {
-	return -ENOSYS;
-}
-
-int fedjit_store_parse_user_by_uid(struct fedjit_store *s, uint32_t uid, fedjit_user_view_fn fn,
-                                   void *userdata)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_parse_group(struct fedjit_store *s, const char *name, fedjit_group_view_fn fn,
-                             void *userdata)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_parse_group_by_gid(struct fedjit_store *s, uint32_t gid, fedjit_group_view_fn fn,
-                                    void *userdata)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_parse_gids(struct fedjit_store *s, const char *name, fedjit_gids_view_fn fn,
-                            void *userdata)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_get_user(struct fedjit_store *s, const char *name, struct fedjit_user **ret)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_get_user_by_uid(struct fedjit_store *s, uint32_t uid, struct fedjit_user **ret)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_get_user_by_link(struct fedjit_store *s, const char *issuer, const char *subject,
-                                  struct fedjit_user **ret)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_get_group(struct fedjit_store *s, const char *name, struct fedjit_group **ret)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_get_group_by_gid(struct fedjit_store *s, uint32_t gid, struct fedjit_group **ret)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_get_gids(struct fedjit_store *s, const char *name, uint32_t **ret_gids,
-                          size_t *ret_n)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_foreach_user(struct fedjit_store *s, fedjit_user_view_fn fn, void *userdata)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_foreach_group(struct fedjit_store *s, fedjit_group_view_fn fn, void *userdata)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_list_users(struct fedjit_store *s, char ***ret, size_t *ret_n)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_list_groups(struct fedjit_store *s, char ***ret, size_t *ret_n)
-{
-	return -ENOSYS;
+	if (n > 1)
+		qsort(v, n, sizeof(char *), strv_cmp);
 }
 
 void fedjit_strv_free(char **v)
 {
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
 }
 
-int fedjit_store_create_account(struct fedjit_store *s, const struct fedjit_user *user,
-                                const char *primary_group, const uint32_t *gids, size_t n_gids)
+const char *fedjit_store_strerror(int err)
 {
-	return -ENOSYS;
-}
-
-int fedjit_store_update_account(struct fedjit_store *s, const struct fedjit_user *user,
-                                const uint32_t *gids, size_t n_gids, unsigned what)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_set_last_login(struct fedjit_store *s, const char *name, int64_t when)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_set_flags(struct fedjit_store *s, const char *name, uint32_t set, uint32_t clear)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_set_locked(struct fedjit_store *s, const char *name, bool locked)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_set_locked_by_link(struct fedjit_store *s, const char *issuer, const char *subject,
-                                    bool locked, char **ret_name)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_delete_account(struct fedjit_store *s, const char *name)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_purge_idp(struct fedjit_store *s, const char *idp_name, char ***ret_names)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_ensure_group(struct fedjit_store *s, const char *name, uint32_t gid,
-                              const char *domain, enum fedjit_group_origin origin,
-                              uint32_t *ret_gid)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_delete_group(struct fedjit_store *s, const char *name)
-{
-	return -ENOSYS;
-}
-
-int fedjit_store_check(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata)
-{
-	return -ENOSYS;
-}
-
-int fedjit_secret_open(const char *path, unsigned flags, struct fedjit_secret_store **ret)
-{
-	return -ENOSYS;
-}
-
-void fedjit_secret_close(struct fedjit_secret_store *ss)
-{
-}
-
-int fedjit_secret_set_password_hash(struct fedjit_secret_store *ss, const char *name,
-                                    const char *hash)
-{
-	return -ENOSYS;
-}
-
-int fedjit_secret_get_password_hash(struct fedjit_secret_store *ss, const char *name,
-                                    char **ret_hash)
-{
-	return -ENOSYS;
-}
-
-int fedjit_secret_parse_password_hash(struct fedjit_secret_store *ss, const char *name,
-                                      int (*fn)(const char *hash, void *userdata), void *userdata)
-{
-	return -ENOSYS;
-}
-
-int fedjit_secret_set_consent(struct fedjit_secret_store *ss, const char *name,
-                              const struct fedjit_consent *c)
-{
-	return -ENOSYS;
-}
-
-int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
-                              struct fedjit_consent **ret)
-{
-	return -ENOSYS;
-}
-
-int fedjit_secret_delete_user(struct fedjit_secret_store *ss, const char *name)
-{
-	return -ENOSYS;
-}
-
-int fedjit_secret_list_users(struct fedjit_secret_store *ss, char ***ret, size_t *ret_n)
-{
-	return -ENOSYS;
+	switch (-err) {
+	case 0:
+		return "success";
+	case ENOENT:
+		return "no such store, account, group or link";
+	case EBADMSG:
+		return "corrupt store record (or no valid version key)";
+	case EPROTONOSUPPORT:
+		return "store written by a newer fedjit (format version not supported)";
+	case EBUSY:
+		return "store already open in this process, or group still in use";
+	case ELOOP:
+		return "store path is a symbolic link";
+	case ENOTTY:
+		return "store path is not a regular file";
+	case ESTALE:
+		return "store file was replaced while being opened";
+	case ETIMEDOUT:
+		return "timed out waiting for a writer to finish its commit";
+	case EROFS:
+		return "store opened read-only";
+	case EIO:
+		return "store I/O error (or a crashed commit awaiting recovery)";
+	case FEDJIT_STORE_ENAME:
+		return "user name already exists";
+	case FEDJIT_STORE_EUID:
+		return "uid already in use";
+	case FEDJIT_STORE_EGID:
+		return "gid already in use";
+	case FEDJIT_STORE_ELINK:
+		return "federated identity already linked to an account";
+	case FEDJIT_STORE_EGROUP:
+		return "group name already exists";
+	case FEDJIT_STORE_EIMMUTABLE:
+		return "attribute cannot change (uid, gid, identity, domain, creation)";
+	case EINVAL:
+		return "invalid value for a store record";
+	case EACCES:
+		return "permission denied";
+	case EPERM:
+		return "not permitted (or a secret store readable by others)";
+	default:
+		return strerror(-err);
+	}
 }

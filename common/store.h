@@ -19,7 +19,8 @@
  *   -ELOOP            the path is a symbolic link; -ENOTTY not a regular file
  *   -ETIMEDOUT        a read lock could not be taken within
  *                     FEDJIT_STORE_READ_LOCK_TIMEOUT_MS (a writer stuck mid-commit)
- *   -EIO              tdb failed (message in the log via fedjit_store_last_error)
+ *   -EIO              tdb failed, or a read-only open of a store whose writer
+ *                     crashed mid-commit (the next read-write open rolls it back)
  *   -EROFS            a write on a read-only handle
  *   and the conflict codes FEDJIT_STORE_E* below for refused duplicates.
  * fedjit_store_strerror() turns any of them into a message.
@@ -75,9 +76,8 @@
 #define FEDJIT_STORE_EGID   EADDRNOTAVAIL /* gid already used by a stored group */
 #define FEDJIT_STORE_ELINK  ENOTUNIQ      /* (issuer, subject) already owns an account */
 #define FEDJIT_STORE_EGROUP EISNAM        /* group name already exists (with another gid) */
-#define FEDJIT_STORE_EIMMUTABLE \
-	EPERM /* update tried to change uid, gid, issuer,
-                                             subject, domain or created */
+/* An update tried to change uid, gid, issuer, subject, domain or created. */
+#define FEDJIT_STORE_EIMMUTABLE ENOTSUP
 
 enum fedjit_store_open_flags {
 	FEDJIT_STORE_RDONLY = 1 << 0, /* missing file: -ENOENT */
@@ -249,7 +249,8 @@ struct fedjit_secret_store;
  * Open the secret store at path (NULL: FEDJIT_SECRET_DB_FILE); flags as for
  * fedjit_store_open (RDONLY, CREATE, NOSYNC). The file is created 0600 and
  * fchmod'ed to 0600 regardless of the umask; an existing file readable or
- * writable by group or others is refused with -EPERM (a secret leaked).
+ * writable by group or others is refused with -EPERM (its secrets may have
+ * leaked: the administrator must look).
  * *ret: fedjit_secret_close().
  */
 int fedjit_secret_open(const char *path, unsigned flags, struct fedjit_secret_store **ret);

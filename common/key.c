@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Key builders: the only place that knows how store keys are spelled.
+ *
+ * Keys are ASCII prefixes followed by the name or decimal id, without a
+ * trailing NUL, so that `tdbdump` output is readable:
+ *   "version"               store / secret store format version
+ *   "user/NAME"             user record            (record.c: user)
+ *   "uid/DECIMAL"           uid -> name            (record.c: name)
+ *   "group/NAME"            group record           (record.c: group)
+ *   "gid/DECIMAL"           gid -> group name      (record.c: name)
+ *   "gids/NAME"             supplementary gids     (record.c: gids)
+ *   "link/ISSUER\0SUBJECT"  (issuer, subject) -> user name (record.c: name);
+ *                           the NUL separates the two (neither may hold one)
+ * Secret store:
+ *   "pwhash/NAME"           password hash          (record.c: pwhash)
+ *   "consent/NAME"          consent                (record.c: consent)
+ * Decimal ids have no leading zeros, so each id has exactly one key.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "record.h"
+
+static int key_prefixed(char *buf, const char *prefix, const char *name, size_t max, TDB_DATA *ret)
+{
+	size_t pl = strlen(prefix), nl;
+
+	if (!name)
+		return -EINVAL;
+	nl = strlen(name);
+	if (nl == 0 || nl > max)
+		return -EINVAL;
+	memcpy(buf, prefix, pl);
+	memcpy(buf + pl, name, nl);
+	*ret = (TDB_DATA){.dptr = (unsigned char *)buf, .dsize = pl + nl};
+	return 0;
+}
+
+static int key_number(char *buf, const char *prefix, uint32_t id, TDB_DATA *ret)
+{
+	int n = snprintf(buf, FEDJIT_KEY_MAX, "%s%" PRIu32, prefix, id);
+
+	if (n < 0 || n >= FEDJIT_KEY_MAX)
+		return -EINVAL;
+	*ret = (TDB_DATA){.dptr = (unsigned char *)buf, .dsize = (size_t)n};
+	return 0;
+}
+
+int fedjit_key_version(char *buf, TDB_DATA *ret)
+{
+	memcpy(buf, "version", 7);
+	*ret = (TDB_DATA){.dptr = (unsigned char *)buf, .dsize = 7};
+	return 0;
+}
+
+int fedjit_key_user(char *buf, const char *name, TDB_DATA *ret)
+{
+	return key_prefixed(buf, "user/", name, FEDJIT_RECORD_NAME_MAX, ret);
+}
+
+int fedjit_key_uid(char *buf, uint32_t uid, TDB_DATA *ret)
+{
+	return key_number(buf, "uid/", uid, ret);
+}
+
+int fedjit_key_group(char *buf, const char *name, TDB_DATA *ret)
+{
+	return key_prefixed(buf, "group/", name, FEDJIT_RECORD_NAME_MAX, ret);
+}
+
+int fedjit_key_gid(char *buf, uint32_t gid, TDB_DATA *ret)
+{
+	return key_number(buf, "gid/", gid, ret);
+}
+
+int fedjit_key_gids(char *buf, const char *name, TDB_DATA *ret)
+{
+	return key_prefixed(buf, "gids/", name, FEDJIT_RECORD_NAME_MAX, ret);
+}
+
+int fedjit_key_link(char *buf, const char *issuer, const char *subject, TDB_DATA *ret)
+{
+	size_t il, sl;
+
+	if (!issuer || !subject)
+		return -EINVAL;
+	il = strlen(issuer);
+	sl = strlen(subject);
+	if (il == 0 || sl == 0 || il > FEDJIT_RECORD_STRING_MAX || sl > FEDJIT_RECORD_STRING_MAX)
+		return -EINVAL;
+	memcpy(buf, "link/", 5);
+	memcpy(buf + 5, issuer, il + 1); /* with the separating NUL */
+	memcpy(buf + 5 + il + 1, subject, sl);
+	*ret = (TDB_DATA){.dptr = (unsigned char *)buf, .dsize = 5 + il + 1 + sl};
+	return 0;
+}
+
+int fedjit_key_pwhash(char *buf, const char *name, TDB_DATA *ret)
+{
+	return key_prefixed(buf, "pwhash/", name, FEDJIT_RECORD_NAME_MAX, ret);
+}
+
+int fedjit_key_consent(char *buf, const char *name, TDB_DATA *ret)
+{
+	return key_prefixed(buf, "consent/", name, FEDJIT_RECORD_NAME_MAX, ret);
+}
+
+static const struct {
+	const char *prefix;
+	enum fedjit_key_kind kind;
+} key_kinds[] = {
+        {"user/", FEDJIT_KEY_USER},     {"uid/", FEDJIT_KEY_UID},
+        {"group/", FEDJIT_KEY_GROUP},   {"gid/", FEDJIT_KEY_GID},
+        {"gids/", FEDJIT_KEY_GIDS},     {"link/", FEDJIT_KEY_LINK},
+        {"pwhash/", FEDJIT_KEY_PWHASH}, {"consent/", FEDJIT_KEY_CONSENT},
+};
+
+enum fedjit_key_kind fedjit_key_classify(TDB_DATA key, const char **ret_rest, size_t *ret_rest_len)
+{
+	if (key.dsize == 7 && memcmp(key.dptr, "version", 7) == 0) {
+		*ret_rest = (const char *)key.dptr + 7;
+		*ret_rest_len = 0;
+		return FEDJIT_KEY_VERSION;
+	}
+	for (size_t i = 0; i < sizeof(key_kinds) / sizeof(key_kinds[0]); i++) {
+		size_t pl = strlen(key_kinds[i].prefix);
+
+		if (key.dsize > pl && memcmp(key.dptr, key_kinds[i].prefix, pl) == 0) {
+			*ret_rest = (const char *)key.dptr + pl;
+			*ret_rest_len = key.dsize - pl;
+			return key_kinds[i].kind;
+		}
+	}
+	return FEDJIT_KEY_UNKNOWN;
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The root-only secret store (FEDJIT_SECRET_DB_FILE, 0600): local password
+ * hashes and consent records, keyed by account name. Same file handling,
+ * locking and transactions as the account store; its own version key.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "store-private.h"
+
+int fedjit_secret_open(const char *path, unsigned flags, struct fedjit_secret_store **ret)
+{
+	struct fedjit_secret_store *ss = calloc(1, sizeof(*ss));
+	int r;
+
+	if (!ss)
+		return -ENOMEM;
+	r = fedjit_store_open_internal(&ss->st, path ? path : FEDJIT_SECRET_DB_FILE, flags, 0600,
+	                               FEDJIT_SECRET_STORE_VERSION, true);
+	if (r < 0) {
+		free(ss);
+		return r;
+	}
+	*ret = ss;
+	return 0;
+}
+
+void fedjit_secret_close(struct fedjit_secret_store *ss)
+{
+	if (!ss)
+		return;
+	fedjit_store_close_internal(&ss->st);
+	free(ss);
+}
+
+static int put_or_delete(struct fedjit_store *s, TDB_DATA key, int r, TDB_DATA data, bool del)
+{
+	if (r < 0)
+		return r;
+	r = fedjit_store_tx_begin(s);
+	if (r >= 0)
+		r = fedjit_store_tx_end(s, del ? fedjit_store_tx_delete(s, key)
+		                               : fedjit_store_tx_store(s, key, data));
+	if (data.dptr) {
+		explicit_bzero(data.dptr, data.dsize);
+		free(data.dptr);
+	}
+	return r;
+}
+
+int fedjit_secret_set_password_hash(struct fedjit_secret_store *ss, const char *name,
+                                    const char *hash)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key, data = {0};
+	int r = fedjit_key_pwhash(kb, name, &key);
+
+	if (r < 0)
+		return r;
+	if (hash)
+		r = fedjit_record_encode_pwhash(hash, &data);
+	return put_or_delete(&ss->st, key, r, data, !hash);
+}
+
+static int pwhash_dup_cb(TDB_DATA data, void *p)
+{
+	return fedjit_record_decode_pwhash(data, p);
+}
+
+int fedjit_secret_get_password_hash(struct fedjit_secret_store *ss, const char *name,
+                                    char **ret_hash)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key;
+	int r;
+
+	if (fedjit_key_pwhash(kb, name, &key) < 0)
+		return -ENOENT;
+	r = fedjit_store_rlock(&ss->st);
+	if (r < 0)
+		return r;
+	r = fedjit_store_parse_key(&ss->st, key, pwhash_dup_cb, ret_hash);
+	fedjit_store_runlock(&ss->st);
+	return r;
+}
+
+struct pwhash_cb {
+	int (*fn)(const char *hash, void *userdata);
+	void *userdata;
+};
+
+static int pwhash_view_cb(TDB_DATA data, void *p)
+{
+	struct pwhash_cb *c = p;
+	const char *hash;
+	int r = fedjit_record_view_pwhash(data, &hash);
+
+	return r < 0 ? r : c->fn(hash, c->userdata);
+}
+
+int fedjit_secret_parse_password_hash(struct fedjit_secret_store *ss, const char *name,
+                                      int (*fn)(const char *hash, void *userdata), void *userdata)
+{
+	char kb[FEDJIT_KEY_MAX];
+	struct pwhash_cb c = {fn, userdata};
+	TDB_DATA key;
+	int r;
+
+	if (fedjit_key_pwhash(kb, name, &key) < 0)
+		return -ENOENT;
+	r = fedjit_store_rlock(&ss->st);
+	if (r < 0)
+		return r;
+	r = fedjit_store_parse_key(&ss->st, key, pwhash_view_cb, &c);
+	fedjit_store_runlock(&ss->st);
+	return r;
+}
+
+int fedjit_secret_set_consent(struct fedjit_secret_store *ss, const char *name,
+                              const struct fedjit_consent *c)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key, data = {0};
+	int r = fedjit_key_consent(kb, name, &key);
+
+	if (r < 0)
+		return r;
+	if (!c)
+		return -EINVAL;
+	r = fedjit_record_encode_consent(c, &data);
+	return put_or_delete(&ss->st, key, r, data, false);
+}
+
+static int consent_cb(TDB_DATA data, void *p)
+{
+	return fedjit_record_decode_consent(data, p);
+}
+
+int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
+                              struct fedjit_consent **ret)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key;
+	int r;
+
+	if (fedjit_key_consent(kb, name, &key) < 0)
+		return -ENOENT;
+	r = fedjit_store_rlock(&ss->st);
+	if (r < 0)
+		return r;
+	r = fedjit_store_parse_key(&ss->st, key, consent_cb, ret);
+	fedjit_store_runlock(&ss->st);
+	return r;
+}
+
+int fedjit_secret_delete_user(struct fedjit_secret_store *ss, const char *name)
+{
+	char kb1[FEDJIT_KEY_MAX], kb2[FEDJIT_KEY_MAX];
+	TDB_DATA k1, k2;
+	int r;
+
+	if (fedjit_key_pwhash(kb1, name, &k1) < 0 || fedjit_key_consent(kb2, name, &k2) < 0)
+		return -EINVAL;
+	r = fedjit_store_tx_begin(&ss->st);
+	if (r < 0)
+		return r;
+	r = fedjit_store_tx_delete(&ss->st, k1);
+	if (r >= 0)
+		r = fedjit_store_tx_delete(&ss->st, k2);
+	return fedjit_store_tx_end(&ss->st, r);
+}
+
+struct secret_names {
+	char **v;
+	size_t n, cap;
+	int r;
+};
+
+static int secret_names_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *p)
+{
+	struct secret_names *sn = p;
+	const char *rest;
+	size_t len;
+	enum fedjit_key_kind kind = fedjit_key_classify(key, &rest, &len);
+
+	if (kind != FEDJIT_KEY_PWHASH && kind != FEDJIT_KEY_CONSENT)
+		return 0;
+	if (sn->n + 1 >= sn->cap) {
+		size_t cap = sn->cap ? sn->cap * 2 : 16;
+		char **v = realloc(sn->v, cap * sizeof(char *));
+
+		if (!v)
+			goto oom;
+		sn->v = v;
+		sn->cap = cap;
+	}
+	sn->v[sn->n] = strndup(rest, len);
+	if (!sn->v[sn->n])
+		goto oom;
+	sn->v[++sn->n] = NULL;
+	return 0;
+oom:
+	sn->r = -ENOMEM;
+	return 1;
+}
+
+int fedjit_secret_list_users(struct fedjit_secret_store *ss, char ***ret, size_t *ret_n)
+{
+	struct secret_names sn = {0};
+	int r = fedjit_store_rlock(&ss->st);
+
+	if (r < 0)
+		return r;
+	r = tdb_traverse_read(ss->st.tdb, secret_names_cb, &sn);
+	fedjit_store_runlock(&ss->st);
+	if (sn.r < 0 || r < 0) {
+		fedjit_strv_free(sn.v);
+		return sn.r < 0 ? sn.r : -EIO;
+	}
+	if (!sn.v && !(sn.v = calloc(1, sizeof(char *))))
+		return -ENOMEM;
+	fedjit_strv_sort(sn.v, sn.n);
+	/* A name with both a hash and a consent was collected twice. */
+	size_t m = 0;
+	for (size_t i = 0; i < sn.n; i++) {
+		if (m > 0 && strcmp(sn.v[m - 1], sn.v[i]) == 0)
+			free(sn.v[i]);
+		else
+			sn.v[m++] = sn.v[i];
+	}
+	sn.v[m] = NULL;
+	sn.n = m;
+	*ret = sn.v;
+	if (ret_n)
+		*ret_n = sn.n;
+	return 0;
+}
