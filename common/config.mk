@@ -6,3 +6,23 @@ check_PROGRAMS += tests/unit/test_config
 TESTS += tests/unit/test_config
 tests_unit_test_config_CFLAGS = $(unit_test_cflags)
 tests_unit_test_config_LDADD = $(unit_test_libs)
+
+# Fuzzing. The replay program runs the committed corpus through the harness in
+# every build (gcc, ASan, valgrind); --enable-fuzzing (CC=clang) also builds the
+# libFuzzer binary, with the config sources compiled in so they are instrumented:
+#   tests/fuzz/fuzz_config -dict=$(srcdir)/tests/fuzz/config.dict CORPUS_DIR
+check_PROGRAMS += tests/fuzz/replay_config
+TESTS += tests/fuzz/replay_config
+tests_fuzz_replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_config.c
+tests_fuzz_replay_config_CPPFLAGS = $(AM_CPPFLAGS) -DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/config"'
+tests_fuzz_replay_config_LDADD = $(common_libs)
+EXTRA_DIST += tests/fuzz/corpus/config tests/fuzz/config.dict
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c common/config.c common/config_keys.c \
+	common/config_validate.c
+tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_config_LDADD = $(INIH_STATIC)
+endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libFuzzer harness for the configuration parser and validator: any bytes as
+ * one fedjit.conf. Besides not crashing, checks the loader's contract: success
+ * if and only if there is no message, every message names the file, at most
+ * FEDJIT_DIAG_MAX (100) messages plus the count line, and a loaded config has
+ * PRIMARY and answers its lookups. Secret file checks are off: they stat()
+ * paths from the input, which says nothing about the parser.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NAME "fuzz.conf"
+
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "fuzz_config: contract broken: %s\n", what);
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fedjit_config *c = NULL;
+	struct fedjit_diag d = {0};
+	int r = fedjit_config_parse_buffer(NAME, (const char *)data, size,
+	                                   FEDJIT_CONFIG_SKIP_SECRET_CHECKS, &c, &d);
+
+	check(r == 0 || r == -EINVAL || r == -EFBIG || r == -ENOMEM, "return value");
+	check((r == 0) == (d.n_lines == 0), "success without messages");
+	check((r == 0) == (c != NULL), "config only on success");
+	check(d.n_lines <= 101, "message cap");
+	for (size_t i = 0; i < d.n_lines; i++)
+		check(strncmp(d.lines[i], NAME ":", strlen(NAME ":")) == 0,
+		      "message names the file");
+	if (c) {
+		check(fedjit_config_domain(c, "primary") != NULL, "PRIMARY exists");
+		for (size_t i = 0; i < c->n_domains; i++) {
+			const struct fedjit_domain *dom = &c->domains[i];
+			check(fedjit_config_domain(c, dom->name) == dom, "domain lookup");
+			check(dom->uid_min <= dom->uid_max && dom->gid_min <= dom->gid_max,
+			      "ranges");
+			fedjit_config_idp_for_domain(c, dom->name);
+		}
+		for (size_t i = 0; i < c->n_idps; i++) {
+			const struct fedjit_idp *p = &c->idps[i];
+			check(fedjit_config_idp(c, p->name) == p, "idp lookup");
+			check(p->issuer && p->client_id, "required keys");
+			check(strncmp(p->issuer, "https://", 8) == 0, "https issuer");
+			fedjit_provisioning_to_string(p->provisioning);
+			fedjit_client_auth_to_string(p->client_auth);
+		}
+	}
+	fedjit_config_free(c);
+	fedjit_diag_clear(&d);
+	return 0;
+}
