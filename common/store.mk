@@ -12,3 +12,13 @@ tests_unit_test_record_CFLAGS = $(unit_test_cflags)
 tests_unit_test_record_LDADD = $(unit_test_libs)
 tests_unit_test_store_CFLAGS = $(unit_test_cflags)
 tests_unit_test_store_LDADD = $(unit_test_libs)
+
+# libFuzzer harness over the record decoders (clang, --enable-fuzzing); the
+# codec is compiled into it so it carries the fuzzer's instrumentation.
+EXTRA_DIST += tests/fuzz/corpus/record
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_record
+endif
+tests_fuzz_fuzz_record_SOURCES = tests/fuzz/fuzz_record.c common/record.c common/key.c
+tests_fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)

@@ -2,7 +2,9 @@
 /* Record codec and key builders: round trips, refusals, every truncation and byte flip. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -464,6 +466,49 @@ static void test_null_and_empty(void **state)
 	assert_int_equal(fedjit_record_view_pwhash(null, &s), -EBADMSG);
 }
 
+/* The fuzz seeds (tests/fuzz/corpus/record: kind byte + record) are valid
+ * records of today's formats, and survive the same hammering. */
+static void test_fuzz_seeds(void **state)
+{
+	static const enum kind kinds[] = {K_USER,   K_GROUP,   K_GIDS,   K_NAME,
+	                                  K_PWHASH, K_VERSION, K_CONSENT};
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	struct dirent *de;
+	size_t seeds = 0;
+	DIR *dir;
+
+	if (!top)
+		skip();
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/record", top);
+	dir = opendir(path);
+	assert_non_null(dir);
+	while ((de = readdir(dir))) {
+		unsigned char buf[4096];
+		TDB_DATA d, re;
+		size_t n;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/record/%s", top, de->d_name);
+		f = fopen(path, "rb");
+		assert_non_null(f);
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		assert_true(n >= 1);
+		d = (TDB_DATA){malloc(n - 1 ? n - 1 : 1), n - 1};
+		memcpy(d.dptr, buf + 1, n - 1);
+		assert_int_equal(decode_reencode(kinds[buf[0] % 7], d, &re), 0);
+		free(re.dptr);
+		hammer(kinds[buf[0] % 7], d);
+		free(d.dptr);
+		seeds++;
+	}
+	closedir(dir);
+	assert_true(seeds >= 7);
+}
+
 /* ---- keys ---- */
 
 static void test_keys(void **state)
@@ -536,6 +581,7 @@ int main(void)
 	        cmocka_unit_test(test_group_corruption),
 	        cmocka_unit_test(test_small_corruption),
 	        cmocka_unit_test(test_null_and_empty),
+	        cmocka_unit_test(test_fuzz_seeds),
 	        cmocka_unit_test(test_keys),
 	};
 
