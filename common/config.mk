@@ -26,3 +26,7 @@ tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_config_LDADD = $(INIH_STATIC)
 endif
+
+# The man page is the contract of the key list: keep them in step.
+TESTS += tests/unit/config-man.sh
+EXTRA_DIST += tests/unit/config-man.sh
