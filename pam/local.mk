@@ -11,5 +11,28 @@ TESTS += tests/unit/test_proto
 tests_unit_test_proto_CFLAGS = $(unit_test_cflags)
 tests_unit_test_proto_LDADD = pam/libfedjit_proto.la $(unit_test_libs)
 
+# pam_fedjit.so: libpam, libqrencode, libc and the config and name code only.
+# common/config.c and common/names.c are compiled in directly rather than
+# through libfedjit_common.la, which also carries the store and so libtdb:
+# the module never opens the store (HELPERS.md), so it must not even link it.
+pamlib_LTLIBRARIES += pam/pam_fedjit.la
+pam_pam_fedjit_la_SOURCES = pam/pam_fedjit.c pam/args.c pam/args.h pam/conv.c pam/conv.h \
+	pam/exchange.c pam/exchange.h pam/qr.c pam/qr.h pam/spawn.c pam/spawn.h \
+	common/config.c common/names.c
+pam_pam_fedjit_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS) $(INIH_CFLAGS) \
+	-fvisibility=hidden
+pam_pam_fedjit_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
+	-export-symbols-regex '^pam_sm_'
+pam_pam_fedjit_la_LIBADD = pam/libfedjit_proto.la $(INIH_STATIC) $(PAM_LIBS) $(QRENCODE_LIBS)
+
+check_PROGRAMS += tests/unit/test_pam_args tests/unit/test_qr
+TESTS += tests/unit/test_pam_args tests/unit/test_qr
+tests_unit_test_pam_args_SOURCES = tests/unit/test_pam_args.c pam/args.c
+tests_unit_test_pam_args_CFLAGS = $(unit_test_cflags)
+tests_unit_test_pam_args_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_qr_SOURCES = tests/unit/test_qr.c pam/qr.c
+tests_unit_test_qr_CFLAGS = $(unit_test_cflags) $(QRENCODE_CFLAGS)
+tests_unit_test_qr_LDADD = $(CMOCKA_LIBS) $(QRENCODE_LIBS)
+
 include pam/idp.mk
 include pam/helper.mk
