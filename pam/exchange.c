@@ -43,6 +43,7 @@
 #define SLACK        (5 * USEC) /* hard deadline beyond the helper's own */
 #define SEND_TIMEOUT (5 * USEC) /* the helper reads at once; a stuck one is dead */
 #define EXIT_GRACE   (2 * USEC) /* for the helper to exit after its result */
+#define STOP_GRACE   (1 * USEC) /* after closing the socket, before SIGTERM */
 #define EXPIRES_MAX  3600       /* accepted device code lifetime, seconds */
 #define INTERVAL_MAX 60
 #define ENTER_PROMPT "Press Enter once you have approved the sign-in "
@@ -382,7 +383,8 @@ int fedjit_exchange_run(pam_handle_t *pamh, struct fedjit_exchange *x)
 	if (r == PAM_SUCCESS)
 		r = converse(&run, start);
 	/* After a result the helper exits by itself; otherwise it is stopped now. */
-	fr = fedjit_helper_finish(&run.helper, r == PAM_SUCCESS ? EXIT_GRACE : 0, &wstatus);
+	fr = fedjit_helper_finish(&run.helper, r == PAM_SUCCESS ? EXIT_GRACE : STOP_GRACE,
+	                          &wstatus);
 	if (r == PAM_SUCCESS && fr == -ETIMEDOUT)
 		pam_syslog(pamh, LOG_WARNING, "helper did not exit after its result; killed");
 	else if (x->conv_failed)

@@ -18,7 +18,8 @@ tests_unit_test_proto_LDADD = pam/libfedjit_proto.la $(unit_test_libs)
 pamlib_LTLIBRARIES += pam/pam_fedjit.la
 pam_pam_fedjit_la_SOURCES = pam/pam_fedjit.c pam/args.c pam/args.h pam/conv.c pam/conv.h \
 	pam/exchange.c pam/exchange.h pam/qr.c pam/qr.h pam/spawn.c pam/spawn.h \
-	common/config.c common/names.c
+	common/config.c common/config_keys.c common/config_validate.c common/config_internal.h \
+	common/names.c common/idalloc.c
 pam_pam_fedjit_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS) $(INIH_CFLAGS) \
 	-fvisibility=hidden
 pam_pam_fedjit_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
@@ -33,6 +34,14 @@ tests_unit_test_pam_args_LDADD = $(CMOCKA_LIBS)
 tests_unit_test_qr_SOURCES = tests/unit/test_qr.c pam/qr.c
 tests_unit_test_qr_CFLAGS = $(unit_test_cflags) $(QRENCODE_CFLAGS)
 tests_unit_test_qr_LDADD = $(CMOCKA_LIBS) $(QRENCODE_LIBS)
+
+# PAM-level tests: the module through libpam with a fake helper.
+check_PROGRAMS += tests/pam/fake-helper tests/pam/test_pam_fedjit
+TESTS += tests/pam/test_pam_fedjit tests/pam/module-linkage.sh
+tests_pam_fake_helper_LDADD = pam/libfedjit_proto.la
+tests_pam_test_pam_fedjit_CFLAGS = $(unit_test_cflags) $(PAM_CFLAGS)
+tests_pam_test_pam_fedjit_LDADD = $(CMOCKA_LIBS) $(PAM_LIBS)
+EXTRA_DIST += tests/pam/module-linkage.sh
 
 include pam/idp.mk
 include pam/helper.mk
