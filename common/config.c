@@ -52,6 +52,12 @@
 #define FEDJIT_CONF_DIR "/etc/fedjit/conf.d"
 #endif
 
+const char *fedjit_config_strerror(int err, char buf[static 64])
+{
+	/* GNU strerror_r: returns a static string or fills buf. */
+	return strerror_r(err, buf, 64);
+}
+
 /* Keep a message (taking text); entries past FEDJIT_DIAG_MAX only when forced. */
 static void push_entry(struct fedjit_config_ctx *ctx, size_t index, unsigned line, char *text)
 {
@@ -470,18 +476,19 @@ static int read_file(struct fedjit_config_ctx *ctx, const char *path, bool dropi
                      size_t *ret_len)
 {
 	struct fedjit_origin whole = {.file = path, .line = 0};
+	char eb[64];
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 
 	if (fd < 0) {
 		int r = -errno;
 		if (!(dropin && r == -ENOENT))
-			fedjit_config_error(ctx, &whole, "%s", strerror(-r));
+			fedjit_config_error(ctx, &whole, "%s", fedjit_config_strerror(-r, eb));
 		return r;
 	}
 	if (fstat(fd, &st) < 0) {
 		int r = -errno;
-		fedjit_config_error(ctx, &whole, "%s", strerror(-r));
+		fedjit_config_error(ctx, &whole, "%s", fedjit_config_strerror(-r, eb));
 		return r;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -516,7 +523,7 @@ static int read_file(struct fedjit_config_ctx *ctx, const char *path, bool dropi
 			continue;
 		if (n < 0) {
 			int r = -errno;
-			fedjit_config_error(ctx, &whole, "%s", strerror(-r));
+			fedjit_config_error(ctx, &whole, "%s", fedjit_config_strerror(-r, eb));
 			free(buf);
 			return r;
 		}
@@ -560,13 +567,14 @@ static int cmp_str(const void *a, const void *b)
 static void parse_dropins(struct fedjit_config_ctx *ctx, const char *dir)
 {
 	struct fedjit_origin whole = {.file = dir, .line = 0};
+	char eb[64];
 	char **names = NULL;
 	size_t n = 0;
 	DIR *d = opendir(dir);
 
 	if (!d) {
 		if (errno != ENOENT)
-			fedjit_config_error(ctx, &whole, "%s", strerror(errno));
+			fedjit_config_error(ctx, &whole, "%s", fedjit_config_strerror(errno, eb));
 		return;
 	}
 	for (struct dirent *de; (de = readdir(d));) {

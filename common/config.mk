@@ -16,7 +16,8 @@ TESTS += tests/fuzz/replay_config
 tests_fuzz_replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_config.c
 tests_fuzz_replay_config_CPPFLAGS = $(AM_CPPFLAGS) -DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/config"'
 tests_fuzz_replay_config_LDADD = $(common_libs)
-EXTRA_DIST += tests/fuzz/corpus/config tests/fuzz/config.dict
+EXTRA_DIST += tests/fuzz/corpus/config tests/fuzz/config.dict tests/fuzz/smoke.sh \
+	tests/fuzz/smoke-config.sh
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_config
@@ -25,6 +26,7 @@ tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c common/config.c common
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_config_LDADD = $(INIH_STATIC)
+TESTS += tests/fuzz/smoke-config.sh
 endif
 
 # The man page is the contract of the key list: keep them in step.

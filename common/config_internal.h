@@ -123,6 +123,9 @@ struct fedjit_config_ctx {
 	bool oom;
 };
 
+/* strerror for messages, thread-safe (the NSS module loads the config in any thread). */
+const char *fedjit_config_strerror(int err, char buf[static 64]);
+
 /* Report a problem at origin (NULL or no file: the main file, no line). */
 void fedjit_config_error(struct fedjit_config_ctx *ctx, const struct fedjit_origin *origin,
                          const char *fmt, ...) __attribute__((format(printf, 3, 4)));
