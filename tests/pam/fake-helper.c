@@ -7,6 +7,7 @@
  *
  *   ok         device event, then result ok at once
  *   wait       device event, result ok once <config>.go exists
+ *   approve    device event, approved, 5 s of "provisioning", result ok
  *   nodevice   result ok without a device flow
  *   denied, expired, unreachable, locked, notallowed, idpgone, oops
  *              device event, then that status (oops: an unknown status)
@@ -194,6 +195,12 @@ int main(void)
 	} else if (strcmp(user, "wait") == 0) {
 		device();
 		wait_for_go();
+		result("ok", user);
+	} else if (strcmp(user, "approve") == 0) {
+		device();
+		fedjit_msg_start(m, "approved");
+		send_or_die();
+		sleep(5);
 		result("ok", user);
 	} else if (strcmp(user, "nodevice") == 0)
 		result("ok", user);

@@ -253,6 +253,18 @@ static void test_enter_too_early(void **state)
 	assert_int_equal(e->calls[1].style[e->calls[1].n - 1], PAM_PROMPT_ECHO_OFF);
 }
 
+/* Once the helper says the sign-in is approved, slow provisioning after it
+ * brings no "not approved yet" reminder. */
+static void test_approved(void **state)
+{
+	struct env *e = *state;
+
+	service(e, "");
+	assert_int_equal(run(e, AUTH, "approve", 0), PAM_SUCCESS);
+	assert_int_equal(e->ncalls, 1);
+	assert_int_equal(e->prompts, 1);
+}
+
 static void test_helper_text_batched(void **state)
 {
 	struct env *e = *state;
@@ -473,6 +485,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_nowait, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_enter_too_early, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_helper_text_batched, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_approved, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_prompts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_helpers, setup, teardown),
