@@ -44,8 +44,10 @@
 #define SEND_TIMEOUT (5 * USEC) /* the helper reads at once; a stuck one is dead */
 #define EXIT_GRACE   (2 * USEC) /* for the helper to exit after its result */
 #define STOP_GRACE   (1 * USEC) /* after closing the socket, before SIGTERM */
-#define EXPIRES_MAX  3600       /* accepted device code lifetime, seconds */
-#define INTERVAL_MAX 60
+#define EXPIRES_MAX \
+	86400 /* accepted device code lifetime, seconds (the
+                                   deadline bounds the wait anyway) */
+#define INTERVAL_MAX 3600
 #define ENTER_PROMPT "Press Enter once you have approved the sign-in "
 
 enum phase {
@@ -171,8 +173,9 @@ static int on_device(struct run *run, uint64_t start)
 		return fail(run, PAM_SYSTEM_ERR, "helper sent a bad device message");
 	run->phase = PHASE_DEVICE;
 	run->hard = min_u64(run->hard, fedjit_proto_now_usec() + expires * USEC + SLACK);
-	run->enter_wait = (interval + 3) * USEC;
-	apply_idp_settings(run, fedjit_msg_get(run->m, "idp"), start);
+	/* A little more than one poll, so an approval made before Enter is in. */
+	run->enter_wait = (interval < 3 ? 3 : interval > 27 ? 27 : interval) * USEC + 3 * USEC;
+	apply_idp_settings(run, fedjit_msg_get(run->m, "idp") ?: run->x->default_idp, start);
 	run->uri = strdup(uri);
 	run->code = strdup(code);
 	if (!run->uri || !run->code ||

@@ -28,6 +28,7 @@ struct fedjit_exchange {
 	bool debug, silent;
 	bool noqr, nowait;               /* module arguments; else the IdP's configuration */
 	const struct fedjit_config *cfg; /* for the IdP's presentation settings; may be NULL */
+	const char *default_idp;         /* whose settings apply when the helper names no IdP */
 
 	/* out: status is "" when the helper failed before a result */
 	char status[32];

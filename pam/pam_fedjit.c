@@ -162,17 +162,23 @@ static int context_init(struct context *c, pam_handle_t *pamh, int flags, int ar
 	return PAM_SUCCESS;
 }
 
-/* The timeout for a login: argument, else the IdP's that will handle it. */
+/* The IdP a login will most likely use: the argument's, else the one that
+ * provisions the name's domain (an existing account may belong to another;
+ * the helper names the one it uses in its device message). */
+static const struct fedjit_idp *likely_idp(const struct context *c)
+{
+	if (c->args.idp)
+		return fedjit_config_idp(c->cfg, c->args.idp);
+	return fedjit_config_idp_for_domain(c->cfg, c->login.domain->name);
+}
+
+/* The timeout for a login: argument, else the IdP's. */
 static unsigned login_timeout(const struct context *c)
 {
-	const struct fedjit_idp *idp;
+	const struct fedjit_idp *idp = likely_idp(c);
 
 	if (c->args.timeout)
 		return c->args.timeout;
-	if (c->args.idp)
-		idp = fedjit_config_idp(c->cfg, c->args.idp);
-	else
-		idp = fedjit_config_idp_for_domain(c->cfg, c->login.domain->name);
 	if (idp && idp->timeout)
 		return idp->timeout;
 	return DEFAULT_TIMEOUT;
@@ -216,6 +222,7 @@ static int run(struct context *c, enum op op, const char *phase)
 	        .noqr = c->args.noqr,
 	        .nowait = c->args.nowait,
 	        .cfg = c->cfg,
+	        .default_idp = likely_idp(c) ? likely_idp(c)->name : NULL,
 	};
 	const struct status_map *map;
 	int r;

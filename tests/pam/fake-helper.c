@@ -8,6 +8,7 @@
  *   ok         device event, then result ok at once
  *   wait       device event, result ok once <config>.go exists
  *   approve    device event, approved, 5 s of "provisioning", result ok
+ *   anon       like ok, but the device event names no IdP
  *   nodevice   result ok without a device flow
  *   denied, expired, unreachable, locked, notallowed, idpgone, oops
  *              device event, then that status (oops: an unknown status)
@@ -72,6 +73,8 @@ static void send_or_die(void)
 		_exit(2);
 }
 
+static bool name_idp = true;
+
 static void device(void)
 {
 	fedjit_msg_start(m, "device");
@@ -81,7 +84,8 @@ static void device(void)
 	fedjit_msg_add(m, "user_code", "WDJB-MJHT");
 	fedjit_msg_add(m, "expires_in", "120");
 	fedjit_msg_add(m, "interval", "1");
-	fedjit_msg_add(m, "idp", "corp");
+	if (name_idp)
+		fedjit_msg_add(m, "idp", "corp");
 	send_or_die();
 }
 
@@ -195,6 +199,10 @@ int main(void)
 	} else if (strcmp(user, "wait") == 0) {
 		device();
 		wait_for_go();
+		result("ok", user);
+	} else if (strcmp(user, "anon") == 0) {
+		name_idp = false;
+		device();
 		result("ok", user);
 	} else if (strcmp(user, "approve") == 0) {
 		device();

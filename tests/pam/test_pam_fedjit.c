@@ -239,6 +239,30 @@ static void test_nowait(void **state)
 	assert_int_equal(e->prompts, 0);
 }
 
+/* The IdP's qr_code and wait_for_enter apply, whether the helper names the
+ * IdP or the module infers it from the name's domain. */
+static void test_idp_settings(void **state)
+{
+	struct env *e = *state;
+	FILE *f = fopen(e->conf, "w");
+
+	assert_non_null(f);
+	fputs("[idp corp]\nissuer = https://idp.test\nclient_id = fedjit\nprovisioning = always\n"
+	      "domain = PRIMARY\nqr_code = no\nwait_for_enter = no\n",
+	      f);
+	fclose(f);
+	service(e, "");
+	assert_int_equal(run(e, AUTH, "ok", 0), PAM_SUCCESS);
+	assert_int_equal(run(e, AUTH, "anon", 0), PAM_SUCCESS);
+	assert_int_equal(e->ncalls, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(e->calls[i].n, 1);
+		assert_int_equal(e->calls[i].style[0], PAM_TEXT_INFO);
+	}
+	/* The IdP's timeout is what the helper is given. */
+	assert_non_null(strstr(helper_log(e), "timeout=300"));
+}
+
 /* Enter pressed before approval: told so, asked again, then success. */
 static void test_enter_too_early(void **state)
 {
@@ -483,6 +507,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_ok, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_noqr_and_case, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_nowait, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_idp_settings, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_enter_too_early, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_helper_text_batched, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_approved, setup, teardown),
