@@ -9,7 +9,7 @@ PKGS=(
 	libcjose-dev libcurl4-openssl-dev libqrencode-dev libcrypt-dev libaudit-dev
 	libcmocka-dev libpam-wrapper libpamtest0-dev
 	clang libclang-rt-14-dev clang-format valgrind mandoc
-	openssl ca-certificates util-linux
+	openssl ca-certificates util-linux curl jq
 )
 # The machine image ships Node.js (with npm) from its own repository; Debian's npm
 # package conflicts with that nodejs, so they are installed only when node is absent.
