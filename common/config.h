@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define FEDJIT_DEFAULT_DOMAIN "PRIMARY"
@@ -222,6 +223,13 @@ const struct fedjit_idp *fedjit_config_idp_for_domain(const struct fedjit_config
                                                       const char *domain);
 /* Does idp serve login names of domain (its `domains` list; NULL list: all)? */
 bool fedjit_idp_serves_domain(const struct fedjit_idp *idp, const char *domain);
+
+/*
+ * Write the effective configuration (every key, defaults included) in
+ * fedjit.conf syntax; reading it back gives the same configuration. 0 or -EIO.
+ * For `fedjit config show`.
+ */
+int fedjit_config_write(const struct fedjit_config *config, FILE *f);
 
 /* Names of the enums as written in the file (for messages and `config check`). */
 const char *fedjit_provisioning_to_string(enum fedjit_provisioning p);

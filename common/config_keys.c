@@ -8,8 +8,8 @@
  * so defaults cannot drift from what the parser accepts. man/fedjit.conf.5
  * lists the same keys with the same defaults.
  *
- * Checks here look at one value alone (syntax, bounds, regex compiles, the home
- * template's escapes); what needs several values or the file system is in
+ * Checks here look at one value alone (syntax and bounds here, strings in
+ * config_values.c); what needs several values or the file system is in
  * config_validate.c.
  */
 /* "config.h" here is common/config.h (same directory), not autoconf's: ask for GNU here. */
@@ -18,10 +18,8 @@
 #endif
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

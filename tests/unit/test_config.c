@@ -140,6 +140,34 @@ static struct fedjit_config *expect_ok(struct fixture *f, const char *text)
 
 #define IDP_OK "[idp corp]\nissuer = https://idp.example.com/realms/corp\nclient_id = fedjit\n"
 
+/* Write c, read the text back, write again: the same text; returns the text. */
+static char *round_trip(const struct fedjit_config *c)
+{
+	char *text = NULL, *again = NULL;
+	size_t len = 0, len2 = 0;
+	struct fedjit_config *c2 = NULL;
+	struct fedjit_diag d = {0};
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(fedjit_config_write(c, f), 0);
+	fclose(f);
+	int r = fedjit_config_parse_buffer("written.conf", text, len, 0, &c2, &d);
+	for (size_t i = 0; i < d.n_lines; i++)
+		print_message("# %s\n", d.lines[i]);
+	assert_int_equal(r, 0);
+	f = open_memstream(&again, &len2);
+	assert_non_null(f);
+	assert_int_equal(fedjit_config_write(c2, f), 0);
+	fclose(f);
+	assert_string_equal(again, text);
+	assert_int_equal(c2->n_domains, c->n_domains);
+	assert_int_equal(c2->n_idps, c->n_idps);
+	free(again);
+	fedjit_config_free(c2);
+	return text;
+}
+
 static void test_missing_main_file(void **state)
 {
 	struct fixture *f = *state;
@@ -197,6 +225,13 @@ static void test_defaults(void **state)
 	assert_null(fedjit_config_domain(c, "CORP"));
 	assert_null(fedjit_config_idp(c, "corp"));
 	assert_null(fedjit_config_idp_for_domain(c, "PRIMARY"));
+	char *text = round_trip(c);
+	assert_non_null(strstr(text, "[global]\ndefault_idp =\ndb_file = " FEDJIT_DB_FILE "\n"));
+	assert_non_null(strstr(text, "\n[domain PRIMARY]\nuid_min = 200000\nuid_max = 299999\n"
+	                             "gid_min = 200000\ngid_max = 299999\nhome = /home/%u\n"
+	                             "home_mode = 0700\nshell = /bin/bash\nskel = /etc/skel\n"
+	                             "username_regex =\n"));
+	free(text);
 	fedjit_config_free(c);
 }
 
@@ -754,6 +789,7 @@ static void test_dropins(void **state)
 	assert_ptr_equal(p->group_map[0].origin.file, c->files[4]);
 	assert_int_equal(p->group_map[0].origin.line, 2);
 	assert_non_null(fedjit_config_domain(c, "corp"));
+	free(round_trip(c));
 	fedjit_config_free(c);
 	fedjit_diag_clear(&d);
 
