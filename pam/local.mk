@@ -43,5 +43,13 @@ tests_pam_test_pam_fedjit_CFLAGS = $(unit_test_cflags) $(PAM_CFLAGS)
 tests_pam_test_pam_fedjit_LDADD = $(CMOCKA_LIBS) $(PAM_LIBS)
 EXTRA_DIST += tests/pam/module-linkage.sh
 
+# The QR code, drawn as a terminal shows it, scanned back with zbarimg.
+check_PROGRAMS += tests/pam/qr-pbm
+TESTS += tests/pam/qr-decode.sh
+tests_pam_qr_pbm_SOURCES = tests/pam/qr-pbm.c pam/qr.c
+tests_pam_qr_pbm_CFLAGS = $(AM_CFLAGS) $(QRENCODE_CFLAGS)
+tests_pam_qr_pbm_LDADD = $(QRENCODE_LIBS)
+EXTRA_DIST += tests/pam/qr-decode.sh
+
 include pam/idp.mk
 include pam/helper.mk

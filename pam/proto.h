@@ -56,7 +56,7 @@
  *
  * HELPER -> MODULE
  *   msg=device   v=1 verification_uri= user_code= [verification_uri_complete=]
- *                expires_in=SECONDS (1..3600) [interval=SECONDS (0..60; 5)]
+ *                expires_in=SECONDS (1..86400) [interval=SECONDS (0..3600; 5)]
  *                [idp=NAME (the IdP in use: its qr_code, wait_for_enter and
  *                timeout settings apply)]
  *                The device flow started; the helper polls from now on. The
