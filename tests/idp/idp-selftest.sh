@@ -258,6 +258,16 @@ ok "$([ "$(idp_jwt_claim "$t" sub)" = u-0001-alice ] && [ -z "$(idp_jwt_claim "$
 is "$("${C[@]}" -H "Authorization: Bearer $(idp_json access_token <<<"$tok")" "$FEDJIT_IDP_ISSUER/me" | idp_json groups)" '["staff","admins"]' "--conform-id-token 1: userinfo has the groups"
 idp_stop
 
+# --- certificate variants for TLS fault tests ---------------------------------
+for cert in expired:60 wronghost:60 untrusted:60; do
+	FEDJIT_IDP_CERT=${cert%%:*} idp_start
+	curl -sS --max-time 10 --cacert "$FEDJIT_IDP_CA" -o /dev/null "$FEDJIT_IDP_ISSUER/.well-known/openid-configuration" 2>/dev/null
+	is $? "${cert#*:}" "FEDJIT_IDP_CERT=${cert%%:*}: TLS verification against the run's CA fails"
+	curl -sS --max-time 10 -k -o /dev/null "$FEDJIT_IDP_ISSUER/.well-known/openid-configuration" 2>/dev/null
+	is $? 0 "FEDJIT_IDP_CERT=${cert%%:*}: the server itself answers"
+	idp_stop
+done
+
 # --- the misbehaving IdP ------------------------------------------------------
 if ! bad_idp_start; then
 	echo "Bail out! misbehaving IdP did not start"
