@@ -9,8 +9,10 @@
 
 struct fedjit_store {
 	struct tdb_context *tdb;
-	unsigned flags; /* FEDJIT_STORE_* */
-	int lock_depth; /* read-lock nesting */
+	unsigned flags;    /* FEDJIT_STORE_* */
+	int lock_depth;    /* read-lock nesting */
+	bool batch;        /* inside fedjit_store_batch_begin/end */
+	bool batch_failed; /* an operation of the batch failed: it will be cancelled */
 };
 
 /* The secret store is a store with another file, mode and version. */

@@ -216,6 +216,18 @@ int fedjit_store_ensure_group(struct fedjit_store *s, const char *name, uint32_t
 int fedjit_store_delete_group(struct fedjit_store *s, const char *name);
 
 /*
+ * Batch: every write between fedjit_store_batch_begin and fedjit_store_batch_end
+ * joins one transaction (a restore of a whole dump). Reads on s inside the
+ * batch see its writes. When any operation in the batch fails, the batch is
+ * cancelled at its end whatever r says (the failed operation may have written
+ * part of its records) and fedjit_store_batch_end returns -ECANCELED, or r
+ * when r < 0. batch_end commits when r >= 0 and nothing failed. Operations
+ * after a failure return -ECANCELED at once. -EBUSY: a batch is already open.
+ */
+int fedjit_store_batch_begin(struct fedjit_store *s);
+int fedjit_store_batch_end(struct fedjit_store *s, int r);
+
+/*
  * Test-only failure injection (compiled always, never set by production
  * code): when non-zero, it is decremented before every tdb write a store
  * transaction makes, and the write that brings it to zero fails with -EIO
