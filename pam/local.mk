@@ -18,8 +18,7 @@ tests_unit_test_proto_LDADD = pam/libfedjit_proto.la $(unit_test_libs)
 pamlib_LTLIBRARIES += pam/pam_fedjit.la
 pam_pam_fedjit_la_SOURCES = pam/pam_fedjit.c pam/args.c pam/args.h pam/conv.c pam/conv.h \
 	pam/exchange.c pam/exchange.h pam/qr.c pam/qr.h pam/spawn.c pam/spawn.h \
-	common/config.c common/config_keys.c common/config_validate.c common/config_internal.h \
-	common/names.c common/idalloc.c
+	$(config_sources) common/names.c common/idalloc.c
 pam_pam_fedjit_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS) $(INIH_CFLAGS) \
 	-fvisibility=hidden
 pam_pam_fedjit_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
