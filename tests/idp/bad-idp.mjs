@@ -21,7 +21,7 @@ import * as https from 'node:https';
 import * as querystring from 'node:querystring';
 
 // ---------------------------------------------------------------------------
-// Options (as in server.mjs: --name value, or FEDJIT_BAD_IDP_NAME).
+// Options: --name value; --lifetime and --scenario also as FEDJIT_BAD_IDP_LIFETIME/_SCENARIO.
 const OPTIONS = {
   cert: 'server certificate (PEM)',
   key: 'server private key (PEM)',
@@ -33,7 +33,9 @@ const OPTIONS = {
   scenario: 'initial global scenario (default good)',
 };
 const opts = {};
-for (const name of Object.keys(OPTIONS)) {
+// From the environment only these (lib.sh exports FEDJIT_BAD_IDP_PORT etc. of
+// a running instance, which a second one must not pick up).
+for (const name of ['lifetime', 'scenario']) {
   const env = process.env[`FEDJIT_BAD_IDP_${name.toUpperCase().replaceAll('-', '_')}`];
   if (env) opts[name] = env;
 }

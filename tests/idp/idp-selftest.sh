@@ -61,6 +61,18 @@ if command -v ss >/dev/null; then
 	is "$(ss -Hltn "sport = :$FEDJIT_IDP_PORT" | awk '{print $4}' | sort -u | tr '\n' ' ')" "127.0.0.1:$FEDJIT_IDP_PORT " "listens on 127.0.0.1 only"
 fi
 
+# Two IdPs at once: the second must not pick up the first's exported variables.
+cp "$FEDJIT_IDP_DIR/env" "$tmp/first.env"
+if idp_start; then
+	second=$FEDJIT_IDP_ISSUER
+	is "$(curl -sS --max-time 10 --cacert "$FEDJIT_IDP_CA" "$second/.well-known/openid-configuration" | idp_json issuer)" "$second" "a second IdP runs beside the first"
+	idp_stop
+else
+	ok 1 "a second IdP runs beside the first"
+fi
+. "$tmp/first.env"
+ok "$([ "$second" != "$FEDJIT_IDP_ISSUER" ] && "${C[@]}" -sf "$FEDJIT_IDP_ISSUER/jwks" >/dev/null && echo 0 || echo 1)" "the first IdP still answers after the second stopped"
+
 # --- device flow helpers ------------------------------------------------------
 # client_args CLIENT: the curl arguments that authenticate CLIENT
 client_args() {

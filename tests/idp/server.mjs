@@ -22,8 +22,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // ---------------------------------------------------------------------------
-// Options: --name value on the command line, or FEDJIT_IDP_NAME (upper case,
-// dashes as underscores) in the environment. Command line wins.
+// Options: --name value on the command line. The timing options can also come
+// from FEDJIT_IDP_NAME (upper case, dashes as underscores) in the environment;
+// the command line wins. Only those: lib.sh exports FEDJIT_IDP_PORT and others
+// for the running IdP, and a second IdP must not pick them up.
+const ENV_OPTIONS = ['lifetime', 'device-expires-in', 'device-interval', 'enforce-interval', 'conform-id-token'];
 const OPTIONS = {
   cert: 'server certificate (PEM)',
   key: 'server private key (PEM)',
@@ -42,7 +45,7 @@ const OPTIONS = {
 
 function parseArgs(argv) {
   const opts = {};
-  for (const [name] of Object.entries(OPTIONS)) {
+  for (const name of ENV_OPTIONS) {
     const env = `FEDJIT_IDP_${name.toUpperCase().replaceAll('-', '_')}`;
     if (process.env[env] !== undefined && process.env[env] !== '') opts[name] = process.env[env];
   }
