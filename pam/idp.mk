@@ -38,16 +38,42 @@ tests_unit_test_idp_responses_SOURCES = tests/unit/test_idp_responses.c
 tests_unit_test_idp_responses_CFLAGS = $(idp_test_cflags)
 tests_unit_test_idp_responses_LDADD = $(idp_test_libs)
 
-# libFuzzer harnesses (configure --enable-fuzzing CC=clang). They compile the library
-# sources themselves so that the parsers carry the fuzzer's coverage instrumentation.
-# Input formats are described at the top of each harness; seeds in tests/fuzz/corpus/NAME/.
-idp_fuzzers = idtoken jwks discovery token_response
-EXTRA_DIST += tests/fuzz/fuzz_idtoken.c tests/fuzz/fuzz_jwks.c tests/fuzz/fuzz_discovery.c \
-	tests/fuzz/fuzz_token_response.c tests/fuzz/corpus
-.PHONY: fuzz-smoke fuzz-smoke-idp
+# Fuzzing. replay_NAME runs the committed corpus tests/fuzz/corpus/NAME through the
+# harness in every build (gcc, ASan, valgrind; tests/fuzz/replay.c); --enable-fuzzing
+# (CC=clang) also builds the libFuzzer harnesses and runs each briefly from the corpus
+# (tests/fuzz/smoke-NAME.sh). Input formats are described at the top of each harness. The
+# libFuzzer builds compile the library sources themselves so that the parsers carry the
+# fuzzer's coverage instrumentation.
+EXTRA_DIST += tests/fuzz/corpus/idtoken tests/fuzz/corpus/jwks tests/fuzz/corpus/discovery \
+	tests/fuzz/corpus/token_response tests/fuzz/smoke-idtoken.sh tests/fuzz/smoke-jwks.sh \
+	tests/fuzz/smoke-discovery.sh tests/fuzz/smoke-token_response.sh
+idp_replay_cppflags = $(AM_CPPFLAGS) $(idp_cppflags)
+check_PROGRAMS += tests/fuzz/replay_idtoken tests/fuzz/replay_jwks tests/fuzz/replay_discovery \
+	tests/fuzz/replay_token_response
+TESTS += tests/fuzz/replay_idtoken tests/fuzz/replay_jwks tests/fuzz/replay_discovery \
+	tests/fuzz/replay_token_response
+tests_fuzz_replay_idtoken_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_idtoken.c
+tests_fuzz_replay_idtoken_CPPFLAGS = $(idp_replay_cppflags) \
+	-DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/idtoken"'
+tests_fuzz_replay_idtoken_LDADD = $(idp_libs)
+tests_fuzz_replay_jwks_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_jwks.c
+tests_fuzz_replay_jwks_CPPFLAGS = $(idp_replay_cppflags) \
+	-DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/jwks"'
+tests_fuzz_replay_jwks_LDADD = $(idp_libs)
+tests_fuzz_replay_discovery_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_discovery.c
+tests_fuzz_replay_discovery_CPPFLAGS = $(idp_replay_cppflags) \
+	-DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/discovery"'
+tests_fuzz_replay_discovery_LDADD = $(idp_libs)
+tests_fuzz_replay_token_response_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_token_response.c
+tests_fuzz_replay_token_response_CPPFLAGS = $(idp_replay_cppflags) \
+	-DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/token_response"'
+tests_fuzz_replay_token_response_LDADD = $(idp_libs)
+
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_idtoken tests/fuzz/fuzz_jwks tests/fuzz/fuzz_discovery \
 	tests/fuzz/fuzz_token_response
+TESTS += tests/fuzz/smoke-idtoken.sh tests/fuzz/smoke-jwks.sh tests/fuzz/smoke-discovery.sh \
+	tests/fuzz/smoke-token_response.sh
 idp_fuzz_cflags = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(idp_cppflags)
 idp_fuzz_libs = $(OPENSSL_LIBS) $(JANSSON_LIBS)
 tests_fuzz_fuzz_idtoken_SOURCES = tests/fuzz/fuzz_idtoken.c $(idp_sources)
@@ -66,19 +92,4 @@ tests_fuzz_fuzz_token_response_SOURCES = tests/fuzz/fuzz_token_response.c $(idp_
 tests_fuzz_fuzz_token_response_CFLAGS = $(idp_fuzz_cflags)
 tests_fuzz_fuzz_token_response_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_token_response_LDADD = $(idp_fuzz_libs)
-
-# `make fuzz-smoke`: a fixed number of runs per harness from the committed seeds; new
-# inputs go to a scratch directory, never into the committed corpus.
-FUZZ_SMOKE_RUNS = 20000
-fuzz-smoke: fuzz-smoke-idp
-fuzz-smoke-idp: tests/fuzz/fuzz_idtoken tests/fuzz/fuzz_jwks tests/fuzz/fuzz_discovery \
-		tests/fuzz/fuzz_token_response
-	@for f in $(idp_fuzzers); do \
-		rm -rf fuzz-work/$$f && mkdir -p fuzz-work/$$f && \
-		echo "fuzz_$$f: $(FUZZ_SMOKE_RUNS) runs" && \
-		tests/fuzz/fuzz_$$f -runs=$(FUZZ_SMOKE_RUNS) -max_len=16384 -timeout=10 \
-			fuzz-work/$$f $(srcdir)/tests/fuzz/corpus/$$f 2>fuzz-work/$$f.log || \
-			{ tail -40 fuzz-work/$$f.log; exit 1; }; \
-		grep -E '^(#[0-9]+.*DONE|Done)' fuzz-work/$$f.log | tail -1; \
-	done
 endif

@@ -2,17 +2,21 @@
 /* libFuzzer harness for ID token verification (fedjit_idtoken_verify).
  *
  * Input formats (first byte):
- *   'P' payload: the rest is a JWT payload, signed here with a fixed Ed25519 key
- *       (header {"alg":"EdDSA","kid":"fuzz-ed"}), so the claim checks are reached;
- *   'H' header + payload, separated by the first newline, signed the same way: the header
- *       parser and the key choice are fuzzed with a valid signature;
+ *   'P' F payload: the rest after the flag byte F is a JWT payload, signed here with a
+ *       fixed Ed25519 key (header {"alg":"EdDSA","kid":"fuzz-ed"}), so the claim checks are
+ *       reached;
+ *   'H' F header '\n' payload: signed the same way, so the header parser and the key
+ *       choice are fuzzed with a valid signature;
  *   anything else: the whole input is a compact token, verified as it is (split,
  *       base64url, header, key lookup, signature paths).
+ * F switches on optional checks: bit 0 acr_values {urn:mfa, gold}, bit 1 max_age 600,
+ * bit 2 nonce "n0" ('0' = none, '7' = all).
  * The JWKS holds RSA-2048, P-256 and P-384 keys (no private halves: fixed test data) and
  * the Ed25519 key above. */
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,28 +102,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!jwks)
 		init();
-	if (size > 0 && data[0] == 'P') {
-		token = sign((const uint8_t *)default_header, strlen(default_header), data + 1,
-		             size - 1);
-	} else if (size > 0 && data[0] == 'H') {
-		const uint8_t *nl = memchr(data + 1, '\n', size - 1);
+	if (size >= 2 && (data[0] == 'P' || data[0] == 'H')) {
+		/* Vary the optional checks so every branch is reachable. */
+		if (data[1] & 1)
+			expect.acr_values = acrs;
+		if (data[1] & 2)
+			expect.max_age = 600;
+		if (data[1] & 4)
+			expect.nonce = "n0";
+	}
+	if (size >= 2 && data[0] == 'P') {
+		token = sign((const uint8_t *)default_header, strlen(default_header), data + 2,
+		             size - 2);
+	} else if (size >= 2 && data[0] == 'H') {
+		const uint8_t *nl = memchr(data + 2, '\n', size - 2);
 		if (!nl)
 			return 0;
-		token = sign(data + 1, (size_t)(nl - data - 1), nl + 1,
+		token = sign(data + 2, (size_t)(nl - data - 2), nl + 1,
 		             size - (size_t)(nl + 1 - data));
 	} else {
 		if (!(token = strndup((const char *)data, size)))
 			abort();
 	}
-	/* Vary the optional checks with the input so every branch is reachable. */
-	if (size > 1 && (data[size - 1] & 1))
-		expect.acr_values = acrs;
-	if (size > 1 && (data[size - 1] & 2))
-		expect.max_age = 600;
-	if (size > 1 && (data[size - 1] & 4))
-		expect.nonce = "n0";
-
 	int r = fedjit_idtoken_verify(token, jwks, &expect, &t, &reason);
+	/* FEDJIT_FUZZ_DEBUG=1 shows what each input does (for curating the corpus). */
+	if (getenv("FEDJIT_FUZZ_DEBUG"))
+		fprintf(stderr, "idtoken: %d %s\n", r, reason ? reason : "verified");
 	if (r == 0) {
 		/* A verified token must satisfy what the checks promise. */
 		if (!t || !t->sub || strcmp(t->iss, expect.issuer) != 0 || t->n_aud == 0 ||
