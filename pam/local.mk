@@ -12,18 +12,20 @@ tests_unit_test_proto_CFLAGS = $(unit_test_cflags)
 tests_unit_test_proto_LDADD = pam/libfedjit_proto.la $(unit_test_libs)
 
 # pam_fedjit.so: libpam, libqrencode, libc and the config and name code only.
-# common/config.c and common/names.c are compiled in directly rather than
-# through libfedjit_common.la, which also carries the store and so libtdb:
-# the module never opens the store (HELPERS.md), so it must not even link it.
+# The common code comes from the convenience library's static archive, as a
+# plain archive: the linker takes only the members the module needs (config,
+# names), not the store, so the module does not even link libtdb (it never
+# opens the store: HELPERS.md). libtool would put the whole .la in, store and
+# all. tests/pam/module-linkage.sh checks the result.
 pamlib_LTLIBRARIES += pam/pam_fedjit.la
 pam_pam_fedjit_la_SOURCES = pam/pam_fedjit.c pam/args.c pam/args.h pam/conv.c pam/conv.h \
-	pam/exchange.c pam/exchange.h pam/qr.c pam/qr.h pam/spawn.c pam/spawn.h \
-	$(config_sources) common/names.c common/idalloc.c
-pam_pam_fedjit_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS) $(INIH_CFLAGS) \
-	-fvisibility=hidden
+	pam/exchange.c pam/exchange.h pam/qr.c pam/qr.h pam/spawn.c pam/spawn.h
+pam_pam_fedjit_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS) -fvisibility=hidden
 pam_pam_fedjit_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-export-symbols-regex '^pam_sm_'
-pam_pam_fedjit_la_LIBADD = pam/libfedjit_proto.la $(INIH_STATIC) $(PAM_LIBS) $(QRENCODE_LIBS)
+pam_pam_fedjit_la_LIBADD = pam/libfedjit_proto.la common/.libs/libfedjit_common.a \
+	$(INIH_STATIC) $(PAM_LIBS) $(QRENCODE_LIBS)
+EXTRA_pam_pam_fedjit_la_DEPENDENCIES = common/libfedjit_common.la
 
 check_PROGRAMS += tests/unit/test_pam_args tests/unit/test_qr
 TESTS += tests/unit/test_pam_args tests/unit/test_qr

@@ -43,7 +43,9 @@ child(const char *path, int sock, pid_t parent, const sigset_t *empty)
 			_exit(127);
 		sock = high;
 	}
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/* Not O_CLOEXEC: when the host runs with 0-2 closed, this may already be
+	 * one of them, and dup2() onto itself would keep the flag. */
+	null = open("/dev/null", O_RDWR);
 	if (null < 0)
 		_exit(127);
 	for (int fd = 0; fd < 3; fd++)

@@ -461,6 +461,28 @@ static void test_helper_environment(void **state)
 	assert_null(strstr(log, "blocked"));
 }
 
+/* A host running with fds 0-2 closed (the socketpair then lands there). */
+static void test_host_without_stdio(void **state)
+{
+	struct env *e = *state;
+	int saved[3];
+	int r;
+
+	service(e, "");
+	for (int fd = 0; fd < 3; fd++) {
+		saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+		assert_true(saved[fd] >= 10);
+		close(fd);
+	}
+	r = run(e, AUTH, "envcheck", 0);
+	for (int fd = 0; fd < 3; fd++) {
+		dup2(saved[fd], fd);
+		close(saved[fd]);
+	}
+	assert_int_equal(r, PAM_SUCCESS);
+	assert_non_null(strstr(helper_log(e), "fds ok, 0 other"));
+}
+
 static void test_silent(void **state)
 {
 	struct env *e = *state;
@@ -517,6 +539,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_client_gone, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_helper_environment, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_host_without_stdio, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_silent, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),
 	};
