@@ -25,7 +25,9 @@ pam_pam_fedjit_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-export-symbols-regex '^pam_sm_'
 pam_pam_fedjit_la_LIBADD = pam/libfedjit_proto.la common/.libs/libfedjit_common.a \
 	$(INIH_STATIC) $(PAM_LIBS) $(QRENCODE_LIBS)
-EXTRA_pam_pam_fedjit_la_DEPENDENCIES = common/libfedjit_common.la
+# libtool makes the archive together with the .la.
+common/.libs/libfedjit_common.a: common/libfedjit_common.la
+	@:
 
 check_PROGRAMS += tests/unit/test_pam_args tests/unit/test_qr
 TESTS += tests/unit/test_pam_args tests/unit/test_qr
@@ -51,6 +53,12 @@ tests_pam_qr_pbm_SOURCES = tests/pam/qr-pbm.c pam/qr.c
 tests_pam_qr_pbm_CFLAGS = $(AM_CFLAGS) $(QRENCODE_CFLAGS)
 tests_pam_qr_pbm_LDADD = $(QRENCODE_LIBS)
 EXTRA_DIST += tests/pam/qr-decode.sh
+
+# End to end: the module, the real fedjit-helper and the test IdP, through a
+# small PAM application that approves at the Enter prompt as a person would.
+check_PROGRAMS += tests/pam/pam-driver
+tests_pam_pam_driver_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS)
+tests_pam_pam_driver_LDADD = $(PAM_LIBS)
 
 include pam/idp.mk
 include pam/helper.mk
