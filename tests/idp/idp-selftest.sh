@@ -139,6 +139,13 @@ full_flow fedjit-public-eddsa mallory EdDSA
 is "$(idp_jwt_claim "$LAST_ID_TOKEN" preferred_username)" alice "mallory: preferred_username is alice"
 is "$(idp_jwt_claim "$LAST_ID_TOKEN" sub)" u-0666-mallory "mallory: sub differs from alice's"
 
+for u in eve:preferred_username:root trudy:groups:'["staff","bad group","../../etc","sudo","wheel:x:0:"]' frank:preferred_username:; do
+	IFS=: read -r login claim want <<<"$u"
+	da=$(device_auth fedjit-public)
+	idp_approve "$(idp_json user_code <<<"$da")" "$login"
+	is "$(idp_jwt_claim "$(poll fedjit-public "$(idp_json device_code <<<"$da")" | idp_json id_token)" "$claim")" "$want" "$login: $claim as documented"
+done
+
 is "$("${C[@]}" -u fedjit-basic:wrong -d scope=openid "$FEDJIT_IDP_ISSUER/device/auth" | idp_json error)" invalid_client "a wrong client secret gives invalid_client"
 
 # --- denial, latest, unknown codes, acr override -------------------------------

@@ -196,6 +196,26 @@ addUser('mallory', {
     email: 'mallory@example.test', email_verified: true, groups: ['staff'],
   },
 });
+// Hostile or odd claims for the provisioning tests: a claim of "root", field
+// separators and a newline in the name, group names no policy accepts, and a
+// user without preferred_username or email.
+addUser('eve', {
+  sub: 'u-0005-eve',
+  claims: {
+    preferred_username: 'root', name: 'Eve Root', email: 'eve@example.test', email_verified: true, groups: ['staff'],
+  },
+});
+addUser('trudy', {
+  sub: 'u-0006-trudy',
+  claims: {
+    preferred_username: 'trudy', name: 'Trudy:x:0:0:root:/root:/bin/sh\nroot::0:0::/:/bin/sh',
+    email: 'trudy@example.test', email_verified: true, groups: ['staff', 'bad group', '../../etc', 'sudo', 'wheel:x:0:'],
+  },
+});
+addUser('frank', {
+  sub: 'u-0007-frank',
+  claims: { name: 'Frank Nopref', groups: [] },
+});
 if (opts.users) {
   for (const [login, u] of Object.entries(JSON.parse(fs.readFileSync(opts.users, 'utf8')))) addUser(login, u);
 }
