@@ -20,22 +20,25 @@
  * transaction code, which does, in this order:
  *   1. write the recovery data, then set the recovery record's magic
  *      (TDB_RECOVERY_MAGIC) and fsync;
- *   2. write the changed blocks in ascending file order: block 0, which holds
- *      the header and so the new sequence number, comes first;
+ *   2. write the changed blocks (the header with the new sequence number is
+ *      one of them);
  *   3. fsync, then clear the recovery magic, then drop the locks.
  * A reader therefore does:
- *   s1 = seqnum; if the recovery magic is set: a commit is in progress
- *   (retry later) or a writer died mid-commit (see below); run the read,
- *   copying the record bytes out; s2 = seqnum; s1 == s2 or retry.
- * Why that suffices: a torn read observed some byte of a data block written
- * in step 2; block 0 was written before it, so s2 differs from s1 unless s1
- * was read after block 0 was written; but then it was read after step 1 and
- * before step 3 ended, so the magic check after s1 saw the magic set. The
- * loads are ordered with acquire fences; the writer's ordering comes from
- * its write(2) calls (the page cache is coherent with our MAP_SHARED view).
- * Decoding happens afterwards on the private copy, so a decoder never sees
- * bytes change under it, and a decode error on a stable copy is a real
- * corruption (UNAVAIL), not a race.
+ *   s1 = seqnum; magic set? (retry later, or see below); run the read,
+ *   copying the record bytes out; magic set? (retry); s2 = seqnum;
+ *   s1 == s2 or retry.
+ * Why both checks: a torn read observed some byte that a commit wrote, so
+ * the read overlapped that commit's data writes, which all happen while the
+ * magic is set. Either the magic was already set before the read (first
+ * check), or still set after it (second check), or the whole commit started
+ * and ended inside the read: then its magic was cleared, after all its
+ * writes including the header's new sequence number, before we read s2, so
+ * s2 != s1. The sequence number alone is not enough: the torn-read test
+ * (tests/nss/test_nss_torn.c) caught readers that saw a commit's data before
+ * its new sequence number, with only the check before the read. The loads
+ * are ordered with acquire fences; the writer orders its stores by program
+ * order (its writes go through its own MAP_SHARED mapping or write(2); the
+ * page cache is coherent with our mapping).
  *
  * WRITER DIED MID-COMMIT. The magic stays set until the next read-write open
  * recovers the file. A committing writer holds tdb's all-record lock
@@ -169,6 +172,18 @@ static int writer_committing(int fd)
 	return fl.l_type != F_UNLCK;
 }
 
+/* The recovery magic, read with pread (for a file tdb would not open). */
+static bool file_magic_set(int fd)
+{
+	uint32_t rs, magic;
+
+	if (pread(fd, &rs, sizeof(rs), TDB_HDR_RECOVERY_OFS) != sizeof(rs) || rs == 0)
+		return false;
+	if (pread(fd, &magic, sizeof(magic), (off_t)rs + TDB_REC_MAGIC_OFS) != sizeof(magic))
+		return false;
+	return magic == TDB_RECOVERY_MAGIC;
+}
+
 static int recovery_magic_set(struct handle *h, bool *ret)
 {
 	uint32_t rs = load32(h->hdr + TDB_HDR_RECOVERY_OFS);
@@ -227,8 +242,10 @@ static int handle_open(struct handle *h, const char *path)
 		 * committing writer, fail at once when there is none. */
 		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
-			return -errno == -ENOENT ? -ENOENT : r;
+			return errno == ENOENT ? -ENOENT : r;
 		int w = writer_committing(fd);
+		if (w == 0 && !file_magic_set(fd))
+			w = 1; /* the commit ended between the open and the check */
 		close(fd);
 		return w > 0 ? -EAGAIN : r;
 	}
@@ -293,6 +310,10 @@ static int snapshot_run(struct handle *h, fedjit_nss_read_fn fn, void *userdata)
 
 	r = fn(h->tdb, userdata);
 
+	atomic_thread_fence(memory_order_acquire);
+	int c = commit_state(h);
+	if (c < 0)
+		return c;
 	atomic_thread_fence(memory_order_acquire);
 	if (load32(h->hdr + TDB_HDR_SEQNUM_OFS) != s1)
 		return -EAGAIN;

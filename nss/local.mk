@@ -7,14 +7,14 @@
 # Links: libc, libtdb; common/ is compiled in (libinih statically).
 nss_sources = nss/nss-fedjit.h nss/util.c nss/pack.c nss/db.c nss/lookup.c nss/entry.c \
 	nss/enum.c nss/shadow.c nss/preauth.c
-nss_ldflags = -module -avoid-version -shared -no-undefined \
+nss_ldflags = -module -avoid-version -shared -no-undefined -Wl,-z,defs \
 	-export-symbols-regex '^_nss_fedjit_' -Wl,-z,nodelete
 
 nsslib_LTLIBRARIES += nss/libnss_fedjit.la
 nss_libnss_fedjit_la_SOURCES = $(nss_sources)
 nss_libnss_fedjit_la_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) -fvisibility=hidden
 nss_libnss_fedjit_la_LDFLAGS = $(AM_LDFLAGS) $(nss_ldflags)
-nss_libnss_fedjit_la_LIBADD = common/libfedjit_common.la $(TDB_LIBS)
+nss_libnss_fedjit_la_LIBADD = $(common_libs)
 
 # The test build of the same sources: also reads its paths from FEDJIT_NSS_*
 # environment variables (util.c), so tests point it at temporary files. Never
@@ -23,7 +23,7 @@ check_LTLIBRARIES += nss/libnss_fedjittest.la
 nss_libnss_fedjittest_la_SOURCES = $(nss_sources)
 nss_libnss_fedjittest_la_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) -fvisibility=hidden -DFEDJIT_NSS_TEST
 nss_libnss_fedjittest_la_LDFLAGS = $(AM_LDFLAGS) $(nss_ldflags) -rpath /nowhere
-nss_libnss_fedjittest_la_LIBADD = common/libfedjit_common.la $(TDB_LIBS)
+nss_libnss_fedjittest_la_LIBADD = $(common_libs)
 
 install-exec-hook: install-exec-hook-nss
 install-exec-hook-nss:

@@ -188,7 +188,7 @@ static void test_getpwnam(void **state)
 	size_t need = sweep(call_pwnam, &pw, "alice", &buf);
 	check_alice(&pw);
 	/* exactly the record's strings: name, x, gecos, home, shell with NULs */
-	assert_int_equal(need, strlen("alice") + 2 + strlen("Alice Liddell") + 1 +
+	assert_int_equal(need, strlen("alice") + 1 + 2 + strlen("Alice Liddell") + 1 +
 				       strlen("/home/alice") + 1 + strlen("/bin/bash") + 1);
 	free(buf);
 }

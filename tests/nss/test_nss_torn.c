@@ -34,7 +34,7 @@
 #define HOT          4    /* accounts the writer keeps rewriting */
 #define READERS      3    /* processes */
 #define THREADS      3    /* per reader process */
-#define LOOKUPS      4000 /* per thread */
+#define LOOKUPS      30000 /* per thread (a tenth under valgrind) */
 #define FORKS        8    /* children forked by thread 0 of each reader */
 
 static char tmpdir[] = "/tmp/fedjit-nss-torn.XXXXXX";
@@ -167,7 +167,8 @@ struct thread_arg {
 static void *reader_thread(void *p)
 {
 	struct thread_arg *a = p;
-	unsigned per = LOOKUPS / (FORKS + 1);
+	const char *pre = getenv("LD_PRELOAD");
+	unsigned per = LOOKUPS / (FORKS + 1) / (pre && strstr(pre, "vgpreload") ? 10 : 1);
 
 	for (unsigned f = 0; f <= FORKS; f++) {
 		a->bad += lookups(per, a->id * 7919 + f);
