@@ -38,8 +38,12 @@ uninstall-hook-nss:
 nss_test_cflags = $(unit_test_cflags) -I$(top_srcdir)/nss -I$(top_srcdir)/tests/nss
 nss_test_libs = $(unit_test_libs) -ldl -lpthread
 
-check_PROGRAMS += tests/nss/test_nss_dlopen tests/nss/test_nss_torn tests/nss/nss-fixture
-TESTS += tests/nss/test_nss_dlopen tests/nss/test_nss_torn
+check_PROGRAMS += tests/nss/test_nss_dlopen tests/nss/test_nss_torn tests/nss/nss-fixture \
+	tests/nss/nss-getent
+TESTS += tests/nss/test_nss_dlopen tests/nss/test_nss_torn tests/nss/glibc.sh \
+	tests/nss/preauth.sh tests/nss/linkage.sh
+dist_check_SCRIPTS += tests/nss/glibc.sh tests/nss/preauth.sh tests/nss/linkage.sh \
+	tests/nss/lib.sh
 tests_nss_test_nss_dlopen_SOURCES = tests/nss/test_nss_dlopen.c tests/nss/fixture.c \
 	tests/nss/fixture.h
 tests_nss_test_nss_dlopen_CFLAGS = $(nss_test_cflags)
@@ -51,3 +55,5 @@ tests_nss_test_nss_torn_LDADD = $(nss_test_libs)
 tests_nss_nss_fixture_SOURCES = tests/nss/nss-fixture.c tests/nss/fixture.c tests/nss/fixture.h
 tests_nss_nss_fixture_CFLAGS = $(nss_test_cflags)
 tests_nss_nss_fixture_LDADD = $(unit_test_libs)
+# a getpwnam/getpwuid through glibc; plays sshd in preauth.sh
+tests_nss_nss_getent_SOURCES = tests/nss/nss-getent.c
