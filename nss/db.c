@@ -5,9 +5,16 @@
  * taking a lock and with one syscall per warm lookup.
  *
  * THE HANDLE. A read-only, lock-free (FEDJIT_STORE_NOLOCK) tdb handle, opened
- * on first use and kept. Every lookup stat()s the path (the one syscall) and
- * reopens when the file was replaced (device/inode changed), shrank, or
- * appeared; ENOENT means "no accounts yet". After fork() the child reopens
+ * on first use and kept. Writers change the file in place (tdb transactions
+ * through a shared mapping), so their commits are visible to the next lookup
+ * at once. What the handle cannot see by itself is the file being replaced
+ * (a restore renames another file over it) or removed: stat() of the path
+ * tells, and it runs at most every FEDJIT_NSS_RECHECK_MS per process (timed
+ * with CLOCK_MONOTONIC_COARSE, which costs no syscall), and on every lookup
+ * while there is no store (so the first account is seen at once). A warm
+ * lookup therefore makes no syscall at all; a stat() costs more than the
+ * whole lookup. The handle is reopened when the device/inode changed or the
+ * file shrank; ENOENT means "no accounts yet". After fork() the child reopens
  * lazily: a pthread_atfork child handler marks the handle stale (getpid() is
  * a syscall since glibc 2.25, so the pid is not compared per lookup); the
  * prepare/parent/child handlers also keep the mutex from being inherited
@@ -63,6 +70,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -87,6 +95,8 @@
 #define PAGE 4096u
 
 struct handle {
+	char *path; /* the path it was opened from */
+	uint64_t checked_ns; /* last stat() of path (CLOCK_MONOTONIC_COARSE) */
 	struct fedjit_store *store;
 	struct tdb_context *tdb;
 	dev_t dev;
@@ -137,6 +147,7 @@ static void handle_close(struct handle *h)
 		munmap((void *)h->hdr, PAGE);
 	if (h->store)
 		fedjit_store_close(h->store);
+	free(h->path);
 	*h = (struct handle){0};
 }
 
@@ -269,7 +280,14 @@ static int handle_open(struct handle *h, const char *path)
 		return -EPROTONOSUPPORT;
 	}
 
+	char *p = strdup(path);
+	if (!p) {
+		munmap(hdr, PAGE);
+		fedjit_store_close(store);
+		return -ENOMEM;
+	}
 	*h = (struct handle){
+		.path = p,
 		.store = store,
 		.tdb = tdb,
 		.dev = st.st_dev,
@@ -280,23 +298,40 @@ static int handle_open(struct handle *h, const char *path)
 	return 0;
 }
 
-/* The one syscall of a warm lookup: is the cached handle still the file at path? */
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Is the cached handle still the file at path? A stat() at most every FEDJIT_NSS_RECHECK_MS. */
 static int handle_refresh(struct handle *h, const char *path)
 {
 	struct stat st;
+	uint64_t now = coarse_ns();
 
 	if (h->stale)
 		handle_close(h);
+	if (h->tdb && now - h->checked_ns < (uint64_t)FEDJIT_NSS_RECHECK_MS * 1000000u &&
+	    strcmp(path, h->path) == 0)
+		return 0;
 	if (stat(path, &st) < 0) {
 		int r = -errno;
 		handle_close(h);
 		return r;
 	}
-	if (h->tdb && (st.st_dev != h->dev || st.st_ino != h->ino || st.st_size < h->size))
+	if (h->tdb && (st.st_dev != h->dev || st.st_ino != h->ino || st.st_size < h->size ||
+		       strcmp(path, h->path) != 0))
 		handle_close(h);
-	if (!h->tdb)
-		return handle_open(h, path);
-	h->size = st.st_size;
+	if (!h->tdb) {
+		int r = handle_open(h, path);
+		if (r < 0)
+			return r;
+	} else {
+		h->size = st.st_size;
+	}
+	h->checked_ns = now;
 	return 0;
 }
 

@@ -57,3 +57,14 @@ tests_nss_nss_fixture_CFLAGS = $(nss_test_cflags)
 tests_nss_nss_fixture_LDADD = $(unit_test_libs)
 # a getpwnam/getpwuid through glibc; plays sshd in preauth.sh
 tests_nss_nss_getent_SOURCES = tests/nss/nss-getent.c
+
+# ---- benchmark (built by make check so that it keeps compiling; run by make bench) ----
+check_PROGRAMS += tests/bench/nss_bench
+tests_bench_nss_bench_SOURCES = tests/bench/nss_bench.c
+tests_bench_nss_bench_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS)
+tests_bench_nss_bench_LDADD = $(common_libs) -ldl
+EXTRA_DIST += tests/bench/nss_bench.sh
+BENCH_SIZES ?= 1000 100000 1000000
+bench: tests/bench/nss_bench nss/libnss_fedjittest.la
+	top_builddir=$(abs_top_builddir) $(SHELL) $(top_srcdir)/tests/bench/nss_bench.sh $(BENCH_SIZES)
+.PHONY: bench

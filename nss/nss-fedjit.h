@@ -92,6 +92,8 @@ int fedjit_nss_fetch(struct tdb_context *tdb, TDB_DATA key, struct fedjit_nss_sc
 		     size_t *ret_off, size_t *ret_len);
 
 #define FEDJIT_NSS_READ_BUDGET_MS 5000
+/* How often a process checks that the store file was not replaced or removed. */
+#define FEDJIT_NSS_RECHECK_MS 100
 
 /* ---- paths (compiled in; the test build reads overrides from the environment) ---- */
 
