@@ -81,21 +81,21 @@
 #include "store.h"
 
 /* tdb's on-disk format (tdb_private.h). */
-#define TDB_MAGIC_FOOD          "TDB file\n"
-#define TDB_HDR_VERSION_OFS     32
-#define TDB_HDR_RECOVERY_OFS    44
-#define TDB_HDR_SEQNUM_OFS      48
-#define TDB_HDR_SIZE            168 /* sizeof(struct tdb_header) = FREELIST_TOP */
-#define TDB_FORMAT_VERSION      (0x26011967 + 6)
-#define TDB_REC_SIZE            24 /* sizeof(struct tdb_record) */
-#define TDB_REC_MAGIC_OFS       20
-#define TDB_RECOVERY_MAGIC      0xf53bc0e7U
-#define TDB_ALLRECORD_LOCK_OFS  TDB_HDR_SIZE
+#define TDB_MAGIC_FOOD         "TDB file\n"
+#define TDB_HDR_VERSION_OFS    32
+#define TDB_HDR_RECOVERY_OFS   44
+#define TDB_HDR_SEQNUM_OFS     48
+#define TDB_HDR_SIZE           168 /* sizeof(struct tdb_header) = FREELIST_TOP */
+#define TDB_FORMAT_VERSION     (0x26011967 + 6)
+#define TDB_REC_SIZE           24 /* sizeof(struct tdb_record) */
+#define TDB_REC_MAGIC_OFS      20
+#define TDB_RECOVERY_MAGIC     0xf53bc0e7U
+#define TDB_ALLRECORD_LOCK_OFS TDB_HDR_SIZE
 
 #define PAGE 4096u
 
 struct handle {
-	char *path; /* the path it was opened from */
+	char *path;          /* the path it was opened from */
 	uint64_t checked_ns; /* last stat() of path (CLOCK_MONOTONIC_COARSE) */
 	struct fedjit_store *store;
 	struct tdb_context *tdb;
@@ -173,10 +173,10 @@ static int map_window(struct handle *h, uint32_t off)
 static int writer_committing(int fd)
 {
 	struct flock fl = {
-		.l_type = F_RDLCK,
-		.l_whence = SEEK_SET,
-		.l_start = TDB_ALLRECORD_LOCK_OFS,
-		.l_len = 1,
+	        .l_type = F_RDLCK,
+	        .l_whence = SEEK_SET,
+	        .l_start = TDB_ALLRECORD_LOCK_OFS,
+	        .l_len = 1,
 	};
 	if (fcntl(fd, F_GETLK, &fl) < 0)
 		return -errno;
@@ -287,13 +287,13 @@ static int handle_open(struct handle *h, const char *path)
 		return -ENOMEM;
 	}
 	*h = (struct handle){
-		.path = p,
-		.store = store,
-		.tdb = tdb,
-		.dev = st.st_dev,
-		.ino = st.st_ino,
-		.size = st.st_size,
-		.hdr = hdr,
+	        .path = p,
+	        .store = store,
+	        .tdb = tdb,
+	        .dev = st.st_dev,
+	        .ino = st.st_ino,
+	        .size = st.st_size,
+	        .hdr = hdr,
 	};
 	return 0;
 }
@@ -322,7 +322,7 @@ static int handle_refresh(struct handle *h, const char *path)
 		return r;
 	}
 	if (h->tdb && (st.st_dev != h->dev || st.st_ino != h->ino || st.st_size < h->size ||
-		       strcmp(path, h->path) != 0))
+	               strcmp(path, h->path) != 0))
 		handle_close(h);
 	if (!h->tdb) {
 		int r = handle_open(h, path);
@@ -414,12 +414,12 @@ static int fetch_cb(TDB_DATA key, TDB_DATA data, void *userdata)
 	struct fetch *f = userdata;
 	f->len = data.dsize;
 	f->off = data.dsize ? fedjit_nss_scratch_append(f->s, data.dptr, data.dsize)
-			    : (long)f->s->len;
+	                    : (long)f->s->len;
 	return 0;
 }
 
 int fedjit_nss_fetch(struct tdb_context *tdb, TDB_DATA key, struct fedjit_nss_scratch *s,
-		     size_t *ret_off, size_t *ret_len)
+                     size_t *ret_off, size_t *ret_len)
 {
 	struct fetch f = {.s = s};
 

@@ -14,9 +14,8 @@
 
 FEDJIT_NSS_PROTOTYPES(__attribute__((visibility("default"))));
 
-
 enum nss_status _nss_fedjit_getpwnam_r(const char *name, struct passwd *pw, char *buf,
-				       size_t buflen, int *errnop)
+                                       size_t buflen, int *errnop)
 {
 	int saved = errno, r;
 	struct fedjit_nss_user_copy u;
@@ -36,7 +35,7 @@ enum nss_status _nss_fedjit_getpwnam_r(const char *name, struct passwd *pw, char
 }
 
 enum nss_status _nss_fedjit_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t buflen,
-				       int *errnop)
+                                       int *errnop)
 {
 	int saved = errno, r;
 	struct fedjit_nss_user_copy u;
@@ -51,8 +50,8 @@ enum nss_status _nss_fedjit_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, 
 	return fedjit_nss_finish(r, errnop, saved);
 }
 
-enum nss_status _nss_fedjit_getgrnam_r(const char *name, struct group *gr, char *buf,
-				       size_t buflen, int *errnop)
+enum nss_status _nss_fedjit_getgrnam_r(const char *name, struct group *gr, char *buf, size_t buflen,
+                                       int *errnop)
 {
 	int saved = errno, r;
 	struct fedjit_nss_group_copy g;
@@ -68,7 +67,7 @@ enum nss_status _nss_fedjit_getgrnam_r(const char *name, struct group *gr, char 
 }
 
 enum nss_status _nss_fedjit_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t buflen,
-				       int *errnop)
+                                       int *errnop)
 {
 	int saved = errno, r;
 	struct fedjit_nss_group_copy g;
@@ -112,8 +111,8 @@ static int add_gid(gid_t gid, long int *start, long int *size, gid_t **groupsp, 
  * "%sudo" see them without the module serving those groups itself.
  */
 enum nss_status _nss_fedjit_initgroups_dyn(const char *user, gid_t group, long int *start,
-					   long int *size, gid_t **groupsp, long int limit,
-					   int *errnop)
+                                           long int *size, gid_t **groupsp, long int limit,
+                                           int *errnop)
 {
 	int saved = errno, r;
 	struct fedjit_nss_scratch s;

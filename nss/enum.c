@@ -87,7 +87,7 @@ static int read_next(struct tdb_context *tdb, void *userdata)
  * be made the position once the entry is packed.
  */
 static int iter_next(struct iter *it, struct fedjit_nss_scratch *s, TDB_DATA *ret_rec,
-		     TDB_DATA *ret_key)
+                     TDB_DATA *ret_key)
 {
 	struct next_req q = {.it = it, .s = s};
 
@@ -110,7 +110,6 @@ static void iter_advance(struct iter *it, TDB_DATA key)
 	free(it->pos.dptr);
 	it->pos = key;
 }
-
 
 enum nss_status _nss_fedjit_setpwent(int stayopen)
 {

@@ -37,7 +37,8 @@ static int read_record(struct tdb_context *tdb, void *userdata)
 	q->s->len = 0; /* a retry starts over */
 	if (q->by == BY_ID) {
 		size_t off, len;
-		r = q->group ? fedjit_key_gid(kbuf, q->id, &key) : fedjit_key_uid(kbuf, q->id, &key);
+		r = q->group ? fedjit_key_gid(kbuf, q->id, &key)
+		             : fedjit_key_uid(kbuf, q->id, &key);
 		if (r < 0)
 			return r;
 		r = fedjit_nss_fetch(tdb, key, q->s, &off, &len);
@@ -56,7 +57,7 @@ static int read_record(struct tdb_context *tdb, void *userdata)
 }
 
 static int lookup(bool group, enum index_kind by, const char *name, uint32_t id,
-		  struct fedjit_nss_scratch *s, TDB_DATA *ret)
+                  struct fedjit_nss_scratch *s, TDB_DATA *ret)
 {
 	struct read_req q = {.group = group, .by = by, .name = name, .id = id, .s = s};
 
@@ -163,7 +164,7 @@ static int read_gids(struct tdb_context *tdb, void *userdata)
 }
 
 int fedjit_nss_lookup_gids(const char *name, struct fedjit_nss_scratch *s,
-			   struct fedjit_gids_view *ret)
+                           struct fedjit_gids_view *ret)
 {
 	struct gids_req q = {.name = name, .s = s};
 

@@ -24,30 +24,29 @@
  */
 #define FEDJIT_NSS_PROTOTYPES(attr)                                                                \
 	attr enum nss_status _nss_fedjit_getpwnam_r(const char *name, struct passwd *pw,           \
-						    char *buf, size_t buflen, int *errnop);        \
+	                                            char *buf, size_t buflen, int *errnop);        \
 	attr enum nss_status _nss_fedjit_getpwuid_r(uid_t uid, struct passwd *pw, char *buf,       \
-						    size_t buflen, int *errnop);                   \
+	                                            size_t buflen, int *errnop);                   \
 	attr enum nss_status _nss_fedjit_setpwent(int stayopen);                                   \
 	attr enum nss_status _nss_fedjit_getpwent_r(struct passwd *pw, char *buf, size_t buflen,   \
-						    int *errnop);                                  \
+	                                            int *errnop);                                  \
 	attr enum nss_status _nss_fedjit_endpwent(void);                                           \
 	attr enum nss_status _nss_fedjit_getgrnam_r(const char *name, struct group *gr, char *buf, \
-						    size_t buflen, int *errnop);                   \
+	                                            size_t buflen, int *errnop);                   \
 	attr enum nss_status _nss_fedjit_getgrgid_r(gid_t gid, struct group *gr, char *buf,        \
-						    size_t buflen, int *errnop);                   \
+	                                            size_t buflen, int *errnop);                   \
 	attr enum nss_status _nss_fedjit_setgrent(int stayopen);                                   \
 	attr enum nss_status _nss_fedjit_getgrent_r(struct group *gr, char *buf, size_t buflen,    \
-						    int *errnop);                                  \
+	                                            int *errnop);                                  \
 	attr enum nss_status _nss_fedjit_endgrent(void);                                           \
-	attr enum nss_status _nss_fedjit_initgroups_dyn(const char *user, gid_t group,             \
-							long int *start, long int *size,           \
-							gid_t **groupsp, long int limit,           \
-							int *errnop);                              \
+	attr enum nss_status _nss_fedjit_initgroups_dyn(                                           \
+	        const char *user, gid_t group, long int *start, long int *size, gid_t **groupsp,   \
+	        long int limit, int *errnop);                                                      \
 	attr enum nss_status _nss_fedjit_getspnam_r(const char *name, struct spwd *sp, char *buf,  \
-						    size_t buflen, int *errnop);                   \
+	                                            size_t buflen, int *errnop);                   \
 	attr enum nss_status _nss_fedjit_setspent(int stayopen);                                   \
 	attr enum nss_status _nss_fedjit_getspent_r(struct spwd *sp, char *buf, size_t buflen,     \
-						    int *errnop);                                  \
+	                                            int *errnop);                                  \
 	attr enum nss_status _nss_fedjit_endspent(void);                                           \
 	attr unsigned _nss_fedjit_block(int block)
 
@@ -89,7 +88,7 @@ void fedjit_nss_db_reset(void);
 
 /* Copy the record under key into s (appended); -ENOENT when absent. */
 int fedjit_nss_fetch(struct tdb_context *tdb, TDB_DATA key, struct fedjit_nss_scratch *s,
-		     size_t *ret_off, size_t *ret_len);
+                     size_t *ret_off, size_t *ret_len);
 
 #define FEDJIT_NSS_READ_BUDGET_MS 5000
 /* How often a process checks that the store file was not replaced or removed. */
@@ -131,11 +130,11 @@ struct fedjit_nss_sp {
 };
 
 int fedjit_nss_pack_passwd(const struct fedjit_nss_pw *src, struct passwd *pw, char *buf,
-			   size_t buflen);
+                           size_t buflen);
 int fedjit_nss_pack_group(const struct fedjit_nss_gr *src, struct group *gr, char *buf,
-			  size_t buflen);
+                          size_t buflen);
 int fedjit_nss_pack_shadow(const struct fedjit_nss_sp *src, struct spwd *sp, char *buf,
-			   size_t buflen);
+                           size_t buflen);
 
 /* Fill a fedjit_nss_pw / _gr from a view of a private copy (offsets relative to the block). */
 void fedjit_nss_pw_from_view(const struct fedjit_user_view *v, struct fedjit_nss_pw *ret);
@@ -180,11 +179,11 @@ int fedjit_nss_lookup_group(const char *name, struct fedjit_nss_group_copy *ret)
 int fedjit_nss_lookup_gid(uint32_t gid, struct fedjit_nss_group_copy *ret);
 /* The user's supplementary gids; the view points into s (caller inits and frees s). */
 int fedjit_nss_lookup_gids(const char *name, struct fedjit_nss_scratch *s,
-			   struct fedjit_gids_view *ret);
+                           struct fedjit_gids_view *ret);
 
 /* The shadow entry of the user copied in u (reads the secret store; u's scratch grows). */
 int fedjit_nss_shadow_pack_user(struct fedjit_nss_user_copy *u, struct spwd *sp, char *buf,
-				size_t buflen);
+                                size_t buflen);
 
 /* ---- the sshd pre-authentication entry (preauth.c) ---- */
 

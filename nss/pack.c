@@ -18,26 +18,26 @@
 #include "nss-fedjit.h"
 
 int fedjit_nss_pack_passwd(const struct fedjit_nss_pw *src, struct passwd *pw, char *buf,
-			   size_t buflen)
+                           size_t buflen)
 {
 	if (src->block_len > buflen)
 		return -ERANGE;
 
 	memcpy(buf, src->block, src->block_len);
 	*pw = (struct passwd){
-		.pw_name = buf + src->name,
-		.pw_passwd = buf + src->passwd,
-		.pw_uid = src->uid,
-		.pw_gid = src->gid,
-		.pw_gecos = buf + src->gecos,
-		.pw_dir = buf + src->home,
-		.pw_shell = buf + src->shell,
+	        .pw_name = buf + src->name,
+	        .pw_passwd = buf + src->passwd,
+	        .pw_uid = src->uid,
+	        .pw_gid = src->gid,
+	        .pw_gecos = buf + src->gecos,
+	        .pw_dir = buf + src->home,
+	        .pw_shell = buf + src->shell,
 	};
 	return 0;
 }
 
 int fedjit_nss_pack_group(const struct fedjit_nss_gr *src, struct group *gr, char *buf,
-			  size_t buflen)
+                          size_t buflen)
 {
 	size_t pad = (alignof(char *) - ((uintptr_t)buf % alignof(char *))) % alignof(char *);
 	size_t ptrs = ((size_t)src->n_members + 1) * sizeof(char *);
@@ -59,10 +59,10 @@ int fedjit_nss_pack_group(const struct fedjit_nss_gr *src, struct group *gr, cha
 	mem[src->n_members] = NULL;
 
 	*gr = (struct group){
-		.gr_name = strings + src->name,
-		.gr_passwd = strings + src->passwd,
-		.gr_gid = src->gid,
-		.gr_mem = mem,
+	        .gr_name = strings + src->name,
+	        .gr_passwd = strings + src->passwd,
+	        .gr_gid = src->gid,
+	        .gr_mem = mem,
 	};
 	return 0;
 }
@@ -82,7 +82,7 @@ int fedjit_nss_pack_group(const struct fedjit_nss_gr *src, struct group *gr, cha
  * password change).
  */
 int fedjit_nss_pack_shadow(const struct fedjit_nss_sp *src, struct spwd *sp, char *buf,
-			   size_t buflen)
+                           size_t buflen)
 {
 	const char *hash = src->hash && src->hash[0] ? src->hash : "*";
 	const char *prefix = src->locked && hash[0] != '!' ? "!" : "";
@@ -97,15 +97,15 @@ int fedjit_nss_pack_shadow(const struct fedjit_nss_sp *src, struct spwd *sp, cha
 	stpcpy(stpcpy(pwd, prefix), hash);
 
 	*sp = (struct spwd){
-		.sp_namp = name,
-		.sp_pwdp = pwd,
-		.sp_lstchg = -1,
-		.sp_min = -1,
-		.sp_max = -1,
-		.sp_warn = -1,
-		.sp_inact = -1,
-		.sp_expire = src->locked ? 1 : -1,
-		.sp_flag = ~0ul,
+	        .sp_namp = name,
+	        .sp_pwdp = pwd,
+	        .sp_lstchg = -1,
+	        .sp_min = -1,
+	        .sp_max = -1,
+	        .sp_warn = -1,
+	        .sp_inact = -1,
+	        .sp_expire = src->locked ? 1 : -1,
+	        .sp_flag = ~0ul,
 	};
 	return 0;
 }
@@ -113,29 +113,29 @@ int fedjit_nss_pack_shadow(const struct fedjit_nss_sp *src, struct spwd *sp, cha
 void fedjit_nss_pw_from_view(const struct fedjit_user_view *v, struct fedjit_nss_pw *ret)
 {
 	*ret = (struct fedjit_nss_pw){
-		.uid = v->uid,
-		.gid = v->gid,
-		.flags = v->flags,
-		.block = v->pw_block,
-		.block_len = v->pw_block_len,
-		.name = (size_t)(v->name - v->pw_block),
-		.passwd = (size_t)(v->passwd - v->pw_block),
-		.gecos = (size_t)(v->gecos - v->pw_block),
-		.home = (size_t)(v->home - v->pw_block),
-		.shell = (size_t)(v->shell - v->pw_block),
+	        .uid = v->uid,
+	        .gid = v->gid,
+	        .flags = v->flags,
+	        .block = v->pw_block,
+	        .block_len = v->pw_block_len,
+	        .name = (size_t)(v->name - v->pw_block),
+	        .passwd = (size_t)(v->passwd - v->pw_block),
+	        .gecos = (size_t)(v->gecos - v->pw_block),
+	        .home = (size_t)(v->home - v->pw_block),
+	        .shell = (size_t)(v->shell - v->pw_block),
 	};
 }
 
 void fedjit_nss_gr_from_view(const struct fedjit_group_view *v, struct fedjit_nss_gr *ret)
 {
 	*ret = (struct fedjit_nss_gr){
-		.gid = v->gid,
-		.n_members = v->n_members,
-		.block = v->gr_block,
-		.block_len = v->gr_block_len,
-		.name = (size_t)(v->name - v->gr_block),
-		.passwd = (size_t)(v->passwd - v->gr_block),
-		/* with no members, members may point anywhere: use the end */
-		.members = v->n_members ? (size_t)(v->members - v->gr_block) : v->gr_block_len,
+	        .gid = v->gid,
+	        .n_members = v->n_members,
+	        .block = v->gr_block,
+	        .block_len = v->gr_block_len,
+	        .name = (size_t)(v->name - v->gr_block),
+	        .passwd = (size_t)(v->passwd - v->gr_block),
+	        /* with no members, members may point anywhere: use the end */
+	        .members = v->n_members ? (size_t)(v->members - v->gr_block) : v->gr_block_len,
 	};
 }

@@ -62,13 +62,13 @@
 #include "nss-fedjit.h"
 
 static const char *const sshd_paths[] = {
-	"/usr/sbin/sshd",
-	"/usr/lib/openssh/sshd-session", /* OpenSSH >= 9.8 on Debian */
-	"/usr/lib/openssh/sshd-auth",    /* OpenSSH >= 10.0 on Debian */
-	"/usr/libexec/openssh/sshd-session",
-	"/usr/libexec/openssh/sshd-auth",
-	"/usr/libexec/sshd-session",
-	"/usr/libexec/sshd-auth",
+        "/usr/sbin/sshd",
+        "/usr/lib/openssh/sshd-session", /* OpenSSH >= 9.8 on Debian */
+        "/usr/lib/openssh/sshd-auth",    /* OpenSSH >= 10.0 on Debian */
+        "/usr/libexec/openssh/sshd-session",
+        "/usr/libexec/openssh/sshd-auth",
+        "/usr/libexec/sshd-session",
+        "/usr/libexec/sshd-auth",
 };
 
 bool fedjit_nss_is_sshd(void)
@@ -108,7 +108,7 @@ enum files_key {
 
 /* 1 and *ret_id when found, 0 when not, negative errno when unreadable. */
 static int files_find(bool group, enum files_key by, const char *name, uint32_t id,
-		      uint32_t *ret_id)
+                      uint32_t *ret_id)
 {
 	FILE *f = fopen(group ? fedjit_nss_group_file() : fedjit_nss_passwd_file(), "re");
 	if (!f)
@@ -201,8 +201,8 @@ static int gid_taken(uint32_t id, void *userdata)
 }
 
 static const struct fedjit_id_checks checks = {
-	.uid_taken = uid_taken,
-	.gid_taken = gid_taken,
+        .uid_taken = uid_taken,
+        .gid_taken = gid_taken,
 };
 
 /* The gid of the domain's shared primary group, existing or to be created. */
@@ -215,7 +215,7 @@ static int primary_gid(const struct fedjit_domain *d, uint32_t *ret)
 		return 0;
 	}
 	int r = fedjit_nss_name_ok(d->primary_group) ? fedjit_nss_lookup_group(d->primary_group, &g)
-						     : -ENOENT;
+	                                             : -ENOENT;
 	if (r >= 0) {
 		*ret = g.gr.gid;
 		fedjit_nss_scratch_done(&g.scratch);
@@ -231,7 +231,7 @@ static int primary_gid(const struct fedjit_domain *d, uint32_t *ret)
 
 /* Append the home template's expansion (NUL-terminated) to s. */
 static int expand_home(const struct fedjit_domain *d, const char *name, uint32_t uid,
-		       struct fedjit_nss_scratch *s)
+                       struct fedjit_nss_scratch *s)
 {
 	const char *t = d->home ? d->home : "/home/%u";
 	char num[16];
@@ -268,7 +268,7 @@ static int expand_home(const struct fedjit_domain *d, const char *name, uint32_t
 
 /* Build the entry for a name in domain d into ret. */
 static int build_entry(const struct fedjit_domain *d, const char *canonical,
-		       struct fedjit_nss_user_copy *ret)
+                       struct fedjit_nss_user_copy *ret)
 {
 	uint32_t pgid, uid, gid;
 	long o[5];
@@ -297,15 +297,15 @@ static int build_entry(const struct fedjit_domain *d, const char *canonical,
 		return r;
 	}
 	ret->pw = (struct fedjit_nss_pw){
-		.uid = uid,
-		.gid = gid,
-		.block = s->p,
-		.block_len = s->len,
-		.name = (size_t)o[0],
-		.passwd = (size_t)o[1],
-		.gecos = (size_t)o[2],
-		.home = (size_t)o[3],
-		.shell = (size_t)o[4],
+	        .uid = uid,
+	        .gid = gid,
+	        .block = s->p,
+	        .block_len = s->len,
+	        .name = (size_t)o[0],
+	        .passwd = (size_t)o[1],
+	        .gecos = (size_t)o[2],
+	        .home = (size_t)o[3],
+	        .shell = (size_t)o[4],
 	};
 	return 0;
 }
@@ -322,10 +322,10 @@ static bool idp_serves(const struct fedjit_idp *idp, const char *domain)
 
 /* 1 and *ret filled when this IdP would provision name; 0 when it would not. */
 static int idp_accepts(const struct fedjit_config *cfg, const struct fedjit_idp *idp,
-		       const char *name, struct fedjit_login *ret)
+                       const char *name, struct fedjit_login *ret)
 {
 	bool preauth = idp->sshd_preauth_set ? idp->sshd_preauth
-					     : idp->provisioning != FEDJIT_PROVISIONING_NONE;
+	                                     : idp->provisioning != FEDJIT_PROVISIONING_NONE;
 
 	if (idp->provisioning == FEDJIT_PROVISIONING_NONE || !preauth)
 		return 0;
@@ -348,11 +348,10 @@ static int idp_accepts(const struct fedjit_config *cfg, const struct fedjit_idp 
 }
 
 static int preauth(const struct fedjit_config *cfg, const char *name,
-		   struct fedjit_nss_user_copy *ret)
+                   struct fedjit_nss_user_copy *ret)
 {
-	const struct fedjit_idp *first = cfg->global.default_idp
-						 ? fedjit_config_idp(cfg, cfg->global.default_idp)
-						 : NULL;
+	const struct fedjit_idp *first =
+	        cfg->global.default_idp ? fedjit_config_idp(cfg, cfg->global.default_idp) : NULL;
 	struct fedjit_login login;
 	const struct fedjit_idp *idp = NULL;
 
@@ -365,8 +364,8 @@ static int preauth(const struct fedjit_config *cfg, const char *name,
 		return -ENOENT;
 
 	/* reserved names, and names of system accounts below the range */
-	if (fedjit_name_check_reserved(login.domain, login.canonical, lookup_files_user, NULL,
-				       NULL, 0) < 0)
+	if (fedjit_name_check_reserved(login.domain, login.canonical, lookup_files_user, NULL, NULL,
+	                               0) < 0)
 		return -ENOENT;
 	/* files win: never shadow a local account, under either spelling */
 	int r = files_find(false, FILES_BY_NAME, login.canonical, 0, NULL);

@@ -47,7 +47,7 @@ static int secret_hash(const char *name, struct fedjit_nss_scratch *s, size_t *r
 
 /* Pack the shadow entry of the user whose passwd copy is u. */
 int fedjit_nss_shadow_pack_user(struct fedjit_nss_user_copy *u, struct spwd *sp, char *buf,
-				size_t buflen)
+                                size_t buflen)
 {
 	size_t hash_off;
 	/* the passwd copy's block may move when the scratch grows: use offsets */
@@ -58,15 +58,15 @@ int fedjit_nss_shadow_pack_user(struct fedjit_nss_user_copy *u, struct spwd *sp,
 		return r;
 	const char *block = u->scratch.p + block_off;
 	struct fedjit_nss_sp src = {
-		.name = block + u->pw.name,
-		.hash = u->scratch.p + hash_off,
-		.locked = u->pw.flags & FEDJIT_USER_LOCKED,
+	        .name = block + u->pw.name,
+	        .hash = u->scratch.p + hash_off,
+	        .locked = u->pw.flags & FEDJIT_USER_LOCKED,
 	};
 	return fedjit_nss_pack_shadow(&src, sp, buf, buflen);
 }
 
-enum nss_status _nss_fedjit_getspnam_r(const char *name, struct spwd *sp, char *buf,
-				       size_t buflen, int *errnop)
+enum nss_status _nss_fedjit_getspnam_r(const char *name, struct spwd *sp, char *buf, size_t buflen,
+                                       int *errnop)
 {
 	int saved = errno, r;
 	struct fedjit_nss_user_copy u;

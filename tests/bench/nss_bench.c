@@ -49,13 +49,13 @@
 #include "record.h"
 #include "store.h"
 
-#define UID_BASE     1000000u
-#define SHARED       100u
-#define SHARED_BASE  3000000u
-#define SAMPLES      20000u
-#define BUDGET_NS    (3ull * 1000000000ull)
-#define BIGBUF       (4u << 20)
-#define BATCH        10000u
+#define UID_BASE    1000000u
+#define SHARED      100u
+#define SHARED_BASE 3000000u
+#define SAMPLES     20000u
+#define BUDGET_NS   (3ull * 1000000000ull)
+#define BIGBUF      (4u << 20)
+#define BATCH       10000u
 
 static char *dir;
 static unsigned n_users;
@@ -134,22 +134,26 @@ static int generate(void)
 		snprintf(home, sizeof(home), "/home/%s", name);
 		snprintf(sub, sizeof(sub), "sub-%u", i);
 		struct fedjit_user u = {
-			.name = name,
-			.uid = id,
-			.gid = id,
-			.gecos = "Bench User",
-			.home = home,
-			.shell = "/bin/bash",
-			.domain = "PRIMARY",
-			.idp = "bench",
-			.issuer = "https://idp.bench",
-			.subject = sub,
-			.created = 1700000000,
+		        .name = name,
+		        .uid = id,
+		        .gid = id,
+		        .gecos = "Bench User",
+		        .home = home,
+		        .shell = "/bin/bash",
+		        .domain = "PRIMARY",
+		        .idp = "bench",
+		        .issuer = "https://idp.bench",
+		        .subject = sub,
+		        .created = 1700000000,
 		};
 		char *nomem[] = {NULL};
-		struct fedjit_group g = {.name = name, .gid = id, .origin = FEDJIT_GROUP_PRIVATE,
-					 .domain = "PRIMARY", .members = nomem};
-		uint32_t gids[3] = {27, SHARED_BASE + (a < b ? a : b), SHARED_BASE + (a < b ? b : a)};
+		struct fedjit_group g = {.name = name,
+		                         .gid = id,
+		                         .origin = FEDJIT_GROUP_PRIVATE,
+		                         .domain = "PRIMARY",
+		                         .members = nomem};
+		uint32_t gids[3] = {27, SHARED_BASE + (a < b ? a : b),
+		                    SHARED_BASE + (a < b ? b : a)};
 
 		fedjit_key_user(kb, name, &key);
 		if (fedjit_record_encode_user(&u, &data) < 0)
@@ -185,9 +189,12 @@ static int generate(void)
 		char gname[16];
 		sprintf(gname, "g%03u", k);
 		members[k][n_members[k]] = NULL;
-		struct fedjit_group g = {.name = gname, .gid = SHARED_BASE + k,
-					 .origin = FEDJIT_GROUP_JIT, .domain = "PRIMARY",
-					 .members = members[k], .n_members = n_members[k]};
+		struct fedjit_group g = {.name = gname,
+		                         .gid = SHARED_BASE + k,
+		                         .origin = FEDJIT_GROUP_JIT,
+		                         .domain = "PRIMARY",
+		                         .members = members[k],
+		                         .n_members = n_members[k]};
 		fedjit_key_group(kb, gname, &key);
 		if (fedjit_record_encode_group(&g, &data) < 0)
 			die("encode shared group", EINVAL);
@@ -305,7 +312,7 @@ typedef enum nss_status (*pwnam_fn)(const char *, struct passwd *, char *, size_
 typedef enum nss_status (*pwuid_fn)(uid_t, struct passwd *, char *, size_t, int *);
 typedef enum nss_status (*grnam_fn)(const char *, struct group *, char *, size_t, int *);
 typedef enum nss_status (*initgr_fn)(const char *, gid_t, long int *, long int *, gid_t **,
-				     long int, int *);
+                                     long int, int *);
 typedef enum nss_status (*setent_fn)(int);
 typedef enum nss_status (*pwent_fn)(struct passwd *, char *, size_t, int *);
 typedef enum nss_status (*endent_fn)(void);
@@ -336,7 +343,7 @@ enum op {
 	OP_N,
 };
 static const char *const op_names[OP_N] = {"getpwnam", "getpwuid", "miss", "getgrnam",
-					   "initgroups"};
+                                           "initgroups"};
 
 static int floor_cb(TDB_DATA key, TDB_DATA data, void *p)
 {
@@ -345,7 +352,7 @@ static int floor_cb(TDB_DATA key, TDB_DATA data, void *p)
 }
 
 static int floor_parse(struct tdb_context *tdb, int (*kf)(char *, const char *, TDB_DATA *),
-		       const char *name)
+                       const char *name)
 {
 	char kb[FEDJIT_KEY_MAX];
 	TDB_DATA key;
@@ -368,8 +375,9 @@ static bool do_op(const struct backend *be, enum op op, unsigned i)
 		switch (op) {
 		case OP_PWNAM:
 		case OP_INITGR:
-			return floor_parse(be->tdb, op == OP_PWNAM ? fedjit_key_user : fedjit_key_gids,
-					   name) == 0;
+			return floor_parse(be->tdb,
+			                   op == OP_PWNAM ? fedjit_key_user : fedjit_key_gids,
+			                   name) == 0;
 		case OP_PWUID:
 			fedjit_key_uid(kb, UID_BASE + i, &key);
 			if (tdb_parse_record(be->tdb, key, floor_cb, buf) != 0)
@@ -419,7 +427,7 @@ static bool do_op(const struct backend *be, enum op op, unsigned i)
 			return false;
 		groups[0] = UID_BASE + i;
 		return be->initgr(name, UID_BASE + i, &start, &groups_size, &groups, 0, &err) ==
-			       NSS_STATUS_SUCCESS &&
+		               NSS_STATUS_SUCCESS &&
 		       start >= 3;
 	}
 	default:
@@ -545,10 +553,10 @@ static int backend_open(const char *name, struct backend *be)
 		h = dlopen("libnss_cache.so.2", RTLD_NOW);
 		prefix = "_nss_cache_";
 		if (h) {
-			char *(*pwpath)(const char *) = (char *(*)(const char *))dlsym(
-				h, "_nss_cache_setpwent_path");
-			char *(*grpath)(const char *) = (char *(*)(const char *))dlsym(
-				h, "_nss_cache_setgrent_path");
+			char *(*pwpath)(const char *) =
+			        (char *(*)(const char *))dlsym(h, "_nss_cache_setpwent_path");
+			char *(*grpath)(const char *) =
+			        (char *(*)(const char *))dlsym(h, "_nss_cache_setgrent_path");
 			snprintf(path, sizeof(path), "%s/passwd.cache", dir);
 			pwpath(path);
 			snprintf(path, sizeof(path), "%s/group.cache", dir);
@@ -574,10 +582,10 @@ static int backend_open(const char *name, struct backend *be)
 		fprintf(stderr, "%s: %s\n", name, dlerror());
 		return -1;
 	}
-#define SYMBOL(field, suffix)                                                                      \
-	do {                                                                                       \
-		snprintf(path, sizeof(path), "%s%s", prefix, suffix);                              \
-		*(void **)&be->field = dlsym(h, path);                                             \
+#define SYMBOL(field, suffix)                                         \
+	do {                                                          \
+		snprintf(path, sizeof(path), "%s%s", prefix, suffix); \
+		*(void **)&be->field = dlsym(h, path);                \
 	} while (0)
 	SYMBOL(pwnam, "getpwnam_r");
 	SYMBOL(pwuid, "getpwuid_r");
@@ -635,7 +643,7 @@ static int run_all(void)
 }
 
 static __attribute__((noinline)) unsigned bench_loop(const struct backend *be, enum op op,
-						     unsigned count)
+                                                     unsigned count)
 {
 	unsigned seed = 777, ok = 0;
 	for (unsigned k = 0; k < count; k++) {

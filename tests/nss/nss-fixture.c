@@ -18,8 +18,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "--uid") == 0) {
 		uint32_t id;
 		if (fedjit_id_alloc_range(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 10),
-					  (uint32_t)strtoul(argv[5], NULL, 10), true, true, NULL,
-					  &id) < 0)
+		                          (uint32_t)strtoul(argv[5], NULL, 10), true, true, NULL,
+		                          &id) < 0)
 			return 1;
 		printf("%u\n", id);
 		return 0;

@@ -77,8 +77,8 @@ static int setup(void **state)
 		fprintf(stderr, "dlopen: %s\n", dlerror());
 		return -1;
 	}
-#define LOAD(name)                                                                                 \
-	if (!(*(void **)&nss.name = dlsym(mod, "_nss_fedjit_" #name)))                             \
+#define LOAD(name)                                                     \
+	if (!(*(void **)&nss.name = dlsym(mod, "_nss_fedjit_" #name))) \
 		return -1;
 	LOAD(getpwnam_r) LOAD(getpwuid_r) LOAD(setpwent) LOAD(getpwent_r) LOAD(endpwent);
 	LOAD(getgrnam_r) LOAD(getgrgid_r) LOAD(setgrent) LOAD(getgrent_r) LOAD(endgrent);
@@ -195,7 +195,7 @@ static void test_getpwnam(void **state)
 	check_alice(&pw);
 	/* exactly the record's strings: name, x, gecos, home, shell with NULs */
 	assert_int_equal(need, strlen("alice") + 1 + 2 + strlen("Alice Liddell") + 1 +
-				       strlen("/home/alice") + 1 + strlen("/bin/bash") + 1);
+	                               strlen("/home/alice") + 1 + strlen("/bin/bash") + 1);
 	free(buf);
 }
 
@@ -221,21 +221,21 @@ static void test_misses(void **state)
 	char buf[1024];
 	int err = 0;
 
-	static const char *const names[] = {"nosuchuser", "", "a:b", "../x", "Alice", "-x",
-					    "root\n", "x@Y", "12345"};
+	static const char *const names[] = {"nosuchuser", "",       "a:b", "../x", "Alice",
+	                                    "-x",         "root\n", "x@Y", "12345"};
 	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(names); i++) {
 		err = 0;
 		assert_int_equal(nss.getpwnam_r(names[i], &pw, buf, sizeof(buf), &err),
-				 NSS_STATUS_NOTFOUND);
+		                 NSS_STATUS_NOTFOUND);
 		assert_int_equal(err, ENOENT);
 		assert_int_equal(nss.getgrnam_r(names[i], &gr, buf, sizeof(buf), &err),
-				 NSS_STATUS_NOTFOUND);
+		                 NSS_STATUS_NOTFOUND);
 	}
 	char long_name[300];
 	memset(long_name, 'a', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
 	assert_int_equal(nss.getpwnam_r(long_name, &pw, buf, sizeof(buf), &err),
-			 NSS_STATUS_NOTFOUND);
+	                 NSS_STATUS_NOTFOUND);
 	assert_int_equal(nss.getpwuid_r(0, &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
 	assert_int_equal(nss.getpwuid_r(199999, &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
 	assert_int_equal(nss.getgrgid_r(27, &gr, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
@@ -290,7 +290,7 @@ static void test_getgr_alignment(void **state)
 
 	for (size_t off = 0; off < 16; off++) {
 		assert_int_equal(nss.getgrnam_r("devs", &gr, raw + off, 1024, &err),
-				 NSS_STATUS_SUCCESS);
+		                 NSS_STATUS_SUCCESS);
 		check_devs(&gr);
 		assert_true((char *)gr.gr_mem >= raw + off);
 	}
@@ -305,7 +305,7 @@ static void test_initgroups(void **state)
 	groups[0] = 200001;
 	errno = 4242;
 	assert_int_equal(nss.initgroups_dyn("alice", 200001, &start, &size, &groups, 0, &err),
-			 NSS_STATUS_SUCCESS);
+	                 NSS_STATUS_SUCCESS);
 	assert_int_equal(errno, 4242);
 	assert_int_equal(start, 4);
 	bool devs = false, ops = false, sudo = false;
@@ -318,29 +318,29 @@ static void test_initgroups(void **state)
 
 	/* again: nothing is added twice */
 	assert_int_equal(nss.initgroups_dyn("alice", 200001, &start, &size, &groups, 0, &err),
-			 NSS_STATUS_SUCCESS);
+	                 NSS_STATUS_SUCCESS);
 	assert_int_equal(start, 4);
 
 	/* a limit is honoured */
 	start = 1;
 	assert_int_equal(nss.initgroups_dyn("alice", 200001, &start, &size, &groups, 2, &err),
-			 NSS_STATUS_SUCCESS);
+	                 NSS_STATUS_SUCCESS);
 	assert_true(start <= 4);
 	start = 1;
 	size = 1;
 	gid_t *small = malloc(sizeof(gid_t));
 	small[0] = 1;
 	assert_int_equal(nss.initgroups_dyn("alice", 200001, &start, &size, &small, 2, &err),
-			 NSS_STATUS_SUCCESS);
+	                 NSS_STATUS_SUCCESS);
 	assert_int_equal(start, 2);
 	assert_int_equal(size, 2);
 	free(small);
 
 	start = 1;
 	assert_int_equal(nss.initgroups_dyn("nosuchuser", 1, &start, &size, &groups, 0, &err),
-			 NSS_STATUS_NOTFOUND);
+	                 NSS_STATUS_NOTFOUND);
 	assert_int_equal(nss.initgroups_dyn("a:b", 1, &start, &size, &groups, 0, &err),
-			 NSS_STATUS_NOTFOUND);
+	                 NSS_STATUS_NOTFOUND);
 	free(groups);
 }
 
@@ -370,7 +370,7 @@ static void test_getspnam(void **state)
 	char buf[512];
 	int err;
 	assert_int_equal(nss.getspnam_r("nosuchuser", &sp, buf, sizeof(buf), &err),
-			 NSS_STATUS_NOTFOUND);
+	                 NSS_STATUS_NOTFOUND);
 
 	/* not root: no shadow at all */
 	assert_int_equal(seteuid(65534), 0);
@@ -493,7 +493,7 @@ static void test_bypass(void **state)
 	long int start = 0, size = 0;
 	gid_t *g = NULL;
 	assert_int_equal(nss.initgroups_dyn("alice", 1, &start, &size, &g, 0, &err),
-			 NSS_STATUS_UNAVAIL);
+	                 NSS_STATUS_UNAVAIL);
 	assert_int_equal(nss.block(0), 0);
 	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
 }
@@ -509,11 +509,12 @@ static void test_fork(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		bool ok = nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err) ==
-				  NSS_STATUS_SUCCESS &&
-			  pw.pw_uid == 200001 &&
-			  nss.getpwuid_r(200002, &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS &&
-			  strcmp(pw.pw_name, "bob") == 0;
+		bool ok =
+		        nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err) ==
+		                NSS_STATUS_SUCCESS &&
+		        pw.pw_uid == 200001 &&
+		        nss.getpwuid_r(200002, &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS &&
+		        strcmp(pw.pw_name, "bob") == 0;
 		_exit(ok ? 0 : 1);
 	}
 	int status;
@@ -570,8 +571,7 @@ static void test_corrupt_db(void **state)
 	assert_non_null(t);
 	tdb_close(t);
 	setenv("FEDJIT_NSS_DB", path, 1);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err),
-			 NSS_STATUS_UNAVAIL);
+	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
 
 	/* unreadable (as a non-root user) */
 	if (geteuid() == 0) {
@@ -597,33 +597,33 @@ static void test_replaced_db(void **state)
 	int err = 0;
 
 	assert_int_equal(nss.getpwnam_r("u000001", &pw, buf, sizeof(buf), &err),
-			 NSS_STATUS_SUCCESS);
+	                 NSS_STATUS_SUCCESS);
 	snprintf(path, sizeof(path), "%s/other.tdb", tmpdir);
 	assert_int_equal(nss_fixture_build(path, NULL, 0), 0);
 	snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s.bak' && mv '%s' '%s'", db, db, path, db);
 	assert_int_equal(system(cmd), 0);
 	recheck_wait();
 	assert_int_equal(nss.getpwnam_r("u000001", &pw, buf, sizeof(buf), &err),
-			 NSS_STATUS_NOTFOUND);
+	                 NSS_STATUS_NOTFOUND);
 	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
 	snprintf(cmd, sizeof(cmd), "mv '%s.bak' '%s'", db, db);
 	assert_int_equal(system(cmd), 0);
 	recheck_wait();
 	assert_int_equal(nss.getpwnam_r("u000001", &pw, buf, sizeof(buf), &err),
-			 NSS_STATUS_SUCCESS);
+	                 NSS_STATUS_SUCCESS);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_getpwnam),   cmocka_unit_test(test_getpwuid),
-		cmocka_unit_test(test_misses),     cmocka_unit_test(test_getgr),
-		cmocka_unit_test(test_getgr_alignment), cmocka_unit_test(test_initgroups),
-		cmocka_unit_test(test_getspnam),   cmocka_unit_test(test_enum_passwd),
-		cmocka_unit_test(test_enum_group), cmocka_unit_test(test_enum_shadow),
-		cmocka_unit_test(test_bypass),     cmocka_unit_test(test_fork),
-		cmocka_unit_test(test_missing_db), cmocka_unit_test(test_corrupt_db),
-		cmocka_unit_test(test_replaced_db),
+	        cmocka_unit_test(test_getpwnam),        cmocka_unit_test(test_getpwuid),
+	        cmocka_unit_test(test_misses),          cmocka_unit_test(test_getgr),
+	        cmocka_unit_test(test_getgr_alignment), cmocka_unit_test(test_initgroups),
+	        cmocka_unit_test(test_getspnam),        cmocka_unit_test(test_enum_passwd),
+	        cmocka_unit_test(test_enum_group),      cmocka_unit_test(test_enum_shadow),
+	        cmocka_unit_test(test_bypass),          cmocka_unit_test(test_fork),
+	        cmocka_unit_test(test_missing_db),      cmocka_unit_test(test_corrupt_db),
+	        cmocka_unit_test(test_replaced_db),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

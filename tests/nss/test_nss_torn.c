@@ -31,11 +31,11 @@
 #include "nss-fedjit.h"
 #include "store.h"
 
-#define HOT          4    /* accounts the writer keeps rewriting */
-#define READERS      3    /* processes */
-#define THREADS      3    /* per reader process */
-#define LOOKUPS      30000 /* per thread (a tenth under valgrind) */
-#define FORKS        8    /* children forked by thread 0 of each reader */
+#define HOT     4     /* accounts the writer keeps rewriting */
+#define READERS 3     /* processes */
+#define THREADS 3     /* per reader process */
+#define LOOKUPS 30000 /* per thread (a tenth under valgrind) */
+#define FORKS   8     /* children forked by thread 0 of each reader */
 
 static char tmpdir[] = "/tmp/fedjit-nss-torn.XXXXXX";
 static char db[256];
@@ -84,16 +84,16 @@ static int writer(unsigned *ret_rounds, volatile sig_atomic_t *stop)
 		snprintf(name, sizeof(name), "t%u", g);
 		snprintf(sub, sizeof(sub), "sub-t%u", g);
 		struct fedjit_user t = {
-			.name = name,
-			.uid = 500000 + g,
-			.gid = 500000 + g,
-			.gecos = "churn",
-			.home = "/home/t",
-			.shell = "/bin/sh",
-			.domain = "PRIMARY",
-			.idp = "test",
-			.issuer = "https://idp.test",
-			.subject = sub,
+		        .name = name,
+		        .uid = 500000 + g,
+		        .gid = 500000 + g,
+		        .gecos = "churn",
+		        .home = "/home/t",
+		        .shell = "/bin/sh",
+		        .domain = "PRIMARY",
+		        .idp = "test",
+		        .issuer = "https://idp.test",
+		        .subject = sub,
 		};
 		r = fedjit_store_create_account(s, &t, NULL, NULL, 0);
 		if (r >= 0 && g > 1) {
@@ -121,15 +121,15 @@ static int check_entry(const struct passwd *pw, unsigned i)
 	if (strcmp(pw->pw_gecos, "bulk user") == 0) { /* not rewritten yet */
 		snprintf(home, sizeof(home), "/home/%s", name);
 		return strcmp(pw->pw_dir, home) == 0 && strcmp(pw->pw_shell, "/bin/bash") == 0 ? 0
-											  : -1;
+		                                                                               : -1;
 	}
 	if (sscanf(pw->pw_gecos, "gen %u", &g) != 1)
 		return -1;
 	gen_attrs(g, gecos, home, shell);
 	return strcmp(pw->pw_gecos, gecos) == 0 && strcmp(pw->pw_dir, home) == 0 &&
-			       strcmp(pw->pw_shell, shell) == 0
-		       ? 0
-		       : -1;
+	                       strcmp(pw->pw_shell, shell) == 0
+	               ? 0
+	               : -1;
 }
 
 static int lookups(unsigned n, unsigned seed)
@@ -152,7 +152,7 @@ static int lookups(unsigned n, unsigned seed)
 			bad++;
 		} else if (check_entry(&pw, i) < 0) {
 			fprintf(stderr, "TORN: %s uid %u gecos '%s' home '%s' shell '%s'\n",
-				pw.pw_name, pw.pw_uid, pw.pw_gecos, pw.pw_dir, pw.pw_shell);
+			        pw.pw_name, pw.pw_uid, pw.pw_gecos, pw.pw_dir, pw.pw_shell);
 			bad++;
 		}
 	}
@@ -282,7 +282,7 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_torn_reads),
+	        cmocka_unit_test(test_torn_reads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
