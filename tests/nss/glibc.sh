@@ -55,7 +55,7 @@ t_eq "last bulk user" "u00$((N - 1)):x:$((400000 + N - 1))" \
 	"$(run getent passwd u00$((N - 1)) | cut -d: -f1-3)"
 
 touch "$tmp/owned"
-chown 200001:300001 "$tmp/owned"
+run chown 200001:300001 "$tmp/owned"
 t_eq "stat shows names" "alice:devs" "$(run stat -c %U:%G "$tmp/owned")"
 
 t_false "FEDJIT_NSS_BYPASS=1 switches the module off" env FEDJIT_NSS_BYPASS=1 \

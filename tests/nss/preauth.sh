@@ -58,7 +58,7 @@ mount --bind "$tmp/passwd" /etc/passwd
 t_eq "sshd: a name in /etc/passwd is not shadowed (fedjit first)" "1500" \
 	"$(sshd passwd localbob | cut -d: -f3)"
 t_eq "sshd: root is root" "0" "$(sshd passwd root | cut -d: -f3)"
-t_eq "sshd: system account from files" "$(getent passwd daemon | cut -d: -f3)" \
+t_eq "sshd: system account from files" "$(run getent passwd daemon | cut -d: -f3)" \
 	"$(sshd passwd daemon | cut -d: -f3)"
 nss_switch "passwd: files fedjit" "group: files fedjit"
 
