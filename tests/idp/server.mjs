@@ -108,6 +108,38 @@ console.warn = (...a) => log(a.join(' '));
 console.info = (...a) => log(a.join(' '));
 
 // ---------------------------------------------------------------------------
+// Signing keys, generated per run. `kid` = "<alg>-<generation>-<random>".
+// Generated in the thread pool while oidc-provider loads (start-up time).
+let keyGeneration = 1;
+const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'];
+const KEY_TYPES = {
+  RS256: ['rsa', { modulusLength: 2048 }],
+  ES256: ['ec', { namedCurve: 'P-256' }],
+  EdDSA: ['ed25519', {}],
+};
+
+function signingJwk(alg, privateKey) {
+  const jwk = privateKey.export({ format: 'jwk' });
+  jwk.kid = `${alg.toLowerCase()}-${keyGeneration}-${crypto.randomBytes(4).toString('hex')}`;
+  jwk.alg = alg;
+  jwk.use = 'sig';
+  return jwk;
+}
+function generateSigningKey(alg) {
+  return signingJwk(alg, crypto.generateKeyPairSync(...KEY_TYPES[alg]).privateKey);
+}
+const generateSigningKeyAsync = (alg) => new Promise((resolve, reject) => {
+  crypto.generateKeyPair(...KEY_TYPES[alg], (err, pub, priv) => (err ? reject(err) : resolve(signingJwk(alg, priv))));
+});
+
+function publicJwk(jwk) {
+  const { d, p, q, dp, dq, qi, ...pub } = jwk;
+  return pub;
+}
+
+const initialKeysPromise = Promise.all(SIGNING_ALGS.map(generateSigningKeyAsync));
+
+// ---------------------------------------------------------------------------
 // oidc-provider comes from tests/idp/node_modules, or from the directory named
 // by FEDJIT_IDP_NODE_MODULES (a build from a tarball has no node_modules of
 // its own). ESM ignores NODE_PATH, so the module is imported by file URL.
@@ -122,34 +154,7 @@ const { default: Provider } = await import(pathToFileURL(path.join(opDir, 'lib/i
 // public API for that; its internal state accessor is reached through the
 // version pinned in package-lock.json.
 const { default: instance } = await import(pathToFileURL(path.join(opDir, 'lib/helpers/weak_cache.js')).href);
-
-// ---------------------------------------------------------------------------
-// Signing keys, generated per run. `kid` = "<alg>-<generation>-<random>".
-let keyGeneration = 0;
-const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'];
-
-function generateSigningKey(alg) {
-  let pair;
-  switch (alg) {
-    case 'RS256': pair = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }); break;
-    case 'ES256': pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }); break;
-    case 'EdDSA': pair = crypto.generateKeyPairSync('ed25519'); break;
-    default: throw new Error(`unsupported alg ${alg}`);
-  }
-  const jwk = pair.privateKey.export({ format: 'jwk' });
-  jwk.kid = `${alg.toLowerCase()}-${keyGeneration}-${crypto.randomBytes(4).toString('hex')}`;
-  jwk.alg = alg;
-  jwk.use = 'sig';
-  return jwk;
-}
-
-function publicJwk(jwk) {
-  const { d, p, q, dp, dq, qi, ...pub } = jwk;
-  return pub;
-}
-
-keyGeneration = 1;
-const initialKeys = SIGNING_ALGS.map(generateSigningKey);
+const initialKeys = await initialKeysPromise;
 
 // ---------------------------------------------------------------------------
 // Users. `sub` is the account id inside oidc-provider; the login name is what
