@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -140,7 +141,7 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 	struct fedjit_user *existing = NULL;
 	struct probe_ctx c = {0};
 	struct fedjit_id_checks checks = {.uid_taken = uid_taken, .gid_taken = gid_taken};
-	char reason[FEDJIT_REASON_SIZE];
+	char reason[FEDJIT_REASON_SIZE], lower[FEDJIT_CONFIG_NAME_MAX + 1] = {0};
 	uint32_t pgid = FEDJIT_ID_INVALID, uid, gid, start;
 	uint64_t h, n;
 	int opt, r;
@@ -178,11 +179,12 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 	d = login.domain;
 	printf("name: %s (domain %s, local part %s)\n", login.canonical, d->name, login.local);
 	if (fedjit_name_policy_check(d, FEDJIT_NAME_USER, login.local, reason, sizeof(reason)) < 0)
-		printf("policy: refused: %s\n", reason);
+		return fedjit_cli_error("%s would not be provisioned: %s", login.canonical, reason);
 	r = fedjit_name_check_reserved(d, login.canonical, name_lookup, NULL, reason,
 	                               sizeof(reason));
 	if (r < 0)
-		printf("reserved: %s\n", r == -EPERM ? reason : strerror(-r));
+		return fedjit_cli_error("%s would not be provisioned: %s", login.canonical,
+		                        r == -EPERM ? reason : strerror(-r));
 
 	r = fedjit_cli_open_ro(cli, &s);
 	if (r != 0)
@@ -199,16 +201,22 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 	} else {
 		uint32_t other = 0;
 
-		if (name_lookup(login.canonical, &other, NULL) == 1)
-			printf("account: %s exists in another NSS source with uid %" PRIu32
-			       " (provisioning refuses it unless associate_existing)\n",
-			       login.canonical, other);
+		if (name_lookup(login.canonical, &other, NULL) == 1) {
+			printf("account: exists in another NSS source with uid %" PRIu32
+			       "; provisioning refuses the name (an IdP with associate_existing = "
+			       "yes links it, keeping that uid)\n",
+			       other);
+			fedjit_store_close(s);
+			return FEDJIT_EXIT_ERROR;
+		}
 	}
 
 	h = fedjit_id_hash(d->name, login.canonical);
 	n = (uint64_t)d->uid_max - d->uid_min + 1;
 	start = d->uid_min + (uint32_t)(h % n);
-	printf("hash: FNV-1a-64(\"%s\" 0x00 \"%s\") = 0x%016" PRIx64 "\n", d->name, login.canonical,
+	for (size_t i = 0; d->name[i] && i < sizeof(lower) - 1; i++)
+		lower[i] = (char)tolower((unsigned char)d->name[i]);
+	printf("hash: FNV-1a-64(\"%s\" 0x00 \"%s\") = 0x%016" PRIx64 "\n", lower, login.canonical,
 	       h);
 	printf("range: %" PRIu32 "-%" PRIu32 " (%" PRIu64 " ids), first candidate %" PRIu32
 	       " = %" PRIu32 " + (hash mod %" PRIu64 ")\n",

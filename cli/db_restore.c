@@ -468,6 +468,16 @@ static int parse_dump(struct restore *rs, const char *file)
 	}
 	if (rs->errors == 0)
 		check_relations(rs);
+	if (rs->errors == 0 && rs->secrets) {
+		const char *kinds[] = {"password_hashes", "consents"};
+		const char *name;
+
+		for (size_t k = 0; k < 2; k++)
+			json_object_foreach(json_object_get(rs->secrets, kinds[k]), name,
+			                    v) if (!user_by_name(rs, name))
+			        bad(rs, "secrets: %s of %s, who is not a user of the dump",
+			            kinds[k], name);
+	}
 	if (rs->errors)
 		return fedjit_cli_error("%s: %u problem%s in the dump; nothing changed", file,
 		                        rs->errors, rs->errors == 1 ? "" : "s");

@@ -14,7 +14,7 @@
 #include "cli.h"
 
 static const struct fedjit_cli_verb commands[] = {
-        {"user", fedjit_cmd_user, "list, show, lock, unlock, delete, pin accounts"},
+        {"user", fedjit_cmd_user, "list, show, lock, unlock and delete accounts"},
         {"idp", fedjit_cmd_idp, "list, test and purge identity providers"},
         {"db", fedjit_cmd_db, "check, dump and restore the account store"},
         {"config", fedjit_cmd_config, "check the configuration"},
