@@ -512,17 +512,23 @@ static double enumerate(const struct backend *be, unsigned *count)
 	return (double)(now_ns() - t0);
 }
 
-static void vm_status(long *rss_kb, long *vsz_kb)
+struct vm {
+	long vsz, anon, file; /* KiB: VmSize, RssAnon, RssFile */
+};
+
+static struct vm vm_status(void)
 {
 	char line[256];
+	struct vm v = {-1, -1, -1};
 	FILE *f = fopen("/proc/self/status", "r");
-	*rss_kb = *vsz_kb = -1;
 	while (f && fgets(line, sizeof(line), f)) {
-		sscanf(line, "VmRSS: %ld", rss_kb);
-		sscanf(line, "VmSize: %ld", vsz_kb);
+		sscanf(line, "VmSize: %ld", &v.vsz);
+		sscanf(line, "RssAnon: %ld", &v.anon);
+		sscanf(line, "RssFile: %ld", &v.file);
 	}
 	if (f)
 		fclose(f);
+	return v;
 }
 
 /* Set up backend `name` in this (child) process. */
@@ -597,17 +603,23 @@ static int backend_open(const char *name, struct backend *be)
 	return be->pwnam && be->pwuid && be->grnam && be->getpwent ? 0 : -1;
 }
 
-/* In a child: one backend, every op; prints one result line per op. */
+/*
+ * In a child: one backend, every op; prints one result line per op, then
+ * "memory": what loading it and one lookup added (VmSize, RssAnon, RssFile in
+ * KiB), and the same after all the lookups and the enumeration (file pages
+ * of the mapped store are page cache shared by every process).
+ */
 static void run_backend(const char *name, const char *label)
 {
 	struct backend be;
-	long rss0, vsz0, rss1, vsz1;
+	struct vm m0 = vm_status(), m1, m2;
 
-	vm_status(&rss0, &vsz0);
 	if (backend_open(name, &be) < 0) {
 		printf("%s\tunavailable\n", label);
 		return;
 	}
+	do_op(&be, OP_PWNAM, 0);
+	m1 = vm_status();
 	for (int op = 0; op < OP_N; op++) {
 		double med, p99;
 		unsigned n;
@@ -620,8 +632,10 @@ static void run_backend(const char *name, const char *label)
 	unsigned count;
 	double ns = enumerate(&be, &count);
 	printf("%s\tenumeration\t%.0f\t%u\n", label, ns, count);
-	vm_status(&rss1, &vsz1);
-	printf("%s\tmemory\t%ld\t%ld\n", label, rss1 - rss0, vsz1 - vsz0);
+	m2 = vm_status();
+	printf("%s\tmemory\t%ld\t%ld\t%ld\t%ld\t%ld\t%ld\n", label, m1.vsz - m0.vsz,
+	       m1.anon - m0.anon, m1.file - m0.file, m2.vsz - m0.vsz, m2.anon - m0.anon,
+	       m2.file - m0.file);
 	fflush(stdout);
 }
 

@@ -138,6 +138,9 @@ for n in "$@"; do
 		echo "$row |"
 	done
 	echo
-	awk -F'\t' '$2 == "memory" {printf "Memory after loading and %s lookups: %s: RSS +%d KiB, VSZ +%d KiB\n", "the", $1, $3, $4}' "$d/run.tsv" |
-		grep -E '^Memory.*(fedjit|floor):' || true
+	echo "Memory a process pays (KiB; VSZ / RSS anonymous / RSS file-backed, i.e. shared page cache of the mapped file):"
+	echo
+	echo "| backend | after loading + 1 lookup | after all lookups and one enumeration |"
+	echo "|---|---|---|"
+	awk -F'\t' '$2 == "memory" {printf "| %s | %d / %d / %d | %d / %d / %d |\n", $1, $3, $4, $5, $6, $7, $8}' "$d/run.tsv"
 done
