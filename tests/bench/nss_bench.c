@@ -531,6 +531,49 @@ static struct vm vm_status(void)
 	return v;
 }
 
+/*
+ * Make the production module's compiled-in store path (FEDJIT_DB_FILE) show
+ * src, in a private mount namespace of this process: a tmpfs on the deepest
+ * missing part of the path's directory (never on /, /etc or /usr), an empty
+ * file there, src bind-mounted onto it. Nothing outside the namespace
+ * changes. 0, or -1 (then the test build of the module is used).
+ */
+static int production_db_path(const char *src)
+{
+	char dirpath[4096], anc[4096];
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return -1;
+	snprintf(dirpath, sizeof(dirpath), "%s", FEDJIT_DB_FILE);
+	*strrchr(dirpath, '/') = '\0';
+	snprintf(anc, sizeof(anc), "%s", dirpath);
+	while (access(anc, F_OK) != 0 && strrchr(anc, '/') > anc)
+		*strrchr(anc, '/') = '\0';
+	if (strcmp(anc, dirpath) != 0) {
+		/* anc exists, the rest does not: cover anc with a tmpfs and build it */
+		if (strcmp(anc, "/") == 0 || strcmp(anc, "/etc") == 0 || strcmp(anc, "/usr") == 0 ||
+		    mount("tmpfs", anc, "tmpfs", 0, NULL) != 0)
+			return -1;
+		for (char *p = dirpath + strlen(anc) + 1;; p++) {
+			if (*p == '/' || *p == '\0') {
+				char c = *p;
+				*p = '\0';
+				if (mkdir(dirpath, 0755) != 0 && errno != EEXIST)
+					return -1;
+				*p = c;
+				if (!c)
+					break;
+			}
+		}
+	}
+	int fd = open(FEDJIT_DB_FILE, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return mount(src, FEDJIT_DB_FILE, NULL, MS_BIND, NULL);
+}
+
 /* Set up backend `name` in this (child) process. */
 static int backend_open(const char *name, struct backend *be)
 {
@@ -550,9 +593,16 @@ static int backend_open(const char *name, struct backend *be)
 	}
 	const char *prefix;
 	if (strcmp(name, "fedjit") == 0) {
+		/* the installed module, reading its compiled-in path; else the test build */
+		const char *mod = getenv("FEDJIT_BENCH_PROD_MODULE");
 		snprintf(path, sizeof(path), "%s/fedjit.tdb", dir);
-		setenv("FEDJIT_NSS_DB", path, 1);
-		const char *mod = getenv("FEDJIT_BENCH_MODULE");
+		if (mod && production_db_path(path) == 0) {
+			fprintf(stderr, "fedjit: production module, %s\n", FEDJIT_DB_FILE);
+		} else {
+			setenv("FEDJIT_NSS_DB", path, 1);
+			mod = getenv("FEDJIT_BENCH_MODULE");
+			fprintf(stderr, "fedjit: test build of the module\n");
+		}
 		h = dlopen(mod ? mod : "nss/.libs/libnss_fedjittest.so", RTLD_NOW);
 		prefix = "_nss_fedjit_";
 	} else if (strcmp(name, "cache") == 0) {
@@ -711,6 +761,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return run_all();
+	if (strcmp(argv[1], "dbpath") == 0) {
+		puts(FEDJIT_DB_FILE);
+		return 0;
+	}
 	if (strcmp(argv[1], "loop") == 0 && argc == 7)
 		return loop(argv[4], argv[5], (unsigned)strtoul(argv[6], NULL, 10));
 	if (strcmp(argv[1], "glibc") == 0 && argc == 5) {
