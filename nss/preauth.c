@@ -43,8 +43,6 @@
  * HOME: the domain's template with %u = the canonical account name,
  * %U = the uid, %d = the domain name in lower case, %% = %.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -56,6 +54,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "idalloc.h"
 #include "macro.h"
 #include "names.h"

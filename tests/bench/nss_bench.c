@@ -25,8 +25,6 @@
  * nss_files needs its own mount namespace); a backend gets at most
  * BENCH_BUDGET_NS per operation, so slow ones take fewer samples.
  */
-#include "config.h"
-
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
