@@ -11,3 +11,4 @@ uninstall-hook: uninstall-hook-nss-man
 uninstall-hook-nss-man:
 	rm -f $(DESTDIR)$(man8dir)/nss_fedjit.8
 .PHONY: install-data-hook-nss-man uninstall-hook-nss-man
+dist_man_MANS += man/fedjit.8

@@ -43,8 +43,6 @@
  * THE ENTRY itself is the account plan (common/account_plan.h), the same
  * function provisioning calls, with lookups that stay out of NSS.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -57,6 +55,7 @@
 #include <unistd.h>
 
 #include "account_plan.h"
+#include "config.h"
 #include "idalloc.h"
 #include "macro.h"
 #include "names.h"

@@ -143,6 +143,16 @@ for cmd in "" "user" "user list" "user show" "user lock" "user unlock" "user del
 	fi
 done
 
+# Every command is documented in fedjit(8).
+for cmd in "user list" "user show" "user lock" "user delete" "user set" "idp list" \
+	"idp test" "idp purge" "login-test" "config check" "db check" "db dump" "db restore" "uid"; do
+	if grep -q "^\.Cm $cmd" "$top_srcdir/man/fedjit.8"; then
+		ok "fedjit.8 documents $cmd"
+	else
+		n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - fedjit.8 documents $cmd"
+	fi
+done
+
 # ---- an empty (missing) store reads as "no accounts yet" ----
 golden "user list of a missing store: header only" empty-list.txt 0 --db "$db" user list
 t "user show of a missing store exits 1" 1 --db "$db" user show alice
