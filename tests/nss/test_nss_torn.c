@@ -9,6 +9,8 @@
  * thread forks children in the middle of it all (threads + fork): each child
  * must answer consistently as well.
  */
+#include "config.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
