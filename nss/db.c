@@ -64,8 +64,6 @@
  * per lookup reopens on a size decrease, which narrows that to a race with an
  * administrator truncating the live database (tdb itself never shrinks it).
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

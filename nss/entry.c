@@ -4,8 +4,6 @@
  * errno, check the off switch and the name (an invalid name is NOTFOUND
  * without touching the store), call one lookup, pack, map the result.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

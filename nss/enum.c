@@ -17,8 +17,6 @@
  * on the same handle change, with memcmp over the caller's key length:
  * reading past tdb's own buffer. AddressSanitizer caught it.)
  */
-#include "config.h"
-
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>

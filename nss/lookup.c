@@ -5,8 +5,6 @@
  * by-uid and by-gid lookups follow the index record to the name inside the
  * same snapshot.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <string.h>
 

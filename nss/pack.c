@@ -9,8 +9,6 @@
  * pack is one memcpy plus pointer fix-ups. gr_mem's pointer array goes first,
  * aligned for char *, the strings after it.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdalign.h>
 #include <string.h>

@@ -40,11 +40,9 @@
  * source; should another source hold the uid computed here, provisioning
  * picks another one and, because the entry would differ, fails the login.
  *
- * HOME: the domain's template with %u = the canonical account name,
- * %U = the uid, %d = the domain name in lower case, %% = %.
+ * THE ENTRY itself is the account plan (common/account_plan.h), the same
+ * function provisioning calls, with lookups that stay out of NSS.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -56,6 +54,8 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "account_plan.h"
+#include "config.h"
 #include "idalloc.h"
 #include "macro.h"
 #include "names.h"
@@ -200,105 +200,61 @@ static int gid_taken(uint32_t id, void *userdata)
 	return id_taken(true, id);
 }
 
-static const struct fedjit_id_checks checks = {
-        .uid_taken = uid_taken,
-        .gid_taken = gid_taken,
-};
-
-/* The gid of the domain's shared primary group, existing or to be created. */
-static int primary_gid(const struct fedjit_domain *d, uint32_t *ret)
+/* The gid of a group by name: the store, then /etc/group. */
+static int group_gid(const char *name, uint32_t *ret_gid, void *userdata)
 {
 	struct fedjit_nss_group_copy g;
+	int r = fedjit_nss_name_ok(name) ? fedjit_nss_lookup_group(name, &g) : -ENOENT;
 
-	if (!d->primary_group) {
-		*ret = FEDJIT_ID_INVALID;
-		return 0;
-	}
-	int r = fedjit_nss_name_ok(d->primary_group) ? fedjit_nss_lookup_group(d->primary_group, &g)
-	                                             : -ENOENT;
 	if (r >= 0) {
-		*ret = g.gr.gid;
+		*ret_gid = g.gr.gid;
 		fedjit_nss_scratch_done(&g.scratch);
-		return 0;
+		return 1;
 	}
 	if (r != -ENOENT)
 		return r;
-	r = files_find(true, FILES_BY_NAME, d->primary_group, 0, ret);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	return fedjit_id_alloc_group(d, d->primary_group, &checks, ret);
+	return files_find(true, FILES_BY_NAME, name, 0, ret_gid);
 }
 
-/* Append the home template's expansion (NUL-terminated) to s. */
-static int expand_home(const struct fedjit_domain *d, const char *name, uint32_t uid,
-                       struct fedjit_nss_scratch *s)
-{
-	const char *t = d->home ? d->home : "/home/%u";
-	char num[16];
-	long r = 0;
+static const struct fedjit_plan_lookups lookups = {
+        .uid_taken = uid_taken,
+        .gid_taken = gid_taken,
+        .group_gid = group_gid,
+};
 
-	for (const char *p = t; *p && r >= 0; p++) {
-		if (*p != '%' || !p[1]) {
-			r = fedjit_nss_scratch_append(s, p, 1);
-			continue;
-		}
-		switch (*++p) {
-		case 'u':
-			r = fedjit_nss_scratch_append(s, name, strlen(name));
-			break;
-		case 'U':
-			snprintf(num, sizeof(num), "%u", uid);
-			r = fedjit_nss_scratch_append(s, num, strlen(num));
-			break;
-		case 'd':
-			for (const char *q = d->name; *q && r >= 0; q++) {
-				char c = (*q >= 'A' && *q <= 'Z') ? (char)(*q - 'A' + 'a') : *q;
-				r = fedjit_nss_scratch_append(s, &c, 1);
-			}
-			break;
-		default: /* %% and anything the config checker let through */
-			r = fedjit_nss_scratch_append(s, p, 1);
-			break;
-		}
-	}
-	if (r >= 0)
-		r = fedjit_nss_scratch_append(s, "", 1);
-	return r < 0 ? (int)r : 0;
-}
-
-/* Build the entry for a name in domain d into ret. */
+/* Build the entry for a name in domain d into ret: the account plan, packed. */
 static int build_entry(const struct fedjit_domain *d, const char *canonical,
                        struct fedjit_nss_user_copy *ret)
 {
-	uint32_t pgid, uid, gid;
+	struct fedjit_account_plan *plan = malloc(sizeof(*plan));
 	long o[5];
+	int r;
 
-	int r = primary_gid(d, &pgid);
-	if (r < 0)
+	if (!plan)
+		return -ENOMEM;
+	r = fedjit_account_plan(d, canonical, &lookups, plan);
+	if (r < 0) {
+		free(plan);
 		return r;
-	r = fedjit_id_alloc_user(d, canonical, pgid, &checks, &uid, &gid);
-	if (r < 0)
-		return r;
-
+	}
 	struct fedjit_nss_scratch *s = &ret->scratch;
 	fedjit_nss_scratch_init(s);
-	o[0] = fedjit_nss_scratch_append(s, canonical, strlen(canonical) + 1);
+	o[0] = fedjit_nss_scratch_append(s, plan->name, strlen(plan->name) + 1);
 	o[1] = fedjit_nss_scratch_append(s, FEDJIT_PASSWD_FIELD, sizeof(FEDJIT_PASSWD_FIELD));
-	o[2] = fedjit_nss_scratch_append(s, "", 1); /* gecos comes from claims at login */
-	o[3] = (long)s->len;
-	r = expand_home(d, canonical, uid, s);
-	const char *shell = d->shell ? d->shell : "/bin/bash";
-	o[4] = fedjit_nss_scratch_append(s, shell, strlen(shell) + 1);
+	o[2] = fedjit_nss_scratch_append(s, FEDJIT_PLAN_GECOS, sizeof(FEDJIT_PLAN_GECOS));
+	o[3] = fedjit_nss_scratch_append(s, plan->home, strlen(plan->home) + 1);
+	o[4] = fedjit_nss_scratch_append(s, plan->shell, strlen(plan->shell) + 1);
 	for (size_t i = 0; i < 5 && r >= 0; i++)
 		if (o[i] < 0)
 			r = (int)o[i];
 	if (r < 0) {
+		free(plan);
 		fedjit_nss_scratch_done(s);
 		return r;
 	}
 	ret->pw = (struct fedjit_nss_pw){
-	        .uid = uid,
-	        .gid = gid,
+	        .uid = plan->uid,
+	        .gid = plan->gid,
 	        .block = s->p,
 	        .block_len = s->len,
 	        .name = (size_t)o[0],
@@ -307,41 +263,18 @@ static int build_entry(const struct fedjit_domain *d, const char *canonical,
 	        .home = (size_t)o[3],
 	        .shell = (size_t)o[4],
 	};
+	free(plan);
 	return 0;
-}
-
-static bool idp_serves(const struct fedjit_idp *idp, const char *domain)
-{
-	if (!idp->domains)
-		return true;
-	for (size_t i = 0; i < idp->n_domains; i++)
-		if (strcasecmp(idp->domains[i], domain) == 0)
-			return true;
-	return false;
 }
 
 /* 1 and *ret filled when this IdP would provision name; 0 when it would not. */
 static int idp_accepts(const struct fedjit_config *cfg, const struct fedjit_idp *idp,
                        const char *name, struct fedjit_login *ret)
 {
-	bool preauth = idp->sshd_preauth_set ? idp->sshd_preauth
-	                                     : idp->provisioning != FEDJIT_PROVISIONING_NONE;
-
-	if (idp->provisioning == FEDJIT_PROVISIONING_NONE || !preauth)
+	if (!fedjit_idp_preauth_enabled(idp))
 		return 0;
-	if (idp->username_from == FEDJIT_USERNAME_FROM_SUBJECT ||
-	    idp->prompt == FEDJIT_PROMPT_USERNAME_PASSWORD_CONSENT)
+	if (fedjit_idp_login(cfg, idp, name, strlen(name), ret, NULL, 0) < 0)
 		return 0;
-
-	const char *dflt = idp->provisioning == FEDJIT_PROVISIONING_ALWAYS ? idp->domain : NULL;
-	if (fedjit_login_parse(cfg, dflt, name, strlen(name), ret, NULL, 0) < 0)
-		return 0;
-	if (idp->provisioning == FEDJIT_PROVISIONING_ALWAYS) {
-		if (!idp->domain || strcasecmp(ret->domain->name, idp->domain) != 0)
-			return 0;
-	} else if (!idp_serves(idp, ret->domain->name)) {
-		return 0;
-	}
 	if (fedjit_name_policy_check(ret->domain, FEDJIT_NAME_USER, ret->local, NULL, 0) < 0)
 		return 0;
 	return 1;

@@ -6,8 +6,6 @@
  * one read and closed again (shadow lookups are rare; a cached handle on a
  * root-only file would only widen what a process keeps open).
  */
-#include "config.h"
-
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Small pieces every entry point uses: scratch copies, status mapping, the off switch, names, paths. */
-#include "config.h"
-
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>

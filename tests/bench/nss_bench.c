@@ -25,8 +25,6 @@
  * nss_files needs its own mount namespace); a backend gets at most
  * BENCH_BUDGET_NS per operation, so slow ones take fewer samples.
  */
-#include "config.h"
-
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -512,17 +510,66 @@ static double enumerate(const struct backend *be, unsigned *count)
 	return (double)(now_ns() - t0);
 }
 
-static void vm_status(long *rss_kb, long *vsz_kb)
+struct vm {
+	long vsz, anon, file; /* KiB: VmSize, RssAnon, RssFile */
+};
+
+static struct vm vm_status(void)
 {
 	char line[256];
+	struct vm v = {-1, -1, -1};
 	FILE *f = fopen("/proc/self/status", "r");
-	*rss_kb = *vsz_kb = -1;
 	while (f && fgets(line, sizeof(line), f)) {
-		sscanf(line, "VmRSS: %ld", rss_kb);
-		sscanf(line, "VmSize: %ld", vsz_kb);
+		sscanf(line, "VmSize: %ld", &v.vsz);
+		sscanf(line, "RssAnon: %ld", &v.anon);
+		sscanf(line, "RssFile: %ld", &v.file);
 	}
 	if (f)
 		fclose(f);
+	return v;
+}
+
+/*
+ * Make the production module's compiled-in store path (FEDJIT_DB_FILE) show
+ * src, in a private mount namespace of this process: a tmpfs on the deepest
+ * missing part of the path's directory (never on /, /etc or /usr), an empty
+ * file there, src bind-mounted onto it. Nothing outside the namespace
+ * changes. 0, or -1 (then the test build of the module is used).
+ */
+static int production_db_path(const char *src)
+{
+	char dirpath[4096], anc[4096];
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return -1;
+	snprintf(dirpath, sizeof(dirpath), "%s", FEDJIT_DB_FILE);
+	*strrchr(dirpath, '/') = '\0';
+	snprintf(anc, sizeof(anc), "%s", dirpath);
+	while (access(anc, F_OK) != 0 && strrchr(anc, '/') > anc)
+		*strrchr(anc, '/') = '\0';
+	if (strcmp(anc, dirpath) != 0) {
+		/* anc exists, the rest does not: cover anc with a tmpfs and build it */
+		if (strcmp(anc, "/") == 0 || strcmp(anc, "/etc") == 0 || strcmp(anc, "/usr") == 0 ||
+		    mount("tmpfs", anc, "tmpfs", 0, NULL) != 0)
+			return -1;
+		for (char *p = dirpath + strlen(anc) + 1;; p++) {
+			if (*p == '/' || *p == '\0') {
+				char c = *p;
+				*p = '\0';
+				if (mkdir(dirpath, 0755) != 0 && errno != EEXIST)
+					return -1;
+				*p = c;
+				if (!c)
+					break;
+			}
+		}
+	}
+	int fd = open(FEDJIT_DB_FILE, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return mount(src, FEDJIT_DB_FILE, NULL, MS_BIND, NULL);
 }
 
 /* Set up backend `name` in this (child) process. */
@@ -544,9 +591,16 @@ static int backend_open(const char *name, struct backend *be)
 	}
 	const char *prefix;
 	if (strcmp(name, "fedjit") == 0) {
+		/* the installed module, reading its compiled-in path; else the test build */
+		const char *mod = getenv("FEDJIT_BENCH_PROD_MODULE");
 		snprintf(path, sizeof(path), "%s/fedjit.tdb", dir);
-		setenv("FEDJIT_NSS_DB", path, 1);
-		const char *mod = getenv("FEDJIT_BENCH_MODULE");
+		if (mod && production_db_path(path) == 0) {
+			fprintf(stderr, "fedjit: production module, %s\n", FEDJIT_DB_FILE);
+		} else {
+			setenv("FEDJIT_NSS_DB", path, 1);
+			mod = getenv("FEDJIT_BENCH_MODULE");
+			fprintf(stderr, "fedjit: test build of the module\n");
+		}
 		h = dlopen(mod ? mod : "nss/.libs/libnss_fedjittest.so", RTLD_NOW);
 		prefix = "_nss_fedjit_";
 	} else if (strcmp(name, "cache") == 0) {
@@ -597,17 +651,23 @@ static int backend_open(const char *name, struct backend *be)
 	return be->pwnam && be->pwuid && be->grnam && be->getpwent ? 0 : -1;
 }
 
-/* In a child: one backend, every op; prints one result line per op. */
+/*
+ * In a child: one backend, every op; prints one result line per op, then
+ * "memory": what loading it and one lookup added (VmSize, RssAnon, RssFile in
+ * KiB), and the same after all the lookups and the enumeration (file pages
+ * of the mapped store are page cache shared by every process).
+ */
 static void run_backend(const char *name, const char *label)
 {
 	struct backend be;
-	long rss0, vsz0, rss1, vsz1;
+	struct vm m0 = vm_status(), m1, m2;
 
-	vm_status(&rss0, &vsz0);
 	if (backend_open(name, &be) < 0) {
 		printf("%s\tunavailable\n", label);
 		return;
 	}
+	do_op(&be, OP_PWNAM, 0);
+	m1 = vm_status();
 	for (int op = 0; op < OP_N; op++) {
 		double med, p99;
 		unsigned n;
@@ -620,8 +680,10 @@ static void run_backend(const char *name, const char *label)
 	unsigned count;
 	double ns = enumerate(&be, &count);
 	printf("%s\tenumeration\t%.0f\t%u\n", label, ns, count);
-	vm_status(&rss1, &vsz1);
-	printf("%s\tmemory\t%ld\t%ld\n", label, rss1 - rss0, vsz1 - vsz0);
+	m2 = vm_status();
+	printf("%s\tmemory\t%ld\t%ld\t%ld\t%ld\t%ld\t%ld\n", label, m1.vsz - m0.vsz,
+	       m1.anon - m0.anon, m1.file - m0.file, m2.vsz - m0.vsz, m2.anon - m0.anon,
+	       m2.file - m0.file);
 	fflush(stdout);
 }
 
@@ -697,6 +759,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return run_all();
+	if (strcmp(argv[1], "dbpath") == 0) {
+		puts(FEDJIT_DB_FILE);
+		return 0;
+	}
 	if (strcmp(argv[1], "loop") == 0 && argc == 7)
 		return loop(argv[4], argv[5], (unsigned)strtoul(argv[6], NULL, 10));
 	if (strcmp(argv[1], "glibc") == 0 && argc == 5) {

@@ -3,8 +3,6 @@
  * nss-fixture DB SECRET N_BULK: write fixture.h's accounts (for the shell tests).
  * nss-fixture --uid DOMAIN NAME MIN MAX: the uid idalloc.h gives when nothing is taken.
  */
-#include "config.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -5,8 +5,6 @@
  * The pre-auth tests bind-mount this program over /usr/sbin/sshd in a
  * private mount namespace, so that it *is* sshd for libnss_fedjit.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>

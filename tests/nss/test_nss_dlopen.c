@@ -5,8 +5,6 @@
  * to the first one that works: below it TRYAGAIN/ERANGE and the buffer not
  * touched at all, from it on SUCCESS and nothing written past the size.
  */
-#include "config.h"
-
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>

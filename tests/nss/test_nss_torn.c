@@ -9,8 +9,6 @@
  * thread forks children in the middle of it all (threads + fork): each child
  * must answer consistently as well.
  */
-#include "config.h"
-
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
