@@ -40,6 +40,7 @@ tests_unit_test_helper_privdrop_LDADD = $(helper_libs) $(unit_test_libs)
 fedjithelper_PROGRAMS += pam/fedjit-helper
 pam_fedjit_helper_SOURCES = \
 	pam/helper/helper.h pam/helper/main.c pam/helper/login.c pam/helper/binding.c \
+	pam/helper/account.c \
 	pam/helper/device_flow.h pam/helper/device_flow.c
 pam_fedjit_helper_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS) $(TDB_CFLAGS)
 pam_fedjit_helper_LDADD = $(helper_libs) $(common_libs)
@@ -57,3 +58,10 @@ tests_helper_mkaccount_LDADD = $(common_libs)
 helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh
 TESTS += $(helper_script_tests)
 EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh
+
+# make bench (not make check): one login at a time against the test IdP, see the script.
+EXTRA_DIST += tests/helper/bench.sh
+bench: bench-helper
+bench-helper: pam/fedjit-helper tests/helper/helper_client tests/helper/mkaccount
+	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) $(SHELL) $(top_srcdir)/tests/helper/bench.sh
+.PHONY: bench-helper

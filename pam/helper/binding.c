@@ -8,12 +8,31 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "common/store.h"
 #include "helper.h"
+
+/* allowed_groups: the identity's groups claim (LF separated) must name one of them. */
+static bool groups_allowed(const struct fedjit_idp *idp, const char *groups)
+{
+	if (!idp->allowed_groups)
+		return true;
+	for (const char *p = groups; p && *p;) {
+		size_t n = strcspn(p, "\n");
+
+		for (char **a = idp->allowed_groups; *a; a++)
+			if (strlen(*a) == n && strncmp(*a, p, n) == 0)
+				return true;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
 
 int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *subject,
                        const struct fedjit_msg *identity)
@@ -45,6 +64,11 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 			        "%s: identity (%s, %s) [claimed name %s] owns account %s, not %s",
 			        h->idp->name, issuer, subject, claimed ? claimed : "-", owned->name,
 			        h->account);
+		} else if (!groups_allowed(h->idp, fedjit_msg_get(identity, "groups"))) {
+			r = fedjit_helper_result(
+			        h, "not_allowed", "You are not in a group allowed to sign in here.",
+			        "%s: identity (%s, %s) is in none of allowed_groups", h->idp->name,
+			        issuer, subject);
 		} else if (owned->flags & FEDJIT_USER_LOCKED) {
 			r = fedjit_helper_result(h, "locked", "This account is locked.",
 			                         "%s: identity (%s, %s) owns locked account %s",

@@ -73,6 +73,13 @@ int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char
 /* Runs the network child and the parent's side until a result was sent. */
 int fedjit_helper_run_login(struct fedjit_helper *h);
 
+/* op=account and op=chauthtok (account.c): answered from the store, no IdP traffic. */
+int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *user);
+/* The store record of name: 0 and *ret (fedjit_user_free), -ENOENT, or another -errno.
+ * Opens and closes the store (never held across NSS calls). */
+struct fedjit_user;
+int fedjit_helper_lookup_user(struct fedjit_helper *h, const char *name, struct fedjit_user **ret);
+
 /*
  * Binding (DESIGN.md invariants 3, 4): the verified (issuer, subject) must own the account
  * the PAM user names. Opens the store read-only, looks up the link, closes the store

@@ -305,6 +305,10 @@ static int relay(struct fedjit_helper *h)
 					        h->idp->name);
 				continue;
 			}
+			/* The deadline can fall while a frame is on its way: still a timeout. */
+			if (r == -ETIMEDOUT && !h->done)
+				return fedjit_helper_result(h, "timeout", person_message("timeout"),
+				                            "%s: deadline reached", h->idp->name);
 			if (r < 0)
 				return h->done ? 0
 				               : fedjit_helper_result(h, "error", NULL,

@@ -23,6 +23,7 @@
 #include "cache.h"
 #include "common/macro.h"
 #include "common/names.h"
+#include "common/store.h"
 #include "discovery.h"
 #include "helper.h"
 
@@ -176,6 +177,7 @@ static void load_cache(struct fedjit_helper *h)
 static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp_name)
 {
 	struct fedjit_login login;
+	struct fedjit_user *u = NULL;
 	char reason[256];
 	int r;
 
@@ -189,15 +191,28 @@ static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp
 			return fedjit_helper_result(h, "error", NULL, "idp=%s is not configured",
 			                            idp_name)
 			               ?: 1;
-	} else {
-		h->idp = fedjit_config_idp_for_domain(h->config, login.domain->name);
-		if (!h->idp && h->config->n_idps == 1)
-			h->idp = &h->config->idps[0];
-		if (!h->idp)
-			return fedjit_helper_result(h, "unknown_user", NULL,
-			                            "no IdP serves domain %s", login.domain->name)
-			               ?: 1;
+		return 0;
 	}
+	/* An existing account signs in at the IdP it is linked to. */
+	if (fedjit_helper_lookup_user(h, login.canonical, &u) == 0) {
+		if (u->idp)
+			h->idp = fedjit_config_idp(h->config, u->idp);
+		fedjit_user_free(u);
+		if (!h->idp)
+			return fedjit_helper_result(h, "idp_removed", NULL,
+			                            "the IdP of %s is no longer configured",
+			                            login.canonical)
+			               ?: 1;
+		return 0;
+	}
+	/* A new name: the IdP that serves its domain (the only one, if just one). */
+	h->idp = fedjit_config_idp_for_domain(h->config, login.domain->name);
+	if (!h->idp && h->config->n_idps == 1)
+		h->idp = &h->config->idps[0];
+	if (!h->idp)
+		return fedjit_helper_result(h, "unknown_user", NULL, "no IdP serves domain %s",
+		                            login.domain->name)
+		               ?: 1;
 	return 0;
 }
 
@@ -242,9 +257,10 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 		h->debug = true;
 		setlogmask(LOG_UPTO(LOG_DEBUG));
 	}
+	h->cache_dir = h->config->global.cache_dir ? h->config->global.cache_dir : FEDJIT_CACHE_DIR;
+	h->db_file = h->config->global.db_file ? h->config->global.db_file : FEDJIT_DB_FILE;
 	if (strcmp(op, "login") != 0)
-		return fedjit_helper_result(h, "error", NULL, "op=%s is not supported yet", op)
-		               ?: 1;
+		return fedjit_helper_account_op(h, op, user) ?: 1;
 
 	r = choose_idp(h, user, fedjit_msg_get(req, "idp"));
 	if (r != 0)
@@ -252,8 +268,6 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 	if (timeout == 0 || timeout > h->idp->timeout)
 		timeout = h->idp->timeout ? h->idp->timeout : 300;
 	h->deadline_usec = fedjit_proto_now_usec() + timeout * 1000000;
-	h->cache_dir = h->config->global.cache_dir ? h->config->global.cache_dir : FEDJIT_CACHE_DIR;
-	h->db_file = h->config->global.db_file ? h->config->global.db_file : FEDJIT_DB_FILE;
 	return 0;
 }
 

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 helper_setup
 idp_start || { echo "1..0 # SKIP the test IdP did not start"; exit 0; }
-echo "1..27"
+echo "1..34"
 
 ISS=$FEDJIT_IDP_ISSUER
 approve() { # approve ACCOUNT -> a command for --approve
@@ -152,6 +152,33 @@ login alice
 track
 check "TLS with the wrong CA is refused" \
 	bash -c "grep -q '^result status=error' '$T/out' && grep -qi 'certificate' '$T/err'"
+
+# 28-29: allowed_groups (checked at authentication, with the IdP's groups claim)
+write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA" \
+	"allowed_groups=admins" "scopes=openid profile email groups"
+login --approve "$(approve alice)" alice
+track
+check_store "allowed_groups: alice (staff, admins) logs in" result_is ok
+login --approve "$(approve bob)" bob
+track
+check_store "allowed_groups: bob (staff) is not allowed" result_is not_allowed
+
+# 30-34: op=account (pam_sm_acct_mgmt) answers from the store, without the IdP
+write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA"
+login --op account alice
+track
+check_store "account: alice is fine" grep -q "^result status=ok idp=test issuer=$ISS subject=u-0001-alice account=alice" "$T/out"
+login --op account carol
+track
+check_store "account: carol is locked" result_is locked
+login --op account dave
+track
+check "account: dave is not a fedjit account (unknown_user)" result_is unknown_user
+IDP_SECTION=other write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA"
+login --op account alice
+track
+check_store "account: alice's IdP is no longer configured (idp_removed)" result_is idp_removed
+check "account: no IdP traffic (no device message)" bash -c "! grep -q '^device' '$T/out'"
 
 if [ "$unclean" -ne 0 ]; then
 	echo "# $unclean helper runs did not end cleanly (exit status, child status, memcheck)"

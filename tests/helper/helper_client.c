@@ -12,7 +12,7 @@
  *                             and the time from the approval command's end to the result)
  *
  * usage: helper_client [--idp NAME] [--timeout S] [--approve CMD] [--close-after-device]
- *                      [--bench] HELPER CONFIG USER
+ *                      [--bench] [--op login|account|chauthtok] HELPER CONFIG USER
  * HELPER may be a command line (run with /bin/sh -c, so "valgrind ... path" works).
  * CMD runs with /bin/sh -c and USER_CODE in its environment.
  */
@@ -49,9 +49,10 @@ int main(int argc, char **argv)
 	        {"approve", required_argument, NULL, 'a'},
 	        {"close-after-device", no_argument, NULL, 'c'},
 	        {"bench", no_argument, NULL, 'b'},
+	        {"op", required_argument, NULL, 'o'},
 	        {},
 	};
-	const char *idp = NULL, *approve = NULL, *timeout = "60";
+	const char *idp = NULL, *approve = NULL, *timeout = "60", *op = "login";
 	bool close_after_device = false, bench = false;
 	uint64_t approved = 0;
 	struct fedjit_msg *m;
@@ -75,6 +76,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			bench = true;
+			break;
+		case 'o':
+			op = optarg;
 			break;
 		default:
 			return 2;
@@ -102,7 +106,7 @@ int main(int argc, char **argv)
 	if (!m)
 		return 1;
 	fedjit_msg_start(m, "request");
-	fedjit_msg_add(m, "op", "login");
+	fedjit_msg_add(m, "op", op);
 	fedjit_msg_add(m, "service", "fedjit-test");
 	fedjit_msg_add(m, "user", argv[optind + 2]);
 	fedjit_msg_add(m, "config", argv[optind + 1]);

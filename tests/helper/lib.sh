@@ -4,7 +4,8 @@
 #   helper_setup                      checks root and node, sets $T (scratch dir, removed at
 #                                     exit), $HELPER_CMD, paths; prints "1..0 # SKIP" and
 #                                     exits when the tests cannot run
-#   write_config FILE KEY=VALUE...    an [idp test] section (+ [global] for the scratch dir)
+#   write_config FILE KEY=VALUE...    an [idp test] section (+ [global] for the scratch dir;
+#                                     IDP_SECTION=NAME names the section otherwise)
 #   login [CLIENT-ARGS...] USER       runs one login with $CONF; stdout in $T/out, the
 #                                     helper's log (stderr) in $T/err
 #   ok/not_ok/check DESC CMD...       TAP lines; check runs CMD and prints the outcome
@@ -66,7 +67,7 @@ write_config() { # write_config FILE KEY=VALUE... (IdP keys; issuer/ca_file defa
 		echo "db_file = $T/fedjit.tdb"
 		echo "helper_user = nobody"
 		echo
-		echo "[idp test]"
+		echo "[idp ${IDP_SECTION:-test}]"
 		for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
 	} >"$f"
 }
