@@ -253,6 +253,17 @@ typedef void (*fedjit_check_report_fn)(const char *message, void *userdata);
  */
 int fedjit_store_check(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata);
 
+/*
+ * Repair what needs no judgement, in one transaction (common/store-repair.c):
+ * delete index records and links that point to a missing or mismatching
+ * record and supplementary lists of missing users; write the uid index, link
+ * or gid index a record lacks when its key is free and no other record claims
+ * the id. Everything else is left for the administrator. Each fix is reported
+ * as one message; returns the number of fixes or a negative errno (nothing
+ * changed).
+ */
+int fedjit_store_repair(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata);
+
 /* ---- the secret store (root-only, 0600) ---- */
 
 struct fedjit_secret_store;

@@ -421,6 +421,18 @@ cp "$db" "$tmp/damaged.tdb"
 tdbtool "$tmp/damaged.tdb" delete uid/201234 >/dev/null 2>&1
 t "db check of a damaged store exits 1" 1 --db "$tmp/damaged.tdb" db check
 has "... naming the problem" out 'user alice: no uid index uid/201234'
+tdbtool "$tmp/damaged.tdb" delete "gid/250000" >/dev/null 2>&1
+t "db check --repair fixes missing indexes" 0 --db "$tmp/damaged.tdb" db check --repair
+has "... saying what it wrote" out 'repaired: user alice: uid index uid/201234: written'
+has "... for groups too" out 'repaired: group developers: gid index gid/250000: written'
+check_consistent "repaired store is consistent" "$tmp/damaged.tdb"
+asnobody "$fedjit" --db "$tmp/damaged.tdb" db check --repair >"$tmp/out" 2>"$tmp/err"
+got=$?
+if [ $got = 1 ] && grep -q 'repairing the store needs root' "$tmp/err"; then
+	ok "db check --repair as nobody is refused"
+else
+	notok "db check --repair as nobody is refused" "exit status $got"
+fi
 
 # ---- 10,000 accounts ----
 awk 'BEGIN {

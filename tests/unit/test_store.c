@@ -825,6 +825,36 @@ static int gecos_cb(const struct fedjit_user_view *v, void *p)
 	return 0;
 }
 
+/* Repair fixes stale and missing indexes, and nothing that needs a judgement. */
+static void test_repair(void **state)
+{
+	struct fx *f = *state;
+	char b1[128], b2[128], msgs[8192] = "";
+	struct fedjit_user u1 = mkuser(b1, sizeof(b1), 1, "corp");
+	struct fedjit_user u2 = mkuser(b2, sizeof(b2), 2, "corp");
+	const char link[] = "link/https://idp.example\0ghost";
+
+	open_rw(f);
+	assert_int_equal(fedjit_store_create_account(f->s, &u1, NULL, NULL, 0), 0);
+	assert_int_equal(fedjit_store_create_account(f->s, &u2, NULL, NULL, 0), 0);
+	assert_int_equal(fedjit_store_repair(f->s, NULL, NULL), 0);
+
+	del_raw(f->s, "uid/200001");                  /* missing uid index */
+	del_raw(f->s, "gid/200002");                  /* missing gid index */
+	plant(f->s, "uid/200777", 10, "ghost");       /* index of a missing user */
+	plant(f->s, "uid/200002", 10, "user1");       /* index of the wrong user */
+	plant(f->s, link, sizeof(link) - 1, "ghost"); /* link of a missing user */
+	plant(f->s, "gids/ghost", 10, "x");           /* list of a missing user */
+	assert_true(check(f->s, msgs) > 0);
+	assert_int_equal(fedjit_store_repair(f->s, report_collect, msgs), 7);
+	assert_non_null(strstr(msgs, "uid/200777: pointed to missing user ghost: removed"));
+	assert_non_null(strstr(msgs, "link (https://idp.example, ghost)"));
+	assert_non_null(strstr(msgs, "user user1: uid index uid/200001: written"));
+	assert_non_null(strstr(msgs, "group user2: gid index gid/200002: written"));
+	assert_consistent(f->s);
+	assert_int_equal(fedjit_store_repair(f->s, NULL, NULL), 0);
+}
+
 static void test_readonly_waits_for_commit(void **state)
 {
 	struct fx *f = *state;
@@ -1037,6 +1067,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_readonly_no_torn_reads, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_secret_store, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_repair, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
