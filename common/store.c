@@ -121,6 +121,8 @@ int fedjit_store_tx_begin(struct fedjit_store *s)
 {
 	if (s->flags & FEDJIT_STORE_RDONLY)
 		return -EROFS;
+	if (s->batch)
+		return s->batch_err; /* a failed batch takes no more writes */
 	if (tdb_transaction_start(s->tdb) != 0)
 		return -EIO;
 	return 0;
@@ -151,6 +153,11 @@ int fedjit_store_tx_delete(struct fedjit_store *s, TDB_DATA key)
 
 int fedjit_store_tx_end(struct fedjit_store *s, int r)
 {
+	if (s->batch) {
+		if (r < 0 && s->batch_err == 0)
+			s->batch_err = r;
+		return r;
+	}
 	if (r < 0) {
 		tdb_transaction_cancel(s->tdb);
 		return r;
@@ -158,6 +165,34 @@ int fedjit_store_tx_end(struct fedjit_store *s, int r)
 	if (tdb_transaction_commit(s->tdb) != 0)
 		return -EIO;
 	return r;
+}
+
+int fedjit_store_batch_begin(struct fedjit_store *s)
+{
+	if (s->flags & FEDJIT_STORE_RDONLY)
+		return -EROFS;
+	if (s->batch)
+		return -EBUSY;
+	if (tdb_transaction_start(s->tdb) != 0)
+		return -EIO;
+	s->batch = true;
+	s->batch_err = 0;
+	return 0;
+}
+
+int fedjit_store_batch_end(struct fedjit_store *s, bool commit)
+{
+	int r;
+
+	if (!s->batch)
+		return -EINVAL;
+	s->batch = false;
+	r = s->batch_err;
+	if (r < 0 || !commit) {
+		tdb_transaction_cancel(s->tdb);
+		return r;
+	}
+	return tdb_transaction_commit(s->tdb) == 0 ? 0 : -EIO;
 }
 
 /* ---- opening ---- */
@@ -184,7 +219,7 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
-static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mode,
+static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mode, int hash_size,
                     struct tdb_context **ret)
 {
 	int tdb_flags = TDB_DEFAULT;
@@ -195,8 +230,8 @@ static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mod
 	if (flags & FEDJIT_STORE_NOSYNC)
 		tdb_flags |= TDB_NOSYNC;
 	errno = 0;
-	tdb = tdb_open_ex(path, 0, tdb_flags, open_flags | O_NOFOLLOW | O_CLOEXEC, mode, NULL,
-	                  NULL);
+	tdb = tdb_open_ex(path, hash_size, tdb_flags, open_flags | O_NOFOLLOW | O_CLOEXEC, mode,
+	                  NULL, NULL);
 	if (!tdb) {
 		switch (errno) {
 		case ENOENT:
@@ -236,7 +271,8 @@ static int read_version(struct tdb_context *tdb, uint32_t *ret)
  * link() it into place, so path never names a store without a version and two
  * concurrent creators cannot both win (the loser just opens the winner's).
  */
-static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t version)
+static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t version,
+                        int hash_size)
 {
 	static unsigned counter;
 	char tmp[PATH_MAX];
@@ -251,7 +287,8 @@ static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new.%ld.%u", path, (long)getpid(), counter++) >=
 	    sizeof(tmp))
 		return -ENAMETOOLONG;
-	r = open_tdb(tmp, flags & ~FEDJIT_STORE_RDONLY, O_RDWR | O_CREAT | O_EXCL, mode, &tdb);
+	r = open_tdb(tmp, flags & ~FEDJIT_STORE_RDONLY, O_RDWR | O_CREAT | O_EXCL, mode, hash_size,
+	             &tdb);
 	if (r < 0)
 		return r;
 	/* The umask may have taken bits away (or the caller's mode is what we want
@@ -298,7 +335,8 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 			break;
 		if (errno != ENOENT || !(flags & FEDJIT_STORE_CREATE) || attempt > 0)
 			return -errno;
-		r = create_store(path, flags, mode, version);
+		r = create_store(path, flags, mode, version,
+		                 secret ? FEDJIT_SECRET_STORE_HASH_SIZE : FEDJIT_STORE_HASH_SIZE);
 		if (r < 0)
 			return r;
 	}
@@ -319,7 +357,7 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 		if (r < 0)
 			return r;
 	}
-	r = open_tdb(path, flags, rdonly ? O_RDONLY : O_RDWR, mode, &tdb);
+	r = open_tdb(path, flags, rdonly ? O_RDONLY : O_RDWR, mode, 0, &tdb);
 	if (r < 0)
 		return r;
 	if (fstat(tdb_fd(tdb), &st) < 0) {
@@ -343,6 +381,8 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 	s->tdb = tdb;
 	s->flags = flags;
 	s->lock_depth = 0;
+	if (rdonly && !(flags & FEDJIT_STORE_NOLOCK))
+		fedjit_store_snap_init(s);
 	return 0;
 fail:
 	tdb_close(tdb);
@@ -351,6 +391,9 @@ fail:
 
 void fedjit_store_close_internal(struct fedjit_store *s)
 {
+	/* An open batch is cancelled (tdb_close cancels a transaction). */
+	s->batch = false;
+	fedjit_store_snap_done(s);
 	if (s->tdb)
 		tdb_close(s->tdb);
 	s->tdb = NULL;

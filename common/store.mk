@@ -3,7 +3,7 @@
 common_libfedjit_common_la_SOURCES += \
 	common/record.h common/record.c common/key.c \
 	common/store.h common/store-private.h common/store.c \
-	common/store-read.c common/store-write.c common/store-check.c \
+	common/store-read.c common/store-write.c common/store-check.c common/store-snap.c \
 	common/secret.c
 
 check_PROGRAMS += tests/unit/test_record tests/unit/test_store
