@@ -1,1 +1,20 @@
-# cli: fragment of the top-level Makefile.am
+# cli: the fedjit admin tool ($(sbindir)/fedjit), its example configuration and tests.
+sbin_PROGRAMS += cli/fedjit
+cli_fedjit_SOURCES = cli/cli.h cli/main.c cli/util.c cli/table.c cli/json_out.c \
+	cli/cmd_user.c cli/cmd_idp.c cli/cmd_db.c cli/db_restore.c cli/cmd_config.c \
+	cli/cmd_uid.c cli/cmd_helper.c \
+	pam/spawn.c pam/spawn.h
+cli_fedjit_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(JANSSON_CFLAGS)
+cli_fedjit_LDADD = pam/libfedjit_proto.la $(common_libs) $(JANSSON_LIBS)
+
+# The example configuration (data/fedjit.conf.example), with the documentation.
+exampledir = $(docdir)/examples
+dist_example_DATA = data/fedjit.conf.example
+
+# Tests: cli-test.sh drives the installed-layout binary through every
+# subcommand (fixtures built with `fedjit db restore`), with golden output.
+check_PROGRAMS += tests/cli/fake-helper
+tests_cli_fake_helper_LDADD = pam/libfedjit_proto.la
+TESTS += tests/cli/cli-test.sh
+EXTRA_DIST += tests/cli/cli-test.sh tests/cli/fixture.json tests/cli/fixture-more.json \
+	tests/cli/golden

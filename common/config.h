@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define FEDJIT_DEFAULT_DOMAIN "PRIMARY"
@@ -177,9 +178,12 @@ struct fedjit_diag {
 /*
  * Load and validate the main file and every *.conf in dropin_dir (may be NULL
  * or missing). Returns 0 and *ret_config on success. On any problem returns
- * -EINVAL (or -errno for I/O trouble on the main file, -ENOENT when it does not
- * exist) and fills diag with every message; *ret_config is untouched.
+ * -EINVAL (or -errno for trouble opening or reading the main file: -ENOENT when
+ * it does not exist, which callers take as "not configured", -EACCES, -EFBIG
+ * past FEDJIT_CONFIG_FILE_MAX; -ENOMEM) and fills diag with every message
+ * (problems with drop-ins give -EINVAL); *ret_config is untouched.
  * diag may be NULL. Caller frees with fedjit_config_free / fedjit_diag_clear.
+ * Never calls NSS (the NSS module uses it) and keeps no global state.
  */
 int fedjit_config_load(const char *main_file, const char *dropin_dir,
                        struct fedjit_config **ret_config, struct fedjit_diag *diag);
@@ -222,6 +226,13 @@ const struct fedjit_idp *fedjit_config_idp_for_domain(const struct fedjit_config
                                                       const char *domain);
 /* Does idp serve login names of domain (its `domains` list; NULL list: all)? */
 bool fedjit_idp_serves_domain(const struct fedjit_idp *idp, const char *domain);
+
+/*
+ * Write the effective configuration (every key, defaults included) in
+ * fedjit.conf syntax; reading it back gives the same configuration. 0 or -EIO.
+ * For `fedjit config show`.
+ */
+int fedjit_config_write(const struct fedjit_config *config, FILE *f);
 
 /* Names of the enums as written in the file (for messages and `config check`). */
 const char *fedjit_provisioning_to_string(enum fedjit_provisioning p);

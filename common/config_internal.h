@@ -123,6 +123,9 @@ struct fedjit_config_ctx {
 	bool oom;
 };
 
+/* strerror for messages, thread-safe (the NSS module loads the config in any thread). */
+const char *fedjit_config_strerror(int err, char buf[static 64]);
+
 /* Report a problem at origin (NULL or no file: the main file, no line). */
 void fedjit_config_error(struct fedjit_config_ctx *ctx, const struct fedjit_origin *origin,
                          const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -130,7 +133,51 @@ void fedjit_config_verror(struct fedjit_config_ctx *ctx, const struct fedjit_ori
                           const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* The key table (config_keys.c). */
-struct fedjit_key_desc;
+enum fedjit_key_type {
+	KT_STRING,    /* char *, checked by key_check */
+	KT_BOOL,      /* bool */
+	KT_U32,       /* uint32_t within [min, max] */
+	KT_MODE,      /* mode_t, octal */
+	KT_ENUM,      /* an enum, by enum_names[] */
+	KT_WORDS,     /* char ** + size_t: a list on one line, replaced as a whole */
+	KT_LIST,      /* char ** + size_t: one entry per line, appended */
+	KT_GROUP_MAP, /* struct fedjit_group_map * + size_t: IDPGROUP:local, appended */
+};
+
+enum fedjit_key_check {
+	KC_TEXT,         /* any printable text */
+	KC_WORD,         /* no whitespace */
+	KC_PATH,         /* absolute path, no whitespace or ':' */
+	KC_PATH_OR_NONE, /* a path, or "none" for NULL */
+	KC_URL,          /* https URL without query or fragment */
+	KC_NAME,         /* a domain or IdP name */
+	KC_SYSNAME,      /* a local user or group name */
+	KC_REGEX,        /* POSIX ERE, compiled anchored */
+	KC_HOME,         /* home directory template */
+	KC_TOKENS,       /* space separated OAuth tokens (RFC 6749 scope-token) */
+	KC_ALG,          /* JWS algorithm for private_key_jwt */
+};
+
+struct fedjit_key_desc {
+	const char *name;
+	enum fedjit_section_kind section;
+	enum fedjit_key_type type;
+	enum fedjit_key_check check;
+	size_t offset;                 /* of the field in the section struct */
+	size_t count_offset;           /* of the size_t count, for lists */
+	const char *def;               /* default as text; NULL: unset (NULL, 0, false) */
+	uint32_t min, max;             /* KT_U32 bounds */
+	const char *const *enum_names; /* KT_ENUM, NULL-terminated, by value */
+};
+
+extern const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT];
+#define FIELD(base, key, type) ((type *)((char *)(base) + (key)->offset))
+#define COUNT(base, key)       ((size_t *)((char *)(base) + (key)->count_offset))
+
+/* Check a string value (config_values.c): 0, or -EINVAL and why completes "KEY 'VALUE' ...". */
+int fedjit_config_check_string(enum fedjit_key_check check, const char *v, char *why, size_t n);
+/* A local user or group name as useradd takes it: [a-z_][a-z0-9_.-]*, at most 32. */
+bool fedjit_config_sysname_valid(const char *name);
 const struct fedjit_key_desc *fedjit_config_key_find(enum fedjit_section_kind kind,
                                                      const char *name);
 /* The section a key name belongs to, for a hint; FEDJIT_SECTION_NONE: no such key. */
@@ -152,6 +199,22 @@ void fedjit_config_keys_free(enum fedjit_section_kind kind, void *base);
 
 /* Name syntax of domains and IdPs: [A-Za-z0-9][A-Za-z0-9_.-]*, at most NAME_MAX. */
 bool fedjit_config_name_valid(const char *name);
+
+/* Reading files (config_read.c). */
+size_t fedjit_config_find_domain(const struct fedjit_config *config,
+                                 const char *name); /* SIZE_MAX: none */
+size_t fedjit_config_find_idp(const struct fedjit_config *config, const char *name);
+/* Add a domain with its defaults; 0 and its index, or -ENOMEM. */
+int fedjit_config_add_domain(struct fedjit_config_ctx *ctx, const char *name, size_t *ret);
+/* Keep a file name in config->files (origins point there); 0 and its index, or -ENOMEM. */
+int fedjit_config_add_file(struct fedjit_config_ctx *ctx, const char *name, size_t *ret);
+/* Parse len bytes as the file config->files[index]. */
+void fedjit_config_read_buffer(struct fedjit_config_ctx *ctx, size_t index, const char *buf,
+                               size_t len);
+/* Read and parse a file; a missing drop-in is skipped. 0 or -errno (reported). */
+int fedjit_config_read_path(struct fedjit_config_ctx *ctx, const char *path, bool dropin);
+/* Every *.conf of dir, in strcmp order; a missing dir is fine. */
+void fedjit_config_read_dropins(struct fedjit_config_ctx *ctx, const char *dir);
 
 /* Checks of the whole configuration (config_validate.c). */
 void fedjit_config_validate(struct fedjit_config_ctx *ctx);

@@ -8,8 +8,8 @@
  * so defaults cannot drift from what the parser accepts. man/fedjit.conf.5
  * lists the same keys with the same defaults.
  *
- * Checks here look at one value alone (syntax, bounds, regex compiles, the home
- * template's escapes); what needs several values or the file system is in
+ * Checks here look at one value alone (syntax and bounds here, strings in
+ * config_values.c); what needs several values or the file system is in
  * config_validate.c.
  */
 /* "config.h" here is common/config.h (same directory), not autoconf's: ask for GNU here. */
@@ -18,10 +18,8 @@
 #endif
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,43 +41,6 @@
 #define FEDJIT_HELPER_USER "nobody"
 #endif
 
-enum key_type {
-	KT_STRING,    /* char *, checked by key_check */
-	KT_BOOL,      /* bool */
-	KT_U32,       /* uint32_t within [min, max] */
-	KT_MODE,      /* mode_t, octal */
-	KT_ENUM,      /* an enum, by enum_names[] */
-	KT_WORDS,     /* char ** + size_t: a list on one line, replaced as a whole */
-	KT_LIST,      /* char ** + size_t: one entry per line, appended */
-	KT_GROUP_MAP, /* struct fedjit_group_map * + size_t: IDPGROUP:local, appended */
-};
-
-enum key_check {
-	KC_TEXT,         /* any printable text */
-	KC_WORD,         /* no whitespace */
-	KC_PATH,         /* absolute path, no whitespace or ':' */
-	KC_PATH_OR_NONE, /* a path, or "none" for NULL */
-	KC_URL,          /* https URL without query or fragment */
-	KC_NAME,         /* a domain or IdP name */
-	KC_SYSNAME,      /* a local user or group name */
-	KC_REGEX,        /* POSIX ERE, compiled anchored */
-	KC_HOME,         /* home directory template */
-	KC_TOKENS,       /* space separated OAuth tokens (RFC 6749 scope-token) */
-	KC_ALG,          /* JWS algorithm for private_key_jwt */
-};
-
-struct fedjit_key_desc {
-	const char *name;
-	enum fedjit_section_kind section;
-	enum key_type type;
-	enum key_check check;
-	size_t offset;                 /* of the field in the section struct */
-	size_t count_offset;           /* of the size_t count, for lists */
-	const char *def;               /* default as text; NULL: unset (NULL, 0, false) */
-	uint32_t min, max;             /* KT_U32 bounds */
-	const char *const *enum_names; /* KT_ENUM, NULL-terminated, by value */
-};
-
 static const char *const provisioning_names[] = {"none", "always", "as-in-username", NULL};
 static const char *const prompt_names[] = {"silent", "consent", "password+consent",
                                            "username+password+consent", NULL};
@@ -87,8 +48,6 @@ static const char *const mode_names[] = {"blocking", "non-blocking", NULL};
 static const char *const username_from_names[] = {"claim", "subject", NULL};
 static const char *const client_auth_names[] = {"none", "client_secret_basic", "client_secret_post",
                                                 "private_key_jwt", NULL};
-static const char *const alg_names[] = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                                        "ES256", "ES384", "ES512", "EdDSA", NULL};
 
 #define G(f)        FEDJIT_SECTION_GLOBAL, .offset = offsetof(struct fedjit_global, f)
 #define D(f)        FEDJIT_SECTION_DOMAIN, .offset = offsetof(struct fedjit_domain, f)
@@ -98,7 +57,7 @@ static const char *const alg_names[] = {"RS256", "RS384", "RS512", "PS256", "PS3
 #define U32(lo, hi) .type = KT_U32, .min = (lo), .max = (hi)
 #define ENUM(t)     .type = KT_ENUM, .enum_names = (t)
 
-static const struct fedjit_key_desc keys[FEDJIT_KEY_COUNT] = {
+const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
         [FEDJIT_KEY_DEFAULT_IDP] = {"default_idp", G(default_idp), STR(KC_NAME)},
         [FEDJIT_KEY_DB_FILE] = {"db_file", G(db_file), STR(KC_PATH), .def = FEDJIT_DB_FILE},
         [FEDJIT_KEY_SECRET_DB_FILE] = {"secret_db_file", G(secret_db_file), STR(KC_PATH),
@@ -171,34 +130,32 @@ static const struct fedjit_key_desc keys[FEDJIT_KEY_COUNT] = {
         [FEDJIT_KEY_TIMEOUT] = {"timeout", I(timeout), U32(10, 3600), .def = "300"},
 };
 
-#define FIELD(base, key, type) ((type *)((char *)(base) + (key)->offset))
-#define COUNT(base, key)       ((size_t *)((char *)(base) + (key)->count_offset))
-
 const struct fedjit_key_desc *fedjit_config_key_find(enum fedjit_section_kind kind,
                                                      const char *name)
 {
-	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(keys); i++)
-		if (keys[i].section == kind && strcmp(keys[i].name, name) == 0)
-			return &keys[i];
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(fedjit_config_keys); i++)
+		if (fedjit_config_keys[i].section == kind &&
+		    strcmp(fedjit_config_keys[i].name, name) == 0)
+			return &fedjit_config_keys[i];
 	return NULL;
 }
 
 enum fedjit_section_kind fedjit_config_key_home(const char *name)
 {
-	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(keys); i++)
-		if (strcmp(keys[i].name, name) == 0)
-			return keys[i].section;
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(fedjit_config_keys); i++)
+		if (strcmp(fedjit_config_keys[i].name, name) == 0)
+			return fedjit_config_keys[i].section;
 	return FEDJIT_SECTION_NONE;
 }
 
 enum fedjit_key_id fedjit_config_key_id(const struct fedjit_key_desc *key)
 {
-	return (enum fedjit_key_id)(key - keys);
+	return (enum fedjit_key_id)(key - fedjit_config_keys);
 }
 
 const char *fedjit_config_key_name(enum fedjit_key_id id)
 {
-	return keys[id].name;
+	return fedjit_config_keys[id].name;
 }
 
 static const char *enum_name(const char *const *names, size_t n, unsigned v)
@@ -229,190 +186,6 @@ const char *fedjit_client_auth_to_string(enum fedjit_client_auth a)
 const char *fedjit_username_from_to_string(enum fedjit_username_from u)
 {
 	return enum_name(username_from_names, FEDJIT_ELEMENTSOF(username_from_names), u);
-}
-
-bool fedjit_config_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > FEDJIT_CONFIG_NAME_MAX || !isalnum((unsigned char)name[0]))
-		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
-	       n;
-}
-
-/* A local user or group name as useradd takes it: [a-z_][a-z0-9_.-]*, at most 32. */
-static bool sysname_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 32 || !(islower((unsigned char)name[0]) || name[0] == '_'))
-		return false;
-	if (strspn(name, "0123456789") == n)
-		return false;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
-}
-
-static bool has_space(const char *s)
-{
-	return strpbrk(s, " \t") != NULL;
-}
-
-/*
- * An issuer as OIDC Discovery compares it: exactly "https://" HOST [":" PORT]
- * [PATH], no userinfo, query or fragment, no whitespace.
- */
-static int check_url(const char *v, char *why, size_t n)
-{
-	if (strncmp(v, "https://", 8) != 0) {
-		snprintf(why, n, "must be an https:// URL");
-		return -EINVAL;
-	}
-	const char *host = v + 8;
-	size_t hostlen = strcspn(host, "/");
-	if (hostlen == 0) {
-		snprintf(why, n, "has no host");
-		return -EINVAL;
-	}
-	if (has_space(v) || strpbrk(v, "?#")) {
-		snprintf(why, n, "must not contain whitespace, a query or a fragment");
-		return -EINVAL;
-	}
-	if (memchr(host, '@', hostlen)) {
-		snprintf(why, n, "must not contain user information");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int check_home(const char *v, char *why, size_t n)
-{
-	bool per_user = false;
-
-	if (v[0] != '/') {
-		snprintf(why, n, "must be an absolute path");
-		return -EINVAL;
-	}
-	if (has_space(v) || strchr(v, ':')) {
-		snprintf(why, n, "must not contain whitespace or ':'");
-		return -EINVAL;
-	}
-	for (const char *p = v; *p; p++) {
-		if (*p != '%')
-			continue;
-		p++;
-		switch (*p) {
-		case 'u':
-		case 'U':
-			per_user = true;
-			break;
-		case 'd':
-		case '%':
-			break;
-		case '\0':
-			snprintf(why, n, "ends in a lone %%");
-			return -EINVAL;
-		default:
-			snprintf(why, n, "has an unknown escape %%%c (known: %%u %%U %%d %%%%)",
-			         *p);
-			return -EINVAL;
-		}
-	}
-	if (strstr(v, "/../") || strstr(v, "/./") ||
-	    (strlen(v) >= 3 && !strcmp(v + strlen(v) - 3, "/..")))
-		return snprintf(why, n, "must not contain . or .. components"), -EINVAL;
-	if (!per_user) {
-		snprintf(why, n, "must contain %%u or %%U (every account needs its own home)");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* RFC 6749 scope-token: %x21 / %x23-5B / %x5D-7E, separated by spaces. */
-static int check_tokens(const char *v, char *why, size_t n)
-{
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-		if (*p != ' ' && (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\')) {
-			snprintf(why, n, "holds a character not allowed in a token (0x%02x)", *p);
-			return -EINVAL;
-		}
-	return 0;
-}
-
-static int check_regex(const char *v, char *why, size_t n)
-{
-	size_t len = strlen(v);
-	_cleanup_free_ char *anchored = malloc(len + 5);
-	regex_t re;
-
-	if (!anchored)
-		return -ENOMEM;
-	memcpy(anchored, "^(", 2);
-	memcpy(anchored + 2, v, len);
-	memcpy(anchored + 2 + len, ")$", 3);
-	int r = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
-	if (r != 0) {
-		char err[128];
-		regerror(r, &re, err, sizeof(err));
-		snprintf(why, n, "does not compile: %s", err);
-		return -EINVAL;
-	}
-	regfree(&re);
-	return 0;
-}
-
-static int check_string(enum key_check check, const char *v, char *why, size_t n)
-{
-	switch (check) {
-	case KC_TEXT:
-		return 0;
-	case KC_WORD:
-		if (has_space(v))
-			return snprintf(why, n, "must not contain whitespace"), -EINVAL;
-		return 0;
-	case KC_PATH_OR_NONE:
-		if (strcmp(v, "none") == 0)
-			return 0;
-		/* fall through */
-	case KC_PATH:
-		if (v[0] != '/')
-			return snprintf(why, n, "must be an absolute path"), -EINVAL;
-		if (has_space(v) || strchr(v, ':'))
-			return snprintf(why, n, "must not contain whitespace or ':'"), -EINVAL;
-		return 0;
-	case KC_URL:
-		return check_url(v, why, n);
-	case KC_NAME:
-		if (!fedjit_config_name_valid(v))
-			return snprintf(why, n,
-			                "is not a valid name ([A-Za-z0-9][A-Za-z0-9_.-]*, at "
-			                "most %d characters)",
-			                FEDJIT_CONFIG_NAME_MAX),
-			       -EINVAL;
-		return 0;
-	case KC_SYSNAME:
-		if (!sysname_valid(v))
-			return snprintf(why, n,
-			                "is not a valid user or group name "
-			                "([a-z_][a-z0-9_.-]*, at most 32 characters)"),
-			       -EINVAL;
-		return 0;
-	case KC_REGEX:
-		return check_regex(v, why, n);
-	case KC_HOME:
-		return check_home(v, why, n);
-	case KC_TOKENS:
-		return check_tokens(v, why, n);
-	case KC_ALG:
-		for (size_t i = 0; alg_names[i]; i++)
-			if (strcmp(v, alg_names[i]) == 0)
-				return 0;
-		return snprintf(why, n,
-		                "is not a supported algorithm (RS256, RS384, RS512, PS256, "
-		                "PS384, PS512, ES256, ES384, ES512, EdDSA)"),
-		       -EINVAL;
-	}
-	return -EINVAL;
 }
 
 /* Strict decimal: digits only, no sign, no spaces, no overflow. */
@@ -550,7 +323,7 @@ static int parse_group_map(const char *v, struct fedjit_group_map *ret, char *wh
 		snprintf(why, n, "is not IDPGROUP:localgroup");
 		return -EINVAL;
 	}
-	if (!sysname_valid(colon + 1)) {
+	if (!fedjit_config_sysname_valid(colon + 1)) {
 		snprintf(why, n,
 		         "maps to an invalid local group name ([a-z_][a-z0-9_.-]*, at "
 		         "most 32 characters)");
@@ -574,7 +347,7 @@ static int key_parse(const struct fedjit_key_desc *key, void *base, const char *
 
 	switch (key->type) {
 	case KT_STRING: {
-		r = check_string(key->check, v, why, n);
+		r = fedjit_config_check_string(key->check, v, why, n);
 		if (r < 0)
 			return r;
 		char *s = NULL;
@@ -676,9 +449,9 @@ static void key_default(struct fedjit_config_ctx *ctx, const struct fedjit_key_d
 void fedjit_config_keys_defaults(struct fedjit_config_ctx *ctx, enum fedjit_section_kind kind,
                                  void *base)
 {
-	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(keys); i++)
-		if (keys[i].section == kind)
-			key_default(ctx, &keys[i], base);
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(fedjit_config_keys); i++)
+		if (fedjit_config_keys[i].section == kind)
+			key_default(ctx, &fedjit_config_keys[i], base);
 }
 
 int fedjit_config_key_apply(struct fedjit_config_ctx *ctx, const struct fedjit_key_desc *key,
@@ -708,7 +481,7 @@ int fedjit_config_key_apply(struct fedjit_config_ctx *ctx, const struct fedjit_k
 
 void fedjit_config_keys_free(enum fedjit_section_kind kind, void *base)
 {
-	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(keys); i++)
-		if (keys[i].section == kind)
-			key_clear(&keys[i], base);
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(fedjit_config_keys); i++)
+		if (fedjit_config_keys[i].section == kind)
+			key_clear(&fedjit_config_keys[i], base);
 }

@@ -163,10 +163,12 @@ static void check_secret_file(struct fedjit_config_ctx *ctx, const char *key, co
                               const struct fedjit_origin *origin)
 {
 	struct stat st;
+	char eb[64];
 
 	if (stat(path, &st) < 0) {
 		if (errno != EACCES)
-			fedjit_config_error(ctx, origin, "%s %s: %s", key, path, strerror(errno));
+			fedjit_config_error(ctx, origin, "%s %s: %s", key, path,
+			                    fedjit_config_strerror(errno, eb));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {

@@ -17,3 +17,4 @@ unit_test_libs = $(common_libs) $(CMOCKA_LIBS)
 include common/config.mk
 include common/names.mk
 include common/store.mk
+include common/account_plan.mk

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #define FEDJIT_ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-#define FEDJIT_EXPORT __attribute__((visibility("default")))
+#define FEDJIT_EXPORT        __attribute__((visibility("default")))
 
 static inline void fedjit_freep(void *p)
 {

@@ -4,8 +4,6 @@
  * hashes and consent records, keyed by account name. Same file handling,
  * locking and transactions as the account store; its own version key.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

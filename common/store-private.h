@@ -11,10 +11,10 @@
 
 struct fedjit_store {
 	struct tdb_context *tdb;
-	unsigned flags; /* FEDJIT_STORE_* */
-	int lock_depth; /* read-lock nesting */
-	bool batch;     /* inside fedjit_store_batch_begin/end: one outer transaction */
-	int batch_err;  /* first error inside the batch: the batch is cancelled */
+	unsigned flags;    /* FEDJIT_STORE_* */
+	int lock_depth;    /* read-lock nesting */
+	bool batch;        /* inside fedjit_store_batch_begin/end */
+	bool batch_failed; /* an operation of the batch failed: it will be cancelled */
 	/* Optimistic reads (store-snap.c): private read-only mappings of the
 	 * header page and of the bytes around the recovery record's magic. */
 	const unsigned char *hdr;

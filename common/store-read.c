@@ -3,8 +3,6 @@
  * Store reads: zero-copy lookups through tdb_parse_record (the NSS hot path),
  * copies for everyone else, and iteration.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

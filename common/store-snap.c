@@ -26,8 +26,6 @@
  * only when recovery_start moves. On weakly ordered CPUs the writer's side
  * relies on the syscalls (and fsyncs) between arming, writing and disarming.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>

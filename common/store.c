@@ -3,8 +3,6 @@
  * Store plumbing: opening (symlink-safe, version-checked, created atomically),
  * read locks, transactions with failure injection, error messages.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -121,8 +119,10 @@ int fedjit_store_tx_begin(struct fedjit_store *s)
 {
 	if (s->flags & FEDJIT_STORE_RDONLY)
 		return -EROFS;
+	/* Inside a batch every operation joins the batch's transaction (tdb
+	 * nesting is disabled: its error semantics are too subtle). */
 	if (s->batch)
-		return s->batch_err; /* a failed batch takes no more writes */
+		return s->batch_failed ? -ECANCELED : 0;
 	if (tdb_transaction_start(s->tdb) != 0)
 		return -EIO;
 	return 0;
@@ -154,8 +154,10 @@ int fedjit_store_tx_delete(struct fedjit_store *s, TDB_DATA key)
 int fedjit_store_tx_end(struct fedjit_store *s, int r)
 {
 	if (s->batch) {
-		if (r < 0 && s->batch_err == 0)
-			s->batch_err = r;
+		/* A failed operation may have written half of its records: the
+		 * whole batch is cancelled at its end. */
+		if (r < 0)
+			s->batch_failed = true;
 		return r;
 	}
 	if (r < 0) {
@@ -169,30 +171,26 @@ int fedjit_store_tx_end(struct fedjit_store *s, int r)
 
 int fedjit_store_batch_begin(struct fedjit_store *s)
 {
-	if (s->flags & FEDJIT_STORE_RDONLY)
-		return -EROFS;
+	int r;
+
 	if (s->batch)
 		return -EBUSY;
-	if (tdb_transaction_start(s->tdb) != 0)
-		return -EIO;
+	r = fedjit_store_tx_begin(s);
+	if (r < 0)
+		return r;
 	s->batch = true;
-	s->batch_err = 0;
+	s->batch_failed = false;
 	return 0;
 }
 
-int fedjit_store_batch_end(struct fedjit_store *s, bool commit)
+int fedjit_store_batch_end(struct fedjit_store *s, int r)
 {
-	int r;
-
 	if (!s->batch)
 		return -EINVAL;
 	s->batch = false;
-	r = s->batch_err;
-	if (r < 0 || !commit) {
-		tdb_transaction_cancel(s->tdb);
-		return r;
-	}
-	return tdb_transaction_commit(s->tdb) == 0 ? 0 : -EIO;
+	if (s->batch_failed && r >= 0)
+		r = -ECANCELED;
+	return fedjit_store_tx_end(s, r);
 }
 
 /* ---- opening ---- */
@@ -477,6 +475,8 @@ const char *fedjit_store_strerror(int err)
 		return "timed out waiting for a writer to finish its commit";
 	case EROFS:
 		return "store opened read-only";
+	case ECANCELED:
+		return "batch cancelled: an operation in it failed";
 	case EIO:
 		return "store I/O error (or a crashed commit awaiting recovery)";
 	case FEDJIT_STORE_ENAME:

@@ -229,19 +229,16 @@ int fedjit_store_ensure_group(struct fedjit_store *s, const char *name, uint32_t
 int fedjit_store_delete_group(struct fedjit_store *s, const char *name);
 
 /*
- * Batches, for bulk imports and benchmark set-up: between batch_begin and
- * batch_end every write call joins one outer transaction instead of
- * committing its own (a commit costs a remap of the file and, without
- * NOSYNC, fsyncs). All or nothing still holds, for the whole batch: the
- * first call that fails inside it (even a refused duplicate) makes every
- * later write call return that error and batch_end cancel everything and
- * return it. batch_end(s, false) cancels. The transaction holds the changed
- * blocks in memory: keep batches to some thousands of accounts. Readers in
- * other processes see nothing of a batch until batch_end commits it.
- * -EBUSY when a batch is already open, -EROFS on read-only handles.
+ * Batch: every write between fedjit_store_batch_begin and fedjit_store_batch_end
+ * joins one transaction (a restore of a whole dump). Reads on s inside the
+ * batch see its writes. When any operation in the batch fails, the batch is
+ * cancelled at its end whatever r says (the failed operation may have written
+ * part of its records) and fedjit_store_batch_end returns -ECANCELED, or r
+ * when r < 0. batch_end commits when r >= 0 and nothing failed. Operations
+ * after a failure return -ECANCELED at once. -EBUSY: a batch is already open.
  */
 int fedjit_store_batch_begin(struct fedjit_store *s);
-int fedjit_store_batch_end(struct fedjit_store *s, bool commit);
+int fedjit_store_batch_end(struct fedjit_store *s, int r);
 
 /*
  * Test-only failure injection (compiled always, never set by production

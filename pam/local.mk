@@ -11,5 +11,54 @@ TESTS += tests/unit/test_proto
 tests_unit_test_proto_CFLAGS = $(unit_test_cflags)
 tests_unit_test_proto_LDADD = pam/libfedjit_proto.la $(unit_test_libs)
 
+# pam_fedjit.so: libpam, libqrencode, libc and the config and name code only.
+# The common code comes from the convenience library's static archive, as a
+# plain archive: the linker takes only the members the module needs (config,
+# names), not the store, so the module does not even link libtdb (it never
+# opens the store: HELPERS.md). libtool would put the whole .la in, store and
+# all. tests/pam/module-linkage.sh checks the result.
+pamlib_LTLIBRARIES += pam/pam_fedjit.la
+pam_pam_fedjit_la_SOURCES = pam/pam_fedjit.c pam/args.c pam/args.h pam/conv.c pam/conv.h \
+	pam/exchange.c pam/exchange.h pam/qr.c pam/qr.h pam/spawn.c pam/spawn.h
+pam_pam_fedjit_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS) -fvisibility=hidden
+pam_pam_fedjit_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
+	-export-symbols-regex '^pam_sm_'
+pam_pam_fedjit_la_LIBADD = pam/libfedjit_proto.la common/.libs/libfedjit_common.a \
+	$(INIH_STATIC) $(PAM_LIBS) $(QRENCODE_LIBS)
+# libtool makes the archive together with the .la.
+common/.libs/libfedjit_common.a: common/libfedjit_common.la
+	@:
+
+check_PROGRAMS += tests/unit/test_pam_args tests/unit/test_qr
+TESTS += tests/unit/test_pam_args tests/unit/test_qr
+tests_unit_test_pam_args_SOURCES = tests/unit/test_pam_args.c pam/args.c
+tests_unit_test_pam_args_CFLAGS = $(unit_test_cflags)
+tests_unit_test_pam_args_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_qr_SOURCES = tests/unit/test_qr.c pam/qr.c
+tests_unit_test_qr_CFLAGS = $(unit_test_cflags) $(QRENCODE_CFLAGS)
+tests_unit_test_qr_LDADD = $(CMOCKA_LIBS) $(QRENCODE_LIBS)
+
+# PAM-level tests: the module through libpam with a fake helper.
+check_PROGRAMS += tests/pam/fake-helper tests/pam/test_pam_fedjit
+TESTS += tests/pam/test_pam_fedjit tests/pam/module-linkage.sh
+tests_pam_fake_helper_LDADD = pam/libfedjit_proto.la
+tests_pam_test_pam_fedjit_CFLAGS = $(unit_test_cflags) $(PAM_CFLAGS)
+tests_pam_test_pam_fedjit_LDADD = $(CMOCKA_LIBS) $(PAM_LIBS)
+EXTRA_DIST += tests/pam/module-linkage.sh
+
+# The QR code, drawn as a terminal shows it, scanned back with zbarimg.
+check_PROGRAMS += tests/pam/qr-pbm
+TESTS += tests/pam/qr-decode.sh
+tests_pam_qr_pbm_SOURCES = tests/pam/qr-pbm.c pam/qr.c
+tests_pam_qr_pbm_CFLAGS = $(AM_CFLAGS) $(QRENCODE_CFLAGS)
+tests_pam_qr_pbm_LDADD = $(QRENCODE_LIBS)
+EXTRA_DIST += tests/pam/qr-decode.sh
+
+# End to end: the module, the real fedjit-helper and the test IdP, through a
+# small PAM application that approves at the Enter prompt as a person would.
+check_PROGRAMS += tests/pam/pam-driver
+tests_pam_pam_driver_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS)
+tests_pam_pam_driver_LDADD = $(PAM_LIBS)
+
 include pam/idp.mk
 include pam/helper.mk

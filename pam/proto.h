@@ -22,45 +22,74 @@
  *   Booleans are "0" or "1".
  *
  * CONVERSATION
- *   The module writes one `request`, then reads helper messages until a
- *   `result`. Every `prompt` is answered with exactly one `answer` before the
- *   helper sends anything else that needs a reply. The socket closing is the
- *   end: the helper stops everything (polling, provisioning not yet committed)
- *   when it sees EOF/POLLHUP on fd 3; the module treats EOF before a `result`
- *   as a helper failure.
+ *   The module runs the helper (pam/spawn.h: no arguments, fd 3 = socket,
+ *   0-2 = /dev/null, environment PATH and FEDJIT_NSS_BYPASS=1 only), writes
+ *   one `request`, then reads helper messages until a `result`. Every
+ *   `prompt` is answered with exactly one `answer`. The socket closing is the
+ *   end: the helper stops everything (polling, provisioning not yet
+ *   committed) when it sees EOF/POLLHUP on fd 3; the module treats EOF before
+ *   a `result` as a helper failure. After its `result` the helper exits
+ *   within 2 s (the module waits that long, then SIGTERM, 1 s, SIGKILL); work
+ *   that outlives the login (non-blocking provisioning) must be in a detached
+ *   grandchild, never the direct child.
+ *   The helper decides first, before any device flow, whether the name is one
+ *   it handles: not in the store and no IdP would provision it (or a name
+ *   taken outside fedjit that may not be associated) -> result unknown_user
+ *   at once, so the PAM stack can go on to other modules.
  *
  * MODULE -> HELPER
- *   msg=request  v=1 op=login|account|chauthtok service=PAM_SERVICE
- *                user=PAM_USER (as given) [rhost=] [tty=] [ruser=]
- *                [idp=NAME (module argument)] [config=PATH (module argument)]
+ *   msg=request  v=1 op=login|account|chauthtok [phase=prelim|update (chauthtok)]
+ *                user=PAM_USER (as given; the module has checked it parses
+ *                as a login name of the configuration and is not reserved)
+ *                [service=PAM_SERVICE] [rhost=] [ruser=] [tty=]
+ *                (PAM items with characters the format refuses are left out)
+ *                [idp=NAME (module argument)] [config=PATH (module argument;
+ *                the helper must read this file instead of the default)]
  *                debug=0|1 silent=0|1 interactive=0|1 (the module can prompt)
  *                timeout=SECONDS (time left for the whole operation; the
- *                helper keeps its device flow within it, the module kills
- *                the helper a little after it)
+ *                helper keeps its device flow within it and reports
+ *                `timeout`; the module kills the helper 5 s after it)
  *   msg=answer   v=1 status=ok value=TEXT      the person's reply to a prompt
- *                v=1 status=cancel              no reply (conversation failed)
+ *                v=1 status=cancel              no usable reply (the module
+ *                told the person; the helper may ask again or give up)
  *                Both sides scrub answers (they may be passwords) after use.
  *
  * HELPER -> MODULE
  *   msg=device   v=1 verification_uri= user_code= [verification_uri_complete=]
- *                expires_in=SECONDS interval=SECONDS
+ *                expires_in=SECONDS (1..86400) [interval=SECONDS (0..3600; 5)]
+ *                [idp=NAME (the IdP in use: its qr_code, wait_for_enter and
+ *                timeout settings apply)]
  *                The device flow started; the helper polls from now on. The
- *                module shows URL, code and QR code with a "Press Enter" prompt.
+ *                module shows URL, code and QR code with a "Press Enter"
+ *                prompt (or alone, for nowait / wait_for_enter = no). At most
+ *                one per request. The module's deadline shrinks to
+ *                expires_in + 5 s.
+ *   msg=approved v=1
+ *                Optional: the device flow ended with a verified identity and
+ *                the helper goes on (provisioning). Stops the module's
+ *                "not approved yet" reminders after Enter; send it before any
+ *                slow work.
  *   msg=info     v=1 text=       text for the person (queued by the module and
- *   msg=error    v=1 text=       shown with the next prompt or the result)
+ *   msg=error    v=1 text=       shown with the next prompt or the result;
+ *                                dropped under PAM_SILENT)
  *   msg=prompt   v=1 style=echo_on|echo_off text=
  *                A question for the person (consent, new password, username);
  *                the module asks through the PAM conversation and answers.
+ *                Time the person spends answering extends the module's
+ *                deadline.
  *   msg=result   v=1 status=STATUS [message=TEXT (for the person)]
  *                [log=TEXT (for the administrator's syslog; no secrets)]
  *                on status=ok for op=login also: idp= issuer= subject=
- *                account= (the canonical local name the identity owns)
+ *                account= (the canonical local name the identity owns; the
+ *                module refuses the login unless it equals the canonical
+ *                form of PAM_USER)
  *   STATUS: ok, denied (the person or the IdP refused), expired (device code
  *   expired), timeout, unreachable (IdP down), wrong_account (the identity owns
  *   another account or none with this name), no_account (no account and
  *   provisioning is off), unknown_user (not a fedjit user / no IdP for the
  *   name's domain), locked, not_allowed (allowed_groups), idp_removed (the
- *   account's IdP is no longer configured), error (anything else).
+ *   account's IdP is no longer configured), error (anything else). An unknown
+ *   status counts as error. PAM codes per operation: man/pam_fedjit.8.
  */
 #pragma once
 

@@ -38,7 +38,7 @@ void fedjit_idtoken_free(struct fedjit_idtoken *t)
 		fedjit_secret_free(*strs[i]);
 	strv_free(t->aud, t->n_aud);
 	strv_free(t->groups, t->n_groups);
-	json_decref(t->claims);
+	fedjit_json_decref_scrub(t->claims);
 	free(t);
 }
 
@@ -399,13 +399,13 @@ int fedjit_idtoken_merge_userinfo(struct fedjit_idtoken *t, const char *data, si
 	json_object_foreach(ui, k,
 	                    v) if (!json_object_get(merged, k) && json_object_set(merged, k, v) < 0)
 	{
-		json_decref(merged);
+		fedjit_json_decref_scrub(merged);
 		r = -ENOMEM;
 		goto out;
 	}
 	r = check_limits(merged, ret_reason);
 	if (r < 0) {
-		json_decref(merged);
+		fedjit_json_decref_scrub(merged);
 		goto out;
 	}
 	json_t *old = t->claims;
@@ -413,11 +413,11 @@ int fedjit_idtoken_merge_userinfo(struct fedjit_idtoken *t, const char *data, si
 	r = fill_profile(t, groups_claim, ret_reason);
 	if (r < 0) {
 		t->claims = old;
-		json_decref(merged);
+		fedjit_json_decref_scrub(merged);
 		goto out;
 	}
-	json_decref(old);
+	fedjit_json_decref_scrub(old);
 out:
-	json_decref(ui);
+	fedjit_json_decref_scrub(ui);
 	return r;
 }

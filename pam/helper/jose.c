@@ -174,11 +174,11 @@ int fedjit_json_load_object(const char *data, size_t len, size_t max_len, json_t
 		                     ret_reason, "invalid JSON at line %d column %d: %s",
 		                     error.line, error.column, error.text);
 	if (!json_is_object(j)) {
-		json_decref(j);
+		fedjit_json_decref_scrub(j);
 		return fedjit_reason(-EBADMSG, ret_reason, "JSON document is not an object");
 	}
 	if (!json_depth_ok(j, 1)) {
-		json_decref(j);
+		fedjit_json_decref_scrub(j);
 		return fedjit_reason(-E2BIG, ret_reason, "JSON nested deeper than %d levels",
 		                     FEDJIT_JSON_MAX_DEPTH);
 	}
@@ -219,4 +219,28 @@ int fedjit_json_get_int(json_t *obj, const char *key, int64_t *ret)
 		return -EBADMSG;
 	*ret = (int64_t)json_integer_value(v);
 	return 0;
+}
+
+static void json_scrub(json_t *j)
+{
+	/* Only what this decref frees: a value referenced elsewhere lives on. */
+	if (!j || j->refcount != 1)
+		return;
+	if (json_is_string(j)) {
+		explicit_bzero((char *)json_string_value(j), json_string_length(j));
+	} else if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v) json_scrub(v);
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v) json_scrub(v);
+	}
+}
+
+void fedjit_json_decref_scrub(json_t *j)
+{
+	json_scrub(j);
+	json_decref(j);
 }

@@ -65,6 +65,13 @@ int fedjit_json_get_string(json_t *obj, const char *key, size_t max_len, const c
  * integers (a real or a string is -EBADMSG). */
 int fedjit_json_get_int(json_t *obj, const char *key, int64_t *ret);
 
+/* json_decref() that first zeroes every string value the call will free (values shared
+ * with another reference survive untouched). For documents holding tokens, device codes or
+ * personal data. jansson's parser frees its scratch buffer unscrubbed; that copy is out of
+ * reach without replacing jansson's process-wide allocator, which liboauth2 (through cjose)
+ * also sets. */
+void fedjit_json_decref_scrub(json_t *j);
+
 /* printf into a malloc'd reason string for ret_reason out-parameters (NULL-safe: does
  * nothing when ret_reason is NULL). Returns r, so `return fedjit_reason(r, &p, ...)`. */
 int fedjit_reason(int r, char **ret_reason, const char *fmt, ...)

@@ -211,7 +211,7 @@ done:
 	r = 0;
 out:
 	fedjit_device_auth_free(d);
-	json_decref(doc);
+	fedjit_json_decref_scrub(doc);
 	return r;
 }
 
@@ -270,6 +270,6 @@ done:
 	r = 0;
 out:
 	fedjit_token_response_free(t);
-	json_decref(doc);
+	fedjit_json_decref_scrub(doc);
 	return r;
 }

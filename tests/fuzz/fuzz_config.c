@@ -3,10 +3,14 @@
  * libFuzzer harness for the configuration parser and validator: any bytes as
  * one fedjit.conf. Besides not crashing, checks the loader's contract: success
  * if and only if there is no message, every message names the file, at most
- * FEDJIT_DIAG_MAX (100) messages plus the count line, and a loaded config has
- * PRIMARY and answers its lookups. Secret file checks are off: they stat()
+ * FEDJIT_DIAG_MAX (100) messages plus the count line, a loaded config has
+ * PRIMARY and answers its lookups, and writing it out, reading that back and
+ * writing again gives the same text. Secret file checks are off: they stat()
  * paths from the input, which says nothing about the parser.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +29,33 @@ static void check(int ok, const char *what)
 		fprintf(stderr, "fuzz_config: contract broken: %s\n", what);
 		abort();
 	}
+}
+
+static char *write_config(const struct fedjit_config *c, size_t *len)
+{
+	char *text = NULL;
+	FILE *f = open_memstream(&text, len);
+
+	check(f != NULL, "open_memstream");
+	check(fedjit_config_write(c, f) == 0, "write");
+	fclose(f);
+	return text;
+}
+
+static void round_trip(const struct fedjit_config *c)
+{
+	struct fedjit_config *c2 = NULL;
+	size_t len, len2;
+	char *text = write_config(c, &len);
+	int r = fedjit_config_parse_buffer(NAME, text, len, FEDJIT_CONFIG_SKIP_SECRET_CHECKS, &c2,
+	                                   NULL);
+
+	check(r == 0, "written config loads");
+	char *again = write_config(c2, &len2);
+	check(len == len2 && memcmp(text, again, len) == 0, "written twice, same text");
+	free(text);
+	free(again);
+	fedjit_config_free(c2);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -59,6 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fedjit_client_auth_to_string(p->client_auth);
 		}
 	}
+	if (c)
+		round_trip(c);
 	fedjit_config_free(c);
 	fedjit_diag_clear(&d);
 	return 0;

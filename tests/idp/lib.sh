@@ -21,6 +21,10 @@
 #                            (default slow_down, 1)
 #   idp_config JSON          e.g. '{"device_expires_in":2,"device_interval":1}'
 #   idp_jwt ARGS...          tests/idp/jwt.mjs (decode, claim, verify, assertion, jwk)
+#   idp_json KEY.PATH <JSON  one value of a JSON document: strings raw, others as
+#                            compact JSON, nothing when absent (jq; node without jq)
+#   idp_jwt_claim TOKEN NAME one payload claim of a JWT (no verification), as idp_json
+#   idp_jwt_header TOKEN NAME one header parameter
 #   bad_idp_start [ARGS...]  start the misbehaving IdP (bad-idp.mjs); exports
 #                            FEDJIT_BAD_IDP_ISSUER FEDJIT_BAD_IDP_CA FEDJIT_BAD_IDP_PID
 #                            FEDJIT_BAD_IDP_PORT FEDJIT_BAD_IDP_DIR FEDJIT_BAD_IDP_LOG
@@ -166,14 +170,25 @@ idp_api() { # idp_api METHOD PATH [JSON]
 	fi
 }
 
+# _idp_decide PATH JSON: POST to the approval API; 0 on 200, else 1 and the reason on stderr.
+_idp_decide() {
+	local body code
+	body=$(curl -sS --max-time 10 --cacert "$FEDJIT_IDP_CA" -H 'content-type: application/json' \
+		--data-binary "$2" -w '\n%{http_code}' "$FEDJIT_IDP_ISSUER$1") || return 1
+	code=${body##*$'\n'}
+	[ "$code" = 200 ] && return 0
+	echo "idp: $1: $code ${body%$'\n'*}" >&2
+	return 1
+}
+
 idp_approve() { # idp_approve USER_CODE USER [ACR]
-	local args=(--url "$FEDJIT_IDP_ISSUER" --cacert "$FEDJIT_IDP_CA" --code "$1" --user "$2" --quiet)
-	[ -n "${3:-}" ] && args+=(--acr "$3")
-	node "$FEDJIT_IDP_SRC/approve.mjs" "${args[@]}"
+	local acr=
+	[ -n "${3:-}" ] && acr=",\"acr\":\"$3\""
+	_idp_decide /test/approve "{\"user_code\":\"$1\",\"account\":\"$2\"$acr}"
 }
 
 idp_deny() { # idp_deny USER_CODE
-	node "$FEDJIT_IDP_SRC/approve.mjs" --url "$FEDJIT_IDP_ISSUER" --cacert "$FEDJIT_IDP_CA" --code "$1" --deny --quiet
+	_idp_decide /test/deny "{\"user_code\":\"$1\"}"
 }
 
 idp_rotate() { # idp_rotate [ALG]
@@ -190,6 +205,35 @@ idp_config() { # idp_config JSON
 
 idp_jwt() {
 	node "$FEDJIT_IDP_SRC/jwt.mjs" "$@"
+}
+
+idp_json() { # idp_json KEY.PATH < JSON
+	if command -v jq >/dev/null 2>&1; then
+		jq -r --arg p "$1" 'getpath($p | split(".")) |
+			if . == null then empty elif type == "string" then . else tojson end' 2>/dev/null
+	else
+		node -e '
+			let v; try { v = JSON.parse(require("fs").readFileSync(0, "utf8")); } catch { process.exit(0); }
+			for (const k of process.argv[1].split(".")) v = v == null ? undefined : v[k];
+			if (v !== undefined && v !== null) process.stdout.write(`${typeof v === "string" ? v : JSON.stringify(v)}\n`);
+		' "$1"
+	fi
+}
+
+_idp_b64url_decode() {
+	local s=${1//-/+}
+	s=${s//_//}
+	while ((${#s} % 4)); do s+="="; done
+	base64 -d <<<"$s" 2>/dev/null
+}
+
+idp_jwt_claim() { # idp_jwt_claim TOKEN NAME
+	local rest=${1#*.}
+	_idp_b64url_decode "${rest%%.*}" | idp_json "$2"
+}
+
+idp_jwt_header() { # idp_jwt_header TOKEN NAME
+	_idp_b64url_decode "${1%%.*}" | idp_json "$2"
 }
 
 bad_idp_start() {

@@ -5,7 +5,7 @@
 # environment), which distcheck points at this tree's tests/idp/node_modules.
 TESTS += tests/idp/idp-selftest.sh
 EXTRA_DIST += tests/idp/README.md tests/idp/package.json tests/idp/package-lock.json \
-	tests/idp/server.mjs tests/idp/approve.mjs tests/idp/jwt.mjs \
+	tests/idp/server.mjs tests/idp/bad-idp.mjs tests/idp/approve.mjs tests/idp/jwt.mjs \
 	tests/idp/lib.sh tests/idp/mkca.sh tests/idp/start.sh tests/idp/stop.sh \
 	tests/idp/idp-selftest.sh
 AM_TESTS_ENVIRONMENT += \

@@ -22,8 +22,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // ---------------------------------------------------------------------------
-// Options: --name value on the command line, or FEDJIT_IDP_NAME (upper case,
-// dashes as underscores) in the environment. Command line wins.
+// Options: --name value on the command line. The timing options can also come
+// from FEDJIT_IDP_NAME (upper case, dashes as underscores) in the environment;
+// the command line wins. Only those: lib.sh exports FEDJIT_IDP_PORT and others
+// for the running IdP, and a second IdP must not pick them up.
+const ENV_OPTIONS = ['lifetime', 'device-expires-in', 'device-interval', 'enforce-interval', 'conform-id-token'];
 const OPTIONS = {
   cert: 'server certificate (PEM)',
   key: 'server private key (PEM)',
@@ -42,7 +45,7 @@ const OPTIONS = {
 
 function parseArgs(argv) {
   const opts = {};
-  for (const [name] of Object.entries(OPTIONS)) {
+  for (const name of ENV_OPTIONS) {
     const env = `FEDJIT_IDP_${name.toUpperCase().replaceAll('-', '_')}`;
     if (process.env[env] !== undefined && process.env[env] !== '') opts[name] = process.env[env];
   }
@@ -105,6 +108,38 @@ console.warn = (...a) => log(a.join(' '));
 console.info = (...a) => log(a.join(' '));
 
 // ---------------------------------------------------------------------------
+// Signing keys, generated per run. `kid` = "<alg>-<generation>-<random>".
+// Generated in the thread pool while oidc-provider loads (start-up time).
+let keyGeneration = 1;
+const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'];
+const KEY_TYPES = {
+  RS256: ['rsa', { modulusLength: 2048 }],
+  ES256: ['ec', { namedCurve: 'P-256' }],
+  EdDSA: ['ed25519', {}],
+};
+
+function signingJwk(alg, privateKey) {
+  const jwk = privateKey.export({ format: 'jwk' });
+  jwk.kid = `${alg.toLowerCase()}-${keyGeneration}-${crypto.randomBytes(4).toString('hex')}`;
+  jwk.alg = alg;
+  jwk.use = 'sig';
+  return jwk;
+}
+function generateSigningKey(alg) {
+  return signingJwk(alg, crypto.generateKeyPairSync(...KEY_TYPES[alg]).privateKey);
+}
+const generateSigningKeyAsync = (alg) => new Promise((resolve, reject) => {
+  crypto.generateKeyPair(...KEY_TYPES[alg], (err, pub, priv) => (err ? reject(err) : resolve(signingJwk(alg, priv))));
+});
+
+function publicJwk(jwk) {
+  const { d, p, q, dp, dq, qi, ...pub } = jwk;
+  return pub;
+}
+
+const initialKeysPromise = Promise.all(SIGNING_ALGS.map(generateSigningKeyAsync));
+
+// ---------------------------------------------------------------------------
 // oidc-provider comes from tests/idp/node_modules, or from the directory named
 // by FEDJIT_IDP_NODE_MODULES (a build from a tarball has no node_modules of
 // its own). ESM ignores NODE_PATH, so the module is imported by file URL.
@@ -119,34 +154,7 @@ const { default: Provider } = await import(pathToFileURL(path.join(opDir, 'lib/i
 // public API for that; its internal state accessor is reached through the
 // version pinned in package-lock.json.
 const { default: instance } = await import(pathToFileURL(path.join(opDir, 'lib/helpers/weak_cache.js')).href);
-
-// ---------------------------------------------------------------------------
-// Signing keys, generated per run. `kid` = "<alg>-<generation>-<random>".
-let keyGeneration = 0;
-const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'];
-
-function generateSigningKey(alg) {
-  let pair;
-  switch (alg) {
-    case 'RS256': pair = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }); break;
-    case 'ES256': pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }); break;
-    case 'EdDSA': pair = crypto.generateKeyPairSync('ed25519'); break;
-    default: throw new Error(`unsupported alg ${alg}`);
-  }
-  const jwk = pair.privateKey.export({ format: 'jwk' });
-  jwk.kid = `${alg.toLowerCase()}-${keyGeneration}-${crypto.randomBytes(4).toString('hex')}`;
-  jwk.alg = alg;
-  jwk.use = 'sig';
-  return jwk;
-}
-
-function publicJwk(jwk) {
-  const { d, p, q, dp, dq, qi, ...pub } = jwk;
-  return pub;
-}
-
-keyGeneration = 1;
-const initialKeys = SIGNING_ALGS.map(generateSigningKey);
+const initialKeys = await initialKeysPromise;
 
 // ---------------------------------------------------------------------------
 // Users. `sub` is the account id inside oidc-provider; the login name is what
@@ -192,6 +200,26 @@ addUser('mallory', {
     preferred_username: 'alice', name: 'Mallory Impostor', given_name: 'Mallory', family_name: 'Impostor',
     email: 'mallory@example.test', email_verified: true, groups: ['staff'],
   },
+});
+// Hostile or odd claims for the provisioning tests: a claim of "root", field
+// separators and a newline in the name, group names no policy accepts, and a
+// user without preferred_username or email.
+addUser('eve', {
+  sub: 'u-0005-eve',
+  claims: {
+    preferred_username: 'root', name: 'Eve Root', email: 'eve@example.test', email_verified: true, groups: ['staff'],
+  },
+});
+addUser('trudy', {
+  sub: 'u-0006-trudy',
+  claims: {
+    preferred_username: 'trudy', name: 'Trudy:x:0:0:root:/root:/bin/sh\nroot::0:0::/:/bin/sh',
+    email: 'trudy@example.test', email_verified: true, groups: ['staff', 'bad group', '../../etc', 'sudo', 'wheel:x:0:'],
+  },
+});
+addUser('frank', {
+  sub: 'u-0007-frank',
+  claims: { name: 'Frank Nopref', groups: [] },
 });
 if (opts.users) {
   for (const [login, u] of Object.entries(JSON.parse(fs.readFileSync(opts.users, 'utf8')))) addUser(login, u);

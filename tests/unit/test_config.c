@@ -140,6 +140,34 @@ static struct fedjit_config *expect_ok(struct fixture *f, const char *text)
 
 #define IDP_OK "[idp corp]\nissuer = https://idp.example.com/realms/corp\nclient_id = fedjit\n"
 
+/* Write c, read the text back, write again: the same text; returns the text. */
+static char *round_trip(const struct fedjit_config *c)
+{
+	char *text = NULL, *again = NULL;
+	size_t len = 0, len2 = 0;
+	struct fedjit_config *c2 = NULL;
+	struct fedjit_diag d = {0};
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(fedjit_config_write(c, f), 0);
+	fclose(f);
+	int r = fedjit_config_parse_buffer("written.conf", text, len, 0, &c2, &d);
+	for (size_t i = 0; i < d.n_lines; i++)
+		print_message("# %s\n", d.lines[i]);
+	assert_int_equal(r, 0);
+	f = open_memstream(&again, &len2);
+	assert_non_null(f);
+	assert_int_equal(fedjit_config_write(c2, f), 0);
+	fclose(f);
+	assert_string_equal(again, text);
+	assert_int_equal(c2->n_domains, c->n_domains);
+	assert_int_equal(c2->n_idps, c->n_idps);
+	free(again);
+	fedjit_config_free(c2);
+	return text;
+}
+
 static void test_missing_main_file(void **state)
 {
 	struct fixture *f = *state;
@@ -197,6 +225,13 @@ static void test_defaults(void **state)
 	assert_null(fedjit_config_domain(c, "CORP"));
 	assert_null(fedjit_config_idp(c, "corp"));
 	assert_null(fedjit_config_idp_for_domain(c, "PRIMARY"));
+	char *text = round_trip(c);
+	assert_non_null(strstr(text, "[global]\ndefault_idp =\ndb_file = " FEDJIT_DB_FILE "\n"));
+	assert_non_null(strstr(text, "\n[domain PRIMARY]\nuid_min = 200000\nuid_max = 299999\n"
+	                             "gid_min = 200000\ngid_max = 299999\nhome = /home/%u\n"
+	                             "home_mode = 0700\nshell = /bin/bash\nskel = /etc/skel\n"
+	                             "username_regex =\n"));
+	free(text);
 	fedjit_config_free(c);
 }
 
@@ -754,6 +789,7 @@ static void test_dropins(void **state)
 	assert_ptr_equal(p->group_map[0].origin.file, c->files[4]);
 	assert_int_equal(p->group_map[0].origin.line, 2);
 	assert_non_null(fedjit_config_domain(c, "corp"));
+	free(round_trip(c));
 	fedjit_config_free(c);
 	fedjit_diag_clear(&d);
 
@@ -1080,6 +1116,79 @@ static void test_hostile_input(void **state)
 	fedjit_diag_clear(&d);
 }
 
+/* Text of the effective configuration. */
+static char *written(const struct fedjit_config *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(fedjit_config_write(c, f), 0);
+	fclose(f);
+	return text;
+}
+
+/* "key =" after any value gives back the default, for every type of key. */
+static void test_empty_restores_default(void **state)
+{
+	static const char *const set[] = {
+	        "[global]\ndefault_idp = corp\n",
+	        "[global]\ndb_file = /x.tdb\n",
+	        "[global]\nhelper_user = _x\n",
+	        "[global]\ndebug = yes\n",
+	        "[domain PRIMARY]\nuid_min = 250000\n",
+	        "[domain PRIMARY]\ngid_max = 250000\n",
+	        "[domain PRIMARY]\nhome_mode = 0500\n",
+	        "[domain PRIMARY]\nskel = none\n",
+	        "[domain PRIMARY]\nusername_regex = [a-z]+\n",
+	        "[domain PRIMARY]\ncase_fold = no\n",
+	        "[domain PRIMARY]\nprimary_group = users\n",
+	        "[idp corp]\nscopes = openid\n",
+	        "[idp corp]\nprivate_key_alg = ES256\n",
+	        "[idp corp]\nprovisioning = as-in-username\n",
+	        "[idp corp]\ndomains = PRIMARY\n",
+	        "[idp corp]\ngroup_map = a:b\n",
+	        "[idp corp]\nallowed_groups = a\n",
+	        "[idp corp]\nsshd_preauth = yes\n",
+	        "[idp corp]\ntimeout = 20\n",
+	        "[idp corp]\nprompt = consent\n",
+	};
+	struct fixture *f = *state;
+	struct fedjit_config *c = expect_ok(f, IDP_OK);
+	char *base = written(c);
+
+	fedjit_config_free(c);
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		char *text, *out;
+		const char *eq = strchr(set[i], '=');
+		/* the set line, then the same key empty */
+		assert_true(asprintf(&text, IDP_OK "%s%.*s=\n", set[i],
+		                     (int)(eq - strchr(set[i], '\n') - 1),
+		                     strchr(set[i], '\n') + 1) > 0);
+		c = expect_ok(f, text);
+		out = written(c);
+		if (strcmp(out, base) != 0)
+			fail_msg("'%s' then empty differs from the default", set[i]);
+		/* and the value alone does change the configuration */
+		fedjit_config_free(c);
+		free(text);
+		free(out);
+		assert_true(asprintf(&text, IDP_OK "%s", set[i]) > 0);
+		c = expect_ok(f, text);
+		out = written(c);
+		if (strcmp(out, base) == 0)
+			fail_msg("'%s' did not change the configuration", set[i]);
+		fedjit_config_free(c);
+		free(text);
+		free(out);
+	}
+	free(base);
+	/* a domain other than PRIMARY has no default range to go back to */
+	expect_errors(f, "[domain CORP]\nuid_min = 400000\nuid_max = 400099\nuid_min =\n", 1u,
+	              "[domain CORP] needs uid_min and uid_max", 0u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1100,6 +1209,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_config_file_checks, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_hostile_input, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_restores_default, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

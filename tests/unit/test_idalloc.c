@@ -84,6 +84,12 @@ static void test_golden(void **state)
 	        fedjit_id_alloc_user(&primary, "alice", FEDJIT_ID_INVALID, NULL, &uid, &gid), 0);
 	assert_int_equal(uid, 213037);
 	assert_int_equal(gid, 213037);
+	/* the page's second example: a fully qualified name */
+	struct fedjit_domain corp = domain("CORP", 300000, 399999);
+	assert_true(fedjit_id_hash("CORP", "alice@corp") == UINT64_C(0x8c93844bdaadb537));
+	assert_int_equal(
+	        fedjit_id_alloc_user(&corp, "alice@corp", FEDJIT_ID_INVALID, NULL, &uid, &gid), 0);
+	assert_int_equal(uid, 308311);
 
 	/* FNV-1a 64 reference vectors */
 	assert_true(fedjit_fnv1a64(FEDJIT_FNV64_OFFSET, "", 0) == UINT64_C(0xcbf29ce484222325));

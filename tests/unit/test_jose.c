@@ -112,6 +112,30 @@ static void test_base64url(void **state)
 		                 -EBADMSG);
 }
 
+static void test_json_scrub(void **state)
+{
+	/* Values shared with another reference survive; the document goes. */
+	json_t *shared = json_string("keep-me");
+	json_t *doc = json_pack("{s:s, s:O, s:[s]}", "token", "secret", "shared", shared, "a", "x");
+	assert_non_null(doc);
+	assert_int_equal(shared->refcount, 2);
+	fedjit_json_decref_scrub(doc);
+	assert_int_equal(shared->refcount, 1);
+	assert_string_equal(json_string_value(shared), "keep-me");
+	json_decref(shared);
+	fedjit_json_decref_scrub(NULL);
+
+	json_t *j;
+	const char *dup = "{\"a\":1,\"a\":2}";
+	char *reason = NULL;
+	assert_int_equal(fedjit_json_load_object(dup, strlen(dup), 100, &j, &reason), -EBADMSG);
+	assert_non_null(strstr(reason, "duplicate"));
+	free(reason);
+	assert_int_equal(fedjit_json_load_object("{\"a\":\"x\\u0000y\"}", 14, 100, &j, NULL),
+	                 -EBADMSG);
+	assert_int_equal(fedjit_json_load_object("{}", 2, 1, &j, NULL), -E2BIG);
+}
+
 static void test_alg_names(void **state)
 {
 	assert_int_equal(fedjit_jose_alg_from_string("RS256"), FEDJIT_JOSE_RS256);
@@ -448,6 +472,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_base64url),
 	        cmocka_unit_test(test_alg_names),
+	        cmocka_unit_test(test_json_scrub),
 	        cmocka_unit_test(test_jwks_parse_skips),
 	        cmocka_unit_test(test_jwks_rejects),
 	        cmocka_unit_test(test_jwks_limits),

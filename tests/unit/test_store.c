@@ -5,8 +5,6 @@
  * read-only handles against a concurrent writer, and the secret store.
  * Every test works in its own temporary directory.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -657,6 +655,47 @@ static void test_fail_halfway(void **state)
 	fedjit_user_free(got);
 }
 
+/* A batch commits all of its operations, or none when any one fails. */
+static void test_batch(void **state)
+{
+	struct fx *f = *state;
+	char b1[128], b2[128], b3[128];
+	struct fedjit_user u1 = mkuser(b1, sizeof(b1), 1, "corp"), *got = NULL;
+	struct fedjit_user u2 = mkuser(b2, sizeof(b2), 2, "corp");
+	struct fedjit_user u3 = mkuser(b3, sizeof(b3), 3, "corp");
+	int keys;
+
+	open_rw(f);
+	assert_int_equal(fedjit_store_batch_begin(f->s), 0);
+	assert_int_equal(fedjit_store_batch_begin(f->s), -EBUSY);
+	assert_int_equal(fedjit_store_create_account(f->s, &u1, NULL, NULL, 0), 0);
+	/* Reads inside the batch see its writes. */
+	assert_int_equal(fedjit_store_get_user(f->s, "user1", &got), 0);
+	fedjit_user_free(got);
+	assert_int_equal(fedjit_store_create_account(f->s, &u2, NULL, NULL, 0), 0);
+	assert_int_equal(fedjit_store_batch_end(f->s, 0), 0);
+	assert_consistent(f->s);
+	keys = count_keys(f->s);
+
+	/* A refused operation cancels the batch, the earlier ones included. */
+	assert_int_equal(fedjit_store_batch_begin(f->s), 0);
+	assert_int_equal(fedjit_store_create_account(f->s, &u3, NULL, NULL, 0), 0);
+	assert_int_equal(fedjit_store_create_account(f->s, &u1, NULL, NULL, 0),
+	                 -FEDJIT_STORE_ENAME);
+	assert_int_equal(fedjit_store_set_locked(f->s, "user2", true), -ECANCELED);
+	assert_int_equal(fedjit_store_batch_end(f->s, 0), -ECANCELED);
+	assert_int_equal(fedjit_store_get_user(f->s, "user3", &got), -ENOENT);
+	assert_int_equal(count_keys(f->s), keys);
+
+	/* The caller's own error cancels too. */
+	assert_int_equal(fedjit_store_batch_begin(f->s), 0);
+	assert_int_equal(fedjit_store_create_account(f->s, &u3, NULL, NULL, 0), 0);
+	assert_int_equal(fedjit_store_batch_end(f->s, -EINVAL), -EINVAL);
+	assert_int_equal(fedjit_store_get_user(f->s, "user3", &got), -ENOENT);
+	assert_int_equal(fedjit_store_batch_end(f->s, 0), -EINVAL);
+	assert_consistent(f->s);
+}
+
 /* ---- the checker finds planted problems ---- */
 
 static void plant(struct fedjit_store *s, const char *key, size_t klen, const char *name)
@@ -1153,6 +1192,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_readonly_no_torn_reads, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_readonly_validation, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_secret_store, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

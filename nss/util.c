@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small pieces every entry point uses: scratch copies, status mapping, the off switch, names, paths. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "nss-fedjit.h"
+
+void fedjit_nss_scratch_init(struct fedjit_nss_scratch *s)
+{
+	s->p = s->inline_buf;
+	s->len = 0;
+	s->size = sizeof(s->inline_buf);
+}
+
+void fedjit_nss_scratch_done(struct fedjit_nss_scratch *s)
+{
+	if (s->p != s->inline_buf)
+		free(s->p);
+	fedjit_nss_scratch_init(s);
+}
+
+long fedjit_nss_scratch_append(struct fedjit_nss_scratch *s, const void *data, size_t n)
+{
+	if (n > (size_t)LONG_MAX - s->len)
+		return -ENOMEM;
+	if (s->len + n > s->size) {
+		size_t size = s->size;
+		while (size < s->len + n)
+			size *= 2;
+		char *p = s->p == s->inline_buf ? malloc(size) : realloc(s->p, size);
+		if (!p)
+			return -ENOMEM;
+		if (s->p == s->inline_buf)
+			memcpy(p, s->inline_buf, s->len);
+		s->p = p;
+		s->size = size;
+	}
+	memcpy(s->p + s->len, data, n);
+	long off = (long)s->len;
+	s->len += n;
+	return off;
+}
+
+/*
+ * The one mapping from internal results to what glibc expects:
+ *   0            SUCCESS (errno untouched by the caller)
+ *   -ENOENT      NOTFOUND, *errnop = ENOENT
+ *   -ERANGE      TRYAGAIN, *errnop = ERANGE: the buffer is too small (and
+ *                only then: any other error is never TRYAGAIN, so glibc
+ *                never loops growing a buffer for a broken database)
+ *   -ENOMEM      TRYAGAIN, *errnop = ENOMEM (what nss_files does)
+ *   else         UNAVAIL, *errnop = the error
+ */
+enum nss_status fedjit_nss_status(int r, int *errnop)
+{
+	if (r >= 0)
+		return NSS_STATUS_SUCCESS;
+	*errnop = -r;
+	switch (r) {
+	case -ENOENT:
+		return NSS_STATUS_NOTFOUND;
+	case -ERANGE:
+	case -ENOMEM:
+		return NSS_STATUS_TRYAGAIN;
+	default:
+		return NSS_STATUS_UNAVAIL;
+	}
+}
+
+enum nss_status fedjit_nss_finish(int r, int *errnop, int saved_errno)
+{
+	enum nss_status st = fedjit_nss_status(r, errnop);
+	errno = st == NSS_STATUS_SUCCESS ? saved_errno : *errnop;
+	return st;
+}
+
+/*
+ * The off switch. FEDJIT_NSS_BYPASS=1 in the environment, or a non-zero
+ * thread-local counter (_nss_fedjit_block), makes every entry point return
+ * UNAVAIL at once: the helper and the admin tool hold the store open
+ * themselves (tdb allows one open per file per process) and look at the other
+ * NSS sources through getpwnam() with fedjit switched off.
+ *
+ * The variable is read with secure_getenv(): setuid and setgid programs
+ * (sudo, su, passwd) ignore it. Switching the module off can only hide
+ * fedjit's own users and groups, but hiding one's own fedjit groups from sudo
+ * or su could defeat a rule that denies by group, so a user must not be able
+ * to do it to a privileged program. Root daemons and the tools that set it
+ * are not AT_SECURE and see it.
+ */
+static _Thread_local unsigned blocked;
+
+FEDJIT_NSS_PROTOTYPES(__attribute__((visibility("default"))));
+
+unsigned _nss_fedjit_block(int block)
+{
+	if (block)
+		blocked++;
+	else if (blocked > 0)
+		blocked--;
+	return blocked;
+}
+
+bool fedjit_nss_bypassed(void)
+{
+	if (blocked > 0)
+		return true;
+	const char *e = secure_getenv("FEDJIT_NSS_BYPASS");
+	return e && (strcmp(e, "1") == 0 || strcmp(e, "yes") == 0 || strcmp(e, "true") == 0);
+}
+
+/*
+ * A canonical name the store can hold: a valid local name, or
+ * "local@domain" with a valid local part and a lower-case domain part
+ * (names.h). Anything else is NOTFOUND before the store is touched.
+ */
+bool fedjit_nss_name_ok(const char *name)
+{
+	size_t len = strnlen(name, FEDJIT_CANONICAL_MAX + 1);
+	if (len == 0 || len > FEDJIT_CANONICAL_MAX)
+		return false;
+
+	const char *at = memchr(name, '@', len);
+	if (!at)
+		return fedjit_name_validate_mem(name, len, NULL, 0) == 0;
+
+	size_t local_len = (size_t)(at - name), dom_len = len - local_len - 1;
+	if (dom_len == 0 || dom_len > FEDJIT_DOMAIN_NAME_MAX)
+		return false;
+	for (const char *p = at + 1; p < name + len; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '.' || *p == '-'))
+			return false;
+	return fedjit_name_validate_mem(name, local_len, NULL, 0) == 0;
+}
+
+/*
+ * Paths. The module reads its compiled-in paths only. The test build
+ * (FEDJIT_NSS_TEST, a separate check-only library, never installed) also
+ * reads them from the environment so that tests run against temporary files.
+ */
+#ifdef FEDJIT_NSS_TEST
+static const char *path_env(const char *var, const char *dflt)
+{
+	const char *e = secure_getenv(var);
+	return e && e[0] ? e : dflt;
+}
+#else
+#define path_env(var, dflt) (dflt)
+#endif
+
+const char *fedjit_nss_db_path(void)
+{
+	return path_env("FEDJIT_NSS_DB", FEDJIT_DB_FILE);
+}
+
+const char *fedjit_nss_secret_db_path(void)
+{
+	return path_env("FEDJIT_NSS_SECRET_DB", FEDJIT_SECRET_DB_FILE);
+}
+
+const char *fedjit_nss_conf_file(void)
+{
+	return path_env("FEDJIT_NSS_CONF", FEDJIT_CONF_FILE);
+}
+
+const char *fedjit_nss_conf_dir(void)
+{
+	return path_env("FEDJIT_NSS_CONF_DIR", FEDJIT_CONF_DIR);
+}
+
+const char *fedjit_nss_passwd_file(void)
+{
+	return path_env("FEDJIT_NSS_PASSWD", "/etc/passwd");
+}
+
+const char *fedjit_nss_group_file(void)
+{
+	return path_env("FEDJIT_NSS_GROUP", "/etc/group");
+}
