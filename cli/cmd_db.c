@@ -324,8 +324,10 @@ static int db_dump(struct fedjit_cli *cli, int argc, char **argv)
 	} else {
 		links = json_array();
 	}
-	qsort(c.users, c.n_users, sizeof(*c.users), cmp_users);
-	qsort(c.groups, c.n_groups, sizeof(*c.groups), cmp_groups);
+	if (c.n_users > 0)
+		qsort(c.users, c.n_users, sizeof(*c.users), cmp_users);
+	if (c.n_groups > 0)
+		qsort(c.groups, c.n_groups, sizeof(*c.groups), cmp_groups);
 	for (size_t i = 0; i < c.n_users; i++) {
 		_cleanup_free_ uint32_t *gids = NULL;
 		size_t n_gids = 0;

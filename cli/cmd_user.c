@@ -289,7 +289,8 @@ static int user_list(struct fedjit_cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	qsort(c.v, c.n, sizeof(*c.v), cmp_user);
+	if (c.n > 0)
+		qsort(c.v, c.n, sizeof(*c.v), cmp_user);
 	r = json ? list_json(s, &c) : list_table(&c);
 out:
 	for (size_t i = 0; i < c.n; i++)

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Batched PAM conversation calls; see conv.h. */
-#include "config.h"
-
 #include <security/pam_ext.h>
 #include <stdlib.h>
 #include <string.h>

@@ -22,8 +22,6 @@
  * Without the prompt (nowait), the text is sent on its own and the module
  * simply waits for the result.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <security/pam_ext.h>
 #include <stdio.h>

@@ -9,8 +9,6 @@
  * account the verified identity owns must be the canonical form of PAM_USER.
  * Names fedjit does not handle get PAM_USER_UNKNOWN so the stack can go on.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The module <-> helper frame codec; the format is documented in proto.h. */
-#include "config.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* QR code rendering with libqrencode into UTF-8 half blocks; see qr.h. */
-#include "config.h"
-
 #include <errno.h>
 #include <qrencode.h>
 #include <stdbool.h>

@@ -28,8 +28,6 @@
  *   envcheck   logs its fds, environment, signal mask and dispositions
  *   byebye     device event, then waits for EOF on fd 3 and logs "eof"
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

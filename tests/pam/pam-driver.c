@@ -14,8 +14,6 @@
  * phone would; --answer TEXT answers the helper's own prompts (repeatable, in
  * order). --op auth|account|chauthtok (default auth).
  */
-#include "config.h"
-
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>

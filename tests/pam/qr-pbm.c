@@ -4,8 +4,6 @@
  * it (drawn half blocks light, the rest dark), into a PBM image on stdout,
  * SCALE pixels per module, so tests/pam/qr-decode.sh can scan it.
  */
-#include "config.h"
-
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>

@@ -6,8 +6,6 @@
  * and how it is grouped into conversation calls, deadlines, the helper's
  * environment, and that no child is ever left behind.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The module <-> helper frame codec: round trips, every truncation, size caps,
  * garbage, and the socket send/recv paths. */
-#include "config.h"
-
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The QR renderer: shape, quiet zone, glyph set, and that the drawing is
  * exactly libqrencode's module matrix (read back from the text). */
-#include "config.h"
-
 #include <errno.h>
 #include <qrencode.h>
 #include <setjmp.h>
