@@ -6,8 +6,6 @@
  * left over) and return -EBADMSG for anything else, reading nothing outside
  * the record.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

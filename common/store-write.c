@@ -3,8 +3,6 @@
  * The one write API of the store. Every public function here is one tdb
  * transaction: do_*() does the work inside it and any error cancels it all.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

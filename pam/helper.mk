@@ -14,7 +14,7 @@ pam_libfedjit_helper_la_SOURCES = \
 pam_libfedjit_helper_la_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS)
 pam_libfedjit_helper_la_LIBADD = pam/libfedjit_proto.la pam/libfedjit_idp.la $(CURL_LIBS) \
 	$(OPENSSL_LIBS) $(JANSSON_LIBS)
-helper_libs = pam/libfedjit_helper.la $(idp_libs) $(CURL_LIBS)
+helper_libs = pam/libfedjit_helper.la $(idp_libs) $(CURL_LIBS) $(INIH_STATIC)
 
 helper_unit_tests = tests/unit/test_helper_http tests/unit/test_helper_cache \
 	tests/unit/test_helper_client_auth tests/unit/test_helper_ipc \
@@ -36,3 +36,24 @@ tests_unit_test_helper_ipc_LDADD = $(helper_libs) $(unit_test_libs)
 tests_unit_test_helper_privdrop_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags)
 tests_unit_test_helper_privdrop_CFLAGS = $(unit_test_cflags)
 tests_unit_test_helper_privdrop_LDADD = $(helper_libs) $(unit_test_libs)
+
+fedjithelper_PROGRAMS += pam/fedjit-helper
+pam_fedjit_helper_SOURCES = \
+	pam/helper/helper.h pam/helper/main.c pam/helper/login.c pam/helper/binding.c \
+	pam/helper/device_flow.h pam/helper/device_flow.c
+pam_fedjit_helper_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS) $(TDB_CFLAGS)
+pam_fedjit_helper_LDADD = $(helper_libs) $(common_libs)
+
+# The test client speaking the module's side of pam/proto.h (tests/helper/*.sh).
+check_PROGRAMS += tests/helper/helper_client
+tests_helper_helper_client_SOURCES = tests/helper/helper_client.c
+tests_helper_helper_client_LDADD = pam/libfedjit_proto.la
+check_PROGRAMS += tests/helper/mkaccount
+tests_helper_mkaccount_SOURCES = tests/helper/mkaccount.c
+tests_helper_mkaccount_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
+tests_helper_mkaccount_LDADD = $(common_libs)
+
+# Against the real test IdP (tests/idp) and the misbehaving one; need root (skip otherwise).
+helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh
+TESTS += $(helper_script_tests)
+EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh

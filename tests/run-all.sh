@@ -57,7 +57,7 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "valgrind memcheck"
 if [ -d _build ] && [ -f _build/Makefile ]; then
-	check _build valgrind LOG_COMPILER="$top/tests/valgrind-wrap.sh"
+	check _build valgrind LOG_COMPILER="$top/tests/valgrind-wrap.sh" SH_LOG_COMPILER="$top/tests/valgrind-wrap.sh"
 fi
 
 step "man page lint"

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* On-disk cache of discovery and JWKS documents: see cache.h for the layout. */
-#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>

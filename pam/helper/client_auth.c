@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OAuth client authentication: see client_auth.h. */
-#include "config.h"
 
 #include <errno.h>
 #include <stdio.h>

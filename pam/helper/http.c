@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* HTTPS transport on libcurl: see http.h for the rules every request follows. */
-#include "config.h"
 
 #include <errno.h>
 #include <stdarg.h>

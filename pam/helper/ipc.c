@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Child -> parent pipe framing: see ipc.h. */
-#include "config.h"
 
 #include <errno.h>
 #include <poll.h>

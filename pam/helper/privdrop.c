@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Privilege drop of the network child: see privdrop.h for what and why. */
-#include "config.h"
 
 #include <errno.h>
 #include <grp.h>

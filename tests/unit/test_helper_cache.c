@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The helper's document cache: round trip, expiry, modes, symlinks, the refetch stamp.
  * Ownership checks want root-owned files: skipped when not root. */
-#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>

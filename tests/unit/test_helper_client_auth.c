@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Client authentication: every method's output, and private_key_jwt assertions signed with
  * RSA, RSA-PSS, ECDSA and Ed25519 keys generated here and verified with OpenSSL. */
-#include "config.h"
 
 #include <errno.h>
 #include <setjmp.h>

@@ -2,7 +2,6 @@
 /* The helper's HTTPS transport without a server: form encoding, https-only, connection
  * refused, timeouts. TLS, redirects and body caps are tested against the test IdP
  * (tests/helper/). */
-#include "config.h"
 
 #include <errno.h>
 #include <netinet/in.h>

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The child -> parent pipe framing: round trip, EOF before and inside a frame, an unknown
  * type, an oversized length, the deadline. */
-#include "config.h"
 
 #include <errno.h>
 #include <setjmp.h>

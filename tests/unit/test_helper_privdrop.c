@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The network child's privilege drop, in a forked child (needs root: skipped otherwise):
  * ids, groups, no way back to root, no_new_privs, not dumpable, limits, cwd. */
-#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,8 +5,6 @@
  * read-only handles against a concurrent writer, and the secret store.
  * Every test works in its own temporary directory.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -66,6 +64,7 @@ static int teardown(void **state)
 	rm_rf(f->dir);
 	free(f);
 	fedjit_store_debug_fail_after = 0;
+	fedjit_store_debug_read_hook = NULL;
 	return 0;
 }
 
@@ -979,6 +978,162 @@ static void test_readonly_no_torn_reads(void **state)
 	fedjit_store_close(ro);
 }
 
+/*
+ * The lock-free read's validation, deterministically: a writer child commits
+ * (or arms a commit, or dies mid-commit) exactly between the reader's copy
+ * and its validation, through fedjit_store_debug_read_hook.
+ */
+struct writer {
+	pid_t pid;
+	int cmd, ack;
+};
+
+static void writer_main(const char *path, int cmd, int ack)
+{
+	struct fedjit_store *w = NULL;
+	char b[128], g[16], h[32], sh[32];
+	struct fedjit_user u = mkuser(b, sizeof(b), 1, "corp");
+	int gen = 0;
+	char c;
+
+	if (fedjit_store_open(path, FEDJIT_STORE_NOSYNC, &w) < 0)
+		_exit(30);
+	while (read(cmd, &c, 1) == 1) {
+		struct tdb_context *t = fedjit_store_tdb(w);
+		TDB_DATA d, k = {(unsigned char *)"user/user1", 10};
+		struct timespec ts = {0, 200 * 1000000L};
+
+		snprintf(g, sizeof(g), "gen%d", ++gen);
+		snprintf(h, sizeof(h), "/home/%s", g);
+		snprintf(sh, sizeof(sh), "/bin/%s", g);
+		u.gecos = g;
+		u.home = h;
+		u.shell = sh;
+		if (fedjit_record_encode_user(&u, &d) < 0 || tdb_transaction_start(t) != 0 ||
+		    tdb_store(t, k, d, TDB_REPLACE) != 0 || tdb_transaction_prepare_commit(t) != 0)
+			_exit(31);
+		free(d.dptr);
+		if (c == 'k')
+			_exit(0); /* die with the commit armed */
+		if (c == 'p') {
+			/* Acknowledge while armed, commit a little later. */
+			if (write(ack, "a", 1) != 1)
+				_exit(32);
+			nanosleep(&ts, NULL);
+		}
+		if (tdb_transaction_commit(t) != 0)
+			_exit(33);
+		if (c == 'c' && write(ack, "a", 1) != 1)
+			_exit(34);
+	}
+	fedjit_store_close(w);
+	_exit(0);
+}
+
+static struct writer start_writer(const char *path)
+{
+	int cmd[2], ack[2];
+	struct writer w;
+
+	assert_int_equal(pipe(cmd), 0);
+	assert_int_equal(pipe(ack), 0);
+	w.pid = fork();
+	assert_true(w.pid >= 0);
+	if (w.pid == 0) {
+		close(cmd[1]);
+		close(ack[0]);
+		writer_main(path, cmd[0], ack[1]);
+	}
+	close(cmd[0]);
+	close(ack[1]);
+	w.cmd = cmd[1];
+	w.ack = ack[0];
+	return w;
+}
+
+static struct writer *hook_writer;
+static char hook_cmd;
+
+static void hook(void)
+{
+	char c;
+
+	if (!hook_cmd)
+		return;
+	assert_int_equal(write(hook_writer->cmd, &hook_cmd, 1), 1);
+	assert_int_equal(read(hook_writer->ack, &c, 1), 1);
+	hook_cmd = 0; /* once */
+}
+
+static void test_readonly_validation(void **state)
+{
+	struct fx *f = *state;
+	char b[128];
+	struct fedjit_user u = mkuser(b, sizeof(b), 1, "corp");
+	struct fedjit_store *ro = NULL;
+	struct writer w;
+	int gen = -1, status;
+
+	open_rw(f);
+	u.gecos = "gen0";
+	u.home = "/home/gen0";
+	u.shell = "/bin/gen0";
+	assert_int_equal(fedjit_store_create_account(f->s, &u, NULL, NULL, 0), 0);
+	fedjit_store_close(f->s);
+	f->s = NULL;
+	w = start_writer(f->path);
+	assert_int_equal(fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &ro), 0);
+	hook_writer = &w;
+	fedjit_store_debug_read_hook = hook;
+
+	/* A whole commit between copy and validation: the sequence number moved,
+	 * the lookup is redone and returns the new state. */
+	hook_cmd = 'c';
+	assert_int_equal(fedjit_store_parse_user(ro, "user1", gecos_cb, &gen), 0);
+	assert_int_equal(gen, 1);
+	assert_int_equal(hook_cmd, 0);
+
+	/* A commit armed at validation: redone under the lock, which waits for it. */
+	hook_cmd = 'p';
+	assert_int_equal(fedjit_store_parse_user_by_uid(ro, 200001, gecos_cb, &gen), 0);
+	assert_int_equal(gen, 2);
+
+	/* No commit: the lock-free read stands (the hook ran and changed nothing). */
+	assert_int_equal(fedjit_store_parse_user(ro, "user1", gecos_cb, &gen), 0);
+	assert_int_equal(gen, 2);
+
+	/* A writer that dies mid-commit: its data is never served. */
+	fedjit_store_debug_read_hook = NULL;
+	assert_int_equal(write(w.cmd, "k", 1), 1);
+	assert_int_equal(waitpid(w.pid, &status, 0), w.pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(w.cmd);
+	close(w.ack);
+	assert_int_equal(fedjit_store_parse_user(ro, "user1", gecos_cb, &gen), -EIO);
+	struct fedjit_store *ro2 = NULL;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* A read-only open is refused too; a read-write open recovers. */
+		struct fedjit_store *x = NULL;
+
+		fedjit_store_close(ro);
+		if (fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &ro2) != -EIO)
+			_exit(40);
+		if (fedjit_store_open(f->path, FEDJIT_STORE_NOSYNC, &x) < 0)
+			_exit(41);
+		fedjit_store_close(x);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(fedjit_store_parse_user(ro, "user1", gecos_cb, &gen), 0);
+	assert_int_equal(gen, 2);
+	fedjit_store_close(ro);
+}
+
 /* ---- the secret store ---- */
 
 static int hash_cb(const char *hash, void *p)
@@ -1065,6 +1220,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_checker_membership, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_readonly_waits_for_commit, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_readonly_no_torn_reads, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_readonly_validation, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_secret_store, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_repair, setup, teardown),

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Binding a verified federated identity to the account the PAM user names (DESIGN.md
+ * invariants 3 and 4): an account is owned by exactly one (issuer, subject); a name claim
+ * never authenticates an existing account. Runs in the root parent, after the network
+ * child reported the verified identity. Provisioning of new accounts (issue 5) will hook
+ * in where the identity owns no account yet.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "common/store.h"
+#include "helper.h"
+
+int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *subject,
+                       const struct fedjit_msg *identity)
+{
+	struct fedjit_store *s = NULL;
+	struct fedjit_user *owned = NULL, *named = NULL;
+	const char *claimed = fedjit_msg_get(identity, "username");
+	int r;
+
+	/* The store is opened only here and closed before anything can reach NSS. */
+	r = fedjit_store_open(h->db_file, FEDJIT_STORE_RDONLY, &s);
+	if (r == -ENOENT)
+		return fedjit_helper_result(h, "no_account", "There is no account for you here.",
+		                            "%s: identity (%s, %s) owns no account (no store yet)",
+		                            h->idp->name, issuer, subject);
+	if (r < 0)
+		return fedjit_helper_result(h, "error", NULL, "store %s: %s", h->db_file,
+		                            fedjit_store_strerror(r));
+	r = fedjit_store_get_user_by_link(s, issuer, subject, &owned);
+	if (r == -ENOENT)
+		r = fedjit_store_get_user(s, h->account, &named);
+	fedjit_store_close(s);
+
+	if (owned) {
+		if (strcmp(owned->name, h->account) != 0) {
+			r = fedjit_helper_result(
+			        h, "wrong_account",
+			        "You signed in as someone who does not own this account.",
+			        "%s: identity (%s, %s) [claimed name %s] owns account %s, not %s",
+			        h->idp->name, issuer, subject, claimed ? claimed : "-", owned->name,
+			        h->account);
+		} else if (owned->flags & FEDJIT_USER_LOCKED) {
+			r = fedjit_helper_result(h, "locked", "This account is locked.",
+			                         "%s: identity (%s, %s) owns locked account %s",
+			                         h->idp->name, issuer, subject, owned->name);
+		} else {
+			r = fedjit_msg_start(h->msg, "result");
+			if (r >= 0)
+				r = fedjit_msg_add(h->msg, "status", "ok");
+			if (r >= 0)
+				r = fedjit_msg_add(h->msg, "idp", h->idp->name);
+			if (r >= 0)
+				r = fedjit_msg_add(h->msg, "issuer", issuer);
+			if (r >= 0)
+				r = fedjit_msg_add(h->msg, "subject", subject);
+			if (r >= 0)
+				r = fedjit_msg_add(h->msg, "account", owned->name);
+			syslog(LOG_INFO, "%s: user %s: authenticated by %s as (%s, %s)", h->service,
+			       h->account, h->idp->name, issuer, subject);
+			if (r >= 0) {
+				h->done = true;
+				r = fedjit_msg_send(h->module_fd, h->msg, h->deadline_usec);
+			}
+		}
+		fedjit_user_free(owned);
+		return r;
+	}
+	if (named) {
+		r = fedjit_helper_result(h, "wrong_account",
+		                         "You signed in as someone who does not own this account.",
+		                         "%s: identity (%s, %s) [claimed name %s] tried account %s "
+		                         "owned by (%s, %s)",
+		                         h->idp->name, issuer, subject, claimed ? claimed : "-",
+		                         named->name, named->issuer ? named->issuer : "-",
+		                         named->subject ? named->subject : "-");
+		fedjit_user_free(named);
+		return r;
+	}
+	if (r != -ENOENT)
+		return fedjit_helper_result(h, "error", NULL, "store %s: %s", h->db_file,
+		                            fedjit_store_strerror(r));
+	return fedjit_helper_result(h, "no_account", "There is no account for you here.",
+	                            "%s: identity (%s, %s) [claimed name %s] owns no account and "
+	                            "provisioning is not available",
+	                            h->idp->name, issuer, subject, claimed ? claimed : "-");
+}

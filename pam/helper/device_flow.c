@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The network child's device-flow login: see device_flow.h for the steps. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "device_flow.h"
+#include "discovery.h"
+#include "idtoken.h"
+#include "ipc.h"
+#include "jwks.h"
+#include "pam/proto.h"
+#include "token_response.h"
+
+#define DEVICE_GRANT_TYPE "urn:ietf:params:oauth:grant-type:device_code"
+#define SLOW_DOWN_STEP    5
+/* A step ended the run after telling the parent why (> 0, so `if (e != 0) return e`). */
+#define STOPPED 1
+
+/* Shared state of one run. */
+struct run {
+	struct fedjit_flow *f;
+	struct fedjit_discovery *disc;
+	struct fedjit_jwks *jwks;
+	struct fedjit_msg *msg;
+};
+
+static int send_msg(struct run *r)
+{
+	return fedjit_ipc_send(r->f->ipc_fd, FEDJIT_IPC_MSG, r->msg->buf, r->msg->len);
+}
+
+static int send_debug(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int send_debug(struct run *r, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	if (!r->f->debug)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (fedjit_msg_start(r->msg, "debug") < 0 || fedjit_msg_add(r->msg, "text", text) < 0)
+		return -EINVAL;
+	return send_msg(r);
+}
+
+/* Ends the run with msg=fail. reason is for the administrator's log (no secrets); the
+ * status decides the message the person sees (the module words it). Returns STOPPED when
+ * sent, a negative errno when not: either way the run is over. */
+static int fail(struct run *r, const char *status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int fail(struct run *r, const char *status, const char *fmt, ...)
+{
+	char reason[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	/* A reason quoting IdP text could hold bytes the codec refuses: neutralise them. */
+	for (unsigned char *p = (unsigned char *)reason; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p >= 0x80)
+			*p = '?';
+	if (fedjit_msg_start(r->msg, "fail") < 0 || fedjit_msg_add(r->msg, "status", status) < 0 ||
+	    fedjit_msg_add(r->msg, "log", reason) < 0)
+		return -EINVAL;
+	return send_msg(r) ?: STOPPED;
+}
+
+static uint64_t remaining_ms(struct run *r)
+{
+	uint64_t now = fedjit_proto_now_usec();
+
+	return now >= r->f->deadline_usec ? 0 : (r->f->deadline_usec - now) / 1000;
+}
+
+/* Each request gets the configured timeout, cut to what is left of the deadline. */
+static bool arm_timeout(struct run *r)
+{
+	uint64_t left = remaining_ms(r), per = (uint64_t)r->f->idp->http_timeout * 1000;
+
+	if (left == 0)
+		return false;
+	if (per == 0 || per > left)
+		per = left;
+	r->f->http.timeout_ms = (unsigned)per;
+	return true;
+}
+
+/* Maps a transport error to a result status. */
+static const char *http_status(int err)
+{
+	switch (err) {
+	case -ECONNREFUSED:
+	case -EHOSTUNREACH:
+	case -ETIMEDOUT:
+		return "unreachable";
+	default:
+		return "error";
+	}
+}
+
+static int get_doc(struct run *r, const char *what, const char *url, size_t max,
+                   struct fedjit_http_response *resp)
+{
+	char *reason = NULL;
+	int e;
+
+	if (!arm_timeout(r))
+		return fail(r, "timeout", "deadline reached before fetching the %s", what);
+	e = fedjit_http_get(&r->f->http, url, max, resp, &reason);
+	if (e < 0) {
+		e = fail(r, http_status(e), "%s: %s", what, reason ? reason : strerror(-e));
+		free(reason);
+		return e;
+	}
+	if (resp->status != 200) {
+		long status = resp->status;
+
+		fedjit_http_response_clear(resp);
+		return fail(r, "error", "%s: %s answered HTTP %ld", what, url, status);
+	}
+	return 0;
+}
+
+static int load_discovery(struct run *r)
+{
+	const struct fedjit_idp *idp = r->f->idp;
+	struct fedjit_http_response resp = {0};
+	char *reason = NULL, *url = NULL;
+	int e;
+
+	if (r->f->cached_discovery &&
+	    fedjit_discovery_parse(r->f->cached_discovery, r->f->cached_discovery_len, idp->issuer,
+	                           NULL, &r->disc, NULL) == 0)
+		return 0;
+
+	/* OIDC Discovery §4: the issuer with any trailing slash removed, plus the path. */
+	if (asprintf(&url, "%.*s/.well-known/openid-configuration",
+	             (int)(strlen(idp->issuer) -
+	                   (idp->issuer[0] && idp->issuer[strlen(idp->issuer) - 1] == '/')),
+	             idp->issuer) < 0)
+		return -ENOMEM;
+	e = get_doc(r, "discovery document", url, FEDJIT_DISCOVERY_MAX_SIZE, &resp);
+	free(url);
+	if (e != 0)
+		return e;
+	e = fedjit_discovery_parse(resp.body, resp.len, idp->issuer, NULL, &r->disc, &reason);
+	if (e < 0) {
+		e = fail(r, "error", "discovery document refused: %s",
+		         reason ? reason : strerror(-e));
+		free(reason);
+		fedjit_http_response_clear(&resp);
+		return e;
+	}
+	e = fedjit_ipc_send(r->f->ipc_fd, FEDJIT_IPC_DISCOVERY, resp.body, resp.len);
+	fedjit_http_response_clear(&resp);
+	return e;
+}
+
+static int fetch_jwks(struct run *r, uint32_t ipc_type)
+{
+	struct fedjit_http_response resp = {0};
+	struct fedjit_jwks *jwks = NULL;
+	char *reason = NULL;
+	int e;
+
+	e = get_doc(r, "JWKS", r->disc->jwks_uri, FEDJIT_JWKS_MAX_SIZE, &resp);
+	if (e != 0)
+		return e;
+	e = fedjit_jwks_parse(resp.body, resp.len, &jwks, &reason);
+	if (e < 0) {
+		e = fail(r, "error", "JWKS refused: %s", reason ? reason : strerror(-e));
+		free(reason);
+		fedjit_http_response_clear(&resp);
+		return e;
+	}
+	fedjit_jwks_free(r->jwks);
+	r->jwks = jwks;
+	e = fedjit_ipc_send(r->f->ipc_fd, ipc_type, resp.body, resp.len);
+	fedjit_http_response_clear(&resp);
+	return e;
+}
+
+static int load_jwks(struct run *r)
+{
+	if (r->f->cached_jwks &&
+	    fedjit_jwks_parse(r->f->cached_jwks, r->f->cached_jwks_len, &r->jwks, NULL) == 0)
+		return 0;
+	return fetch_jwks(r, FEDJIT_IPC_JWKS);
+}
+
+/* POSTs form (plus client authentication) to url; the body of any HTTP answer comes back
+ * in resp. Returns 0, or != 0 after fail() was sent (or the send failed). */
+static int post(struct run *r, const char *what, const char *url, char *form,
+                struct fedjit_http_response *resp)
+{
+	char *user = NULL, *pass = NULL, *reason = NULL;
+	struct fedjit_client_auth_params auth = r->f->auth;
+	int e;
+
+	auth.audience = r->disc->token_endpoint;
+	e = fedjit_client_auth_apply(&auth, &form, &user, &pass, &reason);
+	if (e < 0) {
+		e = fail(r, "error", "client authentication: %s", reason ? reason : strerror(-e));
+		goto out;
+	}
+	if (!arm_timeout(r)) {
+		e = fail(r, "timeout", "deadline reached before the %s", what);
+		goto out;
+	}
+	e = fedjit_http_post_form(&r->f->http, url, form, user, pass,
+	                          FEDJIT_TOKEN_RESPONSE_MAX_SIZE, resp, &reason);
+	if (e < 0)
+		e = fail(r, http_status(e), "%s: %s", what, reason ? reason : strerror(-e));
+out:
+	free(reason);
+	free(user);
+	if (pass) {
+		explicit_bzero(pass, strlen(pass));
+		free(pass);
+	}
+	if (form) {
+		explicit_bzero(form, strlen(form));
+		free(form);
+	}
+	return e;
+}
+
+static int oauth_error_fail(struct run *r, const char *what,
+                            const struct fedjit_oauth_error_info *err)
+{
+	const char *status = "error";
+
+	if (err->error == FEDJIT_OAUTH_ACCESS_DENIED)
+		status = "denied";
+	else if (err->error == FEDJIT_OAUTH_EXPIRED_TOKEN)
+		status = "expired";
+	return fail(r, status, "%s: %s%s%s", what, err->error_code,
+	            err->error_description ? ": " : "",
+	            err->error_description ? err->error_description : "");
+}
+
+static int start_device(struct run *r, struct fedjit_device_auth **ret)
+{
+	const struct fedjit_idp *idp = r->f->idp;
+	struct fedjit_http_response resp = {0};
+	struct fedjit_device_auth *d = NULL;
+	char *form = NULL, *reason = NULL;
+	int e;
+
+	e = fedjit_form_add(&form, "scope", idp->scopes ? idp->scopes : "openid profile email");
+	if (e >= 0 && idp->acr_values)
+		e = fedjit_form_add(&form, "acr_values", idp->acr_values);
+	if (e < 0) {
+		free(form);
+		return e;
+	}
+	e = post(r, "device authorization request", r->disc->device_authorization_endpoint, form,
+	         &resp);
+	if (e != 0)
+		return e;
+	if (resp.status != 200 && resp.status != 400 && resp.status != 401) {
+		long status = resp.status;
+
+		fedjit_http_response_clear(&resp);
+		return fail(r, "error", "device authorization request: HTTP %ld", status);
+	}
+	e = fedjit_device_auth_parse(resp.body, resp.len, &d, &reason);
+	fedjit_http_response_clear(&resp);
+	if (e < 0) {
+		e = fail(r, "error", "device authorization response refused: %s",
+		         reason ? reason : strerror(-e));
+		free(reason);
+		return e;
+	}
+	if (d->err.error != FEDJIT_OAUTH_OK) {
+		e = oauth_error_fail(r, "device authorization request", &d->err);
+		fedjit_device_auth_free(d);
+		return e;
+	}
+	if (fedjit_msg_start(r->msg, "device") < 0 ||
+	    fedjit_msg_add(r->msg, "verification_uri", d->verification_uri) < 0 ||
+	    fedjit_msg_add(r->msg, "user_code", d->user_code) < 0 ||
+	    fedjit_msg_add(r->msg, "verification_uri_complete", d->verification_uri_complete) < 0 ||
+	    fedjit_msg_add_uint(r->msg, "expires_in", (uint64_t)d->expires_in) < 0 ||
+	    fedjit_msg_add_uint(r->msg, "interval", (uint64_t)d->interval) < 0) {
+		fedjit_device_auth_free(d);
+		return fail(r, "error", "device authorization response has unprintable text");
+	}
+	e = send_msg(r);
+	if (e < 0) {
+		fedjit_device_auth_free(d);
+		return e;
+	}
+	*ret = d;
+	return 0;
+}
+
+/* Sleeps seconds, never past the deadline; false when the deadline came first. */
+static bool wait_interval(struct run *r, uint64_t seconds)
+{
+	uint64_t left = remaining_ms(r), ms = seconds * 1000;
+	struct timespec ts;
+
+	if (ms >= left) {
+		ms = left;
+	}
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return remaining_ms(r) > 0;
+}
+
+/* Polls the token endpoint. 0 with *ret (success), != 0 after fail() was sent. */
+static int poll_token(struct run *r, const struct fedjit_device_auth *d,
+                      struct fedjit_token_response **ret)
+{
+	uint64_t interval =
+	        d->interval > 0 ? (uint64_t)d->interval : FEDJIT_DEVICE_INTERVAL_DEFAULT;
+	uint64_t expires = fedjit_proto_now_usec() + (uint64_t)d->expires_in * 1000000;
+	unsigned polls = 0;
+
+	for (;;) {
+		struct fedjit_http_response resp = {0};
+		struct fedjit_token_response *t = NULL;
+		char *form = NULL, *reason = NULL;
+		int e;
+
+		if (!wait_interval(r, interval))
+			return fail(r, "timeout", "deadline reached after %u polls", polls);
+		if (fedjit_proto_now_usec() >= expires)
+			return fail(r, "expired", "device code expired after %u polls", polls);
+		e = fedjit_form_add(&form, "grant_type", DEVICE_GRANT_TYPE);
+		if (e >= 0)
+			e = fedjit_form_add(&form, "device_code", d->device_code);
+		if (e < 0) {
+			free(form);
+			return e;
+		}
+		polls++;
+		e = post(r, "token request", r->disc->token_endpoint, form, &resp);
+		if (e != 0)
+			return e;
+		if (resp.status != 200 && resp.status != 400 && resp.status != 401) {
+			long status = resp.status;
+
+			fedjit_http_response_clear(&resp);
+			return fail(r, "error", "token request: HTTP %ld", status);
+		}
+		e = fedjit_token_response_parse(resp.body, resp.len, &t, &reason);
+		fedjit_http_response_clear(&resp);
+		if (e < 0) {
+			e = fail(r, "error", "token response refused: %s",
+			         reason ? reason : strerror(-e));
+			free(reason);
+			return e;
+		}
+		switch (t->err.error) {
+		case FEDJIT_OAUTH_OK:
+			send_debug(r, "token received after %u polls", polls);
+			*ret = t;
+			return 0;
+		case FEDJIT_OAUTH_AUTHORIZATION_PENDING:
+			break;
+		case FEDJIT_OAUTH_SLOW_DOWN:
+			interval += SLOW_DOWN_STEP;
+			send_debug(r, "slow_down: polling every %llu s",
+			           (unsigned long long)interval);
+			break;
+		default:
+			e = oauth_error_fail(r, "token request", &t->err);
+			fedjit_token_response_free(t);
+			return e;
+		}
+		fedjit_token_response_free(t);
+	}
+}
+
+static int verify(struct run *r, const struct fedjit_token_response *t, struct fedjit_idtoken **ret)
+{
+	const struct fedjit_idp *idp = r->f->idp;
+	char *acr_copy = NULL, *acr_list[33] = {NULL}, *reason = NULL, *save = NULL;
+	struct fedjit_idtoken_expect expect = {
+	        .issuer = idp->issuer,
+	        .client_id = idp->client_id,
+	        .leeway = idp->leeway,
+	        .algs = r->disc->id_token_algs,
+	        .max_age = -1,
+	        .groups_claim = idp->groups_claim,
+	};
+	int e;
+
+	if (idp->required_acr) {
+		size_t n = 0;
+
+		acr_copy = strdup(idp->required_acr);
+		if (!acr_copy)
+			return -ENOMEM;
+		for (char *tok = strtok_r(acr_copy, " \t", &save); tok && n < 32;
+		     tok = strtok_r(NULL, " \t", &save))
+			acr_list[n++] = tok;
+		expect.acr_values = (const char *const *)acr_list;
+	}
+	expect.now = (int64_t)time(NULL);
+	e = fedjit_idtoken_verify(t->id_token, r->jwks, &expect, ret, &reason);
+	if (e == -ENOKEY && r->f->jwks_refetch_allowed) {
+		free(reason);
+		reason = NULL;
+		send_debug(r, "unknown key id in the ID token: refetching the JWKS");
+		e = fetch_jwks(r, FEDJIT_IPC_JWKS_REFETCHED);
+		if (e != 0) {
+			free(acr_copy);
+			return e;
+		}
+		expect.now = (int64_t)time(NULL);
+		e = fedjit_idtoken_verify(t->id_token, r->jwks, &expect, ret, &reason);
+	}
+	free(acr_copy);
+	if (e < 0) {
+		e = fail(r, "error", "ID token refused: %s", reason ? reason : strerror(-e));
+		free(reason);
+		return e;
+	}
+	return 0;
+}
+
+static int userinfo(struct run *r, const struct fedjit_token_response *t,
+                    struct fedjit_idtoken *tok)
+{
+	struct fedjit_http_response resp = {0};
+	char *reason = NULL;
+	int e;
+
+	if (!r->f->idp->userinfo || !r->disc->userinfo_endpoint)
+		return 0;
+	if (!arm_timeout(r))
+		return fail(r, "timeout", "deadline reached before the userinfo request");
+	e = fedjit_http_get_bearer(&r->f->http, r->disc->userinfo_endpoint, t->access_token,
+	                           FEDJIT_USERINFO_MAX_SIZE, &resp, &reason);
+	if (e < 0) {
+		e = fail(r, http_status(e), "userinfo: %s", reason ? reason : strerror(-e));
+		free(reason);
+		return e;
+	}
+	if (resp.status != 200) {
+		long status = resp.status;
+
+		fedjit_http_response_clear(&resp);
+		return fail(r, "error", "userinfo: HTTP %ld", status);
+	}
+	e = fedjit_idtoken_merge_userinfo(tok, resp.body, resp.len, r->f->idp->groups_claim,
+	                                  &reason);
+	fedjit_http_response_clear(&resp);
+	if (e < 0) {
+		e = fail(r, "error", "userinfo refused: %s", reason ? reason : strerror(-e));
+		free(reason);
+		return e;
+	}
+	return 0;
+}
+
+static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
+{
+	const struct fedjit_idp *idp = r->f->idp;
+	char *groups = NULL;
+	size_t len = 0;
+	int e;
+
+	for (size_t i = 0; i < tok->n_groups; i++)
+		len += strlen(tok->groups[i]) + 1;
+	if (tok->n_groups) {
+		groups = malloc(len);
+		if (!groups)
+			return -ENOMEM;
+		groups[0] = '\0';
+		for (size_t i = 0; i < tok->n_groups; i++) {
+			if (i)
+				strcat(groups, "\n");
+			strcat(groups, tok->groups[i]);
+		}
+	}
+	e = fedjit_msg_start(r->msg, "identity");
+	if (e >= 0)
+		e = fedjit_msg_add(r->msg, "issuer", tok->iss);
+	if (e >= 0)
+		e = fedjit_msg_add(r->msg, "subject", tok->sub);
+	if (e >= 0)
+		e = fedjit_msg_add(r->msg, "username",
+		                   fedjit_idtoken_claim_string(
+		                           tok, idp->username_claim ? idp->username_claim
+		                                                    : "preferred_username"));
+	if (e >= 0)
+		e = fedjit_msg_add(r->msg, "gecos",
+		                   fedjit_idtoken_claim_string(
+		                           tok, idp->gecos_claim ? idp->gecos_claim : "name"));
+	if (e >= 0)
+		e = fedjit_msg_add(r->msg, "email",
+		                   fedjit_idtoken_claim_string(
+		                           tok, idp->email_claim ? idp->email_claim : "email"));
+	if (e >= 0)
+		e = fedjit_msg_add(r->msg, "groups", groups);
+	if (e >= 0)
+		e = fedjit_msg_add(r->msg, "acr", tok->acr);
+	free(groups);
+	if (e < 0)
+		return fail(r, "error", "ID token claims cannot be passed on (%s)", strerror(-e));
+	return send_msg(r);
+}
+
+int fedjit_flow_run(struct fedjit_flow *f)
+{
+	struct run r = {.f = f};
+	struct fedjit_device_auth *d = NULL;
+	struct fedjit_token_response *t = NULL;
+	struct fedjit_idtoken *tok = NULL;
+	int e;
+
+	r.msg = fedjit_msg_new();
+	if (!r.msg)
+		return -ENOMEM;
+	e = load_discovery(&r);
+	if (e == 0)
+		send_debug(&r, "discovery %s", f->cached_discovery ? "from the cache" : "fetched");
+	if (e == 0)
+		e = load_jwks(&r);
+	if (e == 0)
+		e = start_device(&r, &d);
+	if (e == 0)
+		e = poll_token(&r, d, &t);
+	if (e == 0)
+		e = verify(&r, t, &tok);
+	if (e == 0)
+		e = userinfo(&r, t, tok);
+	if (e == 0) {
+		send_debug(&r, "http_requests=%u", f->http.n_requests);
+		e = send_identity(&r, tok);
+	} else if (e > 0) {
+		send_debug(&r, "http_requests=%u", f->http.n_requests);
+	}
+
+	fedjit_idtoken_free(tok);
+	fedjit_token_response_free(t);
+	fedjit_device_auth_free(d);
+	fedjit_jwks_free(r.jwks);
+	fedjit_discovery_free(r.disc);
+	fedjit_msg_free(r.msg);
+	return e < 0 ? e : 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The network child's work: one device-flow login against one IdP (RFC 8628 with OIDC).
+ *
+ *   1. discovery: the cached document when the parent had a fresh one, else GET
+ *      ISSUER/.well-known/openid-configuration (issuer checked, sent to the parent);
+ *   2. JWKS: the cached set, else GET jwks_uri (sent to the parent);
+ *   3. device authorization request (client auth, scope, acr_values) -> msg=device;
+ *   4. token polling every `interval` s (default 5; slow_down adds 5 s), until success,
+ *      access_denied, expired_token, another error, the device code's expiry or the
+ *      deadline;
+ *   5. ID token verification (fedjit_idtoken_verify); an unknown kid refetches the JWKS
+ *      once when the parent allowed it (rate limit) and verifies again;
+ *   6. optional userinfo (claims missing from the ID token, matched on sub);
+ *   7. msg=identity, or msg=fail with a status and a reason at any step.
+ * Everything goes to the parent over ipc_fd (ipc.h). Nothing is logged here: reasons
+ * travel to the parent, which logs them; secrets never leave this process except the
+ * user code inside msg=device (the person must see it).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client_auth.h"
+#include "common/config.h"
+#include "http.h"
+
+struct fedjit_flow {
+	const struct fedjit_idp *idp;
+	int ipc_fd;
+	struct fedjit_http http;      /* CA blob set by the parent */
+	const char *cached_discovery; /* NULL: fetch */
+	size_t cached_discovery_len;
+	const char *cached_jwks; /* NULL: fetch */
+	size_t cached_jwks_len;
+	bool jwks_refetch_allowed;
+	struct fedjit_client_auth_params auth;
+	uint64_t deadline_usec; /* fedjit_proto_now_usec() clock */
+	bool debug;
+};
+
+/* Runs the login; returns 0 when a final message (identity or fail) was sent to the
+ * parent, a negative errno when even that failed. */
+int fedjit_flow_run(struct fedjit_flow *f);

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fedjit-helper: the program pam_fedjit.so runs for every login (FEDJIT_HELPER_PATH).
+ *
+ * Process shape (DESIGN.md invariant 1):
+ *   root parent   started by the module with the socketpair on fd 3 (pam/proto.h); reads
+ *                 the configuration, the root-only secrets and CA file, the cache
+ *                 (cache.h); forks the network child; forwards msg=device; writes fresh
+ *                 documents to the cache; binds the verified identity to the account
+ *                 through the store (binding.c); answers msg=result. It never parses a
+ *                 byte from the network except what the child hands over, and that only
+ *                 with the same strict validators before caching.
+ *   network child forked after the secrets were read (it inherits them in memory; the
+ *                 parent scrubs its copy at once), drops to the helper user with
+ *                 no_new_privs and limits (privdrop.h), then does all IdP traffic
+ *                 (device_flow.h) and reports over a pipe (ipc.h).
+ * The parent kills the child at the deadline (the request's timeout, capped by the
+ * IdP's `timeout`), when the module's socket closes (the person went away), and on any
+ * protocol violation.
+ *
+ * Trust: the child's verdict on the ID token is trusted: the TLS-authenticated IdP data
+ * exists only in the child, so a subverted child could claim any identity of that IdP.
+ * The separation protects the host and root from the network-facing code (memory safety
+ * bugs in curl/OpenSSL/jansson/our parsers run as an unprivileged, non-dumpable user with
+ * no files to write), not the authentication decision itself.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/config.h"
+#include "pam/proto.h"
+
+struct fedjit_helper {
+	struct fedjit_config *config;
+	const struct fedjit_idp *idp;
+	const char *cache_dir;
+	const char *db_file;
+	char account[256]; /* canonical name of the PAM user */
+	char service[64];
+	bool debug;
+	uint64_t deadline_usec;
+	int module_fd;
+	struct fedjit_msg *msg; /* scratch for frames to the module */
+
+	/* read by the root parent for the child; scrubbed after fork */
+	char *secret;
+	char *key_pem;
+	char *ca_blob;
+	size_t ca_blob_len;
+	char *cached_discovery;
+	size_t cached_discovery_len;
+	char *cached_jwks;
+	size_t cached_jwks_len;
+	char *jwks_uri; /* of the cached discovery document, NULL when none */
+	bool jwks_refetch_allowed;
+
+	pid_t child;
+	int child_fd;
+	bool child_eof; /* the child closed its pipe: it is exiting */
+	unsigned http_requests;
+	bool done; /* msg=result sent */
+};
+
+/* Sends msg=result (once) and logs it: status per pam/proto.h, message for the person
+ * (may be NULL), the formatted reason for the administrator. Returns 0 or -errno. */
+int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char *message,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Runs the network child and the parent's side until a result was sent. */
+int fedjit_helper_run_login(struct fedjit_helper *h);
+
+/*
+ * Binding (DESIGN.md invariants 3, 4): the verified (issuer, subject) must own the account
+ * the PAM user names. Opens the store read-only, looks up the link, closes the store
+ * before returning. Sends the result itself (ok, wrong_account, no_account, error).
+ */
+int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *subject,
+                       const struct fedjit_msg *identity);

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fedjit-helper entry: sanitise the process, read the module's request from fd 3, load
+ * the configuration, choose the IdP, read secrets and the cache as root, then hand over
+ * to the login (login.c). See helper.h for the process shape.
+ *
+ * Environment (tests and the benchmark only; the module starts the helper with an empty
+ * environment): FEDJIT_HELPER_LOG_STDERR=1 copies log lines to stderr;
+ * FEDJIT_HELPER_STATS_FD=N writes "http_requests=N" to fd N at exit.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "common/macro.h"
+#include "common/names.h"
+#include "discovery.h"
+#include "helper.h"
+
+#define REQUEST_TIMEOUT_USEC (10 * 1000000ULL)
+#define SECRET_FILE_MAX      (64 * 1024)
+
+int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char *message,
+                         const char *fmt, ...)
+{
+	char reason[2048];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	syslog(strcmp(status, "ok") == 0 ? LOG_INFO : LOG_NOTICE, "%s: user %s: %s: %s",
+	       h->service[0] ? h->service : "?", h->account[0] ? h->account : "?", status, reason);
+	if (h->done)
+		return 0;
+	h->done = true;
+	r = fedjit_msg_start(h->msg, "result");
+	if (r >= 0)
+		r = fedjit_msg_add(h->msg, "status", status);
+	if (r >= 0 && message)
+		r = fedjit_msg_add(h->msg, "message", message);
+	if (r >= 0 && fedjit_msg_add(h->msg, "log", reason) < 0)
+		r = fedjit_msg_add(h->msg, "log", "(reason not printable)");
+	if (r < 0)
+		return r;
+	return fedjit_msg_send(h->module_fd, h->msg, fedjit_proto_now_usec() + 5000000);
+}
+
+/* fds other than 0-2 and the protocol socket are not ours: close them (the host process
+ * may leak descriptors into us). */
+static void close_other_fds(void)
+{
+	int max = (int)sysconf(_SC_OPEN_MAX);
+
+	for (int fd = FEDJIT_PROTO_FD + 1; fd < max && fd < 65536; fd++)
+		close(fd);
+}
+
+/* Reads a root-only file into a NUL-terminated buffer: the client secret, the private
+ * key or the CA bundle. Refuses symlinks and files that are group/world writable, and
+ * (secret) readable by others. */
+static int read_file(const char *path, bool secret, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	size_t got = 0;
+	char *buf;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 0022) || (secret && (st.st_mode & 0077)) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()))
+		return -EPERM;
+	if (st.st_size > SECRET_FILE_MAX)
+		return -E2BIG;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*ret = buf;
+	*ret_len = got;
+	return 0;
+}
+
+static int load_secrets(struct fedjit_helper *h)
+{
+	const struct fedjit_idp *idp = h->idp;
+	size_t len;
+	int r;
+
+	if (idp->ca_file) {
+		r = read_file(idp->ca_file, false, &h->ca_blob, &h->ca_blob_len);
+		if (r < 0)
+			return fedjit_helper_result(h, "error", NULL, "ca_file %s: %s",
+			                            idp->ca_file, strerror(-r))
+			               ?: 1;
+	}
+	if ((idp->client_auth == FEDJIT_CLIENT_AUTH_SECRET_BASIC ||
+	     idp->client_auth == FEDJIT_CLIENT_AUTH_SECRET_POST) &&
+	    idp->client_secret_file) {
+		r = read_file(idp->client_secret_file, true, &h->secret, &len);
+		if (r < 0)
+			return fedjit_helper_result(h, "error", NULL, "client_secret_file %s: %s",
+			                            idp->client_secret_file, strerror(-r))
+			               ?: 1;
+		/* One line: a trailing newline from an editor is not part of the secret. */
+		h->secret[strcspn(h->secret, "\r\n")] = '\0';
+	}
+	if (idp->client_auth == FEDJIT_CLIENT_AUTH_PRIVATE_KEY_JWT && idp->private_key_file) {
+		r = read_file(idp->private_key_file, true, &h->key_pem, &len);
+		if (r < 0)
+			return fedjit_helper_result(h, "error", NULL, "private_key_file %s: %s",
+			                            idp->private_key_file, strerror(-r))
+			               ?: 1;
+	}
+	return 0;
+}
+
+/* Cached documents, read as root. A damaged or stale file is just not used. */
+static void load_cache(struct fedjit_helper *h)
+{
+	const struct fedjit_idp *idp = h->idp;
+	struct fedjit_discovery *d = NULL;
+	time_t now = time(NULL);
+	int r;
+
+	r = fedjit_cache_dir_prepare(h->cache_dir);
+	if (r < 0) {
+		syslog(LOG_WARNING, "cache directory %s unusable (%s): fetching every document",
+		       h->cache_dir, strerror(-r));
+		h->cache_dir = NULL;
+		return;
+	}
+	if (fedjit_cache_read(h->cache_dir, FEDJIT_CACHE_DISCOVERY, idp->issuer,
+	                      idp->discovery_cache_ttl, now, &h->cached_discovery,
+	                      &h->cached_discovery_len) < 0)
+		return;
+	if (fedjit_discovery_parse(h->cached_discovery, h->cached_discovery_len, idp->issuer, NULL,
+	                           &d, NULL) < 0) {
+		free(h->cached_discovery);
+		h->cached_discovery = NULL;
+		return;
+	}
+	h->jwks_uri = strdup(d->jwks_uri);
+	fedjit_discovery_free(d);
+	if (!h->jwks_uri)
+		return;
+	h->jwks_refetch_allowed = fedjit_cache_refetch_allowed(h->cache_dir, h->jwks_uri, now);
+	(void)fedjit_cache_read(h->cache_dir, FEDJIT_CACHE_JWKS, h->jwks_uri,
+	                        idp->discovery_cache_ttl, now, &h->cached_jwks,
+	                        &h->cached_jwks_len);
+}
+
+/* The IdP: the module's idp= argument, else the one serving the login name's domain. */
+static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp_name)
+{
+	struct fedjit_login login;
+	char reason[256];
+	int r;
+
+	r = fedjit_login_parse(h->config, NULL, user, strlen(user), &login, reason, sizeof(reason));
+	if (r < 0)
+		return fedjit_helper_result(h, "unknown_user", NULL, "%s", reason) ?: 1;
+	snprintf(h->account, sizeof(h->account), "%s", login.canonical);
+	if (idp_name) {
+		h->idp = fedjit_config_idp(h->config, idp_name);
+		if (!h->idp)
+			return fedjit_helper_result(h, "error", NULL, "idp=%s is not configured",
+			                            idp_name)
+			               ?: 1;
+	} else {
+		h->idp = fedjit_config_idp_for_domain(h->config, login.domain->name);
+		if (!h->idp && h->config->n_idps == 1)
+			h->idp = &h->config->idps[0];
+		if (!h->idp)
+			return fedjit_helper_result(h, "unknown_user", NULL,
+			                            "no IdP serves domain %s", login.domain->name)
+			               ?: 1;
+	}
+	return 0;
+}
+
+static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
+{
+	struct fedjit_diag diag = {0};
+	const char *conf, *op, *user, *service;
+	uint64_t timeout = 0;
+	bool debug = false;
+	int r;
+
+	r = fedjit_msg_recv(h->module_fd, req, fedjit_proto_now_usec() + REQUEST_TIMEOUT_USEC);
+	if (r < 0) {
+		syslog(LOG_ERR, "reading the request from the module: %s", strerror(-r));
+		return r;
+	}
+	op = fedjit_msg_get(req, "op");
+	user = fedjit_msg_get(req, "user");
+	service = fedjit_msg_get(req, "service");
+	if (strcmp(fedjit_msg_type(req), "request") != 0 || !op || !user)
+		return fedjit_helper_result(h, "error", NULL, "malformed request") ?: 1;
+	snprintf(h->service, sizeof(h->service), "%s", service ? service : "");
+	if (fedjit_msg_get_bool(req, "debug", &debug) == 0 && debug) {
+		h->debug = true;
+		setlogmask(LOG_UPTO(LOG_DEBUG));
+	}
+	(void)fedjit_msg_get_uint(req, "timeout", 86400, &timeout);
+
+	conf = fedjit_msg_get(req, "config");
+	r = conf ? fedjit_config_load(conf, NULL, &h->config, &diag)
+	         : fedjit_config_load_default(&h->config, &diag);
+	if (r < 0) {
+		for (size_t i = 0; i < diag.n_lines; i++)
+			syslog(LOG_ERR, "%s", diag.lines[i]);
+		fedjit_diag_clear(&diag);
+		return fedjit_helper_result(h, "error", NULL, "configuration %s unusable: %s",
+		                            conf ? conf : FEDJIT_CONF_FILE, strerror(-r))
+		               ?: 1;
+	}
+	fedjit_diag_clear(&diag);
+	if (h->config->global.debug && !h->debug) {
+		h->debug = true;
+		setlogmask(LOG_UPTO(LOG_DEBUG));
+	}
+	if (strcmp(op, "login") != 0)
+		return fedjit_helper_result(h, "error", NULL, "op=%s is not supported yet", op)
+		               ?: 1;
+
+	r = choose_idp(h, user, fedjit_msg_get(req, "idp"));
+	if (r != 0)
+		return r;
+	if (timeout == 0 || timeout > h->idp->timeout)
+		timeout = h->idp->timeout ? h->idp->timeout : 300;
+	h->deadline_usec = fedjit_proto_now_usec() + timeout * 1000000;
+	h->cache_dir = h->config->global.cache_dir ? h->config->global.cache_dir : FEDJIT_CACHE_DIR;
+	h->db_file = h->config->global.db_file ? h->config->global.db_file : FEDJIT_DB_FILE;
+	return 0;
+}
+
+static void write_stats(const struct fedjit_helper *h)
+{
+	const char *s = getenv("FEDJIT_HELPER_STATS_FD");
+	int fd;
+
+	if (!s)
+		return;
+	fd = atoi(s);
+	if (fd > 2 && fd != FEDJIT_PROTO_FD)
+		dprintf(fd, "http_requests=%u\n", h->http_requests);
+}
+
+int main(int argc, char **argv)
+{
+	struct fedjit_helper h = {.module_fd = FEDJIT_PROTO_FD, .child = -1, .child_fd = -1};
+	struct fedjit_msg *req = NULL;
+	int r, stats_fd = -1;
+
+	/* The stats fd survives close_other_fds only when asked for (tests/benchmark). */
+	if (getenv("FEDJIT_HELPER_STATS_FD"))
+		stats_fd = atoi(getenv("FEDJIT_HELPER_STATS_FD"));
+	if (stats_fd <= FEDJIT_PROTO_FD)
+		close_other_fds();
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	/* Everything this process looks up goes around the fedjit NSS module (tdb allows one
+	 * open of the store per process; DESIGN.md cross-part rules). */
+	setenv("FEDJIT_NSS_BYPASS", "1", 1);
+	openlog("fedjit-helper", LOG_PID | (getenv("FEDJIT_HELPER_LOG_STDERR") ? LOG_PERROR : 0),
+	        LOG_AUTHPRIV);
+	setlogmask(LOG_UPTO(LOG_INFO));
+	if (argc > 1) {
+		fprintf(stderr, "%s: run by pam_fedjit.so with its socket on fd 3, no arguments\n",
+		        argv[0]);
+		return 2;
+	}
+	if (fcntl(FEDJIT_PROTO_FD, F_GETFD) < 0) {
+		fprintf(stderr, "fedjit-helper: fd 3 is not open\n");
+		return 2;
+	}
+
+	h.msg = fedjit_msg_new();
+	req = fedjit_msg_new();
+	if (!h.msg || !req) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = read_request(&h, req);
+	if (r != 0)
+		goto out;
+	r = load_secrets(&h);
+	if (r != 0)
+		goto out;
+	load_cache(&h);
+	r = fedjit_helper_run_login(&h);
+out:
+	if (!h.done && r < 0)
+		fedjit_helper_result(&h, "error", NULL, "internal error: %s", strerror(-r));
+	write_stats(&h);
+	fedjit_secret_free(h.secret);
+	fedjit_secret_free(h.key_pem);
+	free(h.ca_blob);
+	free(h.cached_discovery);
+	free(h.cached_jwks);
+	free(h.jwks_uri);
+	fedjit_msg_free(req);
+	fedjit_msg_free(h.msg);
+	fedjit_config_free(h.config);
+	closelog();
+	return h.done ? 0 : 1;
+}
