@@ -1134,6 +1134,139 @@ static void test_readonly_validation(void **state)
 	fedjit_store_close(ro);
 }
 
+/*
+ * Many writers at once (many logins at once): every account either commits
+ * whole or is refused, no uid or name is ever stored twice, and the store is
+ * consistent afterwards. Writers race on overlapping names and uids.
+ */
+static void test_concurrent_writers(void **state)
+{
+	struct fx *f = *state;
+	enum { WRITERS = 4, EACH = 40 };
+	pid_t pids[WRITERS];
+	char **names = NULL;
+	size_t n;
+	int status, created = 0;
+
+	open_rw(f);
+	fedjit_store_close(f->s);
+	f->s = NULL;
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0) {
+			struct fedjit_store *s = NULL;
+			int ok = 0;
+
+			if (fedjit_store_open(f->path, FEDJIT_STORE_NOSYNC, &s) < 0)
+				_exit(255);
+			for (unsigned i = 0; i < EACH; i++) {
+				char b[128];
+				/* Writer w wants names w*EACH/2 + i: half of them collide
+				 * with the next writer's, by name, uid and identity. */
+				struct fedjit_user u =
+				        mkuser(b, sizeof(b), w * EACH / 2 + i, "corp");
+				int r = fedjit_store_create_account(s, &u, NULL, NULL, 0);
+
+				if (r == 0)
+					ok++;
+				else if (r != -FEDJIT_STORE_ENAME)
+					_exit(254);
+			}
+			fedjit_store_close(s);
+			_exit(ok);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+		assert_true(WIFEXITED(status));
+		assert_true(WEXITSTATUS(status) <= EACH);
+		created += WEXITSTATUS(status);
+	}
+	/* Distinct names: (WRITERS + 1) * EACH / 2; each created exactly once. */
+	assert_int_equal(created, (WRITERS + 1) * EACH / 2);
+	assert_int_equal(fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &f->s), 0);
+	assert_int_equal(fedjit_store_list_users(f->s, &names, &n), 0);
+	assert_int_equal(n, (size_t)created);
+	fedjit_strv_free(names);
+	assert_consistent(f->s);
+}
+
+/*
+ * A writer killed at random moments (SIGKILL, possibly mid-commit): after a
+ * read-write open (which rolls back an interrupted commit) the store is
+ * consistent, and every account is complete or absent.
+ */
+/* Whether the file holds an armed (interrupted) commit: tdb's recovery magic. */
+static int commit_armed(const char *path)
+{
+	uint32_t rh = 0, magic = 0;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &rh, 4, 44), 4);
+	if (rh)
+		assert_int_equal(pread(fd, &magic, 4, rh + 20), 4);
+	close(fd);
+	return magic == 0xf53bc0e7u;
+}
+
+static void test_killed_writer(void **state)
+{
+	struct fx *f = *state;
+	int status, armed = 0;
+
+	open_rw(f);
+	fedjit_store_close(f->s);
+	f->s = NULL;
+	for (unsigned round = 0; round < 8; round++) {
+		int pipefd[2];
+		char c;
+		pid_t pid;
+
+		assert_int_equal(pipe(pipefd), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct fedjit_store *s = NULL;
+
+			close(pipefd[0]);
+			/* With fsync: the real store's commit protocol. */
+			if (fedjit_store_open(f->path, 0, &s) < 0)
+				_exit(1);
+			if (write(pipefd[1], "r", 1) != 1)
+				_exit(2);
+			for (unsigned i = 0;; i++) {
+				char b[128];
+				struct fedjit_user u =
+				        mkuser(b, sizeof(b), round * 100000 + i, "corp");
+
+				if (fedjit_store_create_account(s, &u, NULL, NULL, 0) < 0)
+					_exit(3);
+				if (i % 3 == 2)
+					fedjit_store_delete_account(s, u.name);
+			}
+		}
+		close(pipefd[1]);
+		assert_int_equal(read(pipefd[0], &c, 1), 1);
+		close(pipefd[0]);
+		/* Let it commit a few times, then kill it wherever it is. */
+		struct timespec ts = {0, (20 + 7 * (long)round) * 1000000L};
+		nanosleep(&ts, NULL);
+		assert_int_equal(kill(pid, SIGKILL), 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+		armed += commit_armed(f->path);
+
+		assert_int_equal(fedjit_store_open(f->path, FEDJIT_STORE_NOSYNC, &f->s), 0);
+		assert_consistent(f->s);
+		fedjit_store_close(f->s);
+		f->s = NULL;
+	}
+	/* How often the kill hit a commit depends on timing: said, not asserted. */
+	printf("# %d of 8 kills interrupted a commit\n", armed);
+}
+
 /* ---- the secret store ---- */
 
 static int hash_cb(const char *hash, void *p)
@@ -1221,6 +1354,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_readonly_waits_for_commit, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_readonly_no_torn_reads, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_readonly_validation, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_secret_store, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_repair, setup, teardown),
