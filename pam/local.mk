@@ -62,3 +62,4 @@ tests_pam_pam_driver_LDADD = $(PAM_LIBS)
 
 include pam/idp.mk
 include pam/helper.mk
+include pam/provision.mk
