@@ -13,7 +13,6 @@
  * disagree, private groups without their user. Which side is right there is
  * the administrator's decision.
  */
-#include "config.h"
 
 #include <errno.h>
 #include <stdarg.h>

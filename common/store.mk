@@ -1,9 +1,9 @@
 # common/store: the tdb store (account store and secret store), the record
 # codec, the key builders, and their tests.
 common_libfedjit_common_la_SOURCES += \
-	common/record.h common/record.c common/key.c \
+	common/record.h common/record-codec.h common/record.c common/record-small.c common/key.c \
 	common/store.h common/store-private.h common/store.c \
-	common/store-read.c common/store-write.c common/store-check.c common/store-repair.c \
+	common/store-read.c common/store-rows.c common/store-write.c common/store-delete.c common/store-check.c common/store-repair.c \
 	common/store-snap.c \
 	common/secret.c
 
@@ -29,6 +29,7 @@ if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_record
 TESTS += tests/fuzz/smoke-record.sh
 endif
-tests_fuzz_fuzz_record_SOURCES = tests/fuzz/fuzz_record.c common/record.c common/key.c
+tests_fuzz_fuzz_record_SOURCES = tests/fuzz/fuzz_record.c common/record.c common/record-small.c \
+	common/key.c
 tests_fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
