@@ -243,7 +243,7 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 		setlogmask(LOG_UPTO(LOG_DEBUG));
 	}
 	if (strcmp(op, "login") != 0)
-		return fedjit_helper_result(h, "error", NULL, "op=%s is not supported yet", op)
+		return fedjit_helper_result(h, "unsupported", NULL, "op=%s is not supported yet", op)
 		               ?: 1;
 
 	r = choose_idp(h, user, fedjit_msg_get(req, "idp"));

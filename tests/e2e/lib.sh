@@ -113,9 +113,10 @@ e2e_have() {
 	pam) [ -f "$E2E_PAM_SO" ] ;;
 	helper) [ -x "$E2E_HELPER_BIN" ] ;;
 	cli) [ -x "$E2E_CLI_BIN" ] ;;
-	# the helper creates accounts once provisioning (issue 5) is linked in
+	# the helper creates accounts once provisioning (pam/helper/provision.c) is
+	# linked in: one of its messages is in the binary then
 	prov) [ -x "$E2E_HELPER_BIN" ] && { [ "${E2E_ASSUME_PROV:-}" = 1 ] ||
-		grep -aq 'fedjit-provision' "$E2E_HELPER_BIN"; } ;;
+		grep -aq 'no account for this identity and provisioning is off' "$E2E_HELPER_BIN"; } ;;
 	browser) [ -x /usr/bin/chromium ] && [ -f "$E2E_SRC/node_modules/playwright-core/package.json" ] ;;
 	totp) [ -f "$(e2e_libdir)/security/pam_google_authenticator.so" ] &&
 		command -v oathtool >/dev/null && command -v google-authenticator >/dev/null ;;
@@ -319,7 +320,7 @@ e2e_sandbox() {
 		[ -d "$d" ] || continue
 		mount -t tmpfs -o mode=0755 tmpfs "$d"
 	done
-	chmod 1777 /tmp/.X11-unix 2>/dev/null
+	[ -d /tmp/.X11-unix ] && chmod 1777 /tmp/.X11-unix
 	mkdir -p /run/sshd /run/sudo /var/log/e2e
 	: >/run/utmp
 	: >/var/log/wtmp
@@ -394,7 +395,7 @@ e2e_pam() {
 		else
 			printf '%s\n' "$@"
 		fi
-		echo 'account  [success=ok user_unknown=ignore default=bad] pam_fedjit.so'
+		echo 'account  [success=ok ignore=ignore user_unknown=ignore default=bad] pam_fedjit.so'
 		echo 'account  required pam_unix.so'
 		echo 'session  required pam_unix.so'
 	} >"/etc/pam.d/$svc"

@@ -4,7 +4,8 @@
 e2e_tests = tests/e2e/ssh.sh tests/e2e/local.sh
 TESTS += $(e2e_tests)
 EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/askpass.sh tests/e2e/pty.exp \
-	tests/e2e/browser.mjs tests/e2e/package.json tests/e2e/package-lock.json
+	tests/e2e/browser.mjs tests/e2e/package.json tests/e2e/package-lock.json tests/demo.sh \
+	tests/e2e/README.md
 
 # /dev/log inside the sandbox
 check_PROGRAMS += tests/e2e/syslog-sink

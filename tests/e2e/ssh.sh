@@ -156,8 +156,9 @@ scenario7() {
 	fi
 	e2e_conf prompt=consent
 	E2E_ACTION="approve gina" E2E_CONSENT=no ssh_fails "7a. consent refused" gina \
-		'consent|declined|refused|not allowed'
-	t_match "7a. the consent prompt names the account attributes" '[Cc]onsent|yes/no' "$(cat "$E2E_PROMPTS")"
+		'consent not given|No account was created'
+	t_match1 "7a. the consent prompt shows which claims become which attributes" \
+		'user name +gina .*full name +Gina Test .*Create this account\? \(yes/no\)' "$(cat "$E2E_PROMPTS")"
 	out=$(E2E_ACTION="approve gina" E2E_CONSENT=yes e2e_ssh gina 'id -un')
 	rc=$?
 	t_eq "7b. consent given: the account is created" "0 gina" "$rc $out"
