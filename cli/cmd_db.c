@@ -37,6 +37,13 @@ static void print_problem(const char *message, void *userdata)
 	printf("%s: %s\n", path, message);
 }
 
+static void print_repair(const char *message, void *userdata)
+{
+	const char *path = userdata;
+
+	printf("%s: repaired: %s\n", path, message);
+}
+
 /* Secret records of accounts the store does not have (left by a crash
  * between the two stores' commits). Returns the number found, or -errno. */
 static int check_secrets(struct fedjit_cli *cli, struct fedjit_store *s, bool repair)
@@ -84,14 +91,15 @@ static int db_check(struct fedjit_cli *cli, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (fedjit_cli_is_help(argv[i])) {
 			printf("Usage: fedjit db check [--repair]\n"
-			       "Check the store's consistency: every record decodes, every index "
-			       "and "
-			       "link\npoints back, no id is used twice, memberships agree. Exit 1 "
-			       "when "
-			       "there are\nproblems. --repair (root) removes secret records of "
-			       "accounts that do not\nexist; every other problem is reported for "
-			       "the "
-			       "administrator to decide.\n");
+			       "Check the store's consistency: every record decodes, every index\n"
+			       "and link points back, no id is used twice, memberships agree.\n"
+			       "Exit 1 when there are problems. --repair (root) first fixes, in "
+			       "one\n"
+			       "transaction, what needs no judgement: stale or missing indexes "
+			       "and\n"
+			       "links, lists and secrets of accounts that do not exist. "
+			       "Everything\n"
+			       "else is reported for the administrator to decide.\n");
 			return FEDJIT_EXIT_OK;
 		} else if (strcmp(argv[i], "--repair") == 0) {
 			repair = true;
@@ -105,12 +113,28 @@ static int db_check(struct fedjit_cli *cli, int argc, char **argv)
 		if (r != 0)
 			return r;
 	}
-	r = fedjit_cli_open_ro(cli, &s);
-	if (r != 0)
-		return r;
+	if (repair) {
+		r = fedjit_store_open(path, 0, &s);
+		if (r == -ENOENT)
+			s = NULL;
+		else if (r < 0)
+			return fedjit_cli_error("%s: %s", path, fedjit_store_strerror(r));
+	} else {
+		r = fedjit_cli_open_ro(cli, &s);
+		if (r != 0)
+			return r;
+	}
 	if (!s) {
 		printf("%s: no store (no accounts yet)\n", path);
 		return FEDJIT_EXIT_OK;
+	}
+	if (repair) {
+		r = fedjit_store_repair(s, print_repair, (void *)path);
+		if (r < 0) {
+			fedjit_store_close(s);
+			return fedjit_cli_error("%s: repair failed, nothing changed: %s", path,
+			                        fedjit_store_strerror(r));
+		}
 	}
 	problems = fedjit_store_check(s, print_problem, (void *)path);
 	if (problems < 0) {

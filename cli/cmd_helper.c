@@ -186,6 +186,11 @@ static int converse(struct run *run, int fd, struct fedjit_msg *m, bool login_te
 			print_claims(fedjit_msg_get(m, "json") ?: "");
 		} else if (strcmp(type, "result") == 0) {
 			print_result(m, login_test);
+			if (strcmp(fedjit_msg_get(m, "status") ?: "", "unsupported") == 0)
+				return fedjit_cli_error(
+				        "%s does not implement op=%s (a helper from "
+				        "before this tool?)",
+				        run->helper, login_test ? "login-test" : "idp-test");
 			return strcmp(fedjit_msg_get(m, "status") ?: "", "ok") == 0 &&
 			                       run->steps_failed == 0
 			               ? FEDJIT_EXIT_OK

@@ -93,3 +93,14 @@ int fedjit_idp_login(const struct fedjit_config *config, const struct fedjit_idp
  * and is the local name known before the login (not username_from = subject,
  * not prompted for)? */
 bool fedjit_idp_preauth_enabled(const struct fedjit_idp *idp);
+
+/*
+ * Find a user (group = false) or group by name (name != NULL) or by id in a
+ * passwd / group format file, read directly, never through NSS (the NSS
+ * module's pre-auth entry, and provisioning recomputing that entry). 1 and
+ * *ret_id (may be NULL) when found, 0 when not or when the file is missing,
+ * negative errno when it cannot be read. A line longer than 4 KiB ends the
+ * search there (not found).
+ */
+int fedjit_files_find(const char *path, bool group, const char *name, uint32_t id,
+                      uint32_t *ret_id);

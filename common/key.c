@@ -17,8 +17,6 @@
  *   "consent/NAME"          consent                (record.c: consent)
  * Decimal ids have no leading zeros, so each id has exactly one key.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

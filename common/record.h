@@ -24,6 +24,7 @@
  */
 #pragma once
 
+#include <signal.h> /* tdb.h needs sig_atomic_t */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -4,8 +4,6 @@
  * hashes and consent records, keyed by account name. Same file handling,
  * locking and transactions as the account store; its own version key.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,57 +65,46 @@ int fedjit_secret_set_password_hash(struct fedjit_secret_store *ss, const char *
 	return put_or_delete(&ss->st, key, r, data, !hash);
 }
 
-static int pwhash_dup_cb(TDB_DATA data, void *p)
-{
-	return fedjit_record_decode_pwhash(data, p);
-}
-
 int fedjit_secret_get_password_hash(struct fedjit_secret_store *ss, const char *name,
                                     char **ret_hash)
 {
 	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_snap a = {0}, b = {0};
 	TDB_DATA key;
 	int r;
 
 	if (fedjit_key_pwhash(kb, name, &key) < 0)
 		return -ENOENT;
-	r = fedjit_store_rlock(&ss->st);
-	if (r < 0)
-		return r;
-	r = fedjit_store_parse_key(&ss->st, key, pwhash_dup_cb, ret_hash);
-	fedjit_store_runlock(&ss->st);
+	r = fedjit_store_lookup(&ss->st, key, NULL, &a, &b);
+	if (r >= 0)
+		r = fedjit_record_decode_pwhash(a.d, ret_hash);
+	explicit_bzero(a.inline_buf, sizeof(a.inline_buf));
+	if (a.heap)
+		explicit_bzero(a.heap, a.d.dsize);
+	fedjit_snap_free(&a);
 	return r;
-}
-
-struct pwhash_cb {
-	int (*fn)(const char *hash, void *userdata);
-	void *userdata;
-};
-
-static int pwhash_view_cb(TDB_DATA data, void *p)
-{
-	struct pwhash_cb *c = p;
-	const char *hash;
-	int r = fedjit_record_view_pwhash(data, &hash);
-
-	return r < 0 ? r : c->fn(hash, c->userdata);
 }
 
 int fedjit_secret_parse_password_hash(struct fedjit_secret_store *ss, const char *name,
                                       int (*fn)(const char *hash, void *userdata), void *userdata)
 {
 	char kb[FEDJIT_KEY_MAX];
-	struct pwhash_cb c = {fn, userdata};
+	struct fedjit_snap a = {0}, b = {0};
+	const char *hash;
 	TDB_DATA key;
 	int r;
 
 	if (fedjit_key_pwhash(kb, name, &key) < 0)
 		return -ENOENT;
-	r = fedjit_store_rlock(&ss->st);
-	if (r < 0)
-		return r;
-	r = fedjit_store_parse_key(&ss->st, key, pwhash_view_cb, &c);
-	fedjit_store_runlock(&ss->st);
+	r = fedjit_store_lookup(&ss->st, key, NULL, &a, &b);
+	if (r >= 0)
+		r = fedjit_record_view_pwhash(a.d, &hash);
+	if (r >= 0)
+		r = fn(hash, userdata);
+	explicit_bzero(a.inline_buf, sizeof(a.inline_buf));
+	if (a.heap)
+		explicit_bzero(a.heap, a.d.dsize);
+	fedjit_snap_free(&a);
 	return r;
 }
 
@@ -136,25 +123,20 @@ int fedjit_secret_set_consent(struct fedjit_secret_store *ss, const char *name,
 	return put_or_delete(&ss->st, key, r, data, false);
 }
 
-static int consent_cb(TDB_DATA data, void *p)
-{
-	return fedjit_record_decode_consent(data, p);
-}
-
 int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
                               struct fedjit_consent **ret)
 {
 	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_snap a = {0}, b = {0};
 	TDB_DATA key;
 	int r;
 
 	if (fedjit_key_consent(kb, name, &key) < 0)
 		return -ENOENT;
-	r = fedjit_store_rlock(&ss->st);
-	if (r < 0)
-		return r;
-	r = fedjit_store_parse_key(&ss->st, key, consent_cb, ret);
-	fedjit_store_runlock(&ss->st);
+	r = fedjit_store_lookup(&ss->st, key, NULL, &a, &b);
+	if (r >= 0)
+		r = fedjit_record_decode_consent(a.d, ret);
+	fedjit_snap_free(&a);
 	return r;
 }
 

@@ -4,8 +4,6 @@
  * cross-checks records, indexes, links and memberships in memory (sorted
  * arrays, O(n log n)). Used by `fedjit db check` and the tests.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>

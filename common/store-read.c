@@ -3,8 +3,6 @@
  * Store reads: zero-copy lookups through tdb_parse_record (the NSS hot path),
  * copies for everyone else, and iteration.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,197 +10,165 @@
 #include "macro.h"
 #include "store-private.h"
 
-/* ---- zero-copy lookups ---- */
+/* ---- lookups ----
+ *
+ * Each lookup copies the raw record bytes out of the mapping once
+ * (fedjit_store_lookup: consistent without locks on read-only handles, see
+ * store-snap.c) and decodes the copy in place with a view decoder; the
+ * callback's view points into that copy.
+ */
 
-struct user_cb {
-	fedjit_user_view_fn fn;
-	void *userdata;
-	uint32_t want_uid;     /* 0: any */
-	const char *want_name; /* NULL: any */
-};
-
-static int user_data_cb(TDB_DATA data, void *p)
+/* Index/link record -> the key of the record it names. */
+static int hop_user(TDB_DATA rec1, char *kb, TDB_DATA *ret)
 {
-	struct user_cb *c = p;
-	struct fedjit_user_view v;
-	int r = fedjit_record_view_user(data, &v);
+	const char *name;
+	int r = fedjit_record_view_name(rec1, &name);
+
+	return r < 0 ? r : fedjit_key_user(kb, name, ret);
+}
+
+static int hop_group(TDB_DATA rec1, char *kb, TDB_DATA *ret)
+{
+	const char *name;
+	int r = fedjit_record_view_name(rec1, &name);
+
+	return r < 0 ? r : fedjit_key_group(kb, name, ret);
+}
+
+/* Decode a user copy; it must be the one asked for (by name or uid). */
+static int user_view(TDB_DATA d, const char *want_name, uint32_t want_uid,
+                     struct fedjit_user_view *v)
+{
+	int r = fedjit_record_view_user(d, v);
 
 	if (r < 0)
 		return r;
 	/* An index that points at a record with another id (or a record under
 	 * another name's key) is corruption, not a match. */
-	if ((c->want_uid && v.uid != c->want_uid) ||
-	    (c->want_name && strcmp(v.name, c->want_name) != 0))
+	if ((want_uid && v->uid != want_uid) || (want_name && strcmp(v->name, want_name) != 0))
 		return -EBADMSG;
-	return c->fn(&v, c->userdata);
-}
-
-/* The name an index or link record points to, copied into buf. */
-static int name_data_cb(TDB_DATA data, void *p)
-{
-	const char *name;
-	int r = fedjit_record_view_name(data, &name);
-
-	if (r < 0)
-		return r;
-	memcpy(p, name, strlen(name) + 1); /* at most FEDJIT_RECORD_NAME_MAX + 1 */
 	return 0;
 }
 
-static int parse_user_locked(struct fedjit_store *s, const char *name, uint32_t want_uid,
-                             fedjit_user_view_fn fn, void *userdata)
+static int group_view(TDB_DATA d, const char *want_name, uint32_t want_gid,
+                      struct fedjit_group_view *v)
 {
-	char kb[FEDJIT_KEY_MAX];
-	struct user_cb c = {
-	        .fn = fn, .userdata = userdata, .want_uid = want_uid, .want_name = name};
-	TDB_DATA key;
+	int r = fedjit_record_view_group(d, v);
 
-	if (fedjit_key_user(kb, name, &key) < 0)
-		return -ENOENT; /* a name no record can have */
-	return fedjit_store_parse_key(s, key, user_data_cb, &c);
+	if (r < 0)
+		return r;
+	if ((want_gid && v->gid != want_gid) || (want_name && strcmp(v->name, want_name) != 0))
+		return -EBADMSG;
+	return 0;
 }
 
 int fedjit_store_parse_user(struct fedjit_store *s, const char *name, fedjit_user_view_fn fn,
                             void *userdata)
 {
-	int r = fedjit_store_rlock(s);
+	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_user_view v;
+	TDB_DATA key;
+	int r;
 
-	if (r < 0)
-		return r;
-	r = parse_user_locked(s, name, 0, fn, userdata);
-	fedjit_store_runlock(s);
+	if (fedjit_key_user(kb, name, &key) < 0)
+		return -ENOENT; /* a name no record can have */
+	r = fedjit_store_lookup(s, key, NULL, &a, &b);
+	if (r >= 0)
+		r = user_view(a.d, name, 0, &v);
+	if (r >= 0)
+		r = fn(&v, userdata);
+	fedjit_snap_free(&a);
 	return r;
 }
 
 int fedjit_store_parse_user_by_uid(struct fedjit_store *s, uint32_t uid, fedjit_user_view_fn fn,
                                    void *userdata)
 {
-	char kb[FEDJIT_KEY_MAX], name[FEDJIT_RECORD_NAME_MAX + 1];
+	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_user_view v;
 	TDB_DATA key;
 	int r;
 
 	if (uid == 0 || uid == UINT32_MAX)
 		return -ENOENT;
 	fedjit_key_uid(kb, uid, &key);
-	r = fedjit_store_rlock(s);
-	if (r < 0)
-		return r;
-	r = fedjit_store_parse_key(s, key, name_data_cb, name);
-	if (r >= 0) {
-		r = parse_user_locked(s, name, uid, fn, userdata);
-		if (r == -ENOENT)
-			r = -EBADMSG; /* a dangling index */
-	}
-	fedjit_store_runlock(s);
+	r = fedjit_store_lookup(s, key, hop_user, &a, &b);
+	if (r >= 0)
+		r = user_view(b.d, NULL, uid, &v);
+	if (r >= 0)
+		r = fn(&v, userdata);
+	fedjit_snap_free(&a);
+	fedjit_snap_free(&b);
 	return r;
-}
-
-struct group_cb {
-	fedjit_group_view_fn fn;
-	void *userdata;
-	uint32_t want_gid;
-	const char *want_name;
-};
-
-static int group_data_cb(TDB_DATA data, void *p)
-{
-	struct group_cb *c = p;
-	struct fedjit_group_view v;
-	int r = fedjit_record_view_group(data, &v);
-
-	if (r < 0)
-		return r;
-	if ((c->want_gid && v.gid != c->want_gid) ||
-	    (c->want_name && strcmp(v.name, c->want_name) != 0))
-		return -EBADMSG;
-	return c->fn(&v, c->userdata);
-}
-
-static int parse_group_locked(struct fedjit_store *s, const char *name, uint32_t want_gid,
-                              fedjit_group_view_fn fn, void *userdata)
-{
-	char kb[FEDJIT_KEY_MAX];
-	struct group_cb c = {
-	        .fn = fn, .userdata = userdata, .want_gid = want_gid, .want_name = name};
-	TDB_DATA key;
-
-	if (fedjit_key_group(kb, name, &key) < 0)
-		return -ENOENT;
-	return fedjit_store_parse_key(s, key, group_data_cb, &c);
 }
 
 int fedjit_store_parse_group(struct fedjit_store *s, const char *name, fedjit_group_view_fn fn,
                              void *userdata)
 {
-	int r = fedjit_store_rlock(s);
+	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_group_view v;
+	TDB_DATA key;
+	int r;
 
-	if (r < 0)
-		return r;
-	r = parse_group_locked(s, name, 0, fn, userdata);
-	fedjit_store_runlock(s);
+	if (fedjit_key_group(kb, name, &key) < 0)
+		return -ENOENT;
+	r = fedjit_store_lookup(s, key, NULL, &a, &b);
+	if (r >= 0)
+		r = group_view(a.d, name, 0, &v);
+	if (r >= 0)
+		r = fn(&v, userdata);
+	fedjit_snap_free(&a);
 	return r;
 }
 
 int fedjit_store_parse_group_by_gid(struct fedjit_store *s, uint32_t gid, fedjit_group_view_fn fn,
                                     void *userdata)
 {
-	char kb[FEDJIT_KEY_MAX], name[FEDJIT_RECORD_NAME_MAX + 1];
+	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_group_view v;
 	TDB_DATA key;
 	int r;
 
 	if (gid == 0 || gid == UINT32_MAX)
 		return -ENOENT;
 	fedjit_key_gid(kb, gid, &key);
-	r = fedjit_store_rlock(s);
-	if (r < 0)
-		return r;
-	r = fedjit_store_parse_key(s, key, name_data_cb, name);
-	if (r >= 0) {
-		r = parse_group_locked(s, name, gid, fn, userdata);
-		if (r == -ENOENT)
-			r = -EBADMSG;
-	}
-	fedjit_store_runlock(s);
+	r = fedjit_store_lookup(s, key, hop_group, &a, &b);
+	if (r >= 0)
+		r = group_view(b.d, NULL, gid, &v);
+	if (r >= 0)
+		r = fn(&v, userdata);
+	fedjit_snap_free(&a);
+	fedjit_snap_free(&b);
 	return r;
-}
-
-struct gids_cb {
-	fedjit_gids_view_fn fn;
-	void *userdata;
-};
-
-static int gids_data_cb(TDB_DATA data, void *p)
-{
-	struct gids_cb *c = p;
-	struct fedjit_gids_view v;
-	int r = fedjit_record_view_gids(data, &v);
-
-	return r < 0 ? r : c->fn(&v, c->userdata);
 }
 
 int fedjit_store_parse_gids(struct fedjit_store *s, const char *name, fedjit_gids_view_fn fn,
                             void *userdata)
 {
 	char kb[FEDJIT_KEY_MAX];
-	struct gids_cb c = {.fn = fn, .userdata = userdata};
+	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_gids_view v;
 	TDB_DATA key;
 	int r;
 
 	if (fedjit_key_gids(kb, name, &key) < 0)
 		return -ENOENT;
-	r = fedjit_store_rlock(s);
-	if (r < 0)
-		return r;
-	r = fedjit_store_parse_key(s, key, gids_data_cb, &c);
-	if (r == -ENOENT) {
+	r = fedjit_store_lookup(s, key, NULL, &a, &b);
+	if (r >= 0) {
+		r = fedjit_record_view_gids(a.d, &v);
+	} else if (r == -ENOENT) {
 		/* No list: an empty one if the user exists. */
 		fedjit_key_user(kb, name, &key);
-		if (fedjit_store_exists(s, key)) {
-			struct fedjit_gids_view empty = {.n = 0, .raw = (const unsigned char *)""};
-			r = fn(&empty, userdata);
-		}
+		r = fedjit_store_lookup(s, key, NULL, &a, &b);
+		v = (struct fedjit_gids_view){.n = 0, .raw = (const unsigned char *)""};
 	}
-	fedjit_store_runlock(s);
+	if (r >= 0)
+		r = fn(&v, userdata);
+	fedjit_snap_free(&a);
 	return r;
 }
 
@@ -231,32 +197,25 @@ int fedjit_store_get_user_by_uid(struct fedjit_store *s, uint32_t uid, struct fe
 int fedjit_store_get_user_by_link(struct fedjit_store *s, const char *issuer, const char *subject,
                                   struct fedjit_user **ret)
 {
-	char kb[FEDJIT_KEY_MAX], name[FEDJIT_RECORD_NAME_MAX + 1];
-	struct fedjit_user *u = NULL;
+	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_user_view v;
 	TDB_DATA key;
 	int r;
 
 	if (fedjit_key_link(kb, issuer, subject, &key) < 0)
 		return -ENOENT;
-	r = fedjit_store_rlock(s);
-	if (r < 0)
-		return r;
-	r = fedjit_store_parse_key(s, key, name_data_cb, name);
-	if (r >= 0) {
-		r = parse_user_locked(s, name, 0, copy_user_cb, &u);
-		if (r == -ENOENT)
-			r = -EBADMSG;
-	}
-	fedjit_store_runlock(s);
-	if (r < 0)
-		return r;
+	r = fedjit_store_lookup(s, key, hop_user, &a, &b);
+	if (r >= 0)
+		r = user_view(b.d, NULL, 0, &v);
 	/* The link must be the account's own identity. */
-	if (strcmp(u->issuer, issuer) != 0 || strcmp(u->subject, subject) != 0) {
-		fedjit_user_free(u);
-		return -EBADMSG;
-	}
-	*ret = u;
-	return 0;
+	if (r >= 0 && (strcmp(v.issuer, issuer) != 0 || strcmp(v.subject, subject) != 0))
+		r = -EBADMSG;
+	if (r >= 0)
+		r = fedjit_user_from_view(&v, ret);
+	fedjit_snap_free(&a);
+	fedjit_snap_free(&b);
+	return r;
 }
 
 int fedjit_store_get_group(struct fedjit_store *s, const char *name, struct fedjit_group **ret)

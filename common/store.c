@@ -3,8 +3,6 @@
  * Store plumbing: opening (symlink-safe, version-checked, created atomically),
  * read locks, transactions with failure injection, error messages.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -219,7 +217,7 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
-static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mode,
+static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mode, int hash_size,
                     struct tdb_context **ret)
 {
 	int tdb_flags = TDB_DEFAULT;
@@ -230,8 +228,8 @@ static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mod
 	if (flags & FEDJIT_STORE_NOSYNC)
 		tdb_flags |= TDB_NOSYNC;
 	errno = 0;
-	tdb = tdb_open_ex(path, 0, tdb_flags, open_flags | O_NOFOLLOW | O_CLOEXEC, mode, NULL,
-	                  NULL);
+	tdb = tdb_open_ex(path, hash_size, tdb_flags, open_flags | O_NOFOLLOW | O_CLOEXEC, mode,
+	                  NULL, NULL);
 	if (!tdb) {
 		switch (errno) {
 		case ENOENT:
@@ -271,7 +269,8 @@ static int read_version(struct tdb_context *tdb, uint32_t *ret)
  * link() it into place, so path never names a store without a version and two
  * concurrent creators cannot both win (the loser just opens the winner's).
  */
-static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t version)
+static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t version,
+                        int hash_size)
 {
 	static unsigned counter;
 	char tmp[PATH_MAX];
@@ -286,7 +285,8 @@ static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new.%ld.%u", path, (long)getpid(), counter++) >=
 	    sizeof(tmp))
 		return -ENAMETOOLONG;
-	r = open_tdb(tmp, flags & ~FEDJIT_STORE_RDONLY, O_RDWR | O_CREAT | O_EXCL, mode, &tdb);
+	r = open_tdb(tmp, flags & ~FEDJIT_STORE_RDONLY, O_RDWR | O_CREAT | O_EXCL, mode, hash_size,
+	             &tdb);
 	if (r < 0)
 		return r;
 	/* The umask may have taken bits away (or the caller's mode is what we want
@@ -333,7 +333,8 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 			break;
 		if (errno != ENOENT || !(flags & FEDJIT_STORE_CREATE) || attempt > 0)
 			return -errno;
-		r = create_store(path, flags, mode, version);
+		r = create_store(path, flags, mode, version,
+		                 secret ? FEDJIT_SECRET_STORE_HASH_SIZE : FEDJIT_STORE_HASH_SIZE);
 		if (r < 0)
 			return r;
 	}
@@ -354,7 +355,7 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 		if (r < 0)
 			return r;
 	}
-	r = open_tdb(path, flags, rdonly ? O_RDONLY : O_RDWR, mode, &tdb);
+	r = open_tdb(path, flags, rdonly ? O_RDONLY : O_RDWR, mode, 0, &tdb);
 	if (r < 0)
 		return r;
 	if (fstat(tdb_fd(tdb), &st) < 0) {
@@ -378,6 +379,8 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 	s->tdb = tdb;
 	s->flags = flags;
 	s->lock_depth = 0;
+	if (rdonly && !(flags & FEDJIT_STORE_NOLOCK))
+		fedjit_store_snap_init(s);
 	return 0;
 fail:
 	tdb_close(tdb);
@@ -386,6 +389,9 @@ fail:
 
 void fedjit_store_close_internal(struct fedjit_store *s)
 {
+	/* An open batch is cancelled (tdb_close cancels a transaction). */
+	s->batch = false;
+	fedjit_store_snap_done(s);
 	if (s->tdb)
 		tdb_close(s->tdb);
 	s->tdb = NULL;

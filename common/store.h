@@ -27,8 +27,8 @@
  *
  * Ownership: pointers passed in are only read during the call. Everything a
  * function returns through a ret_ pointer belongs to the caller and is freed
- * with the function named beside it. View callbacks get pointers into the
- * database that are valid only during the callback.
+ * with the function named beside it. View callbacks get pointers into a
+ * private copy of the record that is valid only during the callback.
  *
  * Concurrency (one writer at a time, any number of readers, across processes):
  *  - Writers (read-write handles) serialise on tdb's transaction lock; a
@@ -37,22 +37,28 @@
  *    before the data, synced again after), so a crash mid-commit is rolled
  *    back by the next read-write open. FEDJIT_STORE_NOSYNC turns fsync off:
  *    tests and benchmarks only.
- *  - Read-only handles (FEDJIT_STORE_RDONLY): tdb itself does no locking on
- *    read-only handles, so the store takes a shared fcntl lock on the byte that
- *    tdb's all-record lock covers (FREELIST_TOP) around every read, including
- *    the open itself. A committing writer holds that range exclusively from
- *    before its first data write until after its last, so a reader never sees
- *    a half-written transaction: it waits (polling, at most
- *    FEDJIT_STORE_READ_LOCK_TIMEOUT_MS, then -ETIMEDOUT) while a commit is
- *    being written, and never blocks a writer for longer than one read. Cost:
- *    two fcntl calls per lookup, nothing else (the file is mmap'd).
- *  - FEDJIT_STORE_RDONLY | FEDJIT_STORE_NOLOCK: no locks at all, zero syscalls
- *    per lookup. A read that races a commit may see a mix of old and new bytes:
- *    the decoders stay in bounds (-EBADMSG, or a record that never existed as
- *    such), so it is safe but NOT consistent, and nothing in tdb lets a
- *    lock-free reader detect that reliably (a commit writes the header block,
- *    sequence number included, first, then the data). For benchmarks and for
- *    callers that accept that.
+ *  - Read-only handles (FEDJIT_STORE_RDONLY): tdb itself takes no locks on
+ *    read-only handles. Lookups (parse_*, get_*) read without any lock or
+ *    syscall and validate afterwards, seqlock style (store-snap.c): they copy
+ *    the raw records out of the mapping, then check that no commit was armed
+ *    before, none is armed now and tdb's sequence number did not move. A
+ *    lookup that raced a commit is redone under a shared fcntl lock on the
+ *    byte that tdb's all-record lock covers (FREELIST_TOP); a committing
+ *    writer holds that range exclusively from before its first data write
+ *    until after its last, so the redo waits for the commit (polling, at most
+ *    FEDJIT_STORE_READ_LOCK_TIMEOUT_MS, then -ETIMEDOUT). A lookup never
+ *    returns a mix of two states, and an index hop (uid -> name -> user)
+ *    reads both records from one state. If a writer died mid-commit, its
+ *    half-written data is never served: lookups return -EIO until the next
+ *    read-write open rolls the commit back (the PAM helper and the admin tool
+ *    open read-write). Cost of a warm lookup: no syscall, one copy of the
+ *    record bytes. Iteration and the checker hold the lock for their walk.
+ *    The open takes the lock too (tdb refuses a read-only open while a
+ *    commit is armed).
+ *  - FEDJIT_STORE_RDONLY | FEDJIT_STORE_NOLOCK: no validation and no locks.
+ *    A lookup that races a commit may see a mix of old and new bytes: the
+ *    decoders stay in bounds (-EBADMSG, or a record that never existed as
+ *    such), so it is safe but not consistent. For benchmarks.
  *  - A handle may be used from one thread at a time (tdb contexts are not
  *    thread-safe); after fork() a read-only handle keeps working in the child.
  */
@@ -69,6 +75,13 @@
 #define FEDJIT_STORE_VERSION              1
 #define FEDJIT_SECRET_STORE_VERSION       1
 #define FEDJIT_STORE_READ_LOCK_TIMEOUT_MS 10000
+/*
+ * tdb hash chains of a new store (fixed for the life of the file). A user
+ * costs about six records; 1,000,003 chains (4 MB of chain heads) keep
+ * chains short, so lookups stay flat up to a million users.
+ */
+#define FEDJIT_STORE_HASH_SIZE        1000003
+#define FEDJIT_SECRET_STORE_HASH_SIZE 100003
 
 /* Refused duplicates (returned negated). */
 #define FEDJIT_STORE_ENAME  EEXIST        /* user name already exists */
@@ -235,6 +248,12 @@ int fedjit_store_batch_end(struct fedjit_store *s, int r);
  * thread-safe.
  */
 extern unsigned fedjit_store_debug_fail_after;
+/*
+ * Test-only: when set, called in a lock-free read of a read-only handle
+ * after the records were copied and before the copy is validated, so tests
+ * can commit (or crash) a writer exactly there.
+ */
+extern void (*fedjit_store_debug_read_hook)(void);
 
 /* ---- consistency ---- */
 
@@ -252,6 +271,17 @@ typedef void (*fedjit_check_report_fn)(const char *message, void *userdata);
  * negative errno if the check itself could not run.
  */
 int fedjit_store_check(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata);
+
+/*
+ * Repair what needs no judgement, in one transaction (common/store-repair.c):
+ * delete index records and links that point to a missing or mismatching
+ * record and supplementary lists of missing users; write the uid index, link
+ * or gid index a record lacks when its key is free and no other record claims
+ * the id. Everything else is left for the administrator. Each fix is reported
+ * as one message; returns the number of fixes or a negative errno (nothing
+ * changed).
+ */
+int fedjit_store_repair(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata);
 
 /* ---- the secret store (root-only, 0600) ---- */
 

@@ -99,53 +99,18 @@ bool fedjit_nss_is_sshd(void)
 	return false;
 }
 
-/* ---- /etc/passwd and /etc/group, read directly ---- */
+/* ---- /etc/passwd and /etc/group, read directly (account_plan.h) ---- */
 
 enum files_key {
 	FILES_BY_NAME,
 	FILES_BY_ID,
 };
 
-/* 1 and *ret_id when found, 0 when not, negative errno when unreadable. */
 static int files_find(bool group, enum files_key by, const char *name, uint32_t id,
                       uint32_t *ret_id)
 {
-	FILE *f = fopen(group ? fedjit_nss_group_file() : fedjit_nss_passwd_file(), "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-
-	char buf[4096];
-	int found = 0, r;
-	for (;;) {
-		uint32_t eid;
-		const char *ename;
-		if (group) {
-			struct group gr, *res;
-			r = fgetgrent_r(f, &gr, buf, sizeof(buf), &res);
-			if (r != 0)
-				break;
-			eid = gr.gr_gid;
-			ename = gr.gr_name;
-		} else {
-			struct passwd pw, *res;
-			r = fgetpwent_r(f, &pw, buf, sizeof(buf), &res);
-			if (r != 0)
-				break;
-			eid = pw.pw_uid;
-			ename = pw.pw_name;
-		}
-		if (by == FILES_BY_NAME ? strcmp(ename, name) == 0 : eid == id) {
-			if (ret_id)
-				*ret_id = eid;
-			found = 1;
-			break;
-		}
-	}
-	fclose(f);
-	/* ERANGE: a line longer than buf; such a line is not ours to judge */
-	if (!found && r != 0 && r != ENOENT && r != ERANGE)
-		return -r;
-	return found;
+	return fedjit_files_find(group ? fedjit_nss_group_file() : fedjit_nss_passwd_file(), group,
+	                         by == FILES_BY_NAME ? name : NULL, id, ret_id);
 }
 
 static int lookup_files_user(const char *name, uint32_t *ret_uid, void *userdata)

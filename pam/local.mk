@@ -59,6 +59,9 @@ EXTRA_DIST += tests/pam/qr-decode.sh
 check_PROGRAMS += tests/pam/pam-driver
 tests_pam_pam_driver_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS)
 tests_pam_pam_driver_LDADD = $(PAM_LIBS)
+TESTS += tests/pam/pam-idp.sh
+EXTRA_DIST += tests/pam/pam-idp.sh
 
 include pam/idp.mk
 include pam/helper.mk
+include pam/provision.mk

@@ -42,6 +42,8 @@ static const struct status_map {
 } status_map[] = {
         {"ok", {PAM_SUCCESS, PAM_SUCCESS, PAM_SUCCESS}, NULL},
         {"unknown_user", {PAM_USER_UNKNOWN, PAM_USER_UNKNOWN, PAM_USER_UNKNOWN}, NULL},
+        /* The helper does not do this operation: no opinion, as if not stacked. */
+        {"unsupported", {PAM_AUTHINFO_UNAVAIL, PAM_IGNORE, PAM_IGNORE}, NULL},
         {"denied", {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED}, "The sign-in was denied."},
         {"expired",
          {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_AUTHTOK_ERR},

@@ -88,8 +88,9 @@
  *   another account or none with this name), no_account (no account and
  *   provisioning is off), unknown_user (not a fedjit user / no IdP for the
  *   name's domain), locked, not_allowed (allowed_groups), idp_removed (the
- *   account's IdP is no longer configured), error (anything else). An unknown
- *   status counts as error. PAM codes per operation: man/pam_fedjit.8.
+ *   account's IdP is no longer configured), unsupported (the helper does not
+ *   implement this op: PAM_IGNORE for account and chauthtok), error (anything
+ *   else). An unknown status counts as error. PAM codes per operation: man/pam_fedjit.8.
  */
 #pragma once
 

@@ -11,7 +11,14 @@ PKGS=(
 	clang libclang-rt-14-dev clang-format valgrind mandoc zbar-tools
 	openssl ca-certificates util-linux curl jq
 	libnss-cache strace
+	openssh-server openssh-client sudo login expect iproute2 chromium
+	libpam-google-authenticator oathtool
 )
+# The end-to-end tests (tests/e2e) run the real sshd, ssh, sudo, login and su,
+# drive terminals with expect, give each script its own loopback network
+# (iproute2), approve one sign-in in headless Chromium (with the npm package
+# playwright-core, tests/e2e/package-lock.json), and stack a TOTP module from
+# Debian after pam_fedjit (libpam-google-authenticator, oathtool for the codes).
 # libnss-cache and strace: `make bench` compares libnss_fedjit with libnss-cache and
 # counts syscalls per lookup with strace (the benchmark is not part of make check).
 # The machine image ships Node.js (with npm) from its own repository; Debian's npm
@@ -22,6 +29,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${PKGS[@]}" >/dev/null
 fi
-if [ -f tests/idp/package-lock.json ]; then
-	(cd tests/idp && npm ci --no-audit --no-fund --loglevel=error)
-fi
+for d in tests/idp tests/e2e; do
+	if [ -f "$d/package-lock.json" ]; then
+		(cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+done

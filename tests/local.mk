@@ -6,3 +6,4 @@ SH_LOG_COMPILER = $(SHELL)
 LOG_COMPILER =
 EXTRA_DIST += tests/deps.sh tests/run-all.sh tests/valgrind-wrap.sh
 include tests/idp/local.mk
+include tests/e2e/local.mk

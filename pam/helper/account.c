@@ -8,7 +8,8 @@
  * idp/issuer/subject/account. allowed_groups is enforced at authentication (binding.c),
  * where the IdP's groups claim is at hand; the store keeps local groups only.
  * op=chauthtok: not a fedjit account -> unknown_user; local passwords for federated
- * accounts (prompt = password+consent) come with provisioning: until then an error.
+ * accounts (prompt = password+consent) come with provisioning: until then unsupported
+ * (PAM_IGNORE in the module).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,7 +53,8 @@ int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char
 		                            fedjit_store_strerror(r));
 	if (strcmp(op, "account") != 0) {
 		fedjit_user_free(u);
-		return fedjit_helper_result(h, "error", NULL, "op=%s is not supported yet", op);
+		return fedjit_helper_result(h, "unsupported", NULL, "op=%s is not supported yet",
+		                            op);
 	}
 	if (u->flags & FEDJIT_USER_LOCKED)
 		r = fedjit_helper_result(h, "locked", "This account is locked.",

@@ -122,6 +122,14 @@ group_map = admins:sudo
 issuer = https://bad.example.com
 client_id = fedjit
 provisioning = none
+
+[idp old]
+issuer = https://old.example.com
+client_id = fedjit
+
+[idp gone]
+issuer = https://gone.example.com
+client_id = fedjit
 EOF
 
 # ---- global behaviour ----
@@ -421,6 +429,18 @@ cp "$db" "$tmp/damaged.tdb"
 tdbtool "$tmp/damaged.tdb" delete uid/201234 >/dev/null 2>&1
 t "db check of a damaged store exits 1" 1 --db "$tmp/damaged.tdb" db check
 has "... naming the problem" out 'user alice: no uid index uid/201234'
+tdbtool "$tmp/damaged.tdb" delete "gid/250000" >/dev/null 2>&1
+t "db check --repair fixes missing indexes" 0 --db "$tmp/damaged.tdb" db check --repair
+has "... saying what it wrote" out 'repaired: user alice: uid index uid/201234: written'
+has "... for groups too" out 'repaired: group developers: gid index gid/250000: written'
+check_consistent "repaired store is consistent" "$tmp/damaged.tdb"
+asnobody "$fedjit" --db "$tmp/damaged.tdb" db check --repair >"$tmp/out" 2>"$tmp/err"
+got=$?
+if [ $got = 1 ] && grep -q 'repairing the store needs root' "$tmp/err"; then
+	ok "db check --repair as nobody is refused"
+else
+	notok "db check --repair as nobody is refused" "exit status $got"
+fi
 
 # ---- 10,000 accounts ----
 awk 'BEGIN {
@@ -533,6 +553,11 @@ t "config check of a missing file exits 1" 1 config check --config "$tmp/none.co
 golden "idp test: every step passes" idp-test-corp.txt 0 --config "$conf" idp test corp --helper "$helper"
 golden "idp test: a failing step exits 1" idp-test-bad.txt 1 --config "$conf" idp test bad --helper "$helper"
 t "idp test of an unknown IdP exits 1" 1 --config "$conf" idp test nope --helper "$helper"
+t "idp test: a helper without the op exits 1" 1 --config "$conf" idp test old --helper "$helper"
+has "... saying the helper lacks it" err 'does not implement op=idp-test'
+t "idp test: a helper that ends without a result exits 1" 1 --config "$conf" idp test gone \
+	--helper "$helper"
+has "... saying so" err 'ended without a result'
 golden "login-test: claims and the account that would be created" login-test.txt 0 \
 	--config "$conf" login-test alice --helper "$helper"
 t "login-test: a denied sign-in exits 1" 1 --config "$conf" login-test denied --helper "$helper"

@@ -3,7 +3,7 @@
  * A stand-in for fedjit-helper in the admin tool's tests: speaks pam/proto.h
  * on fd 3 with the additions of cli/cmd_helper.c (op=idp-test, op=login-test).
  *   op=idp-test  idp=corp: every step ok; idp=bad: the jwks step fails;
- *                idp=gone: exits without a result
+ *                idp=gone: exits without a result; idp=old: status unsupported
  *   op=login-test user=alice: device, approved, claims, result ok with the
  *                account that would be created; user=denied: device, then
  *                status denied; user=ask: a prompt first (answer logged)
@@ -36,6 +36,11 @@ static int idp_test(const char *idp)
 {
 	if (strcmp(idp, "gone") == 0)
 		return 3;
+	if (strcmp(idp, "old") == 0) {
+		fedjit_msg_start(m, "result");
+		fedjit_msg_add(m, "status", "unsupported");
+		return send_msg();
+	}
 	check("discovery", "ok", "https://idp.test/.well-known/openid-configuration");
 	check("tls", "ok", "certificate verified (system CA store)");
 	check("issuer", "ok", "https://idp.test");

@@ -31,7 +31,7 @@ static int add_user(struct fedjit_store *s, const char *name, uint32_t uid, cons
 	return fedjit_store_create_account(s, &u, NULL, gids, n);
 }
 
-int nss_fixture_build(const char *db, const char *secret, unsigned n_bulk)
+int fedjit_test_nss_fixture(const char *db, const char *secret, unsigned n_bulk)
 {
 	struct fedjit_store *s = NULL;
 	int r = fedjit_store_open(db, FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &s);

@@ -18,4 +18,4 @@
 #define FIX_SUDO_GID   27u
 
 /* Build the store (and, if secret is not NULL, the secret store). 0 or -errno. */
-int nss_fixture_build(const char *db, const char *secret, unsigned n_bulk);
+int fedjit_test_nss_fixture(const char *db, const char *secret, unsigned n_bulk);

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DB SECRET N_BULK\n", argv[0]);
 		return 2;
 	}
-	int r = nss_fixture_build(argv[1], argv[2], (unsigned)strtoul(argv[3], NULL, 10));
+	int r = fedjit_test_nss_fixture(argv[1], argv[2], (unsigned)strtoul(argv[3], NULL, 10));
 	if (r < 0) {
 		fprintf(stderr, "%s: %s\n", argv[1], strerror(-r));
 		return 1;

@@ -23,6 +23,7 @@
 #include "fixture.h"
 #include "macro.h"
 #include "nss-fedjit.h"
+#include "store.h"
 
 #define N_BULK 50
 #define GUARD  64
@@ -63,7 +64,7 @@ static int setup(void **state)
 		return -1;
 	snprintf(db, sizeof(db), "%s/fedjit.tdb", tmpdir);
 	snprintf(secret, sizeof(secret), "%s/secret.tdb", tmpdir);
-	if (nss_fixture_build(db, secret, N_BULK) < 0)
+	if (fedjit_test_nss_fixture(db, secret, N_BULK) < 0)
 		return -1;
 	setenv("FEDJIT_NSS_DB", db, 1);
 	setenv("FEDJIT_NSS_SECRET_DB", secret, 1);
@@ -480,8 +481,17 @@ static void test_bypass(void **state)
 	char buf[1024];
 	int err = 0;
 
+	/* the module holds the store open: this process cannot (tdb: EBUSY) */
+	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	struct fedjit_store *s = NULL;
+	assert_int_equal(fedjit_store_open(db, FEDJIT_STORE_RDONLY, &s), -EBUSY);
+
 	setenv("FEDJIT_NSS_BYPASS", "1", 1);
 	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	/* switched off, it let go of the store */
+	assert_int_equal(fedjit_store_open(db, FEDJIT_STORE_RDONLY, &s), 0);
+	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	fedjit_store_close(s);
 	assert_int_equal(nss.getpwuid_r(200001, &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
 	unsetenv("FEDJIT_NSS_BYPASS");
 	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
@@ -597,7 +607,7 @@ static void test_replaced_db(void **state)
 	assert_int_equal(nss.getpwnam_r("u000001", &pw, buf, sizeof(buf), &err),
 	                 NSS_STATUS_SUCCESS);
 	snprintf(path, sizeof(path), "%s/other.tdb", tmpdir);
-	assert_int_equal(nss_fixture_build(path, NULL, 0), 0);
+	assert_int_equal(fedjit_test_nss_fixture(path, NULL, 0), 0);
 	snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s.bak' && mv '%s' '%s'", db, db, path, db);
 	assert_int_equal(system(cmd), 0);
 	recheck_wait();

@@ -258,7 +258,7 @@ static int setup(void **state)
 	if (!mkdtemp(tmpdir))
 		return -1;
 	snprintf(db, sizeof(db), "%s/fedjit.tdb", tmpdir);
-	if (nss_fixture_build(db, NULL, HOT) < 0)
+	if (fedjit_test_nss_fixture(db, NULL, HOT) < 0)
 		return -1;
 	setenv("FEDJIT_NSS_DB", db, 1);
 	snprintf(path, sizeof(path), "%s/nss/.libs/libnss_fedjittest.so", top ? top : ".");

@@ -10,7 +10,7 @@
  *   approve    device event, approved, 5 s of "provisioning", result ok
  *   anon       like ok, but the device event names no IdP
  *   nodevice   result ok without a device flow
- *   denied, expired, unreachable, locked, notallowed, idpgone, oops
+ *   denied, expired, unreachable, locked, notallowed, idpgone, nosuchop, oops
  *              device event, then that status (oops: an unknown status)
  *   wrong      result ok, but for the account "someone"
  *   noident    result ok without issuer/subject/account
@@ -272,7 +272,7 @@ int main(void)
 		        {"denied", "denied"},           {"expired", "expired"},
 		        {"unreachable", "unreachable"}, {"locked", "locked"},
 		        {"notallowed", "not_allowed"},  {"idpgone", "idp_removed"},
-		        {"oops", "no_such_status"},
+		        {"oops", "no_such_status"},     {"nosuchop", "unsupported"},
 		};
 
 		for (size_t i = 0; i < FEDJIT_ELEMENTSOF(statuses); i++)

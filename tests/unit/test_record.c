@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Record codec and key builders: round trips, refusals, every truncation and byte flip. */
-#include "config.h"
-
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>

@@ -1,0 +1,27 @@
+# pam/provision: just-in-time provisioning in fedjit-helper's root parent
+# (pam/helper/provision.h), its tests and its benchmark.
+noinst_LTLIBRARIES += pam/libfedjit_provision.la
+pam_libfedjit_provision_la_SOURCES = \
+	pam/helper/provision.h pam/helper/provision-private.h \
+	pam/helper/provision.c pam/helper/provision_ops.c pam/helper/provision_lookup.c \
+	pam/helper/provision_groups.c pam/helper/provision_prompt.c \
+	pam/helper/provision_finish.c pam/helper/provision_audit.c
+pam_libfedjit_provision_la_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS) $(LIBCRYPT_CFLAGS) \
+	$(AUDIT_CFLAGS)
+pam_libfedjit_provision_la_LIBADD = $(LIBCRYPT_LIBS) $(AUDIT_LIBS)
+# Link it before $(common_libs).
+provision_libs = pam/libfedjit_provision.la $(common_libs)
+
+# Unit tests: provisioning against a temporary store, from verified-claims fixtures.
+provision_test_cflags = $(unit_test_cflags) $(LIBCRYPT_CFLAGS)
+provision_tests = tests/unit/test_provision tests/unit/test_provision_prompt
+check_PROGRAMS += $(provision_tests)
+TESTS += $(provision_tests)
+tests_unit_test_provision_SOURCES = tests/unit/test_provision.c \
+	tests/unit/provision_fixture.c tests/unit/provision_fixture.h
+tests_unit_test_provision_CFLAGS = $(provision_test_cflags)
+tests_unit_test_provision_LDADD = $(provision_libs) $(CMOCKA_LIBS)
+tests_unit_test_provision_prompt_SOURCES = tests/unit/test_provision_prompt.c \
+	tests/unit/provision_fixture.c tests/unit/provision_fixture.h
+tests_unit_test_provision_prompt_CFLAGS = $(provision_test_cflags)
+tests_unit_test_provision_prompt_LDADD = $(provision_libs) $(CMOCKA_LIBS)

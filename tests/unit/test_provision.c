@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Provisioning from verified claims to a committed account, against a
+ * temporary store (pam/helper/provision.h): modes, names, binding, groups,
+ * associate_existing, the sshd rule. Needs root for the homes (chown): skips
+ * otherwise.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/account_plan.h"
+#include "provision_fixture.h"
+
+static int setup(void **state)
+{
+	if (!fx_is_root())
+		return 0;
+	*state = fx_new();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}
+
+#define NEED_ROOT(f)            \
+	do {                    \
+		if (!(f))       \
+			skip(); \
+	} while (0)
+
+static void test_create_silent(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_account_plan plan;
+	struct fedjit_identity id = fx_identity("sub-alice", "Alice", NULL);
+	char path[600];
+	struct stat st;
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	assert_string_equal(fx_login(f, &id, "alice", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_CREATED);
+	assert_string_equal(res.account, "alice");
+	assert_int_equal(res.worker, 0);
+
+	/* the account plan, computed the way nss/preauth.c does, is the account */
+	assert_int_equal(fedjit_account_plan(fedjit_config_domain(f->config, "PRIMARY"), "alice",
+	                                     NULL, &plan),
+	                 0);
+	struct fedjit_user *u = fx_user(f, "alice");
+	assert_non_null(u);
+	assert_int_equal(u->uid, plan.uid);
+	assert_int_equal(u->gid, plan.gid);
+	assert_string_equal(u->home, plan.home);
+	assert_string_equal(u->shell, plan.shell);
+	assert_string_equal(u->gecos, "Test Person");
+	assert_string_equal(u->email, "person@example.org");
+	assert_string_equal(u->issuer, "https://idp.example");
+	assert_string_equal(u->subject, "sub-alice");
+	assert_string_equal(u->idp, "t");
+	assert_int_equal(u->flags, 0); /* not pending: everything finished */
+
+	/* home from skel, owned by the user, home_mode */
+	assert_int_equal(lstat(u->home, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(st.st_uid, u->uid);
+	snprintf(path, sizeof(path), "%s/.profile", u->home);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_uid, u->uid);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	snprintf(path, sizeof(path), "%s/.config/link", u->home);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(st.st_uid, u->uid);
+
+	/* second login: the same account, re-synced */
+	uint32_t uid = u->uid;
+	fedjit_user_free(u);
+	id.gecos = "Alice Renamed";
+	assert_string_equal(fx_login(f, &id, "alice", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_UPDATED);
+	u = fx_user(f, "alice");
+	assert_int_equal(u->uid, uid);
+	assert_string_equal(u->gecos, "Alice Renamed");
+	fedjit_user_free(u);
+	assert_int_equal(fx_count_users(f), 1);
+}
+
+static void test_provisioning_none(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-alice", "alice", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = none\n");
+	assert_string_equal(fx_login(f, &id, "alice", &res), "no_account");
+	assert_non_null(strstr(res.log, "provisioning is off"));
+	assert_int_equal(fx_count_users(f), 0);
+}
+
+static void test_as_in_username(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-bob", "bob", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "[domain CORP]\nuid_min = 300000\nuid_max = 399999\n",
+	          "provisioning = as-in-username\n");
+	assert_string_equal(fx_login(f, &id, "CORP/bob", &res), "ok");
+	struct fedjit_user *u = fx_user(f, "bob");
+	assert_non_null(u);
+	assert_string_equal(u->domain, "CORP");
+	assert_true(u->uid >= 300000 && u->uid <= 399999);
+	assert_non_null(strstr(u->home, "/corp/bob"));
+	fedjit_user_free(u);
+	/* the same name again, spelled the other way: the same account */
+	assert_string_equal(fx_login(f, &id, "bob@CORP", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_UPDATED);
+	/* an unknown domain is refused */
+	id = fx_identity("sub-x", "x", NULL);
+	assert_string_equal(fx_login(f, &id, "NOPE/x", &res), "unknown_user");
+	assert_int_equal(fx_count_users(f), 1);
+}
+
+static void test_hostile_claims(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	char longname[201];
+	const char *bad[] = {"root", "../x", "a:b", longname, "", "daemon", "x\ny"};
+
+	NEED_ROOT(f);
+	memset(longname, 'a', 200);
+	longname[200] = '\0';
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct fedjit_identity id = fx_identity("sub-hostile", bad[i], NULL);
+		const char *st = fx_login(f, &id, bad[i][0] ? bad[i] : "nobody1", &res);
+
+		assert_string_not_equal(st, "ok");
+		assert_true(res.log[0] != '\0');
+	}
+	/* the claim says root while the person asks for a harmless name */
+	struct fedjit_identity id = fx_identity("sub-hostile", "root", NULL);
+	assert_string_not_equal(fx_login(f, &id, "mallory", &res), "ok");
+	assert_int_equal(fx_count_users(f), 0);
+}
+
+static void test_policy(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-bob", "bob", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "[domain PRIMARY]\nusername_regex = [a-z]{4,}\n",
+	          "provisioning = always\ndomain = PRIMARY\n");
+	assert_string_equal(fx_login(f, &id, "bob", &res), "error");
+	assert_non_null(strstr(res.message, "username_regex"));
+	assert_non_null(strstr(res.log, "username_regex"));
+	assert_int_equal(fx_count_users(f), 0);
+}
+
+static void test_binding(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity a = fx_identity("sub-a", "alice", NULL);
+	struct fedjit_identity b = fx_identity("sub-b", "alice", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	/* the claim names another account than the login: nothing created */
+	assert_string_equal(fx_login(f, &a, "bob", &res), "wrong_account");
+	assert_non_null(strstr(res.message, "alice"));
+	assert_int_equal(fx_count_users(f), 0);
+	assert_string_equal(fx_login(f, &a, "alice", &res), "ok");
+	/* another identity whose name claim matches gets nothing */
+	assert_string_equal(fx_login(f, &b, "alice", &res), "wrong_account");
+	/* the owner cannot log in as someone else's account */
+	struct fedjit_identity c = fx_identity("sub-c", "carl", NULL);
+	assert_string_equal(fx_login(f, &c, "carl", &res), "ok");
+	assert_string_equal(fx_login(f, &a, "carl", &res), "wrong_account");
+	/* a rename at the IdP never moves the account */
+	a.username = "alicia";
+	assert_string_equal(fx_login(f, &a, "alice", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_UPDATED);
+	assert_int_equal(fx_count_users(f), 2);
+}
+
+static void test_associate(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-carol", "carol", NULL);
+	struct fedjit_identity sys = fx_identity("sub-sys", "sys", NULL);
+	struct fedjit_identity root = fx_identity("sub-root", "root", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	assert_string_equal(fx_login(f, &id, "carol", &res), "unknown_user");
+	assert_int_equal(fx_count_users(f), 0);
+
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nassociate_existing = yes\n");
+	assert_string_not_equal(fx_login(f, &sys, "sys", &res), "ok"); /* below the range */
+	assert_string_not_equal(fx_login(f, &root, "root", &res), "ok");
+	assert_int_equal(fx_count_users(f), 0);
+	assert_string_equal(fx_login(f, &id, "carol", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_LINKED);
+	struct fedjit_user *u = fx_user(f, "carol");
+	assert_non_null(u);
+	assert_int_equal(u->uid, 250000);
+	assert_int_equal(u->gid, 250000);
+	assert_string_equal(u->home, "/home/carol"); /* the existing home, not touched */
+	fedjit_user_free(u);
+	assert_string_equal(fx_login(f, &id, "carol", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_UPDATED);
+}
+
+static void test_groups(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	const char *g1[] = {"admins", "devs", "ops", "Bad:Group", "root", NULL};
+	const char *g2[] = {"devs", NULL};
+	struct fedjit_identity id = fx_identity("sub-dan", "dan", g1);
+	uint32_t gids[8];
+	struct fedjit_store *s = NULL;
+	struct fedjit_group *devs = NULL, *ops = NULL;
+
+	NEED_ROOT(f);
+	fx_config(f, "",
+	          "provisioning = always\ndomain = PRIMARY\ngroup_map = admins:sudo\n"
+	          "group_map = devs:developers\ncreate_groups = yes\n");
+	assert_string_equal(fx_login(f, &id, "dan", &res), "ok");
+	assert_int_equal(fedjit_store_open(f->db, FEDJIT_STORE_RDONLY, &s), 0);
+	assert_int_equal(fedjit_store_get_group(s, "developers", &devs), 0);
+	assert_int_equal(fedjit_store_get_group(s, "ops", &ops), 0);
+	assert_int_equal(devs->origin, FEDJIT_GROUP_JIT);
+	assert_true(devs->gid >= 200000 && devs->gid <= 299999);
+	assert_int_equal(devs->n_members, 1);
+	assert_string_equal(devs->members[0], "dan");
+	char **names = NULL;
+	size_t ng = 0;
+	assert_true(fedjit_store_list_groups(s, &names, &ng) >= 0);
+	assert_int_equal(ng, 3); /* dan (private), developers, ops: nothing for Bad:Group, root */
+	fedjit_strv_free(names);
+	fedjit_store_close(s);
+
+	size_t n = fx_gids(f, "dan", gids, 8);
+	assert_int_equal(n, 3); /* sudo (27), developers, ops; root and Bad:Group skipped */
+	assert_int_equal(gids[0], 27);
+	assert_true((gids[1] == devs->gid && gids[2] == ops->gid) ||
+	            (gids[2] == devs->gid && gids[1] == ops->gid));
+	fedjit_group_free(ops);
+
+	/* removed at the IdP: removed here at the next login */
+	id = fx_identity("sub-dan", "dan", g2);
+	assert_string_equal(fx_login(f, &id, "dan", &res), "ok");
+	n = fx_gids(f, "dan", gids, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(gids[0], devs->gid);
+	fedjit_group_free(devs);
+}
+
+static void test_allowed_groups(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	const char *in[] = {"staff", NULL};
+	struct fedjit_identity out = fx_identity("sub-eve", "eve", NULL);
+	struct fedjit_identity ok = fx_identity("sub-fay", "fay", in);
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nallowed_groups = staff\n");
+	assert_string_equal(fx_login(f, &out, "eve", &res), "not_allowed");
+	assert_int_equal(fx_count_users(f), 0);
+	assert_string_equal(fx_login(f, &ok, "fay", &res), "ok");
+	/* left the group at the IdP: the existing account may not log in either */
+	ok.groups = NULL;
+	ok.n_groups = 0;
+	assert_string_equal(fx_login(f, &ok, "fay", &res), "not_allowed");
+}
+
+static void test_sshd_preauth(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_account_plan plan;
+	struct fedjit_identity id = fx_identity("sub-gil", "gil", NULL);
+	char empty[600];
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	fx_script(f, "empty-passwd", "", empty, sizeof(empty));
+	f->ctx.passwd_file = f->ctx.group_file = empty;
+	f->ctx.service = "sshd";
+	/* another NSS source (not /etc/passwd) holds the uid sshd was shown */
+	assert_int_equal(
+	        fedjit_account_plan(fedjit_config_domain(f->config, "PRIMARY"), "gil", NULL, &plan),
+	        0);
+	f->users[f->n_users++] = (struct fx_entry){"ldapuser", plan.uid, plan.uid};
+	assert_string_equal(fx_login(f, &id, "gil", &res), "error");
+	assert_non_null(strstr(res.log, "sshd"));
+	assert_int_equal(fx_count_users(f), 0);
+	/* other services are not bound to a pre-auth entry */
+	f->ctx.service = "login";
+	assert_string_equal(fx_login(f, &id, "gil", &res), "ok");
+	assert_int_not_equal(res.uid, plan.uid);
+}
+
+static void test_locked_and_removed_idp(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-hal", "hal", NULL);
+	struct fedjit_store *s = NULL;
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	assert_string_equal(fx_login(f, &id, "hal", &res), "ok");
+	assert_int_equal(fedjit_store_open(f->db, 0, &s), 0);
+	assert_int_equal(fedjit_store_set_locked(s, "hal", true), 0);
+	fedjit_store_close(s);
+	assert_string_equal(fx_login(f, &id, "hal", &res), "locked");
+
+	assert_int_equal(fedjit_store_open(f->db, 0, &s), 0);
+	assert_int_equal(fedjit_store_set_locked(s, "hal", false), 0);
+	fedjit_store_close(s);
+	/* the same issuer under another IdP name: the account's IdP is gone */
+	char conf[8192];
+	snprintf(conf, sizeof(conf), "%s", f->conf);
+	char *p = strstr(conf, "[idp t]");
+	memcpy(p, "[idp u]", 7);
+	struct fedjit_config *cfg = NULL;
+	assert_int_equal(fedjit_config_parse_buffer("t2", conf, strlen(conf), 0, &cfg, NULL), 0);
+	f->ctx.config = cfg;
+	f->ctx.idp = fedjit_config_idp(cfg, "u");
+	assert_string_equal(fx_login(f, &id, "hal", &res), "idp_removed");
+	fedjit_config_free(cfg);
+}
+
+static void test_blocking_rollback(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-ivy", "ivy", NULL);
+	char hook[600], body[1200], conf[1400], home[700];
+	struct stat st;
+
+	NEED_ROOT(f);
+	snprintf(body, sizeof(body), "env > %s/hook-env\nexit 3", f->dir);
+	fx_script(f, "hook-fail", body, hook, sizeof(hook));
+	snprintf(conf, sizeof(conf),
+	         "provisioning = always\ndomain = PRIMARY\nprovision_hook = %s\n", hook);
+	fx_config(f, "", conf);
+	assert_string_equal(fx_login(f, &id, "ivy", &res), "error");
+	assert_non_null(strstr(res.log, "status 3"));
+	assert_non_null(strstr(res.log, "rolled back"));
+	assert_int_equal(fx_count_users(f), 0);
+	snprintf(home, sizeof(home), "%s/ivy", f->home_root);
+	assert_int_equal(lstat(home, &st), -1); /* the home went with it */
+
+	/* the documented environment, and nothing else */
+	char envfile[400], line[512];
+	snprintf(envfile, sizeof(envfile), "%s/hook-env", f->dir);
+	FILE *fp = fopen(envfile, "r");
+	assert_non_null(fp);
+	bool user = false, pathvar = false, issuer = false;
+	while (fgets(line, sizeof(line), fp)) {
+		user |= strcmp(line, "FEDJIT_USER=ivy\n") == 0;
+		pathvar |= strncmp(line, "PATH=", 5) == 0;
+		issuer |= strcmp(line, "FEDJIT_ISSUER=https://idp.example\n") == 0;
+		assert_null(strstr(line, "FEDJIT_NSS_BYPASS"));
+	}
+	fclose(fp);
+	assert_true(user && pathvar && issuer);
+
+	/* a hook that succeeds: created */
+	fx_script(f, "hook-ok", "exit 0", hook, sizeof(hook));
+	snprintf(conf, sizeof(conf),
+	         "provisioning = always\ndomain = PRIMARY\nprovision_hook = %s\n", hook);
+	fx_config(f, "", conf);
+	assert_string_equal(fx_login(f, &id, "ivy", &res), "ok");
+	assert_int_equal(fx_count_users(f), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_create_silent, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_provisioning_none, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_as_in_username, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hostile_claims, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_associate, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_allowed_groups, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sshd_preauth, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_locked_and_removed_idp, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_blocking_rollback, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Provisioning with a person to ask (consent, password, username), the
+ * subject-derived name, non-blocking mode with a worker killed halfway,
+ * op=chauthtok and the pre-flow check. Needs root for the homes.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/macro.h"
+#include "provision_fixture.h"
+
+static int setup(void **state)
+{
+	if (!fx_is_root())
+		return 0;
+	*state = fx_new();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}
+
+#define NEED_ROOT(f)            \
+	do {                    \
+		if (!(f))       \
+			skip(); \
+	} while (0)
+
+static struct fedjit_consent *consent_of(struct fx *f, const char *name)
+{
+	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_consent *c = NULL;
+
+	if (fedjit_secret_open(f->secret, FEDJIT_STORE_RDONLY, &ss) < 0)
+		return NULL;
+	(void)fedjit_secret_get_consent(ss, name, &c);
+	fedjit_secret_close(ss);
+	return c;
+}
+
+static char *hash_of(struct fx *f, const char *name)
+{
+	struct fedjit_secret_store *ss = NULL;
+	char *h = NULL;
+
+	if (fedjit_secret_open(f->secret, FEDJIT_STORE_RDONLY, &ss) < 0)
+		return NULL;
+	(void)fedjit_secret_get_password_hash(ss, name, &h);
+	fedjit_secret_close(ss);
+	return h;
+}
+
+static void test_consent(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	const char *groups[] = {"admins", NULL};
+	struct fedjit_identity id = fx_identity("sub-ann", "ann", groups);
+
+	NEED_ROOT(f);
+	fx_config(f, "",
+	          "provisioning = always\ndomain = PRIMARY\nprompt = consent\n"
+	          "group_map = admins:sudo\n");
+	fx_answers(f, "no", NULL);
+	assert_string_equal(fx_login(f, &id, "ann", &res), "denied");
+	assert_int_equal(fx_count_users(f), 0);
+	assert_null(consent_of(f, "ann"));
+	/* what the person saw: claim -> attribute, values and groups */
+	assert_non_null(strstr(f->transcript, "user name   ann  (preferred_username)"));
+	assert_non_null(strstr(f->transcript, "full name   Test Person  (claim name)"));
+	assert_non_null(strstr(f->transcript, "groups      sudo  (claim groups)"));
+
+	fx_answers(f, "maybe", "yes", NULL);
+	assert_string_equal(fx_login(f, &id, "ann", &res), "ok");
+	assert_non_null(strstr(f->transcript, "yes or no"));
+	struct fedjit_consent *c = consent_of(f, "ann");
+	assert_non_null(c);
+	assert_int_equal(c->when, 1700000000);
+	assert_int_equal(c->text_version, 1);
+	assert_string_equal(c->idp, "t");
+	assert_non_null(strstr(c->what, "Create this account?"));
+	fedjit_consent_free(c);
+	/* nothing asked at the next login */
+	fx_answers(f, NULL);
+	assert_string_equal(fx_login(f, &id, "ann", &res), "ok");
+	assert_string_equal(f->transcript, "");
+
+	/* a service that cannot ask: refused, not silently provisioned */
+	struct fedjit_identity other = fx_identity("sub-ben", "ben", NULL);
+	f->ctx.conv = NULL;
+	assert_string_equal(fx_login(f, &other, "ben", &res), "error");
+	assert_int_equal(fx_count_users(f), 1);
+}
+
+static void test_password(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-cy", "cyrus", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nprompt = password+consent\n");
+	/* too short; a mismatch; then good (three tries) */
+	fx_answers(f, "yes", "short", "Secret123x", "Secret123y", "Secret123x", "Secret123x", NULL);
+	assert_string_equal(fx_login(f, &id, "cyrus", &res), "ok");
+	assert_non_null(strstr(f->transcript, "at least 8"));
+	assert_non_null(strstr(f->transcript, "do not match"));
+	char why[160];
+	assert_int_equal(fedjit_password_check("xcyrus123", "cyrus", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "user name"));
+	assert_int_equal(fedjit_password_check("abcdefghij", "cyrus", why, sizeof(why)), -EINVAL);
+	assert_int_equal(fedjit_password_check("abcdefghi1", "cyrus", why, sizeof(why)), 0);
+	char *h = hash_of(f, "cyrus");
+	assert_non_null(h);
+	assert_memory_equal(h, "$y$", 3);
+	assert_int_equal(fedjit_password_verify("Secret123x", h), 1);
+	assert_int_equal(fedjit_password_verify("Secret123y", h), 0);
+	fedjit_secret_free(h);
+	/* the secret never reaches the world-readable store or the log */
+	assert_null(strstr(res.log, "Secret"));
+
+	/* three bad tries: nothing created */
+	struct fedjit_identity d = fx_identity("sub-di", "dina", NULL);
+	fx_answers(f, "yes", "a", "b", "c", NULL);
+	assert_string_equal(fx_login(f, &d, "dina", &res), "denied");
+	assert_null(fx_user(f, "dina"));
+	assert_null(hash_of(f, "dina"));
+}
+
+static void test_username_prompt(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-ed", "ed", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "",
+	          "provisioning = always\ndomain = PRIMARY\n"
+	          "prompt = username+password+consent\n");
+	/* root (reserved), carol (taken elsewhere), a:b (invalid), then edward */
+	fx_answers(f, "root", "carol", "a:b", NULL);
+	assert_string_equal(fx_login(f, &id, "ed", &res), "denied");
+	assert_int_equal(fx_count_users(f), 0);
+	assert_non_null(strstr(f->transcript, "taken"));
+
+	fx_answers(f, "Edward", "yes", "Secret123x", "Secret123x", NULL);
+	assert_string_equal(fx_login(f, &id, "ed", &res), "wrong_account");
+	assert_int_equal(res.action, FEDJIT_PROV_CREATED);
+	assert_non_null(strstr(res.message, "edward"));
+	struct fedjit_user *u = fx_user(f, "edward");
+	assert_non_null(u);
+	fedjit_user_free(u);
+	/* and now as that name: the identity's account */
+	fx_answers(f, NULL);
+	assert_string_equal(fx_login(f, &id, "edward", &res), "ok");
+
+	/* the default answer is the name logged in with */
+	struct fedjit_identity g = fx_identity("sub-gus", "whatever", NULL);
+	fx_answers(f, "", "yes", "Secret123x", "Secret123x", NULL);
+	assert_string_equal(fx_login(f, &g, "gus", &res), "ok");
+	assert_string_equal(res.account, "gus");
+	/* a name taken in the store is refused */
+	struct fedjit_identity h = fx_identity("sub-hu", "hu", NULL);
+	fx_answers(f, "gus", NULL);
+	assert_string_equal(fx_login(f, &h, "hu", &res), "error"); /* conversation ended */
+	assert_int_equal(fx_count_users(f), 2);
+}
+
+static void test_subject_name(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-fi", "root", NULL);
+	char name[FEDJIT_NAME_MAX + 1];
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nusername_from = subject\n");
+	fedjit_name_from_subject("https://idp.example", "sub-fi", name);
+	assert_string_equal(fx_login(f, &id, "fi", &res), "wrong_account");
+	assert_non_null(strstr(res.message, name));
+	assert_int_equal(fx_count_users(f), 0);
+	assert_string_equal(fx_login(f, &id, name, &res), "ok");
+	assert_string_equal(res.account, name);
+}
+
+static void test_nonblocking(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	const char *groups[] = {"devs", NULL};
+	struct fedjit_identity id = fx_identity("sub-jo", "jo", groups);
+	char hook[600], body[2200], conf[1400], home[700], marker[600];
+	uint32_t gids[4];
+	struct stat st;
+
+	NEED_ROOT(f);
+	/* the first run kills its worker (its parent) halfway: after the groups
+	 * and the home, before the hook finished */
+	snprintf(marker, sizeof(marker), "%s/hook-ran", f->dir);
+	snprintf(body, sizeof(body),
+	         "if [ ! -e %s ]; then : > %s; kill -9 $PPID; sleep 5; exit 1; fi\n"
+	         "echo again >> %s",
+	         marker, marker, marker);
+	fx_script(f, "hook", body, hook, sizeof(hook));
+	snprintf(conf, sizeof(conf),
+	         "provisioning = always\ndomain = PRIMARY\nmode = non-blocking\n"
+	         "group_map = devs:developers\nprovision_hook = %s\n",
+	         hook);
+	fx_config(f, "", conf);
+	assert_string_equal(fx_login(f, &id, "jo", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_CREATED);
+	assert_true(res.worker > 0);
+	struct fedjit_user *u = fx_user(f, "jo");
+	assert_non_null(u);
+	assert_true(u->flags & FEDJIT_USER_PENDING); /* the worker died */
+	fedjit_user_free(u);
+	assert_int_equal(fx_gids(f, "jo", gids, 4), 1); /* groups were done */
+	snprintf(home, sizeof(home), "%s/jo", f->home_root);
+	assert_int_equal(lstat(home, &st), 0);
+
+	/* next login: repaired */
+	assert_string_equal(fx_login(f, &id, "jo", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_UPDATED);
+	u = fx_user(f, "jo");
+	assert_false(u->flags & FEDJIT_USER_PENDING);
+	fedjit_user_free(u);
+	FILE *fp = fopen(marker, "r");
+	char line[32] = "";
+	assert_non_null(fp);
+	assert_non_null(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	assert_string_equal(line, "again\n");
+
+	/* group removed at the IdP: the background sync removes it */
+	id = fx_identity("sub-jo", "jo", NULL);
+	assert_string_equal(fx_login(f, &id, "jo", &res), "ok");
+	assert_int_equal(fx_gids(f, "jo", gids, 4), 0);
+}
+
+static void test_chauthtok(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-kim", "kim", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nprompt = password+consent\n");
+	fx_answers(f, "yes", "Secret123x", "Secret123x", NULL);
+	assert_string_equal(fx_login(f, &id, "kim", &res), "ok");
+
+	fx_answers(f, "wrong-one", NULL);
+	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "kim", &res), 0);
+	assert_string_equal(res.status, "denied");
+	fx_answers(f, "Secret123x", "Newer456y", "Newer456y", NULL);
+	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "kim", &res), 0);
+	assert_string_equal(res.status, "ok");
+	char *h = hash_of(f, "kim");
+	assert_int_equal(fedjit_password_verify("Newer456y", h), 1);
+	fedjit_secret_free(h);
+
+	/* no password yet (silent provisioning): none asked for */
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	struct fedjit_identity l = fx_identity("sub-lu", "lu", NULL);
+	assert_string_equal(fx_login(f, &l, "lu", &res), "ok");
+	fx_answers(f, "Fresh789z", "Fresh789z", NULL);
+	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "lu", &res), 0);
+	assert_string_equal(res.status, "ok");
+	assert_null(strstr(f->transcript, "Current"));
+	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "nobody9", &res), 0);
+	assert_string_equal(res.status, "unknown_user");
+}
+
+static void test_precheck(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-mo", "mo", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	assert_int_equal(fedjit_provision_precheck(&f->ctx, "mo", &res), 1);
+	assert_int_equal(fedjit_provision_precheck(&f->ctx, "carol", &res), 0);
+	assert_string_equal(res.status, "unknown_user");
+	assert_int_equal(fedjit_provision_precheck(&f->ctx, "root", &res), 0);
+	assert_int_equal(fedjit_provision_precheck(&f->ctx, "NOPE/mo", &res), 0);
+	assert_string_equal(fx_login(f, &id, "mo", &res), "ok");
+	fx_config(f, "", "provisioning = none\n");
+	assert_int_equal(fedjit_provision_precheck(&f->ctx, "mo", &res), 1); /* stored */
+	assert_int_equal(fedjit_provision_precheck(&f->ctx, "newbie", &res), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_consent, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_password, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_username_prompt, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_subject_name, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_nonblocking, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chauthtok, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_precheck, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
