@@ -175,13 +175,14 @@ void fedjit_strv_free(char **v);
  *     gid = user->gid is created (the gid and the group name must be free).
  *   primary_group != NULL: the domain's shared primary group; created with
  *     gid user->gid if missing (origin SHARED_PRIMARY), else its gid must be
- *     user->gid.
- *   gids: supplementary gids. A gid that is a group in this store gets the
+ *     user->gid (-EINVAL otherwise).
+ *   gids: supplementary gids (order and duplicates do not matter; the
+ *     primary gid is dropped). A gid that is a group in this store gets the
  *     user added to its members; any other gid (e.g. sudo from /etc/group) is
  *     only recorded for initgroups.
- * Refusals: -FEDJIT_STORE_ENAME, -FEDJIT_STORE_EUID, -FEDJIT_STORE_EGID,
- * -FEDJIT_STORE_ELINK, -FEDJIT_STORE_EGROUP; -EINVAL for a record the format
- * cannot hold (see record.h).
+ * Refusals, checked in this order: -FEDJIT_STORE_ENAME, -FEDJIT_STORE_EUID,
+ * -FEDJIT_STORE_ELINK, then -FEDJIT_STORE_EGROUP / -FEDJIT_STORE_EGID for the
+ * private group; -EINVAL for a record the format cannot hold (see record.h).
  */
 int fedjit_store_create_account(struct fedjit_store *s, const struct fedjit_user *user,
                                 const char *primary_group, const uint32_t *gids, size_t n_gids);

@@ -188,6 +188,8 @@ static int finish(struct prov_run *run, const struct fedjit_user *u, bool make_h
 	struct prov_finish f;
 	int r;
 
+	if (run->ctx->commit_only)
+		return 0;
 	if (run->ctx->idp->mode == FEDJIT_MODE_BLOCKING)
 		return finish_blocking(run, u, make_home, g, rollback);
 	r = finish_init(run, u, make_home, NULL, &f);

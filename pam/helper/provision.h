@@ -120,6 +120,9 @@ struct fedjit_prov_ctx {
 	const char *passwd_file, *group_file;
 	/* Tests: wait for the non-blocking worker instead of detaching it. */
 	bool wait_worker;
+	/* Benchmarks: stop after the commit (home, hook and background group sync
+	 * are left to the next login: the account stays pending). */
+	bool commit_only;
 };
 
 enum fedjit_prov_action {
@@ -171,3 +174,24 @@ int fedjit_password_check(const char *password, const char *user, char *reason, 
 int fedjit_password_hash(const char *password, char **ret_hash);
 /* 1 when password matches hash, 0 when not, negative errno. */
 int fedjit_password_verify(const char *password, const char *hash);
+
+/* ---- over the module <-> helper protocol (provision_proto.c) ---- */
+
+struct fedjit_msg;
+
+/*
+ * The identity of a msg=identity frame from the network child. Strings point
+ * into m (valid while m is unchanged); the groups line list is split into
+ * *ret_groups_buf (free() it; NULL when there are no groups). 0, -EBADMSG
+ * (issuer or subject missing), -ENOMEM.
+ */
+int fedjit_identity_from_msg(const struct fedjit_msg *m, struct fedjit_identity *ret,
+                             char **ret_groups_buf);
+
+/* Userdata of fedjit_provision_proto_conv: the module's socket. */
+struct fedjit_proto_conv {
+	int fd;
+};
+/* A fedjit_conv_fn asking through msg=prompt / msg=answer, showing through msg=info. */
+int fedjit_provision_proto_conv(enum fedjit_conv_style style, const char *text, char **ret_answer,
+                                void *userdata);

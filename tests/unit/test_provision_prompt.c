@@ -12,12 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "common/macro.h"
+#include "pam/proto.h"
 #include "provision_fixture.h"
 
 static int setup(void **state)
@@ -303,6 +306,67 @@ static void test_precheck(void **state)
 	assert_int_equal(fedjit_provision_precheck(&f->ctx, "newbie", &res), 0);
 }
 
+/* The protocol side: identity frames and prompts answered by a fake module. */
+static void test_proto(void **state)
+{
+	struct fedjit_msg *m = fedjit_msg_new();
+	struct fedjit_identity id;
+	char *buf = NULL, *answer = NULL;
+	int sv[2];
+
+	assert_int_equal(fedjit_msg_start(m, "identity"), 0);
+	assert_int_equal(fedjit_msg_add(m, "issuer", "https://idp.example"), 0);
+	assert_int_equal(fedjit_msg_add(m, "subject", "s1"), 0);
+	assert_int_equal(fedjit_msg_add(m, "username", "al"), 0);
+	assert_int_equal(fedjit_msg_add(m, "groups", "a b\n\nc"), 0);
+	assert_int_equal(fedjit_identity_from_msg(m, &id, &buf), 0);
+	assert_string_equal(id.username, "al");
+	assert_null(id.gecos);
+	assert_int_equal(id.n_groups, 2);
+	assert_string_equal(id.groups[0], "a b");
+	assert_string_equal(id.groups[1], "c");
+	assert_null(id.groups[2]);
+	free(buf);
+	assert_int_equal(fedjit_msg_start(m, "identity"), 0);
+	assert_int_equal(fedjit_identity_from_msg(m, &id, &buf), -EBADMSG);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* the module: answer the first prompt, cancel the second */
+		close(sv[0]);
+		for (int i = 0; i < 2; i++) {
+			if (fedjit_msg_recv(sv[1], m, 0) < 0 ||
+			    strcmp(fedjit_msg_type(m), "prompt") != 0)
+				_exit(1);
+			bool off = strcmp(fedjit_msg_get(m, "style"), "echo_off") == 0;
+			fedjit_msg_start(m, "answer");
+			fedjit_msg_add(m, "status", i == 0 ? "ok" : "cancel");
+			fedjit_msg_add(m, "value", off ? "secret" : "plain");
+			if (fedjit_msg_send(sv[1], m, 0) < 0)
+				_exit(1);
+		}
+		if (fedjit_msg_recv(sv[1], m, 0) < 0 || strcmp(fedjit_msg_type(m), "info") != 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(sv[1]);
+	struct fedjit_proto_conv c = {.fd = sv[0]};
+	assert_int_equal(fedjit_provision_proto_conv(FEDJIT_CONV_ECHO_OFF, "pw? ", &answer, &c), 0);
+	assert_string_equal(answer, "secret");
+	free(answer);
+	answer = NULL;
+	assert_int_equal(fedjit_provision_proto_conv(FEDJIT_CONV_ECHO_ON, "name? ", &answer, &c),
+	                 -ECANCELED);
+	assert_int_equal(fedjit_provision_proto_conv(FEDJIT_CONV_INFO, "hello", &answer, &c), 0);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(sv[0]);
+	fedjit_msg_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +377,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_nonblocking, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chauthtok, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_precheck, setup, teardown),
+	        cmocka_unit_test(test_proto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,86 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# make bench: provisioning alone, fedjit (tests/bench/provision_bench.c) side by
+# side with the classic approach, useradd + usermod -aG per account, run in a
+# private mount namespace over an overlay of /etc whose upper layer holds
+# copies of passwd, group, shadow, gshadow and login.defs (the machine's /etc
+# is never written). Sequential and with 2 and 8 writers, at 0, 10k and 100k
+# existing accounts. Prints a Markdown table. Needs root.
+#   PROV_BENCH_SIZES, PROV_BENCH_COUNT (fedjit accounts per cell),
+#   PROV_BENCH_USERADD_COUNT (useradd accounts per cell) override the defaults.
+set -eu
+bench=${top_builddir:-.}/tests/bench/provision_bench
+sizes=${PROV_BENCH_SIZES:-"0 10000 100000"}
+fcount=${PROV_BENCH_COUNT:-2000}
+ucount=${PROV_BENCH_USERADD_COUNT:-80}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "provision bench: skipped (needs root for the private mount namespace)"
+	exit 0
+fi
+# On disk, not tmpfs: both sides pay for durable writes.
+tmp=$(mktemp -d /var/tmp/fedjit-prov-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# useradd_rate EXISTING WRITERS COUNT: accounts per second.
+useradd_rate() {
+	n=$1 w=$2 c=$3 d=$tmp/ua-$1-$2
+	mkdir -p "$d/upper" "$d/work"
+	cp /etc/passwd /etc/group /etc/shadow /etc/gshadow "$d/upper/"
+	awk -v n="$n" -v d="$d/upper" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			printf "e%d:x:%d:%d::/home/e%d:/bin/sh\n", i, 1000000 + i, 1000000 + i, i >> (d "/passwd")
+			printf "e%d:x:%d:\n", i, 1000000 + i >> (d "/group")
+			printf "e%d:!:19000:0:99999:7:::\n", i >> (d "/shadow")
+			printf "e%d:!::\n", i >> (d "/gshadow")
+		}
+		print "benchgrp:x:3999999:" >> (d "/group")
+		print "benchgrp:!::" >> (d "/gshadow")
+	}'
+	sed -e '/^UID_MAX/d' -e '/^GID_MAX/d' /etc/login.defs > "$d/upper/login.defs"
+	printf 'UID_MAX 3000000\nGID_MAX 3000000\n' >> "$d/upper/login.defs"
+	unshare -m --propagation private sh -c '
+		set -e
+		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc
+		per=$(($3 / $2))
+		# exit status 10: the password files are locked by another writer
+		retry() { while :; do "$@" 2>/dev/null && return 0; [ $? = 10 ] || return 1; sleep 0.005; done; }
+		start=$(date +%s.%N)
+		for w in $(seq 1 "$2"); do
+			(
+				i=0
+				while [ $i -lt $per ]; do
+					if ! retry useradd -M "u${w}x$i" ||
+						! retry usermod -aG benchgrp "u${w}x$i"; then
+						: > "$1/failed"
+						exit 1
+					fi
+					i=$((i + 1))
+				done
+			) &
+		done
+		wait
+		end=$(date +%s.%N)
+		[ ! -e "$1/failed" ] || { echo "useradd run failed" >&2; exit 1; }
+		grep -c "^u[0-9]*x" /etc/passwd > "$1/count" || :
+		echo "$start $end"
+	' sh "$d" "$w" "$c" > "$d/times"
+	got=$(cat "$d/count")
+	[ "$got" = $((c / w * w)) ] || { echo "useradd made $got accounts, not $c" >&2; exit 1; }
+	awk -v c="$got" '{ printf "%.0f\n", c / ($2 - $1) }' "$d/times"
+	rm -rf "$d"
+}
+
+fedjit_rate() {
+	"$bench" "$tmp" "$1" "$2" "$3" | sed -n 's/.*per_second=//p'
+}
+
+echo "| existing accounts | writers | fedjit accounts/s | useradd + usermod -aG accounts/s | fedjit / useradd |"
+echo "|---:|---:|---:|---:|---:|"
+for n in $sizes; do
+	for w in 1 2 8; do
+		f=$(fedjit_rate "$n" "$w" "$fcount")
+		u=$(useradd_rate "$n" "$w" "$ucount")
+		echo "| $n | $w | $f | $u | $(awk -v f="$f" -v u="$u" 'BEGIN { printf "%.0fx", f / u }') |"
+	done
+done
