@@ -215,24 +215,13 @@ static int cmp_groups(const void *a, const void *b)
 	              (*(struct fedjit_group *const *)b)->name);
 }
 
-static int link_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *p)
+static int link_cb(const char *issuer, const char *subject, const char *name, void *p)
 {
 	json_t *links = p;
-	const char *rest, *subject;
-	size_t len;
-	char *account = NULL;
-	json_t *o;
+	json_t *o =
+	        json_pack("{s:s, s:s, s:s}", "issuer", issuer, "subject", subject, "account", name);
 
-	if (fedjit_key_classify(key, &rest, &len) != FEDJIT_KEY_LINK)
-		return 0;
-	subject = memchr(rest, '\0', len);
-	if (!subject || fedjit_record_decode_name(data, &account) < 0)
-		return -1;
-	subject++;
-	o = json_pack("{s:s%, s:s%, s:s}", "issuer", rest, (size_t)(subject - 1 - rest), "subject",
-	              subject, (size_t)(rest + len - subject), "account", account);
-	free(account);
-	return o && json_array_append_new(links, o) == 0 ? 0 : -1;
+	return o && json_array_append_new(links, o) == 0 ? 0 : -ENOMEM;
 }
 
 static int cmp_links(const void *a, const void *b)
@@ -247,7 +236,7 @@ static json_t *sorted_links(struct fedjit_store *s)
 	json_t **v;
 	size_t n;
 
-	if (!links || !sorted || tdb_traverse_read(fedjit_store_tdb(s), link_cb, links) < 0) {
+	if (!links || !sorted || fedjit_store_foreach_link(s, link_cb, links) < 0) {
 		json_decref(links);
 		json_decref(sorted);
 		return NULL;
@@ -302,76 +291,130 @@ fail:
 	return NULL;
 }
 
-static int db_dump(struct fedjit_cli *cli, int argc, char **argv)
+static void collect_clear(struct collect *c)
+{
+	for (size_t i = 0; i < c->n_users; i++)
+		fedjit_user_free(c->users[i]);
+	for (size_t i = 0; i < c->n_groups; i++)
+		fedjit_group_free(c->groups[i]);
+	free(c->users);
+	free(c->groups);
+	*c = (struct collect){0};
+}
+
+/*
+ * Users (with their gid lists), groups and links as JSON arrays. The reads
+ * take several read locks one after another, so the caller compares the
+ * store's sequence number around this to know it saw one committed state.
+ * 0, or an exit status after the message.
+ */
+static int dump_store(struct fedjit_store *s, json_t *users, json_t *groups, json_t **ret_links)
 {
 	struct collect c = {0};
+	int r = fedjit_store_foreach_user(s, user_cb, &c);
+
+	if (r >= 0)
+		r = fedjit_store_foreach_group(s, group_cb, &c);
+	if (r < 0) {
+		collect_clear(&c);
+		return fedjit_cli_error("reading the store: %s", fedjit_store_strerror(r));
+	}
+	if (c.n_users > 0)
+		qsort(c.users, c.n_users, sizeof(*c.users), cmp_users);
+	if (c.n_groups > 0)
+		qsort(c.groups, c.n_groups, sizeof(*c.groups), cmp_groups);
+	r = 0;
+	for (size_t i = 0; r == 0 && i < c.n_users; i++) {
+		_cleanup_free_ uint32_t *gids = NULL;
+		size_t n_gids = 0;
+		int q = fedjit_store_get_gids(s, c.users[i]->name, &gids, &n_gids);
+
+		if (q < 0 && q != -ENOENT)
+			r = fedjit_cli_error("%s: %s", c.users[i]->name, fedjit_store_strerror(q));
+		else if (json_array_append_new(users, fedjit_json_user(c.users[i], gids, n_gids)) <
+		         0)
+			r = fedjit_cli_error("%s: cannot be written as JSON", c.users[i]->name);
+	}
+	for (size_t i = 0; r == 0 && i < c.n_groups; i++)
+		if (json_array_append_new(groups, fedjit_json_group(c.groups[i])) < 0)
+			r = fedjit_cli_error("group %s: cannot be written as JSON",
+			                     c.groups[i]->name);
+	collect_clear(&c);
+	if (r == 0) {
+		*ret_links = sorted_links(s);
+		if (!*ret_links)
+			r = fedjit_cli_error("reading the identity links failed");
+	}
+	return r;
+}
+
+static int db_dump(struct fedjit_cli *cli, int argc, char **argv)
+{
 	struct fedjit_store *s = NULL;
-	json_t *users = json_array(), *groups = json_array(), *links = NULL, *secrets = NULL;
-	json_t *dump = NULL;
+	json_t *users = NULL, *groups = NULL, *links = NULL, *secrets = NULL;
 	bool with_secrets = false;
 	int r;
 
 	for (int i = 1; i < argc; i++) {
 		if (fedjit_cli_is_help(argv[i])) {
 			printf("Usage: fedjit db dump [--secrets]\n"
-			       "Write every record of the store as JSON to stdout: users (with "
-			       "their "
-			       "groups),\ngroups and identity links. --secrets (root) adds the "
-			       "secret "
-			       "store's password\nhashes and consent records.\n");
-			json_decref(users);
-			json_decref(groups);
+			       "Write every record of the store as JSON to stdout: users (with\n"
+			       "their groups), groups and identity links. --secrets (root) adds\n"
+			       "the secret store's password hashes and consent records.\n");
 			return FEDJIT_EXIT_OK;
 		} else if (strcmp(argv[i], "--secrets") == 0) {
 			with_secrets = true;
 		} else {
-			json_decref(users);
-			json_decref(groups);
 			return fedjit_cli_usage_error("db dump", "unexpected argument '%s'",
 			                              argv[i]);
 		}
 	}
 	if (with_secrets && (r = fedjit_cli_need_root("reading the secret store")) != 0)
-		goto out;
+		return r;
 	r = fedjit_cli_open_ro(cli, &s);
 	if (r != 0)
-		goto out;
-	if (s) {
-		r = fedjit_store_foreach_user(s, user_cb, &c);
-		if (r >= 0)
-			r = fedjit_store_foreach_group(s, group_cb, &c);
-		if (r < 0) {
-			r = fedjit_cli_error("reading the store: %s", fedjit_store_strerror(r));
-			goto out;
-		}
-		links = sorted_links(s);
-	} else {
-		links = json_array();
-	}
-	if (c.n_users > 0)
-		qsort(c.users, c.n_users, sizeof(*c.users), cmp_users);
-	if (c.n_groups > 0)
-		qsort(c.groups, c.n_groups, sizeof(*c.groups), cmp_groups);
-	for (size_t i = 0; i < c.n_users; i++) {
-		_cleanup_free_ uint32_t *gids = NULL;
-		size_t n_gids = 0;
+		return r;
+	/* A commit between the reads (a login) would mix two states: read again
+	 * until the sequence number stayed the same throughout. When writers keep
+	 * committing, root holds them off with a transaction that is never
+	 * committed (a snapshot; logins wait for the dump); others retry. */
+	for (int attempt = 0;; attempt++) {
+		bool snapshot = s && attempt >= 3 && geteuid() == 0;
+		int seq;
 
-		r = fedjit_store_get_gids(s, c.users[i]->name, &gids, &n_gids);
-		if (r < 0 && r != -ENOENT) {
-			r = fedjit_cli_error("%s: %s", c.users[i]->name, fedjit_store_strerror(r));
+		if (snapshot) {
+			fedjit_store_close(s);
+			s = NULL;
+			if (fedjit_store_open(fedjit_cli_db_path(cli), 0, &s) < 0 ||
+			    fedjit_store_batch_begin(s) < 0) {
+				r = fedjit_cli_error("%s: cannot take a snapshot",
+				                     fedjit_cli_db_path(cli));
+				goto out;
+			}
+		}
+		seq = s ? fedjit_store_seqnum(s) : 0;
+		users = json_array();
+		groups = json_array();
+		links = s ? NULL : json_array();
+		r = !users || !groups || (!s && !links) ? fedjit_cli_error("out of memory") : 0;
+		if (r == 0 && s)
+			r = dump_store(s, users, groups, &links);
+		if (snapshot)
+			(void)fedjit_store_batch_end(s, -ECANCELED);
+		if (r != 0 || !s || snapshot || fedjit_store_seqnum(s) == seq)
+			break;
+		json_decref(users);
+		json_decref(groups);
+		json_decref(links);
+		users = groups = links = NULL;
+		if (attempt == 50) {
+			r = fedjit_cli_error("the store kept changing while being read; try again");
 			goto out;
 		}
-		if (json_array_append_new(users, fedjit_json_user(c.users[i], gids, n_gids)) < 0) {
-			r = fedjit_cli_error("%s: cannot be written as JSON", c.users[i]->name);
-			goto out;
-		}
+		usleep(1000u * (unsigned)attempt);
 	}
-	for (size_t i = 0; i < c.n_groups; i++)
-		if (json_array_append_new(groups, fedjit_json_group(c.groups[i])) < 0) {
-			r = fedjit_cli_error("group %s: cannot be written as JSON",
-			                     c.groups[i]->name);
-			goto out;
-		}
+	if (r != 0)
+		goto out;
 	if (with_secrets) {
 		secrets = dump_secrets(cli);
 		if (!secrets) {
@@ -379,20 +422,10 @@ static int db_dump(struct fedjit_cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!links) {
-		r = fedjit_cli_error("reading the identity links failed");
-		goto out;
-	}
-	dump = json_pack("{s:i, s:O, s:O, s:O, s:O*}", "fedjit_dump", 1, "users", users, "groups",
-	                 groups, "links", links, "secrets", secrets);
-	r = fedjit_json_print(dump);
+	r = fedjit_json_print(json_pack("{s:i, s:O, s:O, s:O, s:O*}", "fedjit_dump", 1, "users",
+	                                users, "groups", groups, "links", links, "secrets",
+	                                secrets));
 out:
-	for (size_t i = 0; i < c.n_users; i++)
-		fedjit_user_free(c.users[i]);
-	for (size_t i = 0; i < c.n_groups; i++)
-		fedjit_group_free(c.groups[i]);
-	free(c.users);
-	free(c.groups);
 	json_decref(users);
 	json_decref(groups);
 	json_decref(links);

@@ -265,6 +265,7 @@ struct walk {
 	enum fedjit_key_kind kind;
 	fedjit_user_view_fn user_fn;
 	fedjit_group_view_fn group_fn;
+	fedjit_link_fn link_fn;
 	void *userdata;
 	int r;     /* first non-zero return (stop/abort) */
 	int count; /* records visited */
@@ -279,7 +280,20 @@ static int walk_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *p
 
 	if (fedjit_key_classify(key, &rest, &rest_len) != w->kind)
 		return 0;
-	if (w->kind == FEDJIT_KEY_USER) {
+	if (w->kind == FEDJIT_KEY_LINK) {
+		const char *sep = memchr(rest, '\0', rest_len), *name;
+		char subject[FEDJIT_RECORD_STRING_MAX + 1];
+		size_t n = sep ? (size_t)(rest + rest_len - sep - 1) : 0;
+
+		r = fedjit_record_view_name(data, &name);
+		if (r == 0 && (!sep || sep == rest || n == 0 || n >= sizeof(subject)))
+			r = -EBADMSG;
+		if (r == 0) {
+			memcpy(subject, sep + 1, n);
+			subject[n] = '\0';
+			r = w->link_fn(rest, subject, name, w->userdata);
+		}
+	} else if (w->kind == FEDJIT_KEY_USER) {
 		struct fedjit_user_view v;
 
 		r = fedjit_record_view_user(data, &v);
@@ -332,6 +346,13 @@ int fedjit_store_foreach_user(struct fedjit_store *s, fedjit_user_view_fn fn, vo
 int fedjit_store_foreach_group(struct fedjit_store *s, fedjit_group_view_fn fn, void *userdata)
 {
 	struct walk w = {.kind = FEDJIT_KEY_GROUP, .group_fn = fn, .userdata = userdata};
+
+	return walk(s, &w);
+}
+
+int fedjit_store_foreach_link(struct fedjit_store *s, fedjit_link_fn fn, void *userdata)
+{
+	struct walk w = {.kind = FEDJIT_KEY_LINK, .link_fn = fn, .userdata = userdata};
 
 	return walk(s, &w);
 }

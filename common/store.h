@@ -161,6 +161,11 @@ int fedjit_store_get_gids(struct fedjit_store *s, const char *name, uint32_t **r
  */
 int fedjit_store_foreach_user(struct fedjit_store *s, fedjit_user_view_fn fn, void *userdata);
 int fedjit_store_foreach_group(struct fedjit_store *s, fedjit_group_view_fn fn, void *userdata);
+/* Every (issuer, subject) -> account link record, likewise (issuer and subject
+ * are NUL-terminated copies, name points into the record). */
+typedef int (*fedjit_link_fn)(const char *issuer, const char *subject, const char *name,
+                              void *userdata);
+int fedjit_store_foreach_link(struct fedjit_store *s, fedjit_link_fn fn, void *userdata);
 /* Sorted (strcmp) name lists; *ret is a NULL-terminated array, free with fedjit_strv_free. */
 int fedjit_store_list_users(struct fedjit_store *s, char ***ret, size_t *ret_n);
 int fedjit_store_list_groups(struct fedjit_store *s, char ***ret, size_t *ret_n);

@@ -62,6 +62,22 @@ tests_pam_pam_driver_LDADD = $(PAM_LIBS)
 TESTS += tests/pam/pam-idp.sh
 EXTRA_DIST += tests/pam/pam-idp.sh
 
+# Fuzzing the frame decoder: the corpus replays in every build, the libFuzzer
+# binary comes with --enable-fuzzing (CC=clang):
+#   tests/fuzz/fuzz_proto -dict=$(srcdir)/tests/fuzz/proto.dict CORPUS_DIR
+check_PROGRAMS += tests/fuzz/replay_proto
+TESTS += tests/fuzz/replay_proto tests/fuzz/smoke-proto.sh
+tests_fuzz_replay_proto_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_proto.c
+tests_fuzz_replay_proto_CPPFLAGS = $(AM_CPPFLAGS) -DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/proto"'
+tests_fuzz_replay_proto_LDADD = pam/libfedjit_proto.la
+EXTRA_DIST += tests/fuzz/corpus/proto tests/fuzz/proto.dict tests/fuzz/smoke-proto.sh
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_proto
+tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c pam/proto.c
+tests_fuzz_fuzz_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_proto_LDFLAGS = $(FUZZ_LDFLAGS)
+endif
+
 include pam/idp.mk
 include pam/helper.mk
 include pam/provision.mk

@@ -408,6 +408,44 @@ else
 	notok "restore from stdin works" "failed"
 fi
 
+# Dumps taken while accounts come and go are each one committed state: each
+# restores (the members of developers agree with the users' group lists).
+cat >"$tmp/churn.json" <<'EOF'
+{"fedjit_dump": 1,
+ "users": [{"name": "churn", "uid": 233333, "gid": 233333, "gecos": "", "home": "/home/churn",
+   "shell": "/bin/sh", "domain": "PRIMARY", "idp": "corp", "issuer": "https://idp.example.com",
+   "subject": "churn", "email": "", "created": 1, "last_login": 0, "locked": false,
+   "pending": false, "groups": [250000]}],
+ "groups": [{"name": "churn", "gid": 233333, "origin": "private", "domain": "PRIMARY",
+   "members": []}]}
+EOF
+(
+	end=$(($(date +%s) + 30))
+	while [ "$(date +%s)" -lt "$end" ] && [ ! -e "$tmp/churn.stop" ]; do
+		"$fedjit" --db "$db" db restore "$tmp/churn.json" >/dev/null 2>&1
+		"$fedjit" --db "$db" user delete churn --yes >/dev/null 2>&1
+	done
+) &
+churner=$!
+bad_dumps=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	rm -f "$tmp/churn-copy.tdb"
+	if ! dump "$db" "$tmp/churn-dump.json" ||
+		! "$fedjit" --db "$tmp/churn-copy.tdb" db restore "$tmp/churn-dump.json" \
+			>/dev/null 2>"$tmp/err"; then
+		bad_dumps=$((bad_dumps + 1))
+	fi
+done
+touch "$tmp/churn.stop"
+wait "$churner"
+rm -f "$tmp/churn.stop"
+if [ "$bad_dumps" = 0 ]; then
+	ok "20 dumps during concurrent writes each restore"
+else
+	notok "20 dumps during concurrent writes each restore" "$bad_dumps failed"
+fi
+check_consistent "store consistent after the concurrent writes"
+
 # ---- secrets ----
 jq '.secrets = {"password_hashes": {"alice": "$6$salt$hash"},
     "consents": {"alice": {"when": 1700000000, "text_version": 1, "idp": "corp",
