@@ -474,8 +474,13 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 	size_t len = 0;
 	int e;
 
-	for (size_t i = 0; i < tok->n_groups; i++)
+	for (size_t i = 0; i < tok->n_groups; i++) {
+		/* LF separates the groups on the wire: a name holding one would read as two. */
+		if (strchr(tok->groups[i], '\n'))
+			return fail(r, "error",
+			            "a group name in the ID token contains a line feed");
 		len += strlen(tok->groups[i]) + 1;
+	}
 	if (tok->n_groups) {
 		groups = malloc(len);
 		if (!groups)
