@@ -81,3 +81,9 @@ endif
 include pam/idp.mk
 include pam/helper.mk
 include pam/provision.mk
+
+# A PAM module needs no libtool archive beside it.
+install-data-hook: install-data-hook-pam
+install-data-hook-pam:
+	rm -f $(DESTDIR)$(pamlibdir)/pam_fedjit.la
+.PHONY: install-data-hook-pam
