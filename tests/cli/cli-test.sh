@@ -335,6 +335,11 @@ golden "idp purge --yes prints every removed account" purge-corp.txt 0 --db "$db
 check_consistent "store consistent after purge"
 golden "no account of the purged IdP is left" user-list-after-purge.txt 0 --db "$db" user list
 golden "idp purge of an IdP without accounts" purge-none.txt 0 --db "$db" idp purge corp --yes
+jq '.users |= [.[0]] | .groups |= [.[0]]' "$srcdir/fixture-more.json" >"$tmp/henry.json"
+t "restore an account of corp again" 0 --db "$db" db restore "$tmp/henry.json"
+t "idp purge of an IdP that is still configured" 0 --config "$conf" --db "$db" idp purge corp --yes
+has "... warns that its people can log in again" err 'corp is still configured'
+check_consistent "store consistent after the second purge"
 
 # ---- uid ----
 rm -f "$db"
@@ -480,6 +485,16 @@ run 0 --db "$tmp/s.tdb" db dump
 if grep -q 'salt' "$tmp/out"; then notok "db dump leaves secrets out" "hash in dump"; else
 	ok "db dump leaves secrets out"; fi
 golden "db dump --secrets" dump-secrets.json 0 --db "$tmp/s.tdb" --secret-db "$sdb" db dump --secrets
+t "restore with secrets into a second pair of stores" 0 --db "$tmp/s2.tdb" \
+	--secret-db "$tmp/secret2.tdb" db restore "$tmp/secrets.json"
+t "user delete with the secret store" 0 --db "$tmp/s2.tdb" --secret-db "$tmp/secret2.tdb" \
+	user delete alice --yes
+run 0 --db "$tmp/s2.tdb" --secret-db "$tmp/secret2.tdb" db dump --secrets
+if [ "$(jq -c .secrets "$tmp/out")" = '{"password_hashes":{},"consents":{}}' ]; then
+	ok "... removes its password hash and consent"
+else
+	notok "... removes its password hash and consent" "$(jq -c .secrets "$tmp/out")"
+fi
 t "delete the account but not its secrets (no --secret-db)" 0 --db "$tmp/s.tdb" user delete alice --yes
 t "db check finds the orphaned secrets" 1 --db "$tmp/s.tdb" --secret-db "$sdb" db check
 has "... naming them" out 'secrets of missing account alice'
