@@ -168,6 +168,24 @@ out:
 
 /* ---- purge ---- */
 
+/* Purging the accounts of an IdP that is still configured only lasts until
+ * its people log in again. */
+static void warn_still_configured(struct fedjit_cli *cli, const char *name)
+{
+	const struct fedjit_config *config = NULL;
+	const struct fedjit_idp *idp;
+
+	if (fedjit_cli_config(cli, false, &config) != 0 || !config)
+		return;
+	idp = fedjit_config_idp(config, name);
+	if (idp && idp->provisioning != FEDJIT_PROVISIONING_NONE)
+		fedjit_cli_warn("IdP %s is still configured with provisioning = %s: its people get "
+		                "new accounts at their next login; remove [idp %s] from the "
+		                "configuration to retire it",
+		                idp->name, fedjit_provisioning_to_string(idp->provisioning),
+		                idp->name);
+}
+
 static int idp_purge(struct fedjit_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -247,6 +265,7 @@ static int idp_purge(struct fedjit_cli *cli, int argc, char **argv)
 		else
 			printf("removed account %s\n", deleted[i]);
 	}
+	warn_still_configured(cli, a.idp);
 	r = fedjit_cli_after_delete(cli, deleted, NULL, NULL, (size_t)r, false);
 	if (remove_home) {
 		int r2 = fedjit_cli_after_delete(cli, a.names, (const char *const *)a.homes, a.uids,

@@ -14,3 +14,9 @@ uninstall-local: uninstall-local-fedjit
 uninstall-local-fedjit:
 	rm -f $(DESTDIR)$(pamconfigsdir)/fedjit $(DESTDIR)$(tmpfilesdir)/fedjit.conf
 .PHONY: install-data-local-fedjit uninstall-local-fedjit
+
+# Debian packaging (dpkg-buildpackage -us -uc -b; tests/package.sh checks it).
+EXTRA_DIST += debian/changelog debian/control debian/copyright debian/rules \
+	debian/source/format debian/fedjit.install debian/fedjit.postinst \
+	debian/libpam-fedjit.install debian/libpam-fedjit.postinst debian/libpam-fedjit.prerm \
+	debian/libnss-fedjit.install

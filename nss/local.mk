@@ -1,7 +1,7 @@
 # nss: libnss_fedjit.so.2, its tests and its benchmark.
 #
 # libtool builds nss/libnss_fedjit.la as an unversioned module; glibc loads
-# "libnss_<service>.so.2", so install-exec-hook renames the installed .so and
+# "libnss_<service>.so.2", so install-data-hook renames the installed .so and
 # drops the .la. Only _nss_fedjit_* leaves the module (-export-symbols-regex
 # makes libtool link with a version script that has "local: *;").
 # Links: libc, libtdb; common/ is compiled in (libinih statically).
@@ -25,14 +25,15 @@ nss_libnss_fedjittest_la_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) -fvisibility=hidden
 nss_libnss_fedjittest_la_LDFLAGS = $(AM_LDFLAGS) $(nss_ldflags) -rpath /nowhere
 nss_libnss_fedjittest_la_LIBADD = $(common_libs)
 
-install-exec-hook: install-exec-hook-nss
-install-exec-hook-nss:
+# nsslibdir is not an exec dir for automake, so the module installs in install-data.
+install-data-hook: install-data-hook-nss
+install-data-hook-nss:
 	cd $(DESTDIR)$(nsslibdir) && \
 		mv -f libnss_fedjit.so libnss_fedjit.so.2 && rm -f libnss_fedjit.la
 uninstall-hook: uninstall-hook-nss
 uninstall-hook-nss:
 	rm -f $(DESTDIR)$(nsslibdir)/libnss_fedjit.so.2
-.PHONY: install-exec-hook-nss uninstall-hook-nss
+.PHONY: install-data-hook-nss uninstall-hook-nss
 
 # ---- tests ----
 nss_test_cflags = $(unit_test_cflags) -I$(top_srcdir)/nss -I$(top_srcdir)/tests/nss

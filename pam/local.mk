@@ -62,6 +62,13 @@ tests_pam_pam_driver_LDADD = $(PAM_LIBS)
 TESTS += tests/pam/pam-idp.sh
 EXTRA_DIST += tests/pam/pam-idp.sh
 
+# Benchmark of one login end to end (root, node): make bench-pam
+EXTRA_DIST += tests/bench/pam_login_bench.sh
+bench-pam: pam/pam_fedjit.la pam/fedjit-helper tests/pam/pam-driver tests/helper/mkaccount
+	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+		$(SHELL) $(top_srcdir)/tests/bench/pam_login_bench.sh
+.PHONY: bench-pam
+
 # Fuzzing the frame decoder: the corpus replays in every build, the libFuzzer
 # binary comes with --enable-fuzzing (CC=clang):
 #   tests/fuzz/fuzz_proto -dict=$(srcdir)/tests/fuzz/proto.dict CORPUS_DIR
@@ -81,3 +88,9 @@ endif
 include pam/idp.mk
 include pam/helper.mk
 include pam/provision.mk
+
+# A PAM module needs no libtool archive beside it.
+install-data-hook: install-data-hook-pam
+install-data-hook-pam:
+	rm -f $(DESTDIR)$(pamlibdir)/pam_fedjit.la
+.PHONY: install-data-hook-pam

@@ -242,6 +242,11 @@ static int run(struct context *c, enum op op, const char *phase)
 	}
 	map = status_lookup(x.status);
 	r = map->code[op];
+	/* One syslog line: IdP text inside the helper's log must not start lines
+	 * of its own (the codec already refuses every other control character). */
+	for (char *p = x.log; p && *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
 	if (x.log)
 		pam_syslog(c->pamh, r == PAM_SUCCESS ? LOG_INFO : LOG_NOTICE, "%s for %s: %s: %s",
 		           op_names[op], c->user, x.status, x.log);

@@ -127,11 +127,11 @@ EOF
 fi
 
 # --auto: two scripted logins
-show_login() { # show_login N
+show_login() { # show_login N COMMAND
 	local out rc
 	echo
-	say "\$ ssh -p $DEMO_PORT alice@127.0.0.1 'id; pwd; ls -ld .'     # login $1"
-	out=$(E2E_ACTION="approve alice" e2e_ssh alice 'id; pwd; ls -ld .')
+	say "\$ ssh -p $DEMO_PORT alice@127.0.0.1 '$2'     # login $1"
+	out=$(E2E_ACTION="approve alice" e2e_ssh alice "$2")
 	rc=$?
 	sed -e '/^=== prompt/d' -e 's/^--- code \(.*\): approve alice$/[demo: approving \1 as alice at the IdP: node tests\/idp\/approve.mjs --code \1 --user alice]/' \
 		-e '/^--- answer: enter$/a [demo: Enter]' -e '/^--- /d' "$E2E_PROMPTS"
@@ -142,8 +142,8 @@ show_login() { # show_login N
 rc=0
 say "==> getent passwd alice (before any login: no such user)"
 getent passwd alice || echo "(nothing)"
-show_login 1 || rc=1
-show_login 2 || rc=1
+show_login 1 'id; pwd; ls -ld .' || rc=1
+show_login 2 'id -u; sudo -n id -un' || rc=1
 echo
 say "\$ getent passwd alice"
 getent passwd alice || rc=1

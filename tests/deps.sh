@@ -8,6 +8,7 @@ PKGS=(
 	libtdb-dev tdb-tools libinih-dev libpam0g-dev liboauth2-dev libssl-dev libjansson-dev
 	libcjose-dev libcurl4-openssl-dev libqrencode-dev libcrypt-dev libaudit-dev
 	libcmocka-dev libpam-wrapper libpamtest0-dev
+	debhelper dh-autoreconf dpkg-dev
 	clang libclang-rt-14-dev clang-format valgrind mandoc zbar-tools
 	openssl ca-certificates util-linux curl jq
 	libnss-cache strace

@@ -75,6 +75,15 @@ if command -v mandoc >/dev/null && ls man/*.[0-9] >/dev/null 2>&1; then
 	if mandoc -Tlint -Wwarning man/*.[0-9]; then echo "man pages clean"; else failed_steps+=(mandoc); fi
 fi
 
+step "Debian packages"
+tests/package.sh | tee _ci-package.tap
+if [ "${PIPESTATUS[0]}" != 0 ]; then failed_steps+=(package); fi
+{
+	echo "# PASS: $(grep -c '^ok ' _ci-package.tap)"
+	echo "# FAIL: $(grep -c '^not ok ' _ci-package.tap)"
+	echo "# SKIP: $(grep -c '^1\.\.0 # SKIP' _ci-package.tap)"
+} >_ci-package.out
+
 step distcheck
 if [ -f _build/Makefile ]; then
 	if (cd _build && make -j"$jobs" distcheck >distcheck.out 2>&1); then
@@ -97,7 +106,7 @@ for f in _ci-*.out; do
 done
 # A failed step that is not a test run (format, build, lint, distcheck) counts as a failed test.
 for s in "${failed_steps[@]}"; do
-	case "$s" in plain|asan|valgrind) ;; *) fail=$((fail + 1)); echo "step failed: $s" ;; esac
+	case "$s" in plain|asan|valgrind|package) ;; *) fail=$((fail + 1)); echo "step failed: $s" ;; esac
 done
 echo
 echo "$pass passed, $fail failed, $skip skipped"

@@ -45,8 +45,9 @@ static void sanitize(const char *in, char *out, size_t max)
 
 	for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p && n < max; p++)
 		out[n++] = (*p < 0x20 || *p == 0x7f || *p == ':') ? ' ' : (char)*p;
-	if (in && strlen(in) > n)
-		while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
+	/* cut inside a character: drop its lead and continuation bytes */
+	if (in && in[n] != '\0')
+		while (n > 0 && ((unsigned char)in[n] & 0xc0) == 0x80)
 			n--;
 	out[n] = '\0';
 }

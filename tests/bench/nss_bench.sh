@@ -9,7 +9,8 @@
 # are bind-mounted over /etc/passwd and /etc/group in a namespace), valgrind,
 # strace and libnss-cache (tests/deps.sh installs them). The data of each
 # size is generated once into $FEDJIT_BENCH_DIR (default a new directory in
-# /var/tmp) and reused when the directory is given again.
+# /var/tmp) and reused when the directory is given again;
+# FEDJIT_BENCH_SUMMARY_ONLY=1 only prints the summary table of earlier runs.
 set -euo pipefail
 : "${top_builddir:=$PWD}"
 bench="$top_builddir/tests/bench/nss_bench"
@@ -88,6 +89,37 @@ syscalls() { # BACKEND OP DIR N COUNT: syscalls per warm lookup (strace)
 	rm -f "$out"
 }
 
+# One table over all sizes, medians / p99 through dlopen, with the ratios.
+summary() { # WORKDIR SIZES...
+	local work=$1 n op f
+	shift
+	echo "| users | lookup | tdb floor | fedjit | fedjit ÷ floor | fedjit via glibc | nss_files | nss_files ÷ fedjit | libnss-cache | libnss-cache ÷ fedjit |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for n in "$@"; do
+		f="$work/$n/run.tsv"
+		for op in getpwnam getpwuid miss getgrnam initgroups; do
+			awk -F'\t' -v n="$n" -v o="$op" '
+			function fmt(ns) { if (ns == "") return "n/a"; if (ns < 10000) return sprintf("%.2f µs", ns / 1000); if (ns < 10000000) return sprintf("%.0f µs", ns / 1000); return sprintf("%.0f ms", ns / 1e6) }
+			function cell(b) { return (b in med) ? fmt(med[b]) " / " fmt(p99[b]) : "n/a" }
+			function ratio(a, b) { return ((a in med) && (b in med) && med[b] > 0) ? sprintf("%.1f×", med[a] / med[b]) : "n/a" }
+			$2 == o && $3 != "n/a" { med[$1] = $3; p99[$1] = $4 }
+			END {
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", n, o,
+					cell("floor"), cell("fedjit"), ratio("fedjit", "floor"), cell("glibc-fedjit"),
+					cell("files"), ratio("files", "fedjit"), cell("cache"), ratio("cache", "fedjit")
+			}' "$f"
+		done
+		awk -F'\t' -v n="$n" '$2 == "enumeration" { t[$1] = $3 / 1e6 }
+			END { printf "| %s | full enumeration | %.1f ms | %.1f ms | %.1f× | %.1f ms | %.1f ms | %.2f× | %.1f ms | %.2f× |\n", n,
+				t["floor"], t["fedjit"], t["fedjit"] / t["floor"], t["glibc-fedjit"], t["files"], t["files"] / t["fedjit"], t["cache"], t["cache"] / t["fedjit"] }' "$f"
+	done
+}
+
+if [ -n "${FEDJIT_BENCH_SUMMARY_ONLY:-}" ]; then
+	summary "$work" "$@"
+	exit 0
+fi
+
 for n in "$@"; do
 	d="$work/$n"
 	mkdir -p "$d"
@@ -161,3 +193,8 @@ for n in "$@"; do
 	echo "|---|---|---|"
 	awk -F'\t' '$2 == "memory" {printf "| %s | %d / %d / %d | %d / %d / %d |\n", $1, $3, $4, $5, $6, $7, $8}' "$d/run.tsv"
 done
+
+echo
+echo "### Summary"
+echo
+summary "$work" "$@"

@@ -5,7 +5,7 @@
  * path; home and hook are not part of it, as useradd -M in the comparison
  * makes no home). Every commit is fsync'ed (no FEDJIT_STORE_NOSYNC).
  *
- *   provision_bench DIR EXISTING WRITERS COUNT
+ *   provision_bench DIR EXISTING WRITERS COUNT [nosync]
  *
  * DIR/template-EXISTING.tdb is built once with EXISTING accounts (uids from
  * the allocator, a private group each), copied to DIR/run.tdb, then WRITERS
@@ -13,7 +13,10 @@
  * group_map entry (admins -> sudo, or a JIT group when the host has no sudo
  * group), the same shape as useradd + usermod -aG. Prints one line:
  *   fedjit existing=N writers=W count=C seconds=S per_second=R
- * The process runs with FEDJIT_NSS_BYPASS=1; other sources are the host's.
+ * With nosync, commits are not fsync'ed (FEDJIT_STORE_NOSYNC): still safe
+ * against a killed process, not against power loss; shows the cost of the
+ * synchronous writes. The process runs with FEDJIT_NSS_BYPASS=1; other
+ * sources are the host's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -181,8 +184,8 @@ int main(int argc, char **argv)
 	char conf[1024], tpl[600], run[600], secret[600];
 	int gun[2], failed = 0;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s DIR EXISTING WRITERS COUNT\n", argv[0]);
+	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "nosync") == 0)) {
+		fprintf(stderr, "usage: %s DIR EXISTING WRITERS COUNT [nosync]\n", argv[0]);
 		return 2;
 	}
 	const char *dir = argv[1];
@@ -212,6 +215,7 @@ int main(int argc, char **argv)
 	        .secret_db_file = secret,
 	        .service = "bench",
 	        .commit_only = true,
+	        .store_flags = argc == 6 ? FEDJIT_STORE_NOSYNC : 0,
 	};
 	if (pipe(gun) < 0)
 		die("pipe", -errno);
@@ -248,7 +252,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "provision_bench: a writer failed or the store is inconsistent\n");
 		return 1;
 	}
-	printf("fedjit existing=%u writers=%u count=%u seconds=%.3f per_second=%.0f\n", existing,
-	       writers, done, dt, done / dt);
+	printf("fedjit existing=%u writers=%u count=%u seconds=%.3f per_second=%.0f%s\n", existing,
+	       writers, done, dt, done / dt, argc == 6 ? " nosync" : "");
 	return 0;
 }

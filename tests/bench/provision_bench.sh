@@ -8,11 +8,19 @@
 # existing accounts. Prints a Markdown table. Needs root.
 #   PROV_BENCH_SIZES, PROV_BENCH_COUNT (fedjit accounts per cell),
 #   PROV_BENCH_USERADD_COUNT (useradd accounts per cell) override the defaults.
+# Both sides share the machine with whatever else runs: compare within a row.
 set -eu
 bench=${top_builddir:-.}/tests/bench/provision_bench
 sizes=${PROV_BENCH_SIZES:-"0 10000 100000"}
 fcount=${PROV_BENCH_COUNT:-2000}
-ucount=${PROV_BENCH_USERADD_COUNT:-80}
+# useradd slows down with every account in the files: fewer accounts per cell
+# as they grow (at least 8, one per writer).
+ucount_for() {
+	if [ -n "${PROV_BENCH_USERADD_COUNT:-}" ]; then echo "$PROV_BENCH_USERADD_COUNT"
+	elif [ "$1" -lt 10000 ]; then echo 64
+	elif [ "$1" -lt 100000 ]; then echo 24
+	else echo 8; fi
+}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "provision bench: skipped (needs root for the private mount namespace)"
@@ -67,20 +75,26 @@ useradd_rate() {
 	' sh "$d" "$w" "$c" > "$d/times"
 	got=$(cat "$d/count")
 	[ "$got" = $((c / w * w)) ] || { echo "useradd made $got accounts, not $c" >&2; exit 1; }
-	awk -v c="$got" '{ printf "%.0f\n", c / ($2 - $1) }' "$d/times"
+	awk -v c="$got" '{ r = c / ($2 - $1); printf (r < 10 ? "%.2f\n" : "%.0f\n"), r }' "$d/times"
 	rm -rf "$d"
 }
 
+# fedjit_rate EXISTING WRITERS COUNT [nosync]
 fedjit_rate() {
-	"$bench" "$tmp" "$1" "$2" "$3" | sed -n 's/.*per_second=//p'
+	"$bench" "$tmp" "$@" | sed -n 's/.*per_second=\([0-9]*\).*/\1/p'
 }
 
-echo "| existing accounts | writers | fedjit accounts/s | useradd + usermod -aG accounts/s | fedjit / useradd |"
-echo "|---:|---:|---:|---:|---:|"
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", a / b }'
+}
+
+echo "| existing accounts | writers | fedjit accounts/s (fsync) | useradd + usermod -aG accounts/s | fedjit / useradd | fedjit accounts/s (no fsync) | no fsync / useradd |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
 for n in $sizes; do
 	for w in 1 2 8; do
 		f=$(fedjit_rate "$n" "$w" "$fcount")
-		u=$(useradd_rate "$n" "$w" "$ucount")
-		echo "| $n | $w | $f | $u | $(awk -v f="$f" -v u="$u" 'BEGIN { printf "%.0fx", f / u }') |"
+		u=$(useradd_rate "$n" "$w" "$(ucount_for "$n")")
+		q=$(fedjit_rate "$n" "$w" "$fcount" nosync)
+		echo "| $n | $w | $f | $u | $(ratio "$f" "$u") | $q | $(ratio "$q" "$u") |"
 	done
 done

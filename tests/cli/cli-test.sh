@@ -20,6 +20,17 @@ if [ ! -x "$fedjit" ]; then
 fi
 
 export TZ=UTC LC_ALL=C
+# Under the suite's valgrind run (tests/valgrind-wrap.sh sets FEDJIT_VALGRIND=1) the
+# golden runs and the refused restores and configurations (every subcommand, success
+# and error paths) run under memcheck: an error or a definite leak exits 99, which no
+# test expects. Everything else runs plain (valgrind costs a second per run).
+vg=
+if [ "${FEDJIT_VALGRIND:-0}" = 1 ] && command -v valgrind >/dev/null; then
+	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
+fi
+fj() {
+	"$fedjit" "$@"
+}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fedjit-cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp" # non-root reads below
@@ -45,7 +56,15 @@ notok() { # notok DESCRIPTION WHY
 run() {
 	want=$1
 	shift
-	"$fedjit" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	fj "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	got=$?
+	[ "$got" = "$want" ]
+}
+# run_vg RC ARGS...: the same, under memcheck in the valgrind run.
+run_vg() {
+	want=$1
+	shift
+	$vg "$fedjit" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
 	got=$?
 	[ "$got" = "$want" ]
 }
@@ -55,11 +74,16 @@ t() {
 	shift
 	if run "$@"; then ok "$desc"; else notok "$desc" "exit status $got, wanted $want"; fi
 }
+t_vg() {
+	desc=$1
+	shift
+	if run_vg "$@"; then ok "$desc"; else notok "$desc" "exit status $got, wanted $want"; fi
+}
 # golden DESCRIPTION NAME RC ARGS...: exit status and stdout equal to golden/NAME.
 golden() {
 	desc=$1 name=$2
 	shift 2
-	if ! run "$@"; then
+	if ! run_vg "$@"; then
 		notok "$desc" "exit status $got, wanted $want"
 		return
 	fi
@@ -86,7 +110,7 @@ check_consistent() { # DESCRIPTION [DB]
 	fi
 }
 dump() { # dump DB FILE
-	"$fedjit" --db "$1" db dump >"$2" 2>/dev/null
+	fj --db "$1" db dump >"$2" 2>/dev/null
 }
 
 
@@ -243,7 +267,7 @@ asnobody "$fedjit" --db "$db" db dump --secrets >"$tmp/out" 2>"$tmp/err"
 
 # ---- delete ----
 dump "$db" "$tmp/before.json"
-setsid -w "$fedjit" --db "$db" user delete bob >"$tmp/out" 2>"$tmp/err" </dev/null
+setsid -w $vg "$fedjit" --db "$db" user delete bob >"$tmp/out" 2>"$tmp/err" </dev/null
 got=$?
 dump "$db" "$tmp/after.json"
 if [ $got = 1 ] && grep -q 'use --yes' "$tmp/err" && cmp -s "$tmp/before.json" "$tmp/after.json"; then
@@ -298,7 +322,7 @@ run 0 --config "$conf" --db "$db" idp list --json
 has "idp list --json" out '"accounts": 1'
 t "idp list without a configuration exits 1" 1 --config "$tmp/none.conf" --db "$db" idp list
 dump "$db" "$tmp/before.json"
-setsid -w "$fedjit" --db "$db" idp purge corp >"$tmp/out" 2>"$tmp/err" </dev/null
+setsid -w $vg "$fedjit" --db "$db" idp purge corp >"$tmp/out" 2>"$tmp/err" </dev/null
 got=$?
 dump "$db" "$tmp/after.json"
 if [ $got = 1 ] && cmp -s "$tmp/before.json" "$tmp/after.json"; then
@@ -311,6 +335,11 @@ golden "idp purge --yes prints every removed account" purge-corp.txt 0 --db "$db
 check_consistent "store consistent after purge"
 golden "no account of the purged IdP is left" user-list-after-purge.txt 0 --db "$db" user list
 golden "idp purge of an IdP without accounts" purge-none.txt 0 --db "$db" idp purge corp --yes
+jq '.users |= [.[0]] | .groups |= [.[0]]' "$srcdir/fixture-more.json" >"$tmp/henry.json"
+t "restore an account of corp again" 0 --db "$db" db restore "$tmp/henry.json"
+t "idp purge of an IdP that is still configured" 0 --config "$conf" --db "$db" idp purge corp --yes
+has "... warns that its people can log in again" err 'corp is still configured'
+check_consistent "store consistent after the second purge"
 
 # ---- uid ----
 rm -f "$db"
@@ -340,13 +369,13 @@ t "uid in an unknown domain exits 1" 1 --config "$conf" --db "$db" uid --domain 
 
 # ---- dump -> restore round trip, refused restores ----
 rm -f "$db"
-"$fedjit" --db "$db" db restore "$srcdir/fixture.json" >/dev/null
+fj --db "$db" db restore "$srcdir/fixture.json" >/dev/null
 dump "$db" "$tmp/d1.json"
 t "restore a dump into a new store" 0 --db "$tmp/copy.tdb" db restore "$tmp/d1.json"
 dump "$tmp/copy.tdb" "$tmp/d2.json"
 cmp -s "$tmp/d1.json" "$tmp/d2.json" && ok "dump -> restore -> dump is identical" ||
 	notok "dump -> restore -> dump is identical" "$(diff "$tmp/d1.json" "$tmp/d2.json" | head)"
-t "restore of a conflicting dump exits 1" 1 --db "$db" db restore "$tmp/d1.json"
+t_vg "restore of a conflicting dump exits 1" 1 --db "$db" db restore "$tmp/d1.json"
 has "... names the conflicts and changes nothing" err 'conflicts with the store; nothing changed'
 dump "$db" "$tmp/d3.json"
 cmp -s "$tmp/d1.json" "$tmp/d3.json" && ok "conflicting restore changed nothing" ||
@@ -363,7 +392,7 @@ cmp -s "$tmp/d1.json" "$tmp/d3.json" && ok "... and adds nothing" || notok "... 
 # Corrupt dumps: each refused before anything is written.
 bad_dump() { # DESCRIPTION JQ-FILTER PATTERN
 	jq "$2" "$tmp/d1.json" >"$tmp/bad.json"
-	if run 1 --db "$tmp/fresh.tdb" db restore "$tmp/bad.json" && grep -Eq -- "$3" "$tmp/err" &&
+	if run_vg 1 --db "$tmp/fresh.tdb" db restore "$tmp/bad.json" && grep -Eq -- "$3" "$tmp/err" &&
 		[ ! -e "$tmp/fresh.tdb" ]; then
 		ok "refused: $1"
 	else
@@ -402,7 +431,7 @@ has "... cancelled" err 'restore cancelled'
 run 0 --db "$tmp/late.tdb" user list
 [ "$(wc -l <"$tmp/out")" = 1 ] && ok "... nothing of the batch committed" ||
 	notok "... nothing of the batch committed" "accounts present"
-if "$fedjit" --db "$tmp/stdin2.tdb" db restore - <"$tmp/d1.json" >/dev/null 2>&1; then
+if fj --db "$tmp/stdin2.tdb" db restore - <"$tmp/d1.json" >/dev/null 2>&1; then
 	ok "restore from stdin works"
 else
 	notok "restore from stdin works" "failed"
@@ -430,7 +459,7 @@ churner=$!
 bad_dumps=0
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	rm -f "$tmp/churn-copy.tdb"
-	if ! dump "$db" "$tmp/churn-dump.json" ||
+	if ! "$fedjit" --db "$db" db dump >"$tmp/churn-dump.json" 2>/dev/null ||
 		! "$fedjit" --db "$tmp/churn-copy.tdb" db restore "$tmp/churn-dump.json" \
 			>/dev/null 2>"$tmp/err"; then
 		bad_dumps=$((bad_dumps + 1))
@@ -456,6 +485,16 @@ run 0 --db "$tmp/s.tdb" db dump
 if grep -q 'salt' "$tmp/out"; then notok "db dump leaves secrets out" "hash in dump"; else
 	ok "db dump leaves secrets out"; fi
 golden "db dump --secrets" dump-secrets.json 0 --db "$tmp/s.tdb" --secret-db "$sdb" db dump --secrets
+t "restore with secrets into a second pair of stores" 0 --db "$tmp/s2.tdb" \
+	--secret-db "$tmp/secret2.tdb" db restore "$tmp/secrets.json"
+t "user delete with the secret store" 0 --db "$tmp/s2.tdb" --secret-db "$tmp/secret2.tdb" \
+	user delete alice --yes
+run 0 --db "$tmp/s2.tdb" --secret-db "$tmp/secret2.tdb" db dump --secrets
+if [ "$(jq -c .secrets "$tmp/out")" = '{"password_hashes":{},"consents":{}}' ]; then
+	ok "... removes its password hash and consent"
+else
+	notok "... removes its password hash and consent" "$(jq -c .secrets "$tmp/out")"
+fi
 t "delete the account but not its secrets (no --secret-db)" 0 --db "$tmp/s.tdb" user delete alice --yes
 t "db check finds the orphaned secrets" 1 --db "$tmp/s.tdb" --secret-db "$sdb" db check
 has "... naming them" out 'secrets of missing account alice'
@@ -522,7 +561,7 @@ golden "config check of the test configuration (global --config)" config-check.t
 	--config "$conf" config check
 bad_conf() { # DESCRIPTION PATTERN (config on stdin)
 	cat >"$tmp/bad.conf"
-	if run 1 config check --config "$tmp/bad.conf" && grep -Eq -- "$2" "$tmp/err" &&
+	if run_vg 1 config check --config "$tmp/bad.conf" && grep -Eq -- "$2" "$tmp/err" &&
 		[ ! -s "$tmp/out" ]; then
 		ok "config check: $1"
 	else

@@ -557,3 +557,27 @@ e2e_preauth() {
 # e2e_log_since MARK: syslog lines after line MARK (MARK from e2e_log_mark)
 e2e_log_mark() { wc -l <"$E2E_SYSLOG"; }
 e2e_log_since() { tail -n +"$(($1 + 1))" "$E2E_SYSLOG"; }
+
+# e2e_seed_account NAME SUBJECT [GID...]: an account owned by (the test IdP,
+# SUBJECT), put into the store with `fedjit db restore` (uid and gid as sshd's
+# pre-auth entry announces them, home created). For the scenarios about
+# existing accounts (second login, sudo, su, refusals) while the helper cannot
+# provision yet; once it can, the scenarios create their accounts by logging in.
+e2e_seed_account() {
+	local name=$1 sub=$2 uid groups entry
+	shift 2
+	entry=$(e2e_preauth "$name") || return 1
+	uid=$(echo "$entry" | cut -d: -f3)
+	groups=$(IFS=,; echo "$*")
+	cat >"$E2E_TMP/seed-$name.json" <<JSON
+{"fedjit_dump": 1,
+ "users": [{"name": "$name", "uid": $uid, "gid": $uid, "gecos": "${name^} (seeded)",
+  "home": "/home/$name", "shell": "/bin/bash", "domain": "PRIMARY", "idp": "test",
+  "issuer": "$FEDJIT_IDP_ISSUER", "subject": "$sub", "email": "$name@example.test",
+  "created": $(date +%s), "last_login": 0, "locked": false, "pending": false,
+  "groups": [$groups]}],
+ "groups": [{"name": "$name", "gid": $uid, "origin": "private", "domain": "PRIMARY", "members": []}]}
+JSON
+	"$E2E_CLI_BIN" db restore "$E2E_TMP/seed-$name.json" >/dev/null || return 1
+	install -d -m 0700 -o "$uid" -g "$uid" "/home/$name"
+}

@@ -16,6 +16,7 @@
  *   noident    result ok without issuer/subject/account
  *   unknown    result unknown_user, no device flow
  *   info       info + error messages, then device, then ok
+ *   chatty     40 info messages, then device, then ok
  *   prompt     asks a password (echo_off) and a name (echo_on), logs the
  *              answers, then ok
  *   crash      device event, then SIGSEGV
@@ -222,6 +223,13 @@ int main(void)
 		text("error", "Careful.");
 		device();
 		text("info", "Approved, creating your account.");
+		result("ok", user);
+	} else if (strcmp(user, "chatty") == 0) {
+		for (int i = 0; i < 40; i++) {
+			snprintf(buf, sizeof(buf), "line %d", i);
+			text("info", buf);
+		}
+		device();
 		result("ok", user);
 	} else if (strcmp(user, "prompt") == 0) {
 		v = ask("echo_off", "New password: ");

@@ -12,17 +12,45 @@
  * --approve CMD runs CMD (sh -c) at the first "Press Enter" prompt, with the
  * user code shown in the same call in $USER_CODE, as a person approving on a
  * phone would; --answer TEXT answers the helper's own prompts (repeatable, in
- * order). --op auth|account|chauthtok (default auth).
+ * order). --op auth|account|chauthtok (default auth). --stats adds a line
+ *
+ *   stats approval_to_result_ms=N module_cpu_ms=N helper_cpu_ms=N
+ *
+ * (from the approval command's end to the PAM call's return; CPU time of this
+ * process, which is libpam and the module, and of its reaped children minus
+ * the approval command, which is fedjit-helper and its network child).
  */
 #include <security/pam_appl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 static const char *approve;
 static const char *answers[8];
 static int n_answers, next_answer, ncalls;
 static char user_code[64];
+static bool stats;
+static double approved_at, approve_cpu;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double cpu_ms(int who)
+{
+	struct rusage ru;
+
+	getrusage(who, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
 
 static void print_line(const char *label, const char *text)
 {
@@ -74,9 +102,13 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 			if (strstr(text, "Press Enter")) {
 				if (approve) {
 					fflush(stdout);
+					double before = cpu_ms(RUSAGE_CHILDREN);
+
 					setenv("USER_CODE", user_code, 1);
 					if (system(approve) != 0)
 						printf("approve command failed\n");
+					approved_at = now_ms();
+					approve_cpu = cpu_ms(RUSAGE_CHILDREN) - before;
 					approve = NULL;
 				}
 				r[i].resp = strdup("");
@@ -103,13 +135,16 @@ int main(int argc, char **argv)
 			approve = argv[i + 1];
 		else if (strcmp(argv[i], "--answer") == 0 && n_answers < 8)
 			answers[n_answers++] = argv[i + 1];
-		else if (strcmp(argv[i], "--op") == 0)
+		else if (strcmp(argv[i], "--stats") == 0) {
+			stats = true;
+			i--;
+		} else if (strcmp(argv[i], "--op") == 0)
 			op = argv[i + 1];
 		else
 			break;
 	}
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: pam-driver [--approve CMD] [--answer TEXT]... "
+		fprintf(stderr, "usage: pam-driver [--approve CMD] [--answer TEXT]... [--stats] "
 		                "[--op auth|account|chauthtok] SERVICE_DIR USER\n");
 		return 2;
 	}
@@ -122,6 +157,10 @@ int main(int argc, char **argv)
 		r = pam_chauthtok(pamh, 0);
 	else
 		r = pam_authenticate(pamh, 0);
+	if (stats && approved_at > 0)
+		printf("stats approval_to_result_ms=%.0f module_cpu_ms=%.1f helper_cpu_ms=%.1f\n",
+		       now_ms() - approved_at, cpu_ms(RUSAGE_SELF),
+		       cpu_ms(RUSAGE_CHILDREN) - approve_cpu);
 	printf("pam=%d %s\n", r, pam_strerror(pamh, r));
 	pam_end(pamh, r);
 	return 0;

@@ -13,7 +13,7 @@ fi
 . "$top_srcdir/tests/helper/lib.sh"
 helper_setup
 idp_start || { echo "1..0 # SKIP the test IdP did not start"; exit 0; }
-echo "1..13"
+echo "1..15"
 
 ISS=$FEDJIT_IDP_ISSUER
 DRIVER=$top_builddir/tests/pam/pam-driver
@@ -22,7 +22,8 @@ CONF=$T/fedjit.conf
 mkdir -p "$T/pam.d"
 write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA"
 "$MKACCOUNT" "$T/fedjit.tdb" alice 200001 test "$ISS" u-0001-alice &&
-	"$MKACCOUNT" "$T/fedjit.tdb" bob 200002 test "$ISS" u-0002-bob ||
+	"$MKACCOUNT" "$T/fedjit.tdb" bob 200002 test "$ISS" u-0002-bob &&
+	"$MKACCOUNT" "$T/fedjit.tdb" carol 200003 test "$ISS" u-0003-carol locked ||
 	echo "# mkaccount failed: the store is not usable"
 
 service() { # service MODULE-ARGS...: the fedjit-e2e service, auth and account
@@ -68,6 +69,11 @@ check "the address, the code, the QR code and the Enter prompt came in one call"
 check "nothing but that one call was needed" bash -c "! grep -q '^call 2:' '$T/out'"
 pam --op account "$T/pam.d" alice
 check_pam "account phase for alice: success (or no opinion), never a denial" 0
+pam --op account "$T/pam.d" carol
+check_pam "account phase for carol (locked): PAM_PERM_DENIED with the reason" 6 \
+	"^error: This account is locked."
+pam --op account "$T/pam.d" zed
+check_pam "account phase for a name not in the store: PAM_USER_UNKNOWN" 10
 
 # 5-6: binding (DESIGN.md invariant 3): mallory, whose preferred_username is
 # alice, and bob approve for alice's account
@@ -82,6 +88,7 @@ pam --approve "$(deny)" "$T/pam.d" alice
 check_pam "denied at the IdP: PAM_AUTH_ERR with a plain message" 7 "^error: .*denied"
 
 # 8: Enter before approving: reminded, then approval and success
+: >"$T/out" # the loops below must not read the previous case's output
 pam --approve "true" "$T/pam.d" bob &
 driver=$!
 for _ in $(seq 50); do grep -q '^secret: Press Enter' "$T/out" 2>/dev/null && break; sleep 0.2; done
@@ -94,6 +101,7 @@ check_pam "Enter pressed before approval: reminded, asked again, then signed in"
 
 # 9-10: nowait: the instructions alone, then the result
 service timeout=60 nowait noqr
+: >"$T/out"
 pam --approve "$(approve_as alice)" "$T/pam.d" alice &
 driver=$!
 for _ in $(seq 50); do grep -q 'enter the code' "$T/out" 2>/dev/null && break; sleep 0.2; done

@@ -307,6 +307,29 @@ static void test_helper_text_batched(void **state)
 	assert_true(has_msg(&e->calls[1], PAM_TEXT_INFO, "creating your account"));
 }
 
+/* Much text before the device message: split over calls of at most 17
+ * messages (PAM_MAX_NUM_MSG is 32 in Linux-PAM and sshd), nothing lost,
+ * the instructions still with the prompt. */
+static void test_chatty_helper(void **state)
+{
+	struct env *e = *state;
+	struct call *last;
+	int lines = 0;
+
+	service(e, "");
+	assert_int_equal(run(e, AUTH, "chatty", 0), PAM_SUCCESS);
+	for (int i = 0; i < e->ncalls; i++) {
+		assert_true(e->calls[i].n <= 17);
+		for (int j = 0; j < e->calls[i].n; j++)
+			lines += strncmp(e->calls[i].text[j], "line ", 5) == 0;
+	}
+	assert_int_equal(lines, 40);
+	last = &e->calls[e->ncalls - 1];
+	assert_true(has_msg(last, PAM_TEXT_INFO, "line 39"));
+	assert_true(has_msg(last, PAM_TEXT_INFO, "WDJB-MJHT"));
+	assert_int_equal(last->style[last->n - 1], PAM_PROMPT_ECHO_OFF);
+}
+
 static void test_prompts(void **state)
 {
 	struct env *e = *state;
@@ -540,6 +563,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_enter_too_early, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_helper_text_batched, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_approved, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chatty_helper, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_prompts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_helpers, setup, teardown),

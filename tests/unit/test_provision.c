@@ -99,6 +99,18 @@ static void test_create_silent(void **state)
 	assert_string_equal(u->gecos, "Alice Renamed");
 	fedjit_user_free(u);
 	assert_int_equal(fx_count_users(f), 1);
+
+	/* claims become passwd-safe fields: no ':' or newline, never half a character */
+	char longer[401] = "";
+	for (int i = 0; i < 200; i++)
+		strcat(longer, "\xc3\xa9"); /* é */
+	id.gecos = "A:B\nC";
+	id.email = longer;
+	assert_string_equal(fx_login(f, &id, "alice", &res), "ok");
+	u = fx_user(f, "alice");
+	assert_string_equal(u->gecos, "A B C");
+	assert_int_equal(strlen(u->email), 254);
+	fedjit_user_free(u);
 }
 
 static void test_provisioning_none(void **state)
