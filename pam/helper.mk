@@ -55,7 +55,8 @@ tests_helper_mkaccount_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
 tests_helper_mkaccount_LDADD = $(common_libs)
 
 # Against the real test IdP (tests/idp) and the misbehaving one; need root (skip otherwise).
-helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh
+helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh \
+	tests/helper/helper-tls.sh
 TESTS += $(helper_script_tests)
 EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh
 

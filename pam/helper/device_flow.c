@@ -551,6 +551,7 @@ int fedjit_flow_run(struct fedjit_flow *f)
 		send_debug(&r, "http_requests=%u", f->http.n_requests);
 	}
 
+	fedjit_http_close(&f->http);
 	fedjit_idtoken_free(tok);
 	fedjit_token_response_free(t);
 	fedjit_device_auth_free(d);

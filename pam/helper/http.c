@@ -45,6 +45,14 @@ void fedjit_http_response_clear(struct fedjit_http_response *r)
 	r->status = 0;
 }
 
+void fedjit_http_close(struct fedjit_http *h)
+{
+	if (h && h->curl) {
+		curl_easy_cleanup(h->curl);
+		h->curl = NULL;
+	}
+}
+
 int fedjit_http_global_init(void)
 {
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -ENOMEM;
@@ -133,7 +141,11 @@ static int perform(struct fedjit_http *h, const char *url, const char *form, con
 	if (strncmp(url, "https://", 8) != 0)
 		return reasonf(-EPROTO, ret_reason, "%s: only https is allowed", url);
 
-	curl = curl_easy_init();
+	if (!h->curl)
+		h->curl = curl_easy_init();
+	else
+		curl_easy_reset(h->curl); /* options back to defaults, caches kept */
+	curl = h->curl;
 	if (!curl)
 		return -ENOMEM;
 	h->n_requests++;
@@ -222,7 +234,12 @@ out:
 		free(auth_hdr);
 	}
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(curl);
+	/* Nothing of this request may linger in the handle: credentials, body, headers. */
+	curl_easy_setopt(curl, CURLOPT_USERNAME, NULL);
+	curl_easy_setopt(curl, CURLOPT_PASSWORD, NULL);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	return r;
 }
 

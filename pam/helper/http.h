@@ -27,6 +27,9 @@ struct fedjit_http {
 	size_t ca_blob_len;
 	unsigned timeout_ms; /* per request */
 	unsigned n_requests; /* requests attempted, for the statistics of a login */
+	void *curl;          /* one easy handle for every request: its connection and TLS
+	                        session caches spare a handshake between requests to the
+	                        same IdP; every option is set again for each request */
 };
 
 struct fedjit_http_response {
@@ -34,6 +37,9 @@ struct fedjit_http_response {
 	char *body; /* NUL-terminated, len bytes before the NUL; may hold secrets */
 	size_t len;
 };
+
+/* Releases the handle and its connections (NULL-safe, idempotent). */
+void fedjit_http_close(struct fedjit_http *h);
 
 /* Frees the body after scrubbing it (responses carry tokens). */
 void fedjit_http_response_clear(struct fedjit_http_response *r);

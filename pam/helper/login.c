@@ -262,7 +262,8 @@ static int relay(struct fedjit_helper *h)
 
 	for (;;) {
 		struct pollfd pfd[2] = {
-		        {.fd = h->module_fd, .events = POLLIN},
+		        /* once decided, the module's end is not watched: its EOF would spin */
+		        {.fd = h->done ? -1 : h->module_fd, .events = POLLIN},
 		        {.fd = child_open ? h->child_fd : -1, .events = POLLIN},
 		};
 		uint64_t now = fedjit_proto_now_usec();

@@ -84,6 +84,11 @@ static void test_connection_refused(void **state)
 	assert_non_null(reason);
 	free(reason);
 	assert_int_equal(h.n_requests, 1);
+	/* the handle is reused for the next request */
+	assert_int_equal(fedjit_http_get(&h, url, 1024, &resp, NULL), -ECONNREFUSED);
+	assert_int_equal(h.n_requests, 2);
+	fedjit_http_close(&h);
+	fedjit_http_close(&h);
 }
 
 /* A listener that never accepts: the kernel completes the TCP handshake, TLS never
@@ -107,6 +112,7 @@ static void test_timeout(void **state)
 	        -ETIMEDOUT);
 	assert_non_null(strstr(reason, "timed out"));
 	free(reason);
+	fedjit_http_close(&h);
 	close(fd);
 }
 
