@@ -80,6 +80,11 @@ int fedjit_cli_open_secret(struct fedjit_cli *cli, bool readonly, struct fedjit_
 /* Refuse a write when not root: 0, or an exit status after the message. */
 int fedjit_cli_need_root(const char *what);
 
+/* Print question on the controlling terminal and read one line from it into
+ * buf (without the newline), echo off unless echo. 0 or -errno (-ENXIO and
+ * friends: no terminal; -EIO: end of input). */
+int fedjit_cli_ask(const char *question, bool echo, char *buf, size_t size);
+
 /*
  * Ask "question [y/N] " on the controlling terminal and read the answer from
  * it. yes: --yes was given (no question). Returns 1 for yes, 0 for no, -1

@@ -642,5 +642,65 @@ has "... with the helper's status" out '^result: denied$'
 t "login-test: a helper that cannot run exits 1" 1 --config "$conf" login-test alice \
 	--helper "$tmp/no-such-helper"
 
+# ---- answers from the terminal (a pseudo-terminal through script(1)) ----
+if command -v script >/dev/null; then
+	onpty() { # onpty INPUT ARGS...: run fedjit on a pty fed INPUT, output in $tmp/out
+		input=$1
+		shift
+		cmd="'$fedjit'"
+		for a in "$@"; do cmd="$cmd '$a'"; done # no quotes in these arguments
+		printf '%s\n' "$input" | script -qec "$cmd" /dev/null >"$tmp/out" 2>&1
+	}
+	rm -f "$db"
+	fj --db "$db" db restore "$srcdir/fixture.json" >/dev/null
+	onpty n --db "$db" user delete bob
+	got=$?
+	if [ $got = 1 ] && grep -q 'Delete account bob (uid 205678, idp corp)? \[y/N\]' "$tmp/out" &&
+		grep -q 'nothing deleted' "$tmp/out" && fj --db "$db" user show bob >/dev/null; then
+		ok "user delete asks on the terminal; 'n' deletes nothing"
+	else
+		notok "user delete asks on the terminal; 'n' deletes nothing" "exit status $got"
+	fi
+	onpty y --db "$db" user delete bob
+	got=$?
+	if [ $got = 0 ] && grep -q 'removed account bob' "$tmp/out" &&
+		! fj --db "$db" user show bob >/dev/null 2>&1; then
+		ok "user delete: 'y' on the terminal deletes"
+	else
+		notok "user delete: 'y' on the terminal deletes" "exit status $got"
+	fi
+	onpty no --db "$db" idp purge partner
+	got=$?
+	if [ $got = 1 ] && grep -q 'Delete all 1 account of IdP partner? \[y/N\]' "$tmp/out" &&
+		fj --db "$db" user show carol@corp >/dev/null; then
+		ok "idp purge asks on the terminal; 'no' deletes nothing"
+	else
+		notok "idp purge asks on the terminal; 'no' deletes nothing" "exit status $got"
+	fi
+	# The password is typed once the question shows (typed ahead, it is dropped).
+	mkfifo "$tmp/typing"
+	script -qec "'$fedjit' --config '$conf' login-test ask --helper '$helper'" /dev/null \
+		<"$tmp/typing" >"$tmp/out" 2>&1 &
+	pty=$!
+	exec 3>"$tmp/typing"
+	i=0
+	while ! grep -q 'Choose a local password:' "$tmp/out" && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	printf 'hunter2\n' >&3
+	exec 3>&-
+	wait $pty
+	got=$?
+	if [ $got = 0 ] && grep -q 'Choose a local password:' "$tmp/out" &&
+		grep -q 'message: answer ok, 7 characters' "$tmp/out" && ! grep -q hunter2 "$tmp/out"; then
+		ok "login-test answers a helper prompt from the terminal, echo off"
+	else
+		notok "login-test answers a helper prompt from the terminal, echo off" "exit status $got"
+	fi
+else
+	for i in 1 2 3 4; do n=$((n + 1)); echo "ok $n # SKIP script(1) not installed"; done
+fi
+
 echo "1..$n"
 [ "$failed" = 0 ]
