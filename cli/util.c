@@ -150,10 +150,27 @@ int fedjit_cli_need_root(const char *what)
 	return fedjit_cli_error("%s needs root", what);
 }
 
+/* Without --db the configuration says where the stores are: a configuration
+ * with errors cannot say (its db_file may be the broken line). */
+static int paths_known(struct fedjit_cli *cli)
+{
+	const struct fedjit_config *c;
+
+	if (cli->db_file)
+		return 0;
+	if (fedjit_cli_config(cli, false, &c) != 0)
+		return fedjit_cli_error("cannot tell where the store is (--db FILE names it)");
+	return 0;
+}
+
 int fedjit_cli_open_ro(struct fedjit_cli *cli, struct fedjit_store **ret)
 {
 	const char *path = fedjit_cli_db_path(cli);
-	int r = fedjit_store_open(path, FEDJIT_STORE_RDONLY, ret);
+	int r = paths_known(cli);
+
+	if (r != 0)
+		return r;
+	r = fedjit_store_open(path, FEDJIT_STORE_RDONLY, ret);
 
 	if (r == -ENOENT) {
 		*ret = NULL;
@@ -169,6 +186,8 @@ int fedjit_cli_open_rw(struct fedjit_cli *cli, bool create, struct fedjit_store 
 	const char *path = fedjit_cli_db_path(cli);
 	int r = fedjit_cli_need_root("writing the store");
 
+	if (r == 0)
+		r = paths_known(cli);
 	if (r != 0)
 		return r;
 	r = fedjit_store_open(path, create ? FEDJIT_STORE_CREATE : 0, ret);

@@ -185,6 +185,13 @@ for cmd in "user list" "user show" "user lock" "user delete" "user set" "idp lis
 	fi
 done
 
+# A configuration with errors cannot say where the store is.
+printf '[global]\ndb_file = relative/path\n' >"$tmp/broken.conf"
+t "user list with a broken configuration exits 1" 1 --config "$tmp/broken.conf" user list
+has "... and says how to name the store" err 'cannot tell where the store is \(--db FILE'
+t "user list with a broken configuration and --db works" 0 --config "$tmp/broken.conf" \
+	--db "$db" user list
+
 # ---- an empty (missing) store reads as "no accounts yet" ----
 golden "user list of a missing store: header only" empty-list.txt 0 --db "$db" user list
 t "user show of a missing store exits 1" 1 --db "$db" user show alice
