@@ -103,6 +103,9 @@ int fedjit_cli_config(struct fedjit_cli *cli, bool required, const struct fedjit
 		*ret = NULL;
 		return 0;
 	}
+	if (cli->config_error < 0 && cli->config_error_said)
+		return FEDJIT_EXIT_ERROR;
+	cli->config_error_said = cli->config_error < 0;
 	if (cli->config_error == -ENOENT)
 		return fedjit_cli_error("%s: no configuration file", file);
 	if (cli->config_error == -EINVAL)
