@@ -26,6 +26,7 @@ struct fedjit_cli {
 	const char *secret_file; /* --secret-db; with --db and without it: no secret store */
 	bool config_loaded;
 	int config_error;             /* of the last load: 0, -ENOENT, -EINVAL, ... */
+	bool config_error_said;       /* its message was printed */
 	struct fedjit_config *config; /* NULL when there is none (missing file) */
 };
 
