@@ -217,6 +217,29 @@ t "user show with a name and --uid is a usage error" 2 --db "$db" user show alic
 t "user show --idp without --subject is a usage error" 2 --db "$db" user show --idp corp
 golden "db dump" dump.json 0 --db "$db" db dump
 
+# IdP text is shown as it is, but never as terminal control sequences; wide
+# characters keep the table aligned.
+jq -n '{fedjit_dump: 1, users: [{name: "uma", uid: 202222, gid: 202222,
+	gecos: "\u001b[31mred\u0007", home: "/home/uma", shell: "/bin/sh", domain: "PRIMARY",
+	idp: "corp", issuer: "https://idp.example.com", subject: "sübject-ß-日本",
+	email: "", created: 1700000000, last_login: 0, locked: false, pending: false,
+	groups: []}], groups: [{name: "uma", gid: 202222, origin: "private",
+	domain: "PRIMARY", members: []}]}' >"$tmp/uma.json"
+t "restore an account with control characters and UTF-8 from the IdP" 0 \
+	--db "$tmp/uma.tdb" db restore "$tmp/uma.json"
+run 0 --db "$tmp/uma.tdb" user show uma
+if grep -q '^gecos:       ?\[31mred?$' "$tmp/out" && ! grep -q "$(printf '\033')" "$tmp/out"; then
+	ok "user show prints control characters as ?"
+else
+	notok "user show prints control characters as ?" "$(od -c "$tmp/out" | head -5)"
+fi
+LC_ALL=C.UTF-8
+golden "user list aligns wide characters (UTF-8 locale)" user-list-wide.txt 0 --db "$tmp/uma.tdb" \
+	user list
+LC_ALL=C
+run 0 --db "$tmp/uma.tdb" user show uma --json
+has "user show --json escapes them" out '"gecos": "\\u001[bB]\[31mred\\u0007"'
+
 # ---- lock / unlock ----
 golden "user lock NAME" lock-alice.txt 0 --db "$db" user lock alice
 run 0 --db "$db" user show alice --json
