@@ -26,6 +26,7 @@ struct fedjit_cli {
 	const char *secret_file; /* --secret-db; with --db and without it: no secret store */
 	bool config_loaded;
 	int config_error;             /* of the last load: 0, -ENOENT, -EINVAL, ... */
+	bool config_error_said;       /* its message was printed */
 	struct fedjit_config *config; /* NULL when there is none (missing file) */
 };
 
@@ -79,6 +80,11 @@ int fedjit_cli_open_rw(struct fedjit_cli *cli, bool create, struct fedjit_store 
 int fedjit_cli_open_secret(struct fedjit_cli *cli, bool readonly, struct fedjit_secret_store **ret);
 /* Refuse a write when not root: 0, or an exit status after the message. */
 int fedjit_cli_need_root(const char *what);
+
+/* Print question on the controlling terminal and read one line from it into
+ * buf (without the newline), echo off unless echo. 0 or -errno (-ENXIO and
+ * friends: no terminal; -EIO: end of input). */
+int fedjit_cli_ask(const char *question, bool echo, char *buf, size_t size);
 
 /*
  * Ask "question [y/N] " on the controlling terminal and read the answer from

@@ -113,17 +113,9 @@ static int db_check(struct fedjit_cli *cli, int argc, char **argv)
 		if (r != 0)
 			return r;
 	}
-	if (repair) {
-		r = fedjit_store_open(path, 0, &s);
-		if (r == -ENOENT)
-			s = NULL;
-		else if (r < 0)
-			return fedjit_cli_error("%s: %s", path, fedjit_store_strerror(r));
-	} else {
-		r = fedjit_cli_open_ro(cli, &s);
-		if (r != 0)
-			return r;
-	}
+	r = repair ? fedjit_cli_open_rw(cli, false, &s) : fedjit_cli_open_ro(cli, &s);
+	if (r != 0)
+		return r;
 	if (!s) {
 		printf("%s: no store (no accounts yet)\n", path);
 		return FEDJIT_EXIT_OK;

@@ -36,7 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -51,40 +50,6 @@ struct run {
 	int status; /* exit status */
 };
 
-/* One line from the terminal, echo off when asked. 0 or -errno. */
-static int ask_tty(const char *question, bool echo, char *buf, size_t size)
-{
-	_cleanup_close_ int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	struct termios old, quiet;
-	bool restore = false;
-	FILE *tty;
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	tty = fdopen(fd, "r+");
-	if (!tty)
-		return -errno;
-	fd = -1;
-	fprintf(tty, "%s", question);
-	fflush(tty);
-	if (!echo && tcgetattr(fileno(tty), &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		restore = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
-	}
-	if (!fgets(buf, (int)size, tty))
-		r = -EIO;
-	else
-		buf[strcspn(buf, "\n")] = '\0';
-	if (restore) {
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
-		fputc('\n', tty);
-	}
-	fclose(tty);
-	return r;
-}
-
 static int answer_prompt(int fd, struct fedjit_msg *m)
 {
 	const char *style = fedjit_msg_get(m, "style");
@@ -92,7 +57,7 @@ static int answer_prompt(int fd, struct fedjit_msg *m)
 	int r;
 
 	snprintf(question, sizeof(question), "%s ", fedjit_msg_get(m, "text") ?: "?");
-	r = ask_tty(question, !style || strcmp(style, "echo_off") != 0, buf, sizeof(buf));
+	r = fedjit_cli_ask(question, !style || strcmp(style, "echo_off") != 0, buf, sizeof(buf));
 	fedjit_msg_start(m, "answer");
 	if (r < 0) {
 		fedjit_msg_add(m, "status", "cancel");

@@ -317,30 +317,41 @@ static void group_name(struct fedjit_store *s, uint32_t gid, char *buf, size_t s
 	}
 }
 
+/* "label: value", with control characters shown as '?' (the store keeps IdP
+ * text as it came; a terminal must never get an escape sequence from it). */
+static void field(const char *label, const char *value)
+{
+	printf("%-12s ", label);
+	for (const char *p = value; *p; p++)
+		putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+	putchar('\n');
+}
+
 static int show_text(struct fedjit_store *s, const struct fedjit_user *u, const uint32_t *gids,
                      size_t n_gids)
 {
-	char created[32], last[32], buf[300];
+	char created[32], last[32], buf[300], num[16];
 
 	fedjit_cli_format_time(u->created, created, sizeof(created));
 	fedjit_cli_format_time(u->last_login, last, sizeof(last));
-	printf("name:        %s\n", u->name);
-	printf("uid:         %" PRIu32 "\n", u->uid);
+	field("name:", u->name);
+	snprintf(num, sizeof(num), "%" PRIu32, u->uid);
+	field("uid:", num);
 	group_name(s, u->gid, buf, sizeof(buf));
-	printf("gid:         %s\n", buf);
-	printf("gecos:       %s\n", u->gecos);
-	printf("home:        %s\n", u->home);
-	printf("shell:       %s\n", u->shell);
-	printf("domain:      %s\n", u->domain);
-	printf("idp:         %s\n", u->idp);
-	printf("issuer:      %s\n", u->issuer);
-	printf("subject:     %s\n", u->subject);
-	printf("email:       %s\n", u->email);
-	printf("created:     %s\n", created);
-	printf("last login:  %s\n", last);
-	printf("locked:      %s\n", u->flags & FEDJIT_USER_LOCKED ? "yes" : "no");
-	printf("pending:     %s\n", u->flags & FEDJIT_USER_PENDING ? "yes" : "no");
-	printf("groups:     ");
+	field("gid:", buf);
+	field("gecos:", u->gecos);
+	field("home:", u->home);
+	field("shell:", u->shell);
+	field("domain:", u->domain);
+	field("idp:", u->idp);
+	field("issuer:", u->issuer);
+	field("subject:", u->subject);
+	field("email:", u->email);
+	field("created:", created);
+	field("last login:", last);
+	field("locked:", u->flags & FEDJIT_USER_LOCKED ? "yes" : "no");
+	field("pending:", u->flags & FEDJIT_USER_PENDING ? "yes" : "no");
+	printf("%-12s", "groups:");
 	for (size_t i = 0; i < n_gids; i++) {
 		group_name(s, gids[i], buf, sizeof(buf));
 		printf(" %s", buf);

@@ -125,28 +125,25 @@ static bool boolean(json_t *o, const char *key, bool *ok)
 	return json_is_true(v);
 }
 
-/* An account name: a local name, or local@domain (fully qualified domains). */
+/* An account name: a local name, or local@domain of a fully qualified domain,
+ * exactly as names.h builds canonical names. */
 static bool account_name_ok(const char *name)
 {
-	char local[FEDJIT_NAME_MAX + 1];
+	char local[FEDJIT_NAME_MAX + 1], canonical[FEDJIT_CANONICAL_MAX + 1];
 	const char *at = strchr(name, '@');
 	size_t len = at ? (size_t)(at - name) : strlen(name);
+	struct fedjit_domain d = {
+	        .name = (char *)(at ? at + 1 : FEDJIT_DEFAULT_DOMAIN),
+	        .fully_qualified = at != NULL,
+	};
 
 	if (len > FEDJIT_NAME_MAX)
 		return false;
 	memcpy(local, name, len);
 	local[len] = '\0';
-	if (fedjit_name_validate(local, NULL, 0) < 0)
-		return false;
-	if (!at)
-		return true;
-	at++;
-	if (!*at || strlen(at) > FEDJIT_DOMAIN_NAME_MAX)
-		return false;
-	for (const char *p = at; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("_.-", *p)))
-			return false;
-	return true;
+	return fedjit_name_validate(local, NULL, 0) == 0 &&
+	       fedjit_name_canonical(&d, local, canonical, NULL, 0) == 0 &&
+	       strcmp(canonical, name) == 0;
 }
 
 static void parse_user(struct restore *rs, size_t i, json_t *o)

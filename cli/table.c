@@ -5,8 +5,25 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "cli.h"
+
+/* Columns on the terminal: a subject or gecos may be UTF-8. Invalid
+ * sequences count as one column per byte. */
+static size_t display_width(const char *s)
+{
+	size_t n = mbstowcs(NULL, s, 0);
+	wchar_t *w;
+	int cols;
+
+	if (n == (size_t)-1 || !(w = calloc(n + 1, sizeof(wchar_t))))
+		return strlen(s);
+	mbstowcs(w, s, n + 1);
+	cols = wcswidth(w, n);
+	free(w);
+	return cols < 0 ? strlen(s) : (size_t)cols;
+}
 
 struct fedjit_table {
 	size_t n_cols, n_rows, cap;
@@ -39,8 +56,8 @@ static int add_row(struct fedjit_table *t, const char *const *cells)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '?';
 		t->cells[t->n_rows * t->n_cols + i] = s;
-		if (strlen(s) > t->width[i])
-			t->width[i] = strlen(s);
+		if (display_width(s) > t->width[i])
+			t->width[i] = display_width(s);
 	}
 	t->n_rows++;
 	return 0;
@@ -75,7 +92,8 @@ void fedjit_table_print(const struct fedjit_table *t, FILE *out)
 			if (c + 1 == t->n_cols)
 				fprintf(out, "%s\n", s);
 			else
-				fprintf(out, "%-*s  ", (int)t->width[c], s);
+				fprintf(out, "%s%*s  ", s, (int)(t->width[c] - display_width(s)),
+				        "");
 		}
 	}
 }

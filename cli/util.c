@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +103,9 @@ int fedjit_cli_config(struct fedjit_cli *cli, bool required, const struct fedjit
 		*ret = NULL;
 		return 0;
 	}
+	if (cli->config_error < 0 && cli->config_error_said)
+		return FEDJIT_EXIT_ERROR;
+	cli->config_error_said = cli->config_error < 0;
 	if (cli->config_error == -ENOENT)
 		return fedjit_cli_error("%s: no configuration file", file);
 	if (cli->config_error == -EINVAL)
@@ -148,10 +153,27 @@ int fedjit_cli_need_root(const char *what)
 	return fedjit_cli_error("%s needs root", what);
 }
 
+/* Without --db the configuration says where the stores are: a configuration
+ * with errors cannot say (its db_file may be the broken line). */
+static int paths_known(struct fedjit_cli *cli)
+{
+	const struct fedjit_config *c;
+
+	if (cli->db_file)
+		return 0;
+	if (fedjit_cli_config(cli, false, &c) != 0)
+		return fedjit_cli_error("cannot tell where the store is (--db FILE names it)");
+	return 0;
+}
+
 int fedjit_cli_open_ro(struct fedjit_cli *cli, struct fedjit_store **ret)
 {
 	const char *path = fedjit_cli_db_path(cli);
-	int r = fedjit_store_open(path, FEDJIT_STORE_RDONLY, ret);
+	int r = paths_known(cli);
+
+	if (r != 0)
+		return r;
+	r = fedjit_store_open(path, FEDJIT_STORE_RDONLY, ret);
 
 	if (r == -ENOENT) {
 		*ret = NULL;
@@ -167,6 +189,8 @@ int fedjit_cli_open_rw(struct fedjit_cli *cli, bool create, struct fedjit_store 
 	const char *path = fedjit_cli_db_path(cli);
 	int r = fedjit_cli_need_root("writing the store");
 
+	if (r == 0)
+		r = paths_known(cli);
 	if (r != 0)
 		return r;
 	r = fedjit_store_open(path, create ? FEDJIT_STORE_CREATE : 0, ret);
@@ -195,33 +219,59 @@ int fedjit_cli_open_secret(struct fedjit_cli *cli, bool readonly, struct fedjit_
 	return 0;
 }
 
+int fedjit_cli_ask(const char *question, bool echo, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct termios old, quiet;
+	bool restore = false;
+	FILE *tty;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	tty = fdopen(fd, "r+");
+	if (!tty)
+		return -errno;
+	fd = -1;
+	/* Echo goes off (and type-ahead is dropped) before the question shows:
+	 * whatever is typed after it is never echoed. */
+	if (!echo && tcgetattr(fileno(tty), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		restore = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+	}
+	fprintf(tty, "%s", question);
+	fflush(tty);
+	if (!fgets(buf, (int)size, tty))
+		r = -EIO;
+	else
+		buf[strcspn(buf, "\n")] = '\0';
+	if (restore) {
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		fputc('\n', tty);
+	}
+	fclose(tty);
+	return r;
+}
+
 int fedjit_cli_confirm(bool yes, const char *question)
 {
-	_cleanup_close_ int fd = -1;
-	FILE *tty;
-	char answer[64];
-	bool ok;
+	char prompt[1024], answer[64];
+	int r;
 
 	if (yes)
 		return 1;
 	/* The answer comes from the terminal, never from a pipe on stdin: a
 	 * script that means it says --yes. */
-	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
+	snprintf(prompt, sizeof(prompt), "%s [y/N] ", question);
+	r = fedjit_cli_ask(prompt, true, answer, sizeof(answer));
+	if (r == -EIO)
+		return 0;
+	if (r < 0) {
 		fedjit_cli_error("no terminal to ask for confirmation; use --yes");
 		return -1;
 	}
-	tty = fdopen(fd, "r+");
-	if (!tty)
-		return -1;
-	fd = -1;
-	fprintf(tty, "%s [y/N] ", question);
-	fflush(tty);
-	ok = fgets(answer, sizeof(answer), tty) &&
-	     (strcmp(answer, "y\n") == 0 || strcmp(answer, "yes\n") == 0 ||
-	      strcmp(answer, "Y\n") == 0 || strcmp(answer, "YES\n") == 0);
-	fclose(tty);
-	return ok ? 1 : 0;
+	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)

@@ -39,11 +39,17 @@ tests_unit_test_qr_CFLAGS = $(unit_test_cflags) $(QRENCODE_CFLAGS)
 tests_unit_test_qr_LDADD = $(CMOCKA_LIBS) $(QRENCODE_LIBS)
 
 # PAM-level tests: the module through libpam with a fake helper.
-check_PROGRAMS += tests/pam/fake-helper tests/pam/test_pam_fedjit
-TESTS += tests/pam/test_pam_fedjit tests/pam/module-linkage.sh
+check_PROGRAMS += tests/pam/fake-helper tests/pam/test_pam_fedjit tests/pam/test_pam_robust
+TESTS += tests/pam/test_pam_fedjit tests/pam/test_pam_robust tests/pam/module-linkage.sh
 tests_pam_fake_helper_LDADD = pam/libfedjit_proto.la
+tests_pam_test_pam_fedjit_SOURCES = tests/pam/test_pam_fedjit.c tests/pam/harness.c \
+	tests/pam/harness.h
 tests_pam_test_pam_fedjit_CFLAGS = $(unit_test_cflags) $(PAM_CFLAGS)
 tests_pam_test_pam_fedjit_LDADD = $(CMOCKA_LIBS) $(PAM_LIBS)
+tests_pam_test_pam_robust_SOURCES = tests/pam/test_pam_robust.c tests/pam/harness.c \
+	tests/pam/harness.h
+tests_pam_test_pam_robust_CFLAGS = $(unit_test_cflags) $(PAM_CFLAGS)
+tests_pam_test_pam_robust_LDADD = $(CMOCKA_LIBS) $(PAM_LIBS)
 EXTRA_DIST += tests/pam/module-linkage.sh
 
 # The QR code, drawn as a terminal shows it, scanned back with zbarimg.

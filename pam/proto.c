@@ -306,13 +306,13 @@ static int wait_fd(int fd, short events, uint64_t deadline_usec)
 
 		if (deadline_usec) {
 			uint64_t now = fedjit_proto_now_usec();
+			/* Past the deadline, still take what is already there (a result
+			 * that arrived while the person was at a prompt): poll once. */
+			uint64_t rest =
+			        now >= deadline_usec ? 0 : (deadline_usec - now + 999) / 1000;
 
-			if (now >= deadline_usec)
-				return -ETIMEDOUT;
-			/* Round up so we never spin on a sub-millisecond rest. */
-			timeout = (int)((deadline_usec - now + 999) / 1000);
-			if ((deadline_usec - now + 999) / 1000 > INT32_MAX)
-				timeout = INT32_MAX;
+			/* Rounded up so we never spin on a sub-millisecond rest. */
+			timeout = rest > INT32_MAX ? INT32_MAX : (int)rest;
 		}
 		r = poll(&p, 1, timeout);
 		if (r < 0) {

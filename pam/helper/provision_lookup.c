@@ -19,7 +19,10 @@
 #define LOOKUP_BUF 16384
 
 /* getpw*_r / getgr*_r report "not found" as 0 with a NULL result, but some
- * modules return ENOENT or ESRCH for it (getpwnam(3) NOTES). */
+ * modules return ENOENT or ESRCH for it (getpwnam(3) NOTES). The result
+ * pointer must be read after the call returned: never pass both as arguments
+ * of one call (their evaluation order is unspecified; gcc read the NULL first,
+ * so every name of /etc/passwd and /etc/group looked free). */
 static int lookup_status(int r, const void *result)
 {
 	if (result)
@@ -33,7 +36,8 @@ static int sys_user_by_name(const char *name, uint32_t *ret_uid, void *userdata)
 {
 	char buf[LOOKUP_BUF];
 	struct passwd pw, *res = NULL;
-	int r = lookup_status(getpwnam_r(name, &pw, buf, sizeof(buf), &res), res);
+	int e = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	int r = lookup_status(e, res);
 
 	if (r > 0 && ret_uid)
 		*ret_uid = pw.pw_uid;
@@ -45,7 +49,8 @@ static int sys_user_entry(const char *name, uint32_t *ret_gid, char **ret_home, 
 {
 	char buf[LOOKUP_BUF];
 	struct passwd pw, *res = NULL;
-	int r = lookup_status(getpwnam_r(name, &pw, buf, sizeof(buf), &res), res);
+	int e = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	int r = lookup_status(e, res);
 	char *home, *shell;
 
 	if (r <= 0)
@@ -68,14 +73,16 @@ static int sys_uid_exists(uint32_t uid, void *userdata)
 	char buf[LOOKUP_BUF];
 	struct passwd pw, *res = NULL;
 
-	return lookup_status(getpwuid_r(uid, &pw, buf, sizeof(buf), &res), res);
+	int e = getpwuid_r(uid, &pw, buf, sizeof(buf), &res);
+	return lookup_status(e, res);
 }
 
 static int sys_group_by_name(const char *name, uint32_t *ret_gid, void *userdata)
 {
 	char buf[LOOKUP_BUF];
 	struct group gr, *res = NULL;
-	int r = lookup_status(getgrnam_r(name, &gr, buf, sizeof(buf), &res), res);
+	int e = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	int r = lookup_status(e, res);
 
 	if (r > 0 && ret_gid)
 		*ret_gid = gr.gr_gid;
@@ -86,7 +93,8 @@ static int sys_group_by_gid(uint32_t gid, char **ret_name, void *userdata)
 {
 	char buf[LOOKUP_BUF];
 	struct group gr, *res = NULL;
-	int r = lookup_status(getgrgid_r(gid, &gr, buf, sizeof(buf), &res), res);
+	int e = getgrgid_r(gid, &gr, buf, sizeof(buf), &res);
+	int r = lookup_status(e, res);
 
 	if (r > 0 && ret_name) {
 		*ret_name = strdup(gr.gr_name);

@@ -185,6 +185,13 @@ for cmd in "user list" "user show" "user lock" "user delete" "user set" "idp lis
 	fi
 done
 
+# A configuration with errors cannot say where the store is.
+printf '[global]\ndb_file = relative/path\n' >"$tmp/broken.conf"
+t "user list with a broken configuration exits 1" 1 --config "$tmp/broken.conf" user list
+has "... and says how to name the store" err 'cannot tell where the store is \(--db FILE'
+t "user list with a broken configuration and --db works" 0 --config "$tmp/broken.conf" \
+	--db "$db" user list
+
 # ---- an empty (missing) store reads as "no accounts yet" ----
 golden "user list of a missing store: header only" empty-list.txt 0 --db "$db" user list
 t "user show of a missing store exits 1" 1 --db "$db" user show alice
@@ -209,6 +216,29 @@ has "... and says so" err 'no account nobody-here'
 t "user show with a name and --uid is a usage error" 2 --db "$db" user show alice --uid 1
 t "user show --idp without --subject is a usage error" 2 --db "$db" user show --idp corp
 golden "db dump" dump.json 0 --db "$db" db dump
+
+# IdP text is shown as it is, but never as terminal control sequences; wide
+# characters keep the table aligned.
+jq -n '{fedjit_dump: 1, users: [{name: "uma", uid: 202222, gid: 202222,
+	gecos: "\u001b[31mred\u0007", home: "/home/uma", shell: "/bin/sh", domain: "PRIMARY",
+	idp: "corp", issuer: "https://idp.example.com", subject: "sübject-ß-日本",
+	email: "", created: 1700000000, last_login: 0, locked: false, pending: false,
+	groups: []}], groups: [{name: "uma", gid: 202222, origin: "private",
+	domain: "PRIMARY", members: []}]}' >"$tmp/uma.json"
+t "restore an account with control characters and UTF-8 from the IdP" 0 \
+	--db "$tmp/uma.tdb" db restore "$tmp/uma.json"
+run 0 --db "$tmp/uma.tdb" user show uma
+if grep -q '^gecos:       ?\[31mred?$' "$tmp/out" && ! grep -q "$(printf '\033')" "$tmp/out"; then
+	ok "user show prints control characters as ?"
+else
+	notok "user show prints control characters as ?" "$(od -c "$tmp/out" | head -5)"
+fi
+LC_ALL=C.UTF-8
+golden "user list aligns wide characters (UTF-8 locale)" user-list-wide.txt 0 --db "$tmp/uma.tdb" \
+	user list
+LC_ALL=C
+run 0 --db "$tmp/uma.tdb" user show uma --json
+has "user show --json escapes them" out '"gecos": "\\u001[bB]\[31mred\\u0007"'
 
 # ---- lock / unlock ----
 golden "user lock NAME" lock-alice.txt 0 --db "$db" user lock alice
@@ -641,6 +671,66 @@ t "login-test: a denied sign-in exits 1" 1 --config "$conf" login-test denied --
 has "... with the helper's status" out '^result: denied$'
 t "login-test: a helper that cannot run exits 1" 1 --config "$conf" login-test alice \
 	--helper "$tmp/no-such-helper"
+
+# ---- answers from the terminal (a pseudo-terminal through script(1)) ----
+if command -v script >/dev/null; then
+	onpty() { # onpty INPUT ARGS...: run fedjit on a pty fed INPUT, output in $tmp/out
+		input=$1
+		shift
+		cmd="'$fedjit'"
+		for a in "$@"; do cmd="$cmd '$a'"; done # no quotes in these arguments
+		printf '%s\n' "$input" | script -qec "$cmd" /dev/null >"$tmp/out" 2>&1
+	}
+	rm -f "$db"
+	fj --db "$db" db restore "$srcdir/fixture.json" >/dev/null
+	onpty n --db "$db" user delete bob
+	got=$?
+	if [ $got = 1 ] && grep -q 'Delete account bob (uid 205678, idp corp)? \[y/N\]' "$tmp/out" &&
+		grep -q 'nothing deleted' "$tmp/out" && fj --db "$db" user show bob >/dev/null; then
+		ok "user delete asks on the terminal; 'n' deletes nothing"
+	else
+		notok "user delete asks on the terminal; 'n' deletes nothing" "exit status $got"
+	fi
+	onpty y --db "$db" user delete bob
+	got=$?
+	if [ $got = 0 ] && grep -q 'removed account bob' "$tmp/out" &&
+		! fj --db "$db" user show bob >/dev/null 2>&1; then
+		ok "user delete: 'y' on the terminal deletes"
+	else
+		notok "user delete: 'y' on the terminal deletes" "exit status $got"
+	fi
+	onpty no --db "$db" idp purge partner
+	got=$?
+	if [ $got = 1 ] && grep -q 'Delete all 1 account of IdP partner? \[y/N\]' "$tmp/out" &&
+		fj --db "$db" user show carol@corp >/dev/null; then
+		ok "idp purge asks on the terminal; 'no' deletes nothing"
+	else
+		notok "idp purge asks on the terminal; 'no' deletes nothing" "exit status $got"
+	fi
+	# The password is typed once the question shows (typed ahead, it is dropped).
+	mkfifo "$tmp/typing"
+	script -qec "'$fedjit' --config '$conf' login-test ask --helper '$helper'" /dev/null \
+		<"$tmp/typing" >"$tmp/out" 2>&1 &
+	pty=$!
+	exec 3>"$tmp/typing"
+	i=0
+	while ! grep -q 'Choose a local password:' "$tmp/out" && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	printf 'hunter2\n' >&3
+	exec 3>&-
+	wait $pty
+	got=$?
+	if [ $got = 0 ] && grep -q 'Choose a local password:' "$tmp/out" &&
+		grep -q 'message: answer ok, 7 characters' "$tmp/out" && ! grep -q hunter2 "$tmp/out"; then
+		ok "login-test answers a helper prompt from the terminal, echo off"
+	else
+		notok "login-test answers a helper prompt from the terminal, echo off" "exit status $got"
+	fi
+else
+	for i in 1 2 3 4; do n=$((n + 1)); echo "ok $n # SKIP script(1) not installed"; done
+fi
 
 echo "1..$n"
 [ "$failed" = 0 ]

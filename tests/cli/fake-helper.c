@@ -6,7 +6,8 @@
  *                idp=gone: exits without a result; idp=old: status unsupported
  *   op=login-test user=alice: device, approved, claims, result ok with the
  *                account that would be created; user=denied: device, then
- *                status denied; user=ask: a prompt first (answer logged)
+ *                status denied; user=ask: an echo_off prompt, then a result
+ *                whose message says how long the answer was
  * It refuses a request without dry_run=1 for login-test (nothing may be stored).
  */
 #include "config.h"
@@ -74,6 +75,24 @@ static int login_test(const char *user)
 		fedjit_msg_start(m, "result");
 		fedjit_msg_add(m, "status", "denied");
 		fedjit_msg_add(m, "message", "The sign-in was refused.");
+		return send_msg();
+	}
+	if (strcmp(user, "ask") == 0) {
+		char said[64];
+
+		fedjit_msg_start(m, "prompt");
+		fedjit_msg_add(m, "style", "echo_off");
+		fedjit_msg_add(m, "text", "Choose a local password:");
+		send_msg();
+		if (fedjit_msg_recv(FEDJIT_PROTO_FD, m, fedjit_proto_now_usec() + 10000000) < 0 ||
+		    strcmp(fedjit_msg_type(m), "answer") != 0)
+			return 3;
+		snprintf(said, sizeof(said), "answer %s, %zu characters",
+		         fedjit_msg_get(m, "status") ?: "-",
+		         strlen(fedjit_msg_get(m, "value") ?: ""));
+		fedjit_msg_start(m, "result");
+		fedjit_msg_add(m, "status", "ok");
+		fedjit_msg_add(m, "message", said);
 		return send_msg();
 	}
 	fedjit_msg_start(m, "approved");

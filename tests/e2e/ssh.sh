@@ -136,7 +136,7 @@ scenario3() {
 		'[Ii]nvalid user dave|no account|no_account|[Nn]o account'
 	e2e_conf
 	E2E_ACTION="approve erin" ssh_fails "3f. a name in /etc/passwd" erin \
-		'exists outside fedjit|user erin: (unknown_user|no_account)'
+		'exists outside fedjit|erin. is a system account|user erin: (unknown_user|no_account)'
 	getent passwd alice >/dev/null || e2e_seed_account alice u-0001-alice 27
 	E2E_ACTION="approve mallory" ssh_fails "3a. another IdP user (mallory, preferred_username alice) as alice" \
 		alice 'does not own|wrong_account|wrong account'

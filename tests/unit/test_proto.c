@@ -280,6 +280,11 @@ static void test_socket(void **state)
 	assert_string_equal(fedjit_msg_get(d, "user"), "alice@corp");
 	assert_int_equal(fedjit_msg_recv(sv[1], d, soon), 0);
 	assert_int_equal(d->n_fields, m->n_fields);
+	/* A deadline already past still takes a frame that is there. */
+	assert_int_equal(fedjit_msg_send(sv[0], m, soon), 0);
+	assert_int_equal(fedjit_msg_recv(sv[1], d, fedjit_proto_now_usec() - 1000000), 0);
+	assert_string_equal(fedjit_msg_type(d), "request");
+	assert_int_equal(fedjit_msg_recv(sv[1], d, 1), -ETIMEDOUT);
 	/* Nothing there: the deadline ends the wait. */
 	assert_int_equal(fedjit_msg_recv(sv[1], d, fedjit_proto_now_usec() + 1000), -ETIMEDOUT);
 	/* A frame cut by EOF is malformed; EOF between frames is a reset. */

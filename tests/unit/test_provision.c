@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "common/account_plan.h"
+#include "pam/helper/provision-private.h"
 #include "provision_fixture.h"
 
 static int setup(void **state)
@@ -414,6 +415,35 @@ static void test_blocking_rollback(void **state)
 	assert_int_equal(fx_count_users(f), 1);
 }
 
+/* The system's lookups (other NSS sources), against entries every system has. */
+static void test_system_lookups(void **state)
+{
+	struct fedjit_prov_ctx ctx = {0};
+	struct prov_run run = {.ctx = &ctx};
+	const struct fedjit_prov_nss *nss = prov_nss(&run);
+	uint32_t id = 4242;
+	char *home = NULL, *shell = NULL, *name = NULL;
+
+	assert_int_equal(nss->user_by_name("root", &id, nss->userdata), 1);
+	assert_int_equal(id, 0);
+	id = 4242;
+	assert_int_equal(nss->user_entry("root", &id, &home, &shell, nss->userdata), 1);
+	assert_int_equal(id, 0);
+	assert_non_null(home);
+	free(home);
+	free(shell);
+	assert_int_equal(nss->uid_exists(0, nss->userdata), 1);
+	id = 4242;
+	assert_int_equal(nss->group_by_name("root", &id, nss->userdata), 1);
+	assert_int_equal(id, 0);
+	assert_int_equal(nss->group_by_gid(0, &name, nss->userdata), 1);
+	assert_string_equal(name, "root");
+	free(name);
+	assert_int_equal(nss->user_by_name("no-such-user-fedjit", &id, nss->userdata), 0);
+	assert_int_equal(nss->group_by_name("no-such-group-fedjit", &id, nss->userdata), 0);
+	assert_int_equal(nss->uid_exists(3999999999u, nss->userdata), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +459,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sshd_preauth, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_locked_and_removed_idp, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_blocking_rollback, setup, teardown),
+	        cmocka_unit_test(test_system_lookups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
