@@ -8,6 +8,8 @@
  *   setgroups(0) -> setresgid -> setresuid (all three ids, so there is no way back),
  *   verified by trying setuid(0), PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 (no ptrace by the
  *   helper user's other processes, no core with tokens), PR_SET_PDEATHSIG SIGKILL,
+ *   a seccomp deny-list (EPERM for execve, ptrace, mount, namespaces, keyrings, bpf,
+ *   module loading...; other ABIs killed; see privdrop.c),
  *   resource limits: RLIMIT_CORE 0, RLIMIT_FSIZE 0 (it writes no file), RLIMIT_NOFILE 64,
  *   RLIMIT_NPROC 0 beyond what it has (no fork), RLIMIT_CPU and RLIMIT_AS as passed,
  *   and chdir("/").

@@ -11,12 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #include "privdrop.h"
 
@@ -65,6 +72,23 @@ static int child_checks(const struct fedjit_privdrop *p)
 	fedjit_privdrop_describe(buf, sizeof(buf));
 	if (!strstr(buf, "nonewprivs=1") || !strstr(buf, "dumpable=0"))
 		return 13;
+#if defined(__x86_64__) || defined(__aarch64__)
+	/* seccomp: no program can be run, no process traced */
+	{
+		char *const args[] = {"/bin/true", NULL};
+
+		/* valgrind cannot survive a failed execve: that probe only runs natively */
+		if (!RUNNING_ON_VALGRIND) {
+			execv("/bin/true", args);
+			if (errno != EPERM)
+				return 14;
+		}
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0 || errno != EPERM)
+			return 15;
+		if (unshare(CLONE_NEWUSER) == 0 || errno != EPERM)
+			return 16;
+	}
+#endif
 	return 0;
 }
 
