@@ -119,6 +119,11 @@ int fedjit_cli_user_delete(struct fedjit_cli *cli, int argc, char **argv)
 	snprintf(question, sizeof(question), "Delete account %s (uid %" PRIu32 ", idp %s)%s%s?",
 	         u->name, u->uid, u->idp, remove_home ? " and its home " : "",
 	         remove_home ? u->home : "");
+	r = fedjit_cli_count_processes(u->uid);
+	if (r > 0)
+		fedjit_cli_warn("%s (uid %" PRIu32 ") has %d running process%s; they keep "
+		                "running with a uid no name maps to",
+		                u->name, u->uid, r, r == 1 ? "" : "es");
 	r = fedjit_cli_confirm(yes, question);
 	if (r <= 0) {
 		r = r < 0 ? FEDJIT_EXIT_ERROR : fedjit_cli_error("nothing deleted");

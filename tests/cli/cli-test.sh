@@ -305,7 +305,17 @@ if [ $got = 1 ] && grep -q 'use --yes' "$tmp/err" && cmp -s "$tmp/before.json" "
 else
 	notok "user delete without a terminal refuses" "exit status $got"
 fi
+setpriv --reuid=205678 --regid=205678 --clear-groups sleep 60 &
+sleeper=$!
+i=0
+while [ "$(stat -c %u "/proc/$sleeper" 2>/dev/null)" != 205678 ] && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
 golden "user delete --yes prints what it removed" delete-bob.txt 0 --db "$db" user delete bob --yes
+has "... and warns about bob's running process" err 'bob \(uid 205678\) has 1 running process;'
+kill "$sleeper"
+wait "$sleeper" 2>/dev/null
 check_consistent "store consistent after delete"
 t "deleted account is gone" 1 --db "$db" user show bob
 t "user delete of an unknown account exits 1" 1 --db "$db" user delete bob --yes
