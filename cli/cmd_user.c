@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fedjit user list|show|lock|unlock|delete|set: the accounts in the store. */
+/* fedjit user list|show (and the dispatch; the writes are in cmd_user_edit.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -16,15 +16,8 @@
 
 /* ---- selecting one account ---- */
 
-struct selector {
-	const char *name;
-	const char *idp, *subject;
-	uint32_t uid;
-	bool by_uid;
-};
-
 struct scan_ctx {
-	const struct selector *sel;
+	const struct fedjit_cli_selector *sel;
 	struct fedjit_user *found;
 	int r;
 };
@@ -44,8 +37,8 @@ static int scan_cb(const struct fedjit_user_view *v, void *p)
  * configuration; for an IdP no longer configured the accounts that recorded
  * its name are searched. 0 and *ret, or an exit status after the message.
  */
-static int find_user(struct fedjit_cli *cli, struct fedjit_store *s, const struct selector *sel,
-                     struct fedjit_user **ret)
+int fedjit_cli_find_user(struct fedjit_cli *cli, struct fedjit_store *s,
+                         const struct fedjit_cli_selector *sel, struct fedjit_user **ret)
 {
 	const struct fedjit_config *config = NULL;
 	const struct fedjit_idp *idp = NULL;
@@ -90,8 +83,8 @@ static int find_user(struct fedjit_cli *cli, struct fedjit_store *s, const struc
 }
 
 /* Options shared by show, lock and unlock: NAME | --uid N | --idp NAME --subject SUB. */
-static int parse_selector(const char *cmd, int argc, char **argv, bool allow_uid,
-                          struct selector *sel, bool *json, bool *help)
+int fedjit_cli_parse_selector(const char *cmd, int argc, char **argv, bool allow_uid,
+                              struct fedjit_cli_selector *sel, bool *json, bool *help)
 {
 	static const struct option options[] = {
 	        {"uid", required_argument, NULL, 'u'},     {"idp", required_argument, NULL, 'i'},
@@ -362,13 +355,13 @@ static int show_text(struct fedjit_store *s, const struct fedjit_user *u, const 
 
 static int user_show(struct fedjit_cli *cli, int argc, char **argv)
 {
-	struct selector sel = {0};
+	struct fedjit_cli_selector sel = {0};
 	struct fedjit_store *s = NULL;
 	struct fedjit_user *u = NULL;
 	_cleanup_free_ uint32_t *gids = NULL;
 	size_t n_gids = 0;
 	bool json = false, help;
-	int r = parse_selector("user show", argc, argv, true, &sel, &json, &help);
+	int r = fedjit_cli_parse_selector("user show", argc, argv, true, &sel, &json, &help);
 
 	if (r != 0)
 		return r;
@@ -380,7 +373,7 @@ static int user_show(struct fedjit_cli *cli, int argc, char **argv)
 	r = fedjit_cli_open_ro(cli, &s);
 	if (r != 0)
 		return r;
-	r = find_user(cli, s, &sel, &u);
+	r = fedjit_cli_find_user(cli, s, &sel, &u);
 	if (r != 0)
 		goto out;
 	r = fedjit_store_get_gids(s, u->name, &gids, &n_gids);
@@ -396,224 +389,14 @@ out:
 	return r;
 }
 
-/* ---- lock / unlock ---- */
-
-static int user_lock_unlock(struct fedjit_cli *cli, int argc, char **argv, bool lock)
-{
-	const char *cmd = lock ? "user lock" : "user unlock";
-	struct selector sel = {0};
-	struct fedjit_store *s = NULL;
-	struct fedjit_user *u = NULL;
-	bool help;
-	int r = parse_selector(cmd, argc, argv, false, &sel, NULL, &help);
-
-	if (r != 0)
-		return r;
-	if (help) {
-		printf("Usage: fedjit %s NAME|--idp NAME --subject SUB\n"
-		       "%s an account: a locked account is refused at login (PAM account "
-		       "management).\n",
-		       cmd, lock ? "Lock" : "Unlock");
-		return FEDJIT_EXIT_OK;
-	}
-	r = fedjit_cli_open_rw(cli, false, &s);
-	if (r != 0)
-		return r;
-	r = find_user(cli, s, &sel, &u);
-	if (r != 0)
-		goto out;
-	/* By identity, the lock goes through the link so it hits exactly the
-	 * account the identity owns. */
-	if (sel.idp)
-		r = fedjit_store_set_locked_by_link(s, u->issuer, u->subject, lock, NULL);
-	else
-		r = fedjit_store_set_locked(s, u->name, lock);
-	if (r < 0) {
-		r = fedjit_cli_error("%s: %s", u->name, fedjit_store_strerror(r));
-		goto out;
-	}
-	printf("%s %s (uid %" PRIu32 ")\n", lock ? "locked" : "unlocked", u->name, u->uid);
-	r = FEDJIT_EXIT_OK;
-out:
-	fedjit_user_free(u);
-	fedjit_store_close(s);
-	return r;
-}
-
-static int user_lock(struct fedjit_cli *cli, int argc, char **argv)
-{
-	return user_lock_unlock(cli, argc, argv, true);
-}
-
-static int user_unlock(struct fedjit_cli *cli, int argc, char **argv)
-{
-	return user_lock_unlock(cli, argc, argv, false);
-}
-
-/* ---- delete ---- */
-
-static int user_delete(struct fedjit_cli *cli, int argc, char **argv)
-{
-	static const struct option options[] = {
-	        {"remove-home", no_argument, NULL, 'r'},
-	        {"yes", no_argument, NULL, 'y'},
-	        {"help", no_argument, NULL, 'h'},
-	        {0},
-	};
-	struct fedjit_store *s = NULL;
-	struct fedjit_user *u = NULL;
-	bool remove_home = false, yes = false;
-	char question[600];
-	int opt, r;
-
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "hy", options, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			remove_home = true;
-			break;
-		case 'y':
-			yes = true;
-			break;
-		case 'h':
-			printf("Usage: fedjit user delete NAME [--remove-home] [--yes]\n"
-			       "Delete an account: its record, uid index, identity link, group "
-			       "rows and "
-			       "secrets;\nwith --remove-home its home directory too. Asks first "
-			       "unless "
-			       "--yes.\n");
-			return FEDJIT_EXIT_OK;
-		default:
-			return fedjit_cli_usage_error("user delete",
-			                              "unknown or incomplete option '%s'",
-			                              argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 1)
-		return fedjit_cli_usage_error("user delete", "name one account");
-	r = fedjit_cli_open_rw(cli, false, &s);
-	if (r != 0)
-		return r;
-	r = fedjit_store_get_user(s, argv[optind], &u);
-	if (r < 0) {
-		r = fedjit_cli_error("%s: %s", argv[optind],
-		                     r == -ENOENT ? "no such account" : fedjit_store_strerror(r));
-		goto out;
-	}
-	snprintf(question, sizeof(question), "Delete account %s (uid %" PRIu32 ", idp %s)%s%s?",
-	         u->name, u->uid, u->idp, remove_home ? " and its home " : "",
-	         remove_home ? u->home : "");
-	r = fedjit_cli_confirm(yes, question);
-	if (r <= 0) {
-		r = r < 0 ? FEDJIT_EXIT_ERROR : fedjit_cli_error("nothing deleted");
-		goto out;
-	}
-	r = fedjit_store_delete_account(s, u->name);
-	if (r < 0) {
-		r = fedjit_cli_error("%s: %s", u->name, fedjit_store_strerror(r));
-		goto out;
-	}
-	fedjit_store_close(s);
-	s = NULL;
-	printf("removed account %s (uid %" PRIu32 ")\n", u->name, u->uid);
-	r = fedjit_cli_after_delete(cli, &u->name, (const char *const *)&u->home, &u->uid, 1,
-	                            remove_home);
-out:
-	fedjit_user_free(u);
-	fedjit_store_close(s);
-	return r;
-}
-
-int fedjit_cli_after_delete(struct fedjit_cli *cli, char *const *names, const char *const *homes,
-                            const uint32_t *uids, size_t n, bool remove_home)
-{
-	struct fedjit_secret_store *ss = NULL;
-	int r, status = FEDJIT_EXIT_OK;
-
-	r = fedjit_cli_open_secret(cli, false, &ss);
-	if (r != 0)
-		status = r;
-	for (size_t i = 0; ss && i < n; i++) {
-		r = fedjit_secret_delete_user(ss, names[i]);
-		if (r < 0)
-			status = fedjit_cli_error("%s: removing its secrets: %s", names[i],
-			                          fedjit_store_strerror(r));
-	}
-	fedjit_secret_close(ss);
-	for (size_t i = 0; remove_home && homes && i < n; i++) {
-		r = fedjit_cli_remove_home(homes[i], uids[i]);
-		if (r == 0)
-			printf("removed home %s\n", homes[i]);
-		else if (r == -ENOENT)
-			printf("no home %s\n", homes[i]);
-		else if (r == -EPERM)
-			status = fedjit_cli_error("%s: not removed (not a directory owned by uid "
-			                          "%" PRIu32 ", or not a safe path)",
-			                          homes[i], uids[i]);
-		else
-			status = fedjit_cli_error("%s: removing it: %s", homes[i], strerror(-r));
-	}
-	return status;
-}
-
-/* ---- set: attributes come from the IdP or the configuration ---- */
-
-static const struct {
-	const char *attr;
-	const char *why;
-} attr_sources[] = {
-        {"name", "comes from the IdP's username claim and is bound to the identity"},
-        {"gecos", "comes from the IdP's gecos_claim and is re-synced at each login; change "
-                  "it at the IdP"},
-        {"email", "comes from the IdP's email_claim and is re-synced at each login; change "
-                  "it at the IdP"},
-        {"groups", "come from the IdP's groups claim and the group_map of fedjit.conf; they "
-                   "are re-synced at each login"},
-        {"home", "follows the domain's home template in fedjit.conf"},
-        {"shell", "follows the domain's shell setting in fedjit.conf"},
-        {"uid", "never changes under an existing account (ids are deterministic)"},
-        {"gid", "never changes under an existing account (ids are deterministic)"},
-        {"domain", "is part of the account's identity and never changes"},
-        {"idp", "is part of the account's identity and never changes"},
-        {"issuer", "is part of the account's identity and never changes"},
-        {"subject", "is part of the account's identity and never changes"},
-        {"locked", "is changed with fedjit user lock / fedjit user unlock"},
-};
-
-static int user_set(struct fedjit_cli *cli, int argc, char **argv)
-{
-	if (argc >= 2 && fedjit_cli_is_help(argv[1])) {
-		printf("Usage: fedjit user set NAME ATTRIBUTE=VALUE\n"
-		       "Refused for every attribute: they come from the IdP (re-synced at each "
-		       "login)\nor from the configuration. The message names the source.\n");
-		return FEDJIT_EXIT_OK;
-	}
-	if (argc < 3)
-		return fedjit_cli_usage_error("user set", "usage: fedjit user set NAME ATTR=VALUE");
-	for (int i = 2; i < argc; i++) {
-		size_t len = strcspn(argv[i], "=");
-
-		if (argv[i][len] != '=')
-			return fedjit_cli_usage_error("user set", "'%s' is not ATTRIBUTE=VALUE",
-			                              argv[i]);
-		for (size_t k = 0; k < FEDJIT_ELEMENTSOF(attr_sources); k++)
-			if (strlen(attr_sources[k].attr) == len &&
-			    strncmp(attr_sources[k].attr, argv[i], len) == 0)
-				return fedjit_cli_error("%s: refusing to set %s: it %s", argv[1],
-				                        attr_sources[k].attr, attr_sources[k].why);
-		return fedjit_cli_usage_error("user set", "unknown attribute '%.*s'", (int)len,
-		                              argv[i]);
-	}
-	return FEDJIT_EXIT_ERROR;
-}
-
 static const struct fedjit_cli_verb verbs[] = {
         {"list", user_list, "list accounts"},
         {"show", user_show, "show one account"},
-        {"lock", user_lock, "lock an account (by name or by federated identity)"},
-        {"unlock", user_unlock, "unlock an account"},
-        {"delete", user_delete, "delete an account"},
-        {"set", user_set, "(refused: attributes come from the IdP or the configuration)"},
+        {"lock", fedjit_cli_user_lock, "lock an account (by name or by federated identity)"},
+        {"unlock", fedjit_cli_user_unlock, "unlock an account"},
+        {"delete", fedjit_cli_user_delete, "delete an account"},
+        {"set", fedjit_cli_user_set,
+         "(refused: attributes come from the IdP or the configuration)"},
         {NULL, NULL, NULL},
 };
 

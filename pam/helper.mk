@@ -43,7 +43,8 @@ pam_fedjit_helper_SOURCES = \
 	pam/helper/account.c \
 	pam/helper/device_flow.h pam/helper/device_flow.c
 pam_fedjit_helper_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS) $(TDB_CFLAGS)
-pam_fedjit_helper_LDADD = $(helper_libs) $(common_libs)
+# provisioning (pam/provision.mk) before the common code it uses
+pam_fedjit_helper_LDADD = pam/libfedjit_provision.la $(helper_libs) $(common_libs)
 
 # The test client speaking the module's side of pam/proto.h (tests/helper/*.sh).
 check_PROGRAMS += tests/helper/helper_client

@@ -3,8 +3,13 @@
  * Binding a verified federated identity to the account the PAM user names (DESIGN.md
  * invariants 3 and 4): an account is owned by exactly one (issuer, subject); a name claim
  * never authenticates an existing account. Runs in the root parent, after the network
- * child reported the verified identity. Provisioning of new accounts (issue 5) will hook
- * in where the identity owns no account yet.
+ * child reported the verified identity.
+ *
+ * When the IdP provisions (provisioning = always or as-in-username), one call to
+ * fedjit_provision_login() (provision.h) decides instead: it binds existing accounts by
+ * the same rules, re-syncs their attributes and groups, and creates new ones, asking the
+ * person through the module (consent, password) when the IdP's prompt says so. With
+ * provisioning = none nothing can be created and the binding below answers as before.
  */
 
 #include <errno.h>
@@ -13,8 +18,10 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "common/macro.h"
 #include "common/store.h"
 #include "helper.h"
+#include "provision.h"
 
 /* allowed_groups: the identity's groups claim (LF separated) must name one of them. */
 static bool groups_allowed(const struct fedjit_idp *idp, const char *groups)
@@ -34,6 +41,59 @@ static bool groups_allowed(const struct fedjit_idp *idp, const char *groups)
 	return false;
 }
 
+/* Sends msg=result status=ok for the account the identity owns. */
+static int send_ok(struct fedjit_helper *h, const char *issuer, const char *subject,
+                   const char *account)
+{
+	int r = fedjit_msg_start(h->msg, "result");
+
+	if (r >= 0)
+		r = fedjit_msg_add(h->msg, "status", "ok");
+	if (r >= 0)
+		r = fedjit_msg_add(h->msg, "idp", h->idp->name);
+	if (r >= 0)
+		r = fedjit_msg_add(h->msg, "issuer", issuer);
+	if (r >= 0)
+		r = fedjit_msg_add(h->msg, "subject", subject);
+	if (r >= 0)
+		r = fedjit_msg_add(h->msg, "account", account);
+	syslog(LOG_INFO, "%s: user %s: authenticated by %s as (%s, %s)", h->service, h->account,
+	       h->idp->name, issuer, subject);
+	if (r >= 0) {
+		h->done = true;
+		r = fedjit_msg_send(h->module_fd, h->msg, h->deadline_usec);
+	}
+	return r;
+}
+
+/* provisioning != none: provisioning binds, re-syncs or creates (provision.h). */
+static int provision(struct fedjit_helper *h, const char *issuer, const char *subject,
+                     const struct fedjit_msg *identity)
+{
+	struct fedjit_identity id;
+	struct fedjit_proto_conv conv = {.fd = h->module_fd};
+	struct fedjit_prov_ctx ctx = {
+	        .config = h->config,
+	        .idp = h->idp,
+	        .db_file = h->db_file,
+	        .service = h->service,
+	        .conv = fedjit_provision_proto_conv,
+	        .conv_userdata = &conv,
+	};
+	struct fedjit_prov_result res;
+	_cleanup_free_ char *groups = NULL;
+	int r = fedjit_identity_from_msg(identity, &id, &groups);
+
+	if (r < 0)
+		return fedjit_helper_result(h, "error", NULL, "%s: identity (%s, %s): %s",
+		                            h->idp->name, issuer, subject, strerror(-r));
+	r = fedjit_provision_login(&ctx, &id, h->account, &res);
+	if (r < 0 || strcmp(res.status, "ok") != 0)
+		return fedjit_helper_result(h, res.status, res.message[0] ? res.message : NULL,
+		                            "%s", res.log);
+	return send_ok(h, id.issuer, id.subject, res.account);
+}
+
 int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *subject,
                        const struct fedjit_msg *identity)
 {
@@ -41,6 +101,9 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 	struct fedjit_user *owned = NULL, *named = NULL;
 	const char *claimed = fedjit_msg_get(identity, "username");
 	int r;
+
+	if (h->idp->provisioning != FEDJIT_PROVISIONING_NONE)
+		return provision(h, issuer, subject, identity);
 
 	/* The store is opened only here and closed before anything can reach NSS. */
 	r = fedjit_store_open(h->db_file, FEDJIT_STORE_RDONLY, &s);
@@ -74,23 +137,7 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 			                         "%s: identity (%s, %s) owns locked account %s",
 			                         h->idp->name, issuer, subject, owned->name);
 		} else {
-			r = fedjit_msg_start(h->msg, "result");
-			if (r >= 0)
-				r = fedjit_msg_add(h->msg, "status", "ok");
-			if (r >= 0)
-				r = fedjit_msg_add(h->msg, "idp", h->idp->name);
-			if (r >= 0)
-				r = fedjit_msg_add(h->msg, "issuer", issuer);
-			if (r >= 0)
-				r = fedjit_msg_add(h->msg, "subject", subject);
-			if (r >= 0)
-				r = fedjit_msg_add(h->msg, "account", owned->name);
-			syslog(LOG_INFO, "%s: user %s: authenticated by %s as (%s, %s)", h->service,
-			       h->account, h->idp->name, issuer, subject);
-			if (r >= 0) {
-				h->done = true;
-				r = fedjit_msg_send(h->module_fd, h->msg, h->deadline_usec);
-			}
+			r = send_ok(h, issuer, subject, owned->name);
 		}
 		fedjit_user_free(owned);
 		return r;
@@ -111,6 +158,6 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 		                            fedjit_store_strerror(r));
 	return fedjit_helper_result(h, "no_account", "There is no account for you here.",
 	                            "%s: identity (%s, %s) [claimed name %s] owns no account and "
-	                            "provisioning is not available",
+	                            "provisioning is off",
 	                            h->idp->name, issuer, subject, claimed ? claimed : "-");
 }

@@ -305,7 +305,17 @@ if [ $got = 1 ] && grep -q 'use --yes' "$tmp/err" && cmp -s "$tmp/before.json" "
 else
 	notok "user delete without a terminal refuses" "exit status $got"
 fi
+setpriv --reuid=205678 --regid=205678 --clear-groups sleep 60 &
+sleeper=$!
+i=0
+while [ "$(stat -c %u "/proc/$sleeper" 2>/dev/null)" != 205678 ] && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
 golden "user delete --yes prints what it removed" delete-bob.txt 0 --db "$db" user delete bob --yes
+has "... and warns about bob's running process" err 'bob \(uid 205678\) has 1 running process;'
+kill "$sleeper"
+wait "$sleeper" 2>/dev/null
 check_consistent "store consistent after delete"
 t "deleted account is gone" 1 --db "$db" user show bob
 t "user delete of an unknown account exits 1" 1 --db "$db" user delete bob --yes
@@ -644,6 +654,56 @@ chmod 600 "$tmp/corp.secret"
 bad_conf "line too long" "bad.conf:2: " <<EOF
 [global]
 default_idp = $(printf '%0250d' 0)
+EOF
+bad_conf "unknown section" "bad.conf:1: unknown section" <<'EOF'
+[sect x]
+EOF
+bad_conf "bad enum value" "bad.conf:4: provisioning 'sometimes' is not one of" <<'EOF'
+[idp a]
+issuer = https://a.example
+client_id = c
+provisioning = sometimes
+EOF
+bad_conf "bad boolean" "bad.conf:4: userinfo 'perhaps' is not a boolean" <<'EOF'
+[idp a]
+issuer = https://a.example
+client_id = c
+userinfo = perhaps
+EOF
+bad_conf "regex that does not compile" "bad.conf:4: username_regex .* does not compile" <<'EOF'
+[domain CORP]
+uid_min = 400000
+uid_max = 499999
+username_regex = [a-
+EOF
+bad_conf "missing client_id" "bad.conf:1: .idp a. needs client_id" <<'EOF'
+[idp a]
+issuer = https://a.example
+EOF
+bad_conf "two IdPs provisioning one domain" "both provision names of domain PRIMARY" <<'EOF'
+[idp a]
+issuer = https://a.example
+client_id = c
+provisioning = as-in-username
+[idp b]
+issuer = https://b.example
+client_id = c
+provisioning = as-in-username
+EOF
+bad_conf "default_idp not configured" "bad.conf:2: default_idp nope is not configured" <<'EOF'
+[global]
+default_idp = nope
+EOF
+printf '[global]\ndebug = \377\376\n' | bad_conf "invalid UTF-8" "bad.conf:2: invalid UTF-8"
+bad_conf "relative home template" "bad.conf:2: home .* must be an absolute path" <<'EOF'
+[domain PRIMARY]
+home = home/%u
+EOF
+bad_conf "malformed group_map" "bad.conf:4: group_map 'nocolon'" <<'EOF'
+[idp a]
+issuer = https://a.example
+client_id = c
+group_map = nocolon
 EOF
 cat >"$tmp/two.conf" <<'EOF'
 [global]

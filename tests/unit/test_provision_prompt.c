@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -367,6 +369,43 @@ static void test_proto(void **state)
 	fedjit_msg_free(m);
 }
 
+/* The audit trail: one line per event, with IdP and subject, never a secret. */
+static void test_audit_lines(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-aud", "audrey", NULL);
+	char path[400], buf[8192];
+	int saved, fd;
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nprompt = password+consent\n");
+	snprintf(path, sizeof(path), "%s/log", f->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	openlog("test", LOG_PERROR, LOG_AUTHPRIV);
+	fx_answers(f, "no", NULL);
+	fx_login(f, &id, "audrey", &res);
+	fx_answers(f, "yes", "Secret123x", "Secret123x", NULL);
+	fx_login(f, &id, "audrey", &res);
+	fx_login(f, &id, "audrey", &res);
+	closelog();
+	dup2(saved, 2);
+	close(saved);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "provisioning: refused(denied) account=audrey idp=t "
+	                            "issuer=https://idp.example subject=sub-aud"));
+	assert_non_null(strstr(buf, "provisioning: created account=audrey idp=t"));
+	assert_non_null(strstr(buf, "provisioning: updated account=audrey idp=t"));
+	assert_null(strstr(buf, "Secret123x"));
+	assert_null(strstr(buf, "$y$"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +417,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_chauthtok, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_precheck, setup, teardown),
 	        cmocka_unit_test(test_proto),
+	        cmocka_unit_test_setup_teardown(test_audit_lines, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
