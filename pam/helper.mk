@@ -40,7 +40,7 @@ tests_unit_test_helper_privdrop_LDADD = $(helper_libs) $(unit_test_libs)
 fedjithelper_PROGRAMS += pam/fedjit-helper
 pam_fedjit_helper_SOURCES = \
 	pam/helper/helper.h pam/helper/main.c pam/helper/login.c pam/helper/binding.c \
-	pam/helper/account.c \
+	pam/helper/account.c pam/helper/idp_test.c \
 	pam/helper/device_flow.h pam/helper/device_flow.c
 pam_fedjit_helper_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS) $(TDB_CFLAGS)
 # provisioning (pam/provision.mk) before the common code it uses
@@ -57,7 +57,7 @@ tests_helper_mkaccount_LDADD = $(common_libs)
 
 # Against the real test IdP (tests/idp) and the misbehaving one; need root (skip otherwise).
 helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh \
-	tests/helper/helper-tls.sh
+	tests/helper/helper-tls.sh tests/helper/helper-idp-test.sh
 TESTS += $(helper_script_tests)
 EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh
 

@@ -44,3 +44,6 @@ struct fedjit_flow {
 /* Runs the login; returns 0 when a final message (identity or fail) was sent to the
  * parent, a negative errno when even that failed. */
 int fedjit_flow_run(struct fedjit_flow *f);
+
+/* op=idp-test instead of a login (idp_test.c): msg=check per step, then msg=tested. */
+int fedjit_idp_test_run(struct fedjit_flow *f);

@@ -42,6 +42,7 @@ struct fedjit_helper {
 	char account[256]; /* canonical name of the PAM user */
 	char service[64];
 	bool debug;
+	bool idp_test; /* op=idp-test: check the IdP, no login (idp_test.c) */
 	uint64_t deadline_usec;
 	int module_fd;
 	struct fedjit_msg *msg; /* scratch for frames to the module */

@@ -17,6 +17,8 @@
  *                   the IdP's *_claim settings)
  *       msg=fail    v=1 status=(proto.h result status) log= [message=]
  *       msg=debug   v=1 text=  (privilege report, statistics) logged at debug
+ *       msg=check   v=1 step= status= [text=]  op=idp-test: one step, forwarded
+ *       msg=tested  v=1 failed=N               op=idp-test: done
  * Anything malformed, an unknown type or a frame over the limit ends the login with an
  * error (the child is not trusted to speak correctly, only to be the one that talks to
  * the IdP over verified TLS).

@@ -94,7 +94,7 @@ static _Noreturn void child_main(struct fedjit_helper *h, int fd, const struct f
 	}
 	if (fedjit_http_global_init() < 0)
 		_exit(71);
-	r = fedjit_flow_run(&f);
+	r = h->idp_test ? fedjit_idp_test_run(&f) : fedjit_flow_run(&f);
 	if (h->secret)
 		explicit_bzero(h->secret, strlen(h->secret));
 	if (h->key_pem)
@@ -178,6 +178,24 @@ static int child_message(struct fedjit_helper *h, const char *data, size_t len)
 		if (r < 0)
 			r = fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r))
 			            ?: 1;
+	} else if (strcmp(type, "check") == 0 && h->idp_test && !h->done) {
+		syslog(LOG_INFO, "%s: idp-test %s: %s %s", h->idp->name,
+		       fedjit_msg_get(m, "step") ?: "?", fedjit_msg_get(m, "status") ?: "?",
+		       fedjit_msg_get(m, "text") ?: "");
+		r = fedjit_msg_send(h->module_fd, m, h->deadline_usec);
+		if (r < 0)
+			r = fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r))
+			            ?: 1;
+	} else if (strcmp(type, "tested") == 0 && h->idp_test && !h->done) {
+		uint64_t failed = 1;
+
+		(void)fedjit_msg_get_uint(m, "failed", 1000, &failed);
+		r = (failed ? fedjit_helper_result(h, "error", NULL,
+		                                   "%s: idp-test: %llu steps failed", h->idp->name,
+		                                   (unsigned long long)failed)
+		            : fedjit_helper_result(h, "ok", NULL, "%s: idp-test: every step passed",
+		                                   h->idp->name))
+		            ?: 1;
 	} else if (strcmp(type, "fail") == 0 && !h->done) {
 		status = fedjit_msg_get(m, "status");
 		log = fedjit_msg_get(m, "log");

@@ -236,7 +236,8 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 	op = fedjit_msg_get(req, "op");
 	user = fedjit_msg_get(req, "user");
 	service = fedjit_msg_get(req, "service");
-	if (strcmp(fedjit_msg_type(req), "request") != 0 || !op || !user)
+	if (strcmp(fedjit_msg_type(req), "request") != 0 || !op ||
+	    (!user && strcmp(op, "idp-test") != 0))
 		return fedjit_helper_result(h, "error", NULL, "malformed request") ?: 1;
 	snprintf(h->service, sizeof(h->service), "%s", service ? service : "");
 	if (fedjit_msg_get_bool(req, "debug", &debug) == 0 && debug) {
@@ -263,8 +264,23 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 	}
 	h->cache_dir = h->config->global.cache_dir ? h->config->global.cache_dir : FEDJIT_CACHE_DIR;
 	h->db_file = h->config->global.db_file ? h->config->global.db_file : FEDJIT_DB_FILE;
+	if (strcmp(op, "idp-test") == 0) {
+		const char *name = fedjit_msg_get(req, "idp");
+
+		h->idp = name ? fedjit_config_idp(h->config, name) : NULL;
+		if (!h->idp)
+			return fedjit_helper_result(h, "error", NULL,
+			                            "idp-test: IdP %s is not configured",
+			                            name ? name : "(none given)")
+			               ?: 1;
+		h->idp_test = true;
+		if (timeout == 0 || timeout > 120)
+			timeout = 120;
+		h->deadline_usec = fedjit_proto_now_usec() + timeout * 1000000;
+		return 0;
+	}
 	if (strcmp(op, "login") != 0)
-		return fedjit_helper_account_op(h, op, user) ?: 1;
+		return fedjit_helper_account_op(h, op, user ? user : "") ?: 1;
 
 	r = choose_idp(h, user, fedjit_msg_get(req, "idp"));
 	if (r != 0)
@@ -328,7 +344,10 @@ int main(int argc, char **argv)
 	r = load_secrets(&h);
 	if (r != 0)
 		goto out;
-	load_cache(&h);
+	if (!h.idp_test) /* a test fetches everything afresh */
+		load_cache(&h);
+	else if (fedjit_cache_dir_prepare(h.cache_dir) < 0)
+		h.cache_dir = NULL;
 	r = fedjit_helper_run_login(&h);
 out:
 	if (!h.done && r < 0)

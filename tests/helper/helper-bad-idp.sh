@@ -76,4 +76,4 @@ scenario slow@device unreachable "timed out" http_timeout=2
 scenario drip@token unreachable "timed out" http_timeout=2
 # claims from userinfo must belong to the same subject
 scenario userinfo-sub-mismatch error "userinfo refused" userinfo=yes
-exit $((failed > 0))
+helper_done

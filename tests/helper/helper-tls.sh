@@ -30,4 +30,4 @@ write_config "$CONF" "issuer=$FEDJIT_IDP_ISSUER" client_id=fedjit-basic "ca_file
 login alice
 check "a client secret file readable by others is refused" \
 	bash -c "grep -q '^result status=error' '$T/out' && grep -q 'client_secret_file' '$T/err' && ! grep -q '^device' '$T/out'"
-exit $((failed > 0))
+helper_done

@@ -7,7 +7,8 @@
 #   write_config FILE KEY=VALUE...    an [idp test] section (+ [global] for the scratch dir;
 #                                     IDP_SECTION=NAME names the section otherwise)
 #   login [CLIENT-ARGS...] USER       runs one login with $CONF; stdout in $T/out, the
-#                                     helper's log (stderr) in $T/err
+#                                     helper's log (stderr) in $T/err; counts unclean runs
+#   helper_done                       the script's exit status (failures, unclean runs)
 #   ok/not_ok/check DESC CMD...       TAP lines; check runs CMD and prints the outcome
 #   check_store DESC CMD...           check, or a TAP skip while the store is a stub
 #
@@ -20,6 +21,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 n=0
 failed=0
+unclean=0 # helper runs that did not end cleanly (see check_clean)
 
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
@@ -77,6 +79,7 @@ login() { # login [CLIENT-ARGS...] USER
 	set -- "${@:1:$#-1}"
 	# stderr through a pipe: the network child may not write to files (RLIMIT_FSIZE 0)
 	{ "$CLIENT" "$@" "$HELPER_CMD" "$CONF" "$user" 2>&1 >"$T/out" | cat >"$T/err"; } || true
+	check_clean || unclean=$((unclean + 1))
 }
 
 check_store() { # check_store DESC CMD...: check, or a skip while the store is not usable
@@ -88,6 +91,14 @@ check_store() { # check_store DESC CMD...: check, or a skip while the store is n
 out_has() { grep -q -- "$1" "$T/out"; }
 err_has() { grep -q -- "$1" "$T/err"; }
 result_is() { grep -q "^result status=$1\\b" "$T/out"; }
+# helper_done: the exit status of a test script: failures, or runs that were not clean
+helper_done() {
+	if [ "$unclean" -ne 0 ]; then
+		echo "# $unclean helper runs did not end cleanly (exit status, child status, memcheck)"
+		return 1
+	fi
+	[ "$failed" -eq 0 ]
+}
 check_clean() {
 	grep -q '^exit=0$' "$T/out" && ! grep -q 'network child exited with status\|network child killed' "$T/err"
 }
