@@ -301,9 +301,21 @@ _e2e_dev() {
 	done
 }
 
+# e2e_cleanup: stops what the sandbox started, by pid (the PID namespace would
+# end them anyway when the script exits; this keeps the order: services first).
+e2e_cleanup() {
+	e2e_sshd_stop
+	idp_stop >/dev/null 2>&1
+	if [ -n "${E2E_SYSLOG_PID:-}" ]; then
+		kill "$E2E_SYSLOG_PID" 2>/dev/null
+		wait "$E2E_SYSLOG_PID" 2>/dev/null
+	fi
+}
+
 e2e_sandbox() {
 	# shellcheck source=/dev/null
 	. "$top_builddir/tests/e2e/paths.sh"
+	trap e2e_cleanup EXIT
 	mount -t tmpfs -o mode=0755 tmpfs "$E2E_TMP"
 	export TMPDIR=$E2E_TMP
 	# The build's compiled-in paths first: an overlay that adds one of them
