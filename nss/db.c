@@ -60,9 +60,10 @@
  * own small read-only mappings (the header page and the pages around the
  * recovery record), so the checks cost no syscall.
  *
- * A file truncated in place under a mapping would fault on access; the stat
- * per lookup reopens on a size decrease, which narrows that to a race with an
- * administrator truncating the live database (tdb itself never shrinks it).
+ * A file truncated in place under a mapping would fault on access; the
+ * periodic stat() reopens on a size decrease, which narrows that to a window
+ * after an administrator truncates the live database by hand (tdb itself
+ * never shrinks a file; fedjit replaces files by rename).
  */
 #include <errno.h>
 #include <fcntl.h>
