@@ -60,9 +60,10 @@
  * own small read-only mappings (the header page and the pages around the
  * recovery record), so the checks cost no syscall.
  *
- * A file truncated in place under a mapping would fault on access; the stat
- * per lookup reopens on a size decrease, which narrows that to a race with an
- * administrator truncating the live database (tdb itself never shrinks it).
+ * A file truncated in place under a mapping would fault on access; the
+ * periodic stat() reopens on a size decrease, which narrows that to a window
+ * after an administrator truncates the live database by hand (tdb itself
+ * never shrinks a file; fedjit replaces files by rename).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -241,22 +242,29 @@ static int handle_open(struct handle *h, const char *path)
 	struct stat st;
 	int r;
 
-	r = fedjit_store_open(path, FEDJIT_STORE_RDONLY | FEDJIT_STORE_NOLOCK, &store);
-	if (r < 0) {
+	for (unsigned tries = 0;; tries++) {
+		r = fedjit_store_open(path, FEDJIT_STORE_RDONLY | FEDJIT_STORE_NOLOCK, &store);
+		if (r >= 0)
+			break;
 		if (r == -ENOENT || r == -EBUSY || r == -EACCES || r == -EPROTONOSUPPORT ||
 		    r == -ELOOP || r == -ENOTTY)
 			return r;
 		/* tdb refuses a read-only open of a file that needs recovery, and
 		 * that is also what a commit under way looks like: wait for a
-		 * committing writer, fail at once when there is none. */
+		 * committing writer (-EAGAIN: the caller retries with a bounded
+		 * wait), fail at once when the writer died (marker set, no lock).
+		 * With neither, the failure is not about a commit, unless one ended
+		 * between the open and these checks: one more open tells. */
 		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			return errno == ENOENT ? -ENOENT : r;
 		int w = writer_committing(fd);
-		if (w == 0 && !file_magic_set(fd))
-			w = 1; /* the commit ended between the open and the check */
+		bool magic = w == 0 && file_magic_set(fd);
 		close(fd);
-		return w > 0 ? -EAGAIN : r;
+		if (w > 0)
+			return -EAGAIN;
+		if (magic || tries > 0)
+			return r;
 	}
 
 	struct tdb_context *tdb = fedjit_store_tdb(store);

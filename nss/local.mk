@@ -39,16 +39,22 @@ uninstall-hook-nss:
 nss_test_cflags = $(unit_test_cflags) -I$(top_srcdir)/nss -I$(top_srcdir)/tests/nss
 nss_test_libs = $(unit_test_libs) -ldl -lpthread
 
-check_PROGRAMS += tests/nss/test_nss_dlopen tests/nss/test_nss_torn tests/nss/nss-fixture \
+check_PROGRAMS += tests/nss/test_nss_dlopen tests/nss/test_nss_store tests/nss/test_nss_torn \
+	tests/nss/nss-fixture \
 	tests/nss/nss-getent
-TESTS += tests/nss/test_nss_dlopen tests/nss/test_nss_torn tests/nss/glibc.sh \
+TESTS += tests/nss/test_nss_dlopen tests/nss/test_nss_store tests/nss/test_nss_torn \
+	tests/nss/glibc.sh \
 	tests/nss/preauth.sh tests/nss/linkage.sh
 dist_check_SCRIPTS += tests/nss/glibc.sh tests/nss/preauth.sh tests/nss/linkage.sh \
 	tests/nss/lib.sh
-tests_nss_test_nss_dlopen_SOURCES = tests/nss/test_nss_dlopen.c tests/nss/fixture.c \
-	tests/nss/fixture.h
+tests_nss_test_nss_dlopen_SOURCES = tests/nss/test_nss_dlopen.c tests/nss/harness.c \
+	tests/nss/harness.h tests/nss/fixture.c tests/nss/fixture.h
 tests_nss_test_nss_dlopen_CFLAGS = $(nss_test_cflags)
 tests_nss_test_nss_dlopen_LDADD = $(nss_test_libs)
+tests_nss_test_nss_store_SOURCES = tests/nss/test_nss_store.c tests/nss/harness.c \
+	tests/nss/harness.h tests/nss/fixture.c tests/nss/fixture.h
+tests_nss_test_nss_store_CFLAGS = $(nss_test_cflags)
+tests_nss_test_nss_store_LDADD = $(nss_test_libs)
 tests_nss_test_nss_torn_SOURCES = tests/nss/test_nss_torn.c tests/nss/fixture.c tests/nss/fixture.h
 tests_nss_test_nss_torn_CFLAGS = $(nss_test_cflags)
 tests_nss_test_nss_torn_LDADD = $(nss_test_libs)
@@ -61,7 +67,8 @@ tests_nss_nss_getent_SOURCES = tests/nss/nss-getent.c
 
 # ---- benchmark (built by make check so that it keeps compiling; run by make bench) ----
 check_PROGRAMS += tests/bench/nss_bench
-tests_bench_nss_bench_SOURCES = tests/bench/nss_bench.c
+tests_bench_nss_bench_SOURCES = tests/bench/nss_bench.c tests/bench/nss_bench_data.c \
+	tests/bench/nss_bench.h
 tests_bench_nss_bench_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS)
 tests_bench_nss_bench_LDADD = $(common_libs) -ldl
 EXTRA_DIST += tests/bench/nss_bench.sh

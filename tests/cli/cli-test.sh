@@ -694,7 +694,8 @@ bad_conf "default_idp not configured" "bad.conf:2: default_idp nope is not confi
 [global]
 default_idp = nope
 EOF
-printf '[global]\ndebug = \377\376\n' | bad_conf "invalid UTF-8" "bad.conf:2: invalid UTF-8"
+printf '[global]\ndebug = \377\376\n' >"$tmp/utf8.conf" # (not a pipe: bad_conf counts)
+bad_conf "invalid UTF-8" "bad.conf:2: invalid UTF-8" <"$tmp/utf8.conf"
 bad_conf "relative home template" "bad.conf:2: home .* must be an absolute path" <<'EOF'
 [domain PRIMARY]
 home = home/%u

@@ -21,83 +21,27 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "harness.h"
 #include "macro.h"
-#include "nss-fedjit.h"
 #include "store.h"
+
+#define nss          fedjit_test_nss
+#define tmpdir       fedjit_test_tmpdir
+#define db           fedjit_test_db
+#define secret       fedjit_test_secret
+#define recheck_wait fedjit_test_recheck_wait
 
 #define N_BULK 50
 #define GUARD  64
 
-static char tmpdir[] = "/tmp/fedjit-nss-test.XXXXXX";
-static char db[256], secret[256];
-static void *mod;
-
-/* Declared for typeof only; the module is reached through dlsym. */
-FEDJIT_NSS_PROTOTYPES(extern);
-
-#define SYM(name) typeof(&_nss_fedjit_##name) name
-static struct {
-	SYM(getpwnam_r);
-	SYM(getpwuid_r);
-	SYM(setpwent);
-	SYM(getpwent_r);
-	SYM(endpwent);
-	SYM(getgrnam_r);
-	SYM(getgrgid_r);
-	SYM(setgrent);
-	SYM(getgrent_r);
-	SYM(endgrent);
-	SYM(initgroups_dyn);
-	SYM(getspnam_r);
-	SYM(setspent);
-	SYM(getspent_r);
-	SYM(endspent);
-	SYM(block);
-} nss;
-
 static int setup(void **state)
 {
-	const char *top = getenv("top_builddir");
-	char path[512];
-
-	if (!mkdtemp(tmpdir))
-		return -1;
-	snprintf(db, sizeof(db), "%s/fedjit.tdb", tmpdir);
-	snprintf(secret, sizeof(secret), "%s/secret.tdb", tmpdir);
-	if (fedjit_test_nss_fixture(db, secret, N_BULK) < 0)
-		return -1;
-	setenv("FEDJIT_NSS_DB", db, 1);
-	setenv("FEDJIT_NSS_SECRET_DB", secret, 1);
-	unsetenv("FEDJIT_NSS_BYPASS");
-
-	snprintf(path, sizeof(path), "%s/nss/.libs/libnss_fedjittest.so", top ? top : ".");
-	mod = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!mod) {
-		fprintf(stderr, "dlopen: %s\n", dlerror());
-		return -1;
-	}
-#define LOAD(name)                                                     \
-	if (!(*(void **)&nss.name = dlsym(mod, "_nss_fedjit_" #name))) \
-		return -1;
-	LOAD(getpwnam_r) LOAD(getpwuid_r) LOAD(setpwent) LOAD(getpwent_r) LOAD(endpwent);
-	LOAD(getgrnam_r) LOAD(getgrgid_r) LOAD(setgrent) LOAD(getgrent_r) LOAD(endgrent);
-	LOAD(initgroups_dyn) LOAD(getspnam_r) LOAD(setspent) LOAD(getspent_r) LOAD(endspent);
-	LOAD(block);
-	return 0;
+	return fedjit_test_nss_setup(N_BULK);
 }
 
 static int teardown(void **state)
 {
-	char cmd[512];
-	/* the module stays loaded (-z nodelete, as glibc keeps NSS modules) */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* The module looks for a replaced store file every FEDJIT_NSS_RECHECK_MS. */
-static void recheck_wait(void)
-{
-	usleep((FEDJIT_NSS_RECHECK_MS + 50) * 1000);
+	return fedjit_test_nss_teardown();
 }
 
 /* ---- the buffer-size sweep ---- */
@@ -475,152 +419,6 @@ static void test_enum_shadow(void **state)
 	assert_int_equal(total, 4 + N_BULK);
 }
 
-static void test_bypass(void **state)
-{
-	struct passwd pw;
-	char buf[1024];
-	int err = 0;
-
-	/* the module holds the store open: this process cannot (tdb: EBUSY) */
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-	struct fedjit_store *s = NULL;
-	assert_int_equal(fedjit_store_open(db, FEDJIT_STORE_RDONLY, &s), -EBUSY);
-
-	setenv("FEDJIT_NSS_BYPASS", "1", 1);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
-	/* switched off, it let go of the store */
-	assert_int_equal(fedjit_store_open(db, FEDJIT_STORE_RDONLY, &s), 0);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
-	fedjit_store_close(s);
-	assert_int_equal(nss.getpwuid_r(200001, &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
-	unsetenv("FEDJIT_NSS_BYPASS");
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-
-	assert_int_equal(nss.block(1), 1);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
-	long int start = 0, size = 0;
-	gid_t *g = NULL;
-	assert_int_equal(nss.initgroups_dyn("alice", 1, &start, &size, &g, 0, &err),
-	                 NSS_STATUS_UNAVAIL);
-	assert_int_equal(nss.block(0), 0);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-}
-
-/* After fork the child reopens and answers; the parent keeps answering. */
-static void test_fork(void **state)
-{
-	struct passwd pw;
-	char buf[1024];
-	int err;
-
-	assert_int_equal(nss.getpwnam_r("bob", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		bool ok =
-		        nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err) ==
-		                NSS_STATUS_SUCCESS &&
-		        pw.pw_uid == 200001 &&
-		        nss.getpwuid_r(200002, &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS &&
-		        strcmp(pw.pw_name, "bob") == 0;
-		_exit(ok ? 0 : 1);
-	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-}
-
-/* No store yet: NOTFOUND (the machine works before the first login). */
-static void test_missing_db(void **state)
-{
-	struct passwd pw;
-	struct group gr;
-	char buf[1024], path[300];
-	int err = 0;
-
-	snprintf(path, sizeof(path), "%s/none.tdb", tmpdir);
-	setenv("FEDJIT_NSS_DB", path, 1);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
-	assert_int_equal(err, ENOENT);
-	assert_int_equal(nss.getgrgid_r(300001, &gr, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
-	nss.setpwent(0);
-	assert_int_equal(nss.getpwent_r(&pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
-	nss.endpwent();
-	setenv("FEDJIT_NSS_DB", db, 1);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-}
-
-/* Unreadable or corrupt: UNAVAIL with an errno, never TRYAGAIN, never a crash. */
-static void test_corrupt_db(void **state)
-{
-	struct passwd pw;
-	char buf[1024], path[300];
-	int err = 0;
-
-	snprintf(path, sizeof(path), "%s/garbage.tdb", tmpdir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	char junk[8192];
-	for (size_t i = 0; i < sizeof(junk); i++)
-		junk[i] = (char)(i * 7 + 3);
-	assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
-	close(fd);
-	setenv("FEDJIT_NSS_DB", path, 1);
-	enum nss_status st = nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err);
-	assert_int_equal(st, NSS_STATUS_UNAVAIL);
-	assert_true(err != 0 && err != ERANGE);
-	st = nss.getpwuid_r(200001, &pw, buf, sizeof(buf), &err);
-	assert_int_equal(st, NSS_STATUS_UNAVAIL);
-
-	/* a tdb that is not a fedjit store (no version key) */
-	snprintf(path, sizeof(path), "%s/foreign.tdb", tmpdir);
-	struct tdb_context *t = tdb_open(path, 0, 0, O_RDWR | O_CREAT, 0644);
-	assert_non_null(t);
-	tdb_close(t);
-	setenv("FEDJIT_NSS_DB", path, 1);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
-
-	/* unreadable (as a non-root user) */
-	if (geteuid() == 0) {
-		chmod(db, 0600);
-		setenv("FEDJIT_NSS_DB", db, 1);
-		recheck_wait(); /* an open handle stays usable; a new check fails */
-		assert_int_equal(seteuid(65534), 0);
-		st = nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err);
-		assert_int_equal(seteuid(0), 0);
-		chmod(db, 0644);
-		assert_int_equal(st, NSS_STATUS_UNAVAIL);
-		assert_int_equal(err, EACCES);
-	}
-	setenv("FEDJIT_NSS_DB", db, 1);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-}
-
-/* The file replaced under a running process (restore from backup): seen within the recheck time. */
-static void test_replaced_db(void **state)
-{
-	struct passwd pw;
-	char buf[1024], path[300], cmd[1400];
-	int err = 0;
-
-	assert_int_equal(nss.getpwnam_r("u000001", &pw, buf, sizeof(buf), &err),
-	                 NSS_STATUS_SUCCESS);
-	snprintf(path, sizeof(path), "%s/other.tdb", tmpdir);
-	assert_int_equal(fedjit_test_nss_fixture(path, NULL, 0), 0);
-	snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s.bak' && mv '%s' '%s'", db, db, path, db);
-	assert_int_equal(system(cmd), 0);
-	recheck_wait();
-	assert_int_equal(nss.getpwnam_r("u000001", &pw, buf, sizeof(buf), &err),
-	                 NSS_STATUS_NOTFOUND);
-	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
-	snprintf(cmd, sizeof(cmd), "mv '%s.bak' '%s'", db, db);
-	assert_int_equal(system(cmd), 0);
-	recheck_wait();
-	assert_int_equal(nss.getpwnam_r("u000001", &pw, buf, sizeof(buf), &err),
-	                 NSS_STATUS_SUCCESS);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -629,9 +427,6 @@ int main(void)
 	        cmocka_unit_test(test_getgr_alignment), cmocka_unit_test(test_initgroups),
 	        cmocka_unit_test(test_getspnam),        cmocka_unit_test(test_enum_passwd),
 	        cmocka_unit_test(test_enum_group),      cmocka_unit_test(test_enum_shadow),
-	        cmocka_unit_test(test_bypass),          cmocka_unit_test(test_fork),
-	        cmocka_unit_test(test_missing_db),      cmocka_unit_test(test_corrupt_db),
-	        cmocka_unit_test(test_replaced_db),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -91,8 +91,8 @@ check_pam "denied at the IdP: PAM_AUTH_ERR with a plain message" 7 "^error: .*de
 : >"$T/out" # the loops below must not read the previous case's output
 pam --approve "true" "$T/pam.d" bob &
 driver=$!
-for _ in $(seq 50); do grep -q '^secret: Press Enter' "$T/out" 2>/dev/null && break; sleep 0.2; done
-for _ in $(seq 50); do grep -q 'not been approved yet' "$T/out" 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 300); do grep -q '^secret: Press Enter' "$T/out" 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 300); do grep -q 'not been approved yet' "$T/out" 2>/dev/null && break; sleep 0.2; done
 code=$(sed -n 's/.*enter the code:  \([A-Z-]*\).*/\1/p' "$T/out" | head -1)
 idp_approve "$code" bob >/dev/null 2>&1
 wait $driver
@@ -104,7 +104,7 @@ service timeout=60 nowait noqr
 : >"$T/out"
 pam --approve "$(approve_as alice)" "$T/pam.d" alice &
 driver=$!
-for _ in $(seq 50); do grep -q 'enter the code' "$T/out" 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 300); do grep -q 'enter the code' "$T/out" 2>/dev/null && break; sleep 0.2; done
 code=$(sed -n 's/.*enter the code:  \([A-Z-]*\).*/\1/p' "$T/out" | head -1)
 idp_approve "$code" alice >/dev/null 2>&1
 wait $driver
