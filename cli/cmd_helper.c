@@ -174,6 +174,10 @@ static int run_helper(struct run *run, struct fedjit_msg *req, bool login_test, 
 
 	if (!m)
 		return fedjit_cli_error("out of memory");
+	/* The helper reads the IdP's root-only secrets and drops root itself. */
+	r = fedjit_cli_need_root(login_test ? "login-test" : "idp test");
+	if (r != 0)
+		return r;
 	fflush(stdout);
 	r = fedjit_helper_spawn(run->helper, &h);
 	if (r < 0)

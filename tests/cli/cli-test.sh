@@ -730,6 +730,13 @@ golden "login-test: claims and the account that would be created" login-test.txt
 	--config "$conf" login-test alice --helper "$helper"
 t "login-test: a denied sign-in exits 1" 1 --config "$conf" login-test denied --helper "$helper"
 has "... with the helper's status" out '^result: denied$'
+asnobody "$fedjit" --config "$conf" idp test corp --helper "$helper" >"$tmp/out" 2>"$tmp/err"
+got=$?
+if [ $got = 1 ] && grep -q 'idp test needs root' "$tmp/err"; then
+	ok "idp test as nobody is refused (the helper reads root-only secrets)"
+else
+	notok "idp test as nobody is refused" "exit status $got"
+fi
 t "login-test: a helper that cannot run exits 1" 1 --config "$conf" login-test alice \
 	--helper "$tmp/no-such-helper"
 
