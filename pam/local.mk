@@ -99,4 +99,8 @@ include pam/provision.mk
 install-data-hook: install-data-hook-pam
 install-data-hook-pam:
 	rm -f $(DESTDIR)$(pamlibdir)/pam_fedjit.la
-.PHONY: install-data-hook-pam
+# Without the .la, libtool's uninstall cannot find the .so.
+uninstall-hook: uninstall-hook-pam
+uninstall-hook-pam:
+	rm -f $(DESTDIR)$(pamlibdir)/pam_fedjit.so
+.PHONY: install-data-hook-pam uninstall-hook-pam
