@@ -54,11 +54,12 @@
  * waiting. A reader never blocks: it retries with a growing sleep outside
  * the mutex and gives up with EAGAIN (UNAVAIL) after FEDJIT_NSS_READ_BUDGET_MS.
  *
- * We read three fields of tdb's on-disk format ourselves (tdb_private.h, a
- * format tdb keeps stable across versions): the header's recovery_start and
- * sequence_number, and the recovery record's magic. They are read through our
- * own small read-only mappings (the header page and the pages around the
- * recovery record), so the checks cost no syscall.
+ * We read a few fields of tdb's on-disk format ourselves (tdb_private.h, a
+ * format tdb keeps stable across versions): the header's recovery_start,
+ * sequence_number and hash_size, the recovery record's magic, and (for
+ * enumeration, to skip empty chains) the hash chain heads. They are read
+ * through our own read-only mappings (the header with the chain heads, and
+ * the pages around the recovery record), so the checks cost no syscall.
  *
  * A file truncated in place under a mapping would fault on access; the
  * periodic stat() reopens on a size decrease, which narrows that to a window
@@ -82,6 +83,7 @@
 /* tdb's on-disk format (tdb_private.h). */
 #define TDB_MAGIC_FOOD         "TDB file\n"
 #define TDB_HDR_VERSION_OFS    32
+#define TDB_HDR_HASH_SIZE_OFS  36
 #define TDB_HDR_RECOVERY_OFS   44
 #define TDB_HDR_SEQNUM_OFS     48
 #define TDB_HDR_SIZE           168 /* sizeof(struct tdb_header) = FREELIST_TOP */
@@ -90,6 +92,8 @@
 #define TDB_REC_MAGIC_OFS      20
 #define TDB_RECOVERY_MAGIC     0xf53bc0e7U
 #define TDB_ALLRECORD_LOCK_OFS TDB_HDR_SIZE
+/* offset of the head of hash chain c (tdb's TDB_HASH_TOP: after FREELIST_TOP) */
+#define TDB_HASH_TOP(c) ((size_t)TDB_HDR_SIZE + 4 * ((size_t)(c) + 1))
 
 #define PAGE 4096u
 
@@ -102,7 +106,9 @@ struct handle {
 	ino_t ino;
 	off_t size;
 	bool stale;
-	const unsigned char *hdr; /* first page */
+	const unsigned char *hdr; /* the header and tdb's hash chain heads */
+	size_t hdr_len;
+	uint32_t chains;          /* hash chains whose heads hdr covers (0: none) */
 	const unsigned char *win; /* pages holding the recovery record header */
 	off_t win_start;
 	size_t win_len;
@@ -143,7 +149,7 @@ static void handle_close(struct handle *h)
 	if (h->win)
 		munmap((void *)h->win, h->win_len);
 	if (h->hdr)
-		munmap((void *)h->hdr, PAGE);
+		munmap((void *)h->hdr, h->hdr_len);
 	if (h->store)
 		fedjit_store_close(h->store);
 	free(h->path);
@@ -286,9 +292,25 @@ static int handle_open(struct handle *h, const char *path)
 		return -EPROTONOSUPPORT;
 	}
 
+	/* Map the hash chain heads too (4 bytes a chain after the header), so
+	 * that enumeration skips empty chains without asking tdb. */
+	uint32_t chains = load32((const unsigned char *)hdr + TDB_HDR_HASH_SIZE_OFS);
+	size_t hdr_len = PAGE;
+	if (chains > 0 && chains < (1u << 26) && (off_t)TDB_HASH_TOP(chains) <= st.st_size) {
+		size_t len = (TDB_HASH_TOP(chains) + PAGE - 1) & ~(size_t)(PAGE - 1);
+		void *all = mmap(NULL, len, PROT_READ, MAP_SHARED, tdb_fd(tdb), 0);
+		if (all != MAP_FAILED) {
+			munmap(hdr, PAGE);
+			hdr = all;
+			hdr_len = len;
+		}
+	}
+	if (hdr_len == PAGE)
+		chains = 0;
+
 	char *p = strdup(path);
 	if (!p) {
-		munmap(hdr, PAGE);
+		munmap(hdr, hdr_len);
 		fedjit_store_close(store);
 		return -ENOMEM;
 	}
@@ -300,8 +322,16 @@ static int handle_open(struct handle *h, const char *path)
 	        .ino = st.st_ino,
 	        .size = st.st_size,
 	        .hdr = hdr,
+	        .hdr_len = hdr_len,
+	        .chains = chains,
 	};
 	return 0;
+}
+
+bool fedjit_nss_db_chain_empty(uint32_t chain)
+{
+	/* called from a read function: db_lock is held, db is open */
+	return chain < db.chains && load32(db.hdr + TDB_HASH_TOP(chain)) == 0;
 }
 
 static uint64_t coarse_ns(void)

@@ -87,6 +87,8 @@ static int read_next(struct tdb_context *tdb, void *userdata)
 	q->s->len = 0;
 	q->skip = q->it->skip;
 	for (q->chain = q->it->chain; q->chain < n_chains; q->chain++, q->skip = 0) {
+		if (fedjit_nss_db_chain_empty(q->chain))
+			continue;
 		q->seen = 0;
 		q->found = false;
 		q->error = 0;

@@ -86,6 +86,10 @@ int fedjit_nss_db_read(const char *path, fedjit_nss_read_fn fn, void *userdata);
 /* Drop the cached handle (tests; after fork it is reopened lazily anyway). */
 void fedjit_nss_db_reset(void);
 
+/* Is tdb hash chain `chain` empty? Only from inside a fedjit_nss_read_fn;
+ * false when not known (then ask tdb). */
+bool fedjit_nss_db_chain_empty(uint32_t chain);
+
 /* Copy the record under key into s (appended); -ENOENT when absent. */
 int fedjit_nss_fetch(struct tdb_context *tdb, TDB_DATA key, struct fedjit_nss_scratch *s,
                      size_t *ret_off, size_t *ret_len);

@@ -10,7 +10,8 @@
 # strace and libnss-cache (tests/deps.sh installs them). The data of each
 # size is generated once into $FEDJIT_BENCH_DIR (default a new directory in
 # /var/tmp) and reused when the directory is given again;
-# FEDJIT_BENCH_SUMMARY_ONLY=1 only prints the summary table of earlier runs.
+# FEDJIT_BENCH_SUMMARY_ONLY=1 only prints the summary table of earlier runs;
+# FEDJIT_BENCH_NO_COST=1 skips the (slow) callgrind and strace runs.
 set -euo pipefail
 : "${top_builddir:=$PWD}"
 bench="$top_builddir/tests/bench/nss_bench"
@@ -136,8 +137,10 @@ for n in "$@"; do
 				echo "glibc-$s	unavailable" >>"$d/run.tsv"
 		done
 	fi
-	: >"$d/cost.tsv"
+	# FEDJIT_BENCH_NO_COST=1: keep the instruction and syscall counts of an earlier run
+	[ -n "${FEDJIT_BENCH_NO_COST:-}" ] && [ -s "$d/cost.tsv" ] || : >"$d/cost.tsv"
 	for be in floor fedjit cache files; do
+		[ -n "${FEDJIT_BENCH_NO_COST:-}" ] && break
 		[ "$be" = files ] && [ "$root" = no ] && continue
 		count=2000
 		[ "$be" = files ] && count=$((n >= 100000 ? 3 : 50))
