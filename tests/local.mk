@@ -7,3 +7,4 @@ LOG_COMPILER =
 EXTRA_DIST += tests/deps.sh tests/run-all.sh tests/valgrind-wrap.sh tests/package.sh
 include tests/idp/local.mk
 include tests/e2e/local.mk
+include tests/harden/local.mk

@@ -2,7 +2,8 @@
 # The whole test suite, as README.md and .ci/run run it:
 #  1. dependencies (tests/deps.sh), 2. clang-format check, 3. a -Werror build
 #  with `make check`, 4. the same suite under ASan+UBSan, 5. the unit, NSS and
-#  helper tests under valgrind memcheck, 6. man page lint, 7. `make distcheck`.
+#  helper tests under valgrind memcheck, 6. `make fuzz-smoke` in a clang
+#  --enable-fuzzing build, 7. man page lint, 8. `make distcheck`.
 # Every test prints TAP; the totals below count test cases over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +71,25 @@ if [ -d _build ] && [ -f _build/Makefile ]; then
 		SH_LOG_COMPILER="$top/tests/valgrind-wrap.sh"
 fi
 
+step "fuzzing smoke (clang, --enable-fuzzing)"
+# Every libFuzzer harness for a fixed number of runs from its committed corpus
+# (tests/harden/local.mk); only the harnesses are built here.
+if command -v clang >/dev/null; then
+	rm -rf _build-fuzz && mkdir -p _build-fuzz &&
+		(cd _build-fuzz && "$top/configure" CC=clang --enable-fuzzing --enable-werror >configure.out 2>&1 &&
+			make -j"$jobs" fuzz-smoke >fuzz.out 2>&1)
+	rc=$?
+	grep -E '^(not )?ok |^# (PASS|FAIL):' _build-fuzz/fuzz.out 2>/dev/null | tee _ci-fuzz.out
+	if [ $rc -ne 0 ]; then
+		failed_steps+=(fuzz)
+		tail -40 _build-fuzz/configure.out _build-fuzz/fuzz.out 2>/dev/null
+		grep -q '^# FAIL:' _ci-fuzz.out 2>/dev/null || echo "# FAIL: 1" >>_ci-fuzz.out
+	fi
+else
+	echo "clang not installed: no fuzzing smoke run"
+	failed_steps+=(fuzz-no-clang)
+fi
+
 step "man page lint"
 if command -v mandoc >/dev/null && ls man/*.[0-9] >/dev/null 2>&1; then
 	if mandoc -Tlint -Wwarning man/*.[0-9]; then echo "man pages clean"; else failed_steps+=(mandoc); fi
@@ -110,7 +130,7 @@ for f in _ci-*.out; do
 done
 # A failed step that is not a test run (format, build, lint, distcheck) counts as a failed test.
 for s in "${failed_steps[@]}"; do
-	case "$s" in plain|asan|valgrind|package) ;; *) fail=$((fail + 1)); echo "step failed: $s" ;; esac
+	case "$s" in plain|asan|valgrind|package|fuzz) ;; *) fail=$((fail + 1)); echo "step failed: $s" ;; esac
 done
 echo
 echo "$pass passed, $fail failed, $skip skipped"
