@@ -117,6 +117,9 @@ const OTHER = new Set([
   'pending-once', 'slow-down-once', 'discovery-wrong-issuer', 'discovery-http-endpoints',
   'discovery-no-device-endpoint', 'jwks-too-many', 'jwks-empty', 'device-error', 'device-no-interval',
   'userinfo-sub-mismatch',
+  // limits (issue 8): each exceeds one documented limit of the helper, the rest is good
+  'deep-json', 'deep-claim', 'many-claims', 'many-groups', 'long-claim', 'long-sub', 'long-group',
+  'jwks-big', 'device-forever', 'device-expires-huge',
 ]);
 const allScenarios = () => [
   ...ID_TOKEN_SCENARIOS, ...Object.keys(TOKEN_ERRORS), ...OTHER,
@@ -242,6 +245,13 @@ function jwks(sc) {
     for (let i = 0; i < 1000; i++) many.push({ ...keys.ES256.jwk, kid: `filler-${i}` });
     return { keys: [...many, ...pub] };
   }
+  if (sc.name === 'jwks-big') {
+    // Few keys (under the key count limit) but 300 KB in all: over the size limit.
+    const pad = 'p'.repeat(5000);
+    const filler = [];
+    for (let i = 0; i < 60; i++) filler.push({ ...keys.ES256.jwk, kid: `big-${i}`, x_pad: pad });
+    return { keys: [...filler, ...pub] };
+  }
   return { keys: pub };
 }
 
@@ -275,6 +285,12 @@ function idToken(sc, issuer, clientId) {
       signWith = keys.RS256.publicKey.export({ type: 'spki', format: 'pem' });
       break;
     case 'unknown-kid': header.alg = 'RS256'; header.kid = unpublished.kid; signWith = unpublished.privateKey; break;
+    case 'deep-claim': p.x_deep = JSON.parse('['.repeat(40) + ']'.repeat(40)); break;
+    case 'many-claims': for (let i = 0; i < 300; i++) p[`x_claim_${i}`] = i; break;
+    case 'many-groups': p.groups = Array.from({ length: 600 }, (_, i) => `g${i}`); break;
+    case 'long-claim': p.name = 'N'.repeat(5000); break;
+    case 'long-sub': p.sub = 's'.repeat(300); break;
+    case 'long-group': p.groups = ['staff', 'g'.repeat(300)]; break;
     default: break;
   }
   let jws = signJws(header, p, signWith);
@@ -381,6 +397,10 @@ async function handle(req, res) {
         expires_in: 600,
         interval: Number(sc.interval) || 1,
       };
+      // Every poll stays pending (see the token case), for the longest expires_in the
+      // helper accepts (a day) or one far beyond it.
+      if (sc.name === 'device-forever') good.expires_in = 86400;
+      if (sc.name === 'device-expires-huge') good.expires_in = 1e9;
       if (sc.name === 'device-no-interval') delete good.interval;
       break;
     case 'userinfo':
@@ -395,12 +415,14 @@ async function handle(req, res) {
       polls.set(p.device_code, n);
       if (n === 1 && sc.name === 'pending-once') return send(res, 400, { error: 'authorization_pending' });
       if (n === 1 && sc.name === 'slow-down-once') return send(res, 400, { error: 'slow_down' });
+      if (sc.name === 'device-forever' || sc.name === 'device-expires-huge') return send(res, 400, { error: 'authorization_pending' });
       good = {
         access_token: crypto.randomBytes(24).toString('base64url'),
         token_type: 'Bearer',
         expires_in: 3600,
         scope: 'openid profile email groups',
       };
+      if (sc.name === 'deep-json') good.x_deep = JSON.parse('['.repeat(40) + ']'.repeat(40));
       if (sc.name === 'id-token-garbage') good.id_token = 'this-is-not-a-jwt';
       else if (sc.name !== 'no-id-token') good.id_token = idToken(sc, issuer, clientIdOf(req, p));
       break;
