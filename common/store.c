@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,9 +124,21 @@ int fedjit_store_tx_begin(struct fedjit_store *s)
 	 * nesting is disabled: its error semantics are too subtle). */
 	if (s->batch)
 		return s->batch_failed ? -ECANCELED : 0;
-	if (tdb_transaction_start(s->tdb) != 0)
-		return -EIO;
-	return 0;
+	/* Poll rather than block forever behind a writer that is stopped or stuck
+	 * (the login waiting here would only end when the module kills it). */
+	for (long waited_ms = 0, step_ms = 1;;) {
+		if (tdb_transaction_start_nonblock(s->tdb) == 0)
+			return 0;
+		if (tdb_error(s->tdb) != TDB_ERR_NOLOCK)
+			return -EIO;
+		if (waited_ms >= FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS)
+			return -ETIMEDOUT;
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = step_ms * 1000000L};
+		nanosleep(&ts, NULL);
+		waited_ms += step_ms;
+		if (step_ms < 50)
+			step_ms *= 2;
+	}
 }
 
 static int debug_fail(void)
@@ -135,11 +148,27 @@ static int debug_fail(void)
 	return 0;
 }
 
+/* tdb reports every failed write as TDB_ERR_IO and does not keep errno; a full
+ * disk (the file could not grow) is worth telling apart for the administrator:
+ * a failed write with less free space left than half the file (tdb grows the
+ * file by at least a quarter) is taken as one. */
+static int write_error(struct fedjit_store *s)
+{
+	struct statvfs sv;
+	struct stat st;
+	int fd = tdb_fd(s->tdb);
+
+	if (fd >= 0 && fstatvfs(fd, &sv) == 0 && fstat(fd, &st) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < (uint64_t)st.st_size / 2)
+		return -ENOSPC;
+	return -EIO;
+}
+
 int fedjit_store_tx_store(struct fedjit_store *s, TDB_DATA key, TDB_DATA data)
 {
 	if (debug_fail() < 0)
 		return -EIO;
-	return tdb_store(s->tdb, key, data, TDB_REPLACE) == 0 ? 0 : -EIO;
+	return tdb_store(s->tdb, key, data, TDB_REPLACE) == 0 ? 0 : write_error(s);
 }
 
 int fedjit_store_tx_delete(struct fedjit_store *s, TDB_DATA key)
@@ -165,7 +194,7 @@ int fedjit_store_tx_end(struct fedjit_store *s, int r)
 		return r;
 	}
 	if (tdb_transaction_commit(s->tdb) != 0)
-		return -EIO;
+		return write_error(s);
 	return r;
 }
 
@@ -471,8 +500,10 @@ const char *fedjit_store_strerror(int err)
 		return "store path is not a regular file";
 	case ESTALE:
 		return "store file was replaced while being opened";
+	case ENOSPC:
+		return "no space left on the store's file system (disk full)";
 	case ETIMEDOUT:
-		return "timed out waiting for a writer to finish its commit";
+		return "timed out waiting for another writer to finish";
 	case EROFS:
 		return "store opened read-only";
 	case ECANCELED:

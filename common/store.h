@@ -18,9 +18,13 @@
  *                     call that can reach NSS, e.g. getpwnam)
  *   -ELOOP            the path is a symbolic link; -ENOTTY not a regular file
  *   -ETIMEDOUT        a read lock could not be taken within
- *                     FEDJIT_STORE_READ_LOCK_TIMEOUT_MS (a writer stuck mid-commit)
+ *                     FEDJIT_STORE_READ_LOCK_TIMEOUT_MS (a writer stuck mid-commit),
+ *                     or a write transaction could not start within
+ *                     FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS (another writer holds one)
  *   -EIO              tdb failed, or a read-only open of a store whose writer
  *                     crashed mid-commit (the next read-write open rolls it back)
+ *   -ENOSPC           a write failed and the file system has less room left than
+ *                     the file would grow by (disk full); nothing was written
  *   -EROFS            a write on a read-only handle
  *   and the conflict codes FEDJIT_STORE_E* below for refused duplicates.
  * fedjit_store_strerror() turns any of them into a message.
@@ -75,6 +79,8 @@
 #define FEDJIT_STORE_VERSION              1
 #define FEDJIT_SECRET_STORE_VERSION       1
 #define FEDJIT_STORE_READ_LOCK_TIMEOUT_MS 10000
+/* How long a write transaction waits for another writer's (then -ETIMEDOUT). */
+#define FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS 30000
 /*
  * tdb hash chains of a new store (fixed for the life of the file). A user
  * costs about six records; 1,000,003 chains (4 MB of chain heads) keep

@@ -430,8 +430,13 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 	if (!p)
 		return -ENOMEM;
 	r = fedjit_store_batch_begin(run->store);
-	if (r < 0)
+	if (r < 0) {
+		/* e.g. another writer holds the store past the bounded wait */
+		prov_result(run, "error", NULL, "creating account %s: %s", run->name,
+		            fedjit_store_strerror(r));
+		r = 0;
 		goto out;
+	}
 	r = fedjit_store_get_user_by_link(run->store, id->issuer, id->subject, &other);
 	if (r >= 0) {
 		fedjit_user_free(other);
