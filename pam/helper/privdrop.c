@@ -175,6 +175,7 @@ int fedjit_privdrop_apply(const struct fedjit_privdrop *p)
 void fedjit_privdrop_describe(char *buf, size_t size)
 {
 	char line[256], uid[128] = "?", gid[128] = "?", groups[128] = "", nnp[32] = "?";
+	char capeff[32] = "?", capprm[32] = "?";
 	FILE *f = fopen("/proc/self/status", "re");
 
 	if (f) {
@@ -188,6 +189,10 @@ void fedjit_privdrop_describe(char *buf, size_t size)
 				snprintf(groups, sizeof(groups), "%.100s", line + 7);
 			else if (strncmp(line, "NoNewPrivs:", 11) == 0)
 				snprintf(nnp, sizeof(nnp), "%.16s", line + 12);
+			else if (strncmp(line, "CapEff:", 7) == 0)
+				snprintf(capeff, sizeof(capeff), "%.16s", line + 8);
+			else if (strncmp(line, "CapPrm:", 7) == 0)
+				snprintf(capprm, sizeof(capprm), "%.16s", line + 8);
 		}
 		fclose(f);
 	}
@@ -197,8 +202,9 @@ void fedjit_privdrop_describe(char *buf, size_t size)
 	for (char *s = gid; *s; s++)
 		if (*s == '\t')
 			*s = ' ';
-	snprintf(buf, size, "uid=%s gid=%s groups=%s nonewprivs=%s dumpable=%d", uid, gid,
-	         groups[0] ? groups : "", nnp, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	snprintf(buf, size, "uid=%s gid=%s groups=%s nonewprivs=%s dumpable=%d capeff=%s capprm=%s",
+	         uid, gid, groups[0] ? groups : "", nnp, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), capeff,
+	         capprm);
 	for (char *s = buf; *s; s++)
 		if (*s == '\t')
 			*s = ' ';

@@ -3,7 +3,7 @@
 # response size, JSON depth, number of claims and groups, string lengths, JWKS size and
 # number of keys, polling duration. Each login fails cleanly (a result, a logged reason
 # naming the limit, the helper exits normally, the network child was not killed) and
-# the store was not touched. Also the faults a network gives: nothing listening, a name
+# the store was not touched. The real network child reports no capabilities. Also the faults a network gives: nothing listening, a name
 # that does not resolve. (TLS faults: tests/helper/helper-tls.sh.)
 . "$(dirname "$0")/../helper/lib.sh"
 helper_setup
@@ -25,26 +25,28 @@ limit() {
 export -f check_clean
 export T
 
-echo "1..16"
-limit huge@token error 'token request: .*larger than 262144'                 # response size (token endpoint)
-limit huge@discovery error 'discovery document: .*larger than 262144'             # response size (discovery)
-EXTRA_CONF=userinfo=yes limit huge@userinfo error 'userinfo: .*larger than 262144'   # response size (userinfo)
-limit deep-json error 'token response refused: JSON nested deeper than 16'                    # JSON depth of a response
-limit deep-claim error 'ID token refused: payload: JSON nested deeper than 16'                   # JSON depth inside the ID token
-limit many-claims error 'claims: more than 256 members'                     # number of claims
-limit many-groups error 'groups: 600 groups \(at most 512\)'                     # number of groups
-limit long-claim error 'claims: a string exceeds 4096 bytes'                 # string length of a claim
-limit long-sub error 'ID token refused: sub: .*too long'                           # length of sub
-limit long-group error 'groups: entry 1 exceeds 256 bytes'                       # length of a group name
-limit jwks-big error 'JWKS: .*larger than 262144'   # JWKS size
-limit jwks-too-many error 'JWKS with 1003 keys \(at most 64\)'             # number of keys
-# polling duration: the IdP keeps the code pending forever and says it never expires;
+echo "1..17"
+limit huge@token error 'token request: .*larger than 262144' # response size (token endpoint)
+check "the real network child has no capabilities (CapEff, CapPrm 0) and no_new_privs" \
+	bash -c "grep -Eq 'network child: uid=[1-9][0-9]* .* nonewprivs=1 dumpable=0 capeff=0000000000000000 capprm=0000000000000000' '$T/err'"
+limit huge@discovery error 'discovery document: .*larger than 262144' # response size (discovery)
+EXTRA_CONF=userinfo=yes limit huge@userinfo error 'userinfo: .*larger than 262144' # response size (userinfo)
+limit deep-json error 'token response refused: JSON nested deeper than 16' # JSON depth of a response
+limit deep-claim error 'ID token refused: payload: JSON nested deeper than 16' # JSON depth inside the ID token
+limit many-claims error 'claims: more than 256 members' # number of claims
+limit many-groups error 'groups: 600 groups \(at most 512\)' # number of groups
+limit long-claim error 'claims: a string exceeds 4096 bytes' # string length of a claim
+limit long-sub error 'ID token refused: sub: .*too long' # length of sub
+limit long-group error 'groups: entry 1 exceeds 256 bytes' # length of a group name
+limit jwks-big error 'JWKS: .*larger than 262144' # JWKS size
+limit jwks-too-many error 'JWKS with 1003 keys \(at most 64\)' # number of keys
+# polling duration: the IdP keeps the code pending for a day (or says 10^9 s, refused);
 # the request's deadline ends the flow, not the IdP
-TMO=5 limit device-forever timeout 'deadline reached'  
-limit device-expires-huge error 'expires_in: missing or not in 1..86400'  
+TMO=5 limit device-forever timeout 'deadline reached'
+limit device-expires-huge error 'expires_in: missing or not in 1..86400'
 
 # faults of the network: nothing listens / the name does not resolve
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 write_config "$CONF" "issuer=https://127.0.0.1:$port" client_id=fedjit-public "ca_file=$FEDJIT_BAD_IDP_CA"
 rm -rf "$T/cache"
 login --timeout 30 alice
