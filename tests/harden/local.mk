@@ -54,3 +54,19 @@ endif
 # Limits an IdP controls and network faults, against tests/idp/bad-idp.mjs (root, node).
 TESTS += tests/harden/helper-limits.sh
 EXTRA_DIST += tests/harden/helper-limits.sh
+
+# The network child's privileges, from its side (root; skips otherwise).
+check_PROGRAMS += tests/harden/test_privsep
+TESTS += tests/harden/test_privsep
+tests_harden_test_privsep_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags)
+tests_harden_test_privsep_CFLAGS = $(unit_test_cflags)
+tests_harden_test_privsep_LDADD = $(helper_libs) $(unit_test_libs)
+
+# Faults during provisioning (disk full, a stuck writer), clock skew at the leeway,
+# modes of every file a login creates, a symlink at the store path (root, node).
+check_PROGRAMS += tests/harden/store-tool
+tests_harden_store_tool_SOURCES = tests/harden/store-tool.c
+tests_harden_store_tool_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
+tests_harden_store_tool_LDADD = $(common_libs)
+TESTS += tests/harden/helper-faults.sh
+EXTRA_DIST += tests/harden/helper-faults.sh tests/harden/sanitizer-coverage.sh
