@@ -54,6 +54,11 @@ if build _build; then check _build plain; else failed_steps+=(build); fi
 step "build (ASan+UBSan)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if build _build-asan --enable-sanitizers; then check _build-asan asan; else failed_steps+=(asan-build); fi
+# ... and the PAM, NSS and helper code really ran instrumented (nothing skipped).
+if [ -f _build-asan/Makefile ]; then
+	tests/harden/sanitizer-coverage.sh asan _build-asan >_ci-asan-coverage.out || failed_steps+=(asan-coverage)
+	grep -E '^(not ok|# PASS|# FAIL)' _ci-asan-coverage.out
+fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "valgrind memcheck"
@@ -67,8 +72,12 @@ if [ -d _build ] && [ -f _build/Makefile ]; then
 		*) echo "$t" ;;
 		esac
 	done | tr '\n' ' ')
+	touch _build/.valgrind-start
 	check _build valgrind LOG_COMPILER="$top/tests/valgrind-wrap.sh" TESTS="$vg_tests" \
 		SH_LOG_COMPILER="$top/tests/valgrind-wrap.sh"
+	tests/harden/sanitizer-coverage.sh valgrind _build _build/.valgrind-start >_ci-valgrind-coverage.out ||
+		failed_steps+=(valgrind-coverage)
+	grep -E '^(not ok|# PASS|# FAIL)' _ci-valgrind-coverage.out
 fi
 
 step "fuzzing smoke (clang, --enable-fuzzing)"
@@ -130,7 +139,7 @@ for f in _ci-*.out; do
 done
 # A failed step that is not a test run (format, build, lint, distcheck) counts as a failed test.
 for s in "${failed_steps[@]}"; do
-	case "$s" in plain|asan|valgrind|package|fuzz) ;; *) fail=$((fail + 1)); echo "step failed: $s" ;; esac
+	case "$s" in plain|asan|valgrind|package|fuzz|asan-coverage|valgrind-coverage) ;; *) fail=$((fail + 1)); echo "step failed: $s" ;; esac
 done
 echo
 echo "$pass passed, $fail failed, $skip skipped"
