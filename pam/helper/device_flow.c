@@ -27,6 +27,7 @@ struct run {
 	struct fedjit_discovery *disc;
 	struct fedjit_jwks *jwks;
 	struct fedjit_msg *msg;
+	bool jwks_fetched; /* this run fetched the JWKS: a refetch would learn nothing */
 };
 
 static int send_msg(struct run *r)
@@ -138,8 +139,11 @@ static int load_discovery(struct run *r)
 
 	if (r->f->cached_discovery &&
 	    fedjit_discovery_parse(r->f->cached_discovery, r->f->cached_discovery_len, idp->issuer,
-	                           NULL, &r->disc, NULL) == 0)
+	                           NULL, &r->disc, NULL) == 0) {
+		send_debug(r, "discovery from the cache");
 		return 0;
+	}
+	send_debug(r, "discovery: fetching");
 
 	/* OIDC Discovery §4: the issuer with any trailing slash removed, plus the path. */
 	if (asprintf(&url, "%.*s/.well-known/openid-configuration",
@@ -183,6 +187,7 @@ static int fetch_jwks(struct run *r, uint32_t ipc_type)
 	}
 	fedjit_jwks_free(r->jwks);
 	r->jwks = jwks;
+	r->jwks_fetched = true;
 	e = fedjit_ipc_send(r->f->ipc_fd, ipc_type, resp.body, resp.len);
 	fedjit_http_response_clear(&resp);
 	return e;
@@ -411,7 +416,7 @@ static int verify(struct run *r, const struct fedjit_token_response *t, struct f
 	}
 	expect.now = (int64_t)time(NULL);
 	e = fedjit_idtoken_verify(t->id_token, r->jwks, &expect, ret, &reason);
-	if (e == -ENOKEY && r->f->jwks_refetch_allowed) {
+	if (e == -ENOKEY && r->f->jwks_refetch_allowed && !r->jwks_fetched) {
 		free(reason);
 		reason = NULL;
 		send_debug(r, "unknown key id in the ID token: refetching the JWKS");
@@ -532,8 +537,6 @@ int fedjit_flow_run(struct fedjit_flow *f)
 	if (!r.msg)
 		return -ENOMEM;
 	e = load_discovery(&r);
-	if (e == 0)
-		send_debug(&r, "discovery %s", f->cached_discovery ? "from the cache" : "fetched");
 	if (e == 0)
 		e = load_jwks(&r);
 	if (e == 0)
