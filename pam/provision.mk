@@ -43,3 +43,7 @@ bench: bench-provision
 bench-provision: tests/bench/provision_bench
 	top_builddir=$(abs_top_builddir) $(SHELL) $(top_srcdir)/tests/bench/provision_bench.sh
 .PHONY: bench-provision
+
+# fedjit-helper's provisioning joints without an IdP (precheck, op=chauthtok).
+TESTS += tests/helper/helper-provision.sh
+EXTRA_DIST += tests/helper/helper-provision.sh

@@ -217,6 +217,10 @@ static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp
 		return fedjit_helper_result(h, "unknown_user", NULL, "no IdP serves domain %s",
 		                            login.domain->name)
 		               ?: 1;
+	/* A name provisioning would refuse (taken outside fedjit, reserved, against
+	 * the policy): unknown_user now, before any device flow (pam/proto.h). */
+	if (h->idp->provisioning != FEDJIT_PROVISIONING_NONE)
+		return fedjit_helper_precheck(h, user);
 	return 0;
 }
 
@@ -280,7 +284,9 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 		return 0;
 	}
 	if (strcmp(op, "login") != 0)
-		return fedjit_helper_account_op(h, op, user ? user : "") ?: 1;
+		return fedjit_helper_account_op(h, op, user ? user : "",
+		                                fedjit_msg_get(req, "phase"))
+		               ?: 1;
 
 	r = choose_idp(h, user, fedjit_msg_get(req, "idp"));
 	if (r != 0)
