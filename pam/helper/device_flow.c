@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "claims.h"
 #include "device_flow.h"
 #include "discovery.h"
 #include "idtoken.h"
@@ -525,6 +526,15 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 	return send_msg(r);
 }
 
+static int send_claims(struct run *r, const struct fedjit_idtoken *tok)
+{
+	int e = fedjit_claims_msg(tok->claims, r->msg);
+
+	if (e < 0)
+		return fail(r, "error", "ID token claims cannot be shown (%s)", strerror(-e));
+	return send_msg(r);
+}
+
 int fedjit_flow_run(struct fedjit_flow *f)
 {
 	struct run r = {.f = f};
@@ -547,6 +557,8 @@ int fedjit_flow_run(struct fedjit_flow *f)
 		e = verify(&r, t, &tok);
 	if (e == 0)
 		e = userinfo(&r, t, tok);
+	if (e == 0 && f->send_claims) /* login-test: the claims, before the identity */
+		e = send_claims(&r, tok);
 	if (e == 0) {
 		send_debug(&r, "http_requests=%u", f->http.n_requests);
 		e = send_identity(&r, tok);

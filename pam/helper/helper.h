@@ -42,7 +42,9 @@ struct fedjit_helper {
 	char account[256]; /* canonical name of the PAM user */
 	char service[64];
 	bool debug;
-	bool idp_test; /* op=idp-test: check the IdP, no login (idp_test.c) */
+	bool idp_test;             /* op=idp-test: check the IdP, no login (idp_test.c) */
+	bool login_test;           /* op=login-test: a dry-run login (login_test.c) */
+	struct fedjit_msg *claims; /* login-test: the child's msg=claims, until the identity */
 	uint64_t deadline_usec;
 	int module_fd;
 	struct fedjit_msg *msg; /* scratch for frames to the module */
@@ -100,3 +102,11 @@ int fedjit_helper_chauthtok(struct fedjit_helper *h, const char *user);
 
 int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *subject,
                        const struct fedjit_msg *identity);
+
+/*
+ * op=login-test (login_test.c), after the network child verified the identity: sends
+ * msg=approved, the claims, and msg=result with what provisioning would do
+ * (provision.h dry run; nothing is stored).
+ */
+int fedjit_helper_login_test(struct fedjit_helper *h, const char *issuer, const char *subject,
+                             const struct fedjit_msg *identity);

@@ -119,6 +119,16 @@ int prov_finish_run(struct prov_finish *f, const struct fedjit_identity *id, cha
 /* Remove the home if prov_finish_run made it (rollback of a blocking provisioning). */
 void prov_finish_remove_home(const struct prov_finish *f);
 
+/* ---- dry run (provision_dry.c, fedjit_prov_ctx.dry_run) ---- */
+
+/* The store read-only into run->store; a missing store is an empty scratch
+ * store that lives only in this process (nothing is created at db_file). */
+int prov_dry_store_open(struct prov_run *run);
+/* Fill ctx->dry_run (entry, the groups the identity would get) and the result
+ * (status ok, uid, gid); run->res->account is the caller's. 0 or -errno. */
+int prov_dry_report(struct prov_run *run, enum fedjit_prov_would would, uint32_t uid, uint32_t gid,
+                    const char *home, const char *shell, const char *domain);
+
 /* ---- the main flow (provision.c) ---- */
 
 /* Non-blocking: the detached worker's body (groups, home, hook, clear PENDING). */

@@ -54,8 +54,10 @@ static void sanitize(const char *in, char *out, size_t max)
 
 static int store_open(struct prov_run *run)
 {
-	int r = fedjit_store_open(run->db_file, FEDJIT_STORE_CREATE | run->ctx->store_flags,
-	                          &run->store);
+	int r = run->ctx->dry_run ? prov_dry_store_open(run)
+	                          : fedjit_store_open(run->db_file,
+	                                              FEDJIT_STORE_CREATE | run->ctx->store_flags,
+	                                              &run->store);
 	if (r < 0)
 		prov_result(run, "error", NULL, "store %s: %s", run->db_file,
 		            fedjit_store_strerror(r));
@@ -246,6 +248,11 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	/* attributes from the claims, every login; uid, gid, home, shell never move */
 	sanitize(id->gecos, gecos, 255);
 	sanitize(id->email, email, 255);
+	if (ctx->dry_run) {
+		snprintf(ctx->dry_run->gecos, sizeof(ctx->dry_run->gecos), "%s", gecos);
+		return prov_dry_report(run, FEDJIT_PROV_WOULD_EXIST, u->uid, u->gid, u->home,
+		                       u->shell, u->domain);
+	}
 	u->gecos = gecos;
 	u->email = email;
 	u->last_login = run->now;
@@ -294,20 +301,25 @@ static int pick_name(struct prov_run *run)
 {
 	const struct fedjit_idp *idp = run->ctx->idp;
 	const struct fedjit_identity *id = run->id;
+	const char *want = id->username;
 	char reason[FEDJIT_REASON_SIZE];
 	int r = 0;
 
-	if (idp->prompt == FEDJIT_PROMPT_USERNAME_PASSWORD_CONSENT)
-		return prov_prompt_username(run);
-	if (idp->username_from == FEDJIT_USERNAME_FROM_SUBJECT) {
+	if (idp->prompt == FEDJIT_PROMPT_USERNAME_PASSWORD_CONSENT) {
+		if (!run->ctx->dry_run)
+			return prov_prompt_username(run);
+		/* a dry run asks nobody: as if the person chose the login name */
+		want = run->login.local;
+	}
+	if (idp->username_from == FEDJIT_USERNAME_FROM_SUBJECT && want == id->username) {
 		fedjit_name_from_subject(id->issuer, id->subject, run->local);
-	} else if (!id->username || !id->username[0]) {
+	} else if (!want || !want[0]) {
 		prov_result(run, "error", "Your sign-in provider sent no user name.",
 		            "claim %s missing or empty", idp->username_claim);
 		return 1;
 	} else {
-		r = fedjit_name_fold(run->domain, id->username, strlen(id->username), run->local,
-		                     reason, sizeof(reason));
+		r = fedjit_name_fold(run->domain, want, strlen(want), run->local, reason,
+		                     sizeof(reason));
 	}
 	if (r >= 0)
 		r = fedjit_name_policy_check(run->domain, FEDJIT_NAME_USER, run->local, reason,
@@ -518,6 +530,31 @@ out:
 	return refused ? 0 : r;
 }
 
+/* A dry run in place of the prompts and commit_new: the entry and groups the
+ * account would get, from the same plan, nothing written. */
+static int dry_new(struct prov_run *run, bool associate)
+{
+	struct fedjit_prov_dry *dry = run->ctx->dry_run;
+	struct fedjit_account_plan *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	r = associate ? associate_entry(run, p)
+	              : fedjit_account_plan(run->domain, run->name, &run->lookups, p);
+	if (r >= 0 && !associate)
+		r = check_preauth(run, p); /* 1: refused, the result says why */
+	if (r == 0) {
+		dry->associate = associate;
+		sanitize(run->id->gecos, dry->gecos, 255);
+		snprintf(run->res->account, sizeof(run->res->account), "%s", run->name);
+		r = prov_dry_report(run, FEDJIT_PROV_WOULD_CREATE, p->uid, p->gid, p->home,
+		                    p->shell, run->domain->name);
+	}
+	free(p);
+	return r < 0 ? r : 0;
+}
+
 static int decide_new(struct prov_run *run)
 {
 	const struct fedjit_prov_ctx *ctx = run->ctx;
@@ -547,7 +584,7 @@ static int decide_new(struct prov_run *run)
 		            "not in any of allowed_groups");
 		return 0;
 	}
-	if (idp->prompt != FEDJIT_PROMPT_SILENT && !ctx->conv) {
+	if (idp->prompt != FEDJIT_PROMPT_SILENT && !ctx->conv && !ctx->dry_run) {
 		prov_result(run, "error", NULL, "prompt = %s needs a person to ask",
 		            fedjit_prompt_to_string(idp->prompt));
 		return 0;
@@ -596,6 +633,8 @@ static int decide_new(struct prov_run *run)
 		}
 	}
 
+	if (ctx->dry_run)
+		return dry_new(run, associate);
 	if (idp->prompt != FEDJIT_PROMPT_SILENT) {
 		r = prov_groups_compute(run, false, &g);
 		if (r >= 0)
@@ -677,6 +716,7 @@ int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedji
 	store_close(&run);
 	fedjit_secret_free(run.pwhash);
 	free(run.consent);
-	prov_audit(&run);
+	if (!ctx->dry_run) /* nothing happened */
+		prov_audit(&run);
 	return r < 0 ? r : 0;
 }
