@@ -79,8 +79,13 @@ void prov_audit(struct prov_run *run)
 	       id && id->subject ? id->subject : "-", run->ctx->service ? run->ctx->service : "-",
 	       res->log);
 #ifdef HAVE_LIBAUDIT
-	if (ok && res->action == FEDJIT_PROV_CREATED)
+	if (ok && res->action == FEDJIT_PROV_CREATED) {
 		audit_record(AUDIT_ADD_USER, "adding user", res->account, res->uid, true);
+		/* its private group, as useradd records it (a shared one existed or is
+		 * recorded with the JIT groups) */
+		if (!run->domain || !run->domain->primary_group)
+			audit_record(AUDIT_ADD_GROUP, "adding group", res->account, res->gid, true);
+	}
 #endif
 }
 
