@@ -129,7 +129,17 @@ int prov_dry_store_open(struct prov_run *run);
 int prov_dry_report(struct prov_run *run, enum fedjit_prov_would would, uint32_t uid, uint32_t gid,
                     const char *home, const char *shell, const char *domain);
 
-/* ---- the main flow (provision.c) ---- */
+/* ---- the main flow (provision.c, provision_new.c) ---- */
+
+/* Claim text into a passwd-safe field of at most max bytes (out: max + 1). */
+void prov_sanitize(const char *in, char *out, size_t max);
+/* After the commit: home, hook (blocking: now, rollback on failure when asked;
+ * non-blocking: the worker). < 0 with the result set when it failed. */
+int prov_complete(struct prov_run *run, const struct fedjit_user *u, bool make_home,
+                  const struct prov_groups *g, bool rollback);
+/* An identity without an account: decide, ask, commit. 0 (result set), -EAGAIN
+ * (it got an account meanwhile: bind instead), negative errno. */
+int prov_decide_new(struct prov_run *run);
 
 /* Non-blocking: the detached worker's body (groups, home, hook, clear PENDING). */
 int prov_background(struct prov_run *run, struct prov_finish *f);
