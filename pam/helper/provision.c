@@ -13,8 +13,8 @@
 
 #define LINK_RACE_RETRIES 3
 
-void prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
-                   struct fedjit_prov_result *ret)
+void fedjit_prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
+                          struct fedjit_prov_result *ret)
 {
 	const struct fedjit_global *gl = &ctx->config->global;
 
@@ -30,7 +30,7 @@ void prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
 	                                               : FEDJIT_SECRET_DB_FILE,
 	        .now = ctx->now ? ctx->now : (int64_t)time(NULL),
 	};
-	run->lookups = prov_plan_lookups(run);
+	run->lookups = fedjit_prov_plan_lookups(run);
 	/* The store stays open across lookups of other sources: fedjit's own NSS
 	 * module must not open it in this process (HELPERS.md). */
 	if (!getenv("FEDJIT_NSS_BYPASS"))
@@ -39,7 +39,7 @@ void prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
 
 /* Claim text into a passwd-safe field: no ':' or control characters, at most
  * max bytes, never cutting a UTF-8 sequence. */
-void prov_sanitize(const char *in, char *out, size_t max)
+void fedjit_prov_sanitize(const char *in, char *out, size_t max)
 {
 	size_t n = 0;
 
@@ -54,13 +54,13 @@ void prov_sanitize(const char *in, char *out, size_t max)
 
 static int store_open(struct prov_run *run)
 {
-	int r = run->ctx->dry_run ? prov_dry_store_open(run)
+	int r = run->ctx->dry_run ? fedjit_prov_dry_store_open(run)
 	                          : fedjit_store_open(run->db_file,
 	                                              FEDJIT_STORE_CREATE | run->ctx->store_flags,
 	                                              &run->store);
 	if (r < 0)
-		prov_result(run, "error", NULL, "store %s: %s", run->db_file,
-		            fedjit_store_strerror(r));
+		fedjit_prov_result(run, "error", NULL, "store %s: %s", run->db_file,
+		                   fedjit_store_strerror(r));
 	return r;
 }
 
@@ -85,7 +85,7 @@ static int finish_init(struct prov_run *run, const struct fedjit_user *u, bool m
 	snprintf(f->name, sizeof(f->name), "%s", u->name);
 	snprintf(f->home, sizeof(f->home), "%s", u->home);
 	snprintf(f->shell, sizeof(f->shell), "%s", u->shell);
-	f->groups = g ? prov_groups_join(g) : strdup("");
+	f->groups = g ? fedjit_prov_groups_join(g) : strdup("");
 	return f->groups ? 0 : -ENOMEM;
 }
 
@@ -99,21 +99,21 @@ static int sync_groups(struct prov_run *run, const struct fedjit_user *u, char *
 
 	if (r < 0)
 		return r;
-	r = prov_groups_compute(run, true, &g);
+	r = fedjit_prov_groups_compute(run, true, &g);
 	if (r >= 0)
-		r = prov_groups_gids(&g, &gids, &n);
+		r = fedjit_prov_groups_gids(&g, &gids, &n);
 	if (r >= 0)
 		r = fedjit_store_update_account(run->store, u, gids, n, FEDJIT_UPDATE_GROUPS);
 	r = fedjit_store_batch_end(run->store, r);
 	if (r >= 0 && ret_joined) {
 		free(*ret_joined);
-		*ret_joined = prov_groups_join(&g);
+		*ret_joined = fedjit_prov_groups_join(&g);
 	}
-	prov_groups_free(&g);
+	fedjit_prov_groups_free(&g);
 	return r;
 }
 
-int prov_background(struct prov_run *run, struct prov_finish *f)
+int fedjit_prov_background(struct prov_run *run, struct prov_finish *f)
 {
 	struct fedjit_user *u = NULL;
 	char err[512] = "";
@@ -127,7 +127,7 @@ int prov_background(struct prov_run *run, struct prov_finish *f)
 	if (r < 0)
 		snprintf(err, sizeof(err), "group sync: %s", fedjit_store_strerror(r));
 	if (r >= 0 && (u->flags & FEDJIT_USER_PENDING))
-		r = prov_finish_run(f, run->id, err, sizeof(err));
+		r = fedjit_prov_finish_run(f, run->id, err, sizeof(err));
 	if (r >= 0 && (u->flags & FEDJIT_USER_PENDING)) {
 		r = fedjit_store_open(run->db_file, run->ctx->store_flags, &run->store);
 		if (r >= 0)
@@ -163,7 +163,7 @@ static int finish_blocking(struct prov_run *run, const struct fedjit_user *u, bo
 		return r;
 	}
 	store_close(run); /* the hook may look the account up, and take its time */
-	r = prov_finish_run(&f, run->id, err, sizeof(err));
+	r = fedjit_prov_finish_run(&f, run->id, err, sizeof(err));
 	if (r >= 0) {
 		r = store_open(run);
 		if (r >= 0)
@@ -173,20 +173,21 @@ static int finish_blocking(struct prov_run *run, const struct fedjit_user *u, bo
 			         fedjit_store_strerror(r));
 	}
 	if (r < 0 && rollback) {
-		prov_finish_remove_home(&f);
+		fedjit_prov_finish_remove_home(&f);
 		if (run->store || store_open(run) >= 0)
 			(void)fedjit_store_delete_account(run->store, u->name);
 	}
 	if (r < 0)
-		prov_result(run, "error", "Your account could not be set up.", "%s%s",
-		            err[0] ? err : strerror(-r),
-		            rollback ? "; account rolled back" : "; retried at the next login");
+		fedjit_prov_result(run, "error", "Your account could not be set up.", "%s%s",
+		                   err[0] ? err : strerror(-r),
+		                   rollback ? "; account rolled back"
+		                            : "; retried at the next login");
 	free(f.groups);
 	return r;
 }
 
-int prov_complete(struct prov_run *run, const struct fedjit_user *u, bool make_home,
-                  const struct prov_groups *g, bool rollback)
+int fedjit_prov_complete(struct prov_run *run, const struct fedjit_user *u, bool make_home,
+                         const struct prov_groups *g, bool rollback)
 {
 	struct prov_finish f;
 	int r;
@@ -199,7 +200,7 @@ int prov_complete(struct prov_run *run, const struct fedjit_user *u, bool make_h
 	if (r < 0)
 		return r;
 	store_close(run);
-	r = prov_spawn_worker(run, &f);
+	r = fedjit_prov_spawn_worker(run, &f);
 	free(f.groups);
 	if (r < 0)
 		syslog(LOG_AUTHPRIV | LOG_ERR,
@@ -224,34 +225,35 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 
 	snprintf(run->res->account, sizeof(run->res->account), "%s", u->name);
 	if (strcmp(u->name, run->login.canonical) != 0) {
-		prov_result(run, "wrong_account",
-		            "You signed in as someone who does not own this account.",
-		            "the identity owns account %s, not %s", u->name, run->login.canonical);
+		fedjit_prov_result(run, "wrong_account",
+		                   "You signed in as someone who does not own this account.",
+		                   "the identity owns account %s, not %s", u->name,
+		                   run->login.canonical);
 		return 0;
 	}
 	if (u->flags & FEDJIT_USER_LOCKED) {
-		prov_result(run, "locked", "This account is locked.", "account is locked");
+		fedjit_prov_result(run, "locked", "This account is locked.", "account is locked");
 		return 0;
 	}
 	if (!fedjit_config_idp(ctx->config, u->idp)) {
-		prov_result(run, "idp_removed",
-		            "The identity provider of this account is no longer available.",
-		            "the account's IdP %s is not configured any more", u->idp);
+		fedjit_prov_result(run, "idp_removed",
+		                   "The identity provider of this account is no longer available.",
+		                   "the account's IdP %s is not configured any more", u->idp);
 		return 0;
 	}
-	if (!prov_groups_allowed(ctx->idp, id)) {
-		prov_result(run, "not_allowed", "You are not allowed to sign in here.",
-		            "not in any of allowed_groups");
+	if (!fedjit_prov_groups_allowed(ctx->idp, id)) {
+		fedjit_prov_result(run, "not_allowed", "You are not allowed to sign in here.",
+		                   "not in any of allowed_groups");
 		return 0;
 	}
 
 	/* attributes from the claims, every login; uid, gid, home, shell never move */
-	prov_sanitize(id->gecos, gecos, 255);
-	prov_sanitize(id->email, email, 255);
+	fedjit_prov_sanitize(id->gecos, gecos, 255);
+	fedjit_prov_sanitize(id->email, email, 255);
 	if (ctx->dry_run) {
 		snprintf(ctx->dry_run->gecos, sizeof(ctx->dry_run->gecos), "%s", gecos);
-		return prov_dry_report(run, FEDJIT_PROV_WOULD_EXIST, u->uid, u->gid, u->home,
-		                       u->shell, u->domain);
+		return fedjit_prov_dry_report(run, FEDJIT_PROV_WOULD_EXIST, u->uid, u->gid, u->home,
+		                              u->shell, u->domain);
 	}
 	u->gecos = gecos;
 	u->email = email;
@@ -260,9 +262,9 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	if (r < 0)
 		return r;
 	if (blocking) {
-		r = prov_groups_compute(run, true, &g);
+		r = fedjit_prov_groups_compute(run, true, &g);
 		if (r >= 0)
-			r = prov_groups_gids(&g, &gids, &n);
+			r = fedjit_prov_groups_gids(&g, &gids, &n);
 	}
 	if (r >= 0)
 		r = fedjit_store_update_account(run->store, u, gids, n,
@@ -270,18 +272,20 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		                                        (blocking ? FEDJIT_UPDATE_GROUPS : 0));
 	r = fedjit_store_batch_end(run->store, r);
 	if (r < 0) {
-		prov_groups_free(&g);
+		fedjit_prov_groups_free(&g);
 		return r;
 	}
 	run->res->action = FEDJIT_PROV_UPDATED;
 	run->res->uid = u->uid;
 	run->res->gid = u->gid;
-	prov_result(run, "ok", NULL, "attributes%s re-synced%s", blocking ? " and groups" : "",
-	            u->flags & FEDJIT_USER_PENDING ? "; finishing pending work" : "");
+	fedjit_prov_result(run, "ok", NULL, "attributes%s re-synced%s",
+	                   blocking ? " and groups" : "",
+	                   u->flags & FEDJIT_USER_PENDING ? "; finishing pending work" : "");
 	/* an existing home is never touched, so make_home is safe for linked accounts */
 	if (u->flags & FEDJIT_USER_PENDING || !blocking)
-		(void)prov_complete(run, u, true, &g, false); /* failures are in the result */
-	prov_groups_free(&g);
+		(void)fedjit_prov_complete(run, u, true, &g,
+		                           false); /* failures are in the result */
+	fedjit_prov_groups_free(&g);
 	return 0;
 }
 
@@ -294,13 +298,13 @@ static int login(struct prov_run *run, const char *requested)
 
 	if (!id->issuer || !id->subject || !id->subject[0] ||
 	    strcmp(id->issuer, ctx->idp->issuer) != 0) {
-		prov_result(run, "error", NULL, "identity not from IdP %s", ctx->idp->name);
+		fedjit_prov_result(run, "error", NULL, "identity not from IdP %s", ctx->idp->name);
 		return 0;
 	}
 	r = fedjit_idp_login(ctx->config, ctx->idp, requested, strlen(requested), &run->login,
 	                     reason, sizeof(reason));
 	if (r < 0) {
-		prov_result(run, "unknown_user", NULL, "login name refused: %s", reason);
+		fedjit_prov_result(run, "unknown_user", NULL, "login name refused: %s", reason);
 		return 0;
 	}
 	run->domain = run->login.domain;
@@ -318,7 +322,7 @@ static int login(struct prov_run *run, const char *requested)
 		}
 		if (r != -ENOENT)
 			return r;
-		r = prov_decide_new(run);
+		r = fedjit_prov_decide_new(run);
 		if (r != -EAGAIN)
 			return r;
 	}
@@ -331,7 +335,7 @@ int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedji
 	struct prov_run run;
 	int r;
 
-	prov_run_init(&run, ctx, ret);
+	fedjit_prov_run_init(&run, ctx, ret);
 	run.id = id;
 	r = login(&run, requested_user);
 	if (r < 0) {
@@ -344,6 +348,6 @@ int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedji
 	fedjit_secret_free(run.pwhash);
 	free(run.consent);
 	if (!ctx->dry_run) /* nothing happened */
-		prov_audit(&run);
+		fedjit_prov_audit(&run);
 	return r < 0 ? r : 0;
 }

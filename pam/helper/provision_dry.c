@@ -2,7 +2,7 @@
 /*
  * Provisioning's dry run (fedjit_prov_ctx.dry_run, for `fedjit login-test`):
  * provision.c takes the same decisions as for a login and, where a login
- * would prompt, write or finish, calls prov_dry_report() instead. Nothing can
+ * would prompt, write or finish, calls fedjit_prov_dry_report() instead. Nothing can
  * be written: the store is opened read-only (writes fail with -EROFS), the
  * secret store is never opened, no home, no hook, no audit line.
  */
@@ -14,7 +14,7 @@
 
 #include "provision-private.h"
 
-int prov_dry_store_open(struct prov_run *run)
+int fedjit_prov_dry_store_open(struct prov_run *run)
 {
 	char dir[] = "/tmp/fedjit-dry-run.XXXXXX", path[sizeof(dir) + 16];
 	int r = fedjit_store_open(run->db_file, FEDJIT_STORE_RDONLY, &run->store);
@@ -39,19 +39,19 @@ static const char *would_word(enum fedjit_prov_would w)
 	                                      : "refuse";
 }
 
-int prov_dry_report(struct prov_run *run, enum fedjit_prov_would would, uint32_t uid, uint32_t gid,
-                    const char *home, const char *shell, const char *domain)
+int fedjit_prov_dry_report(struct prov_run *run, enum fedjit_prov_would would, uint32_t uid,
+                           uint32_t gid, const char *home, const char *shell, const char *domain)
 {
 	struct fedjit_prov_dry *dry = run->ctx->dry_run;
 	struct prov_groups g = {0};
-	int r = prov_groups_compute(run, false,
-	                            &g); /* gids of new JIT groups: allocated, not stored */
+	int r = fedjit_prov_groups_compute(run, false,
+	                                   &g); /* gids of new JIT groups: allocated, not stored */
 
 	if (r < 0)
 		return r;
 	free(dry->groups);
-	dry->groups = prov_groups_join(&g);
-	prov_groups_free(&g);
+	dry->groups = fedjit_prov_groups_join(&g);
+	fedjit_prov_groups_free(&g);
 	if (!dry->groups)
 		return -ENOMEM;
 	dry->would = would;
@@ -60,8 +60,8 @@ int prov_dry_report(struct prov_run *run, enum fedjit_prov_would would, uint32_t
 	snprintf(dry->domain, sizeof(dry->domain), "%s", domain ? domain : "");
 	run->res->uid = uid;
 	run->res->gid = gid;
-	prov_result(run, "ok", NULL, "dry run: would %s%s uid=%u gid=%u home=%s", would_word(would),
-	            dry->associate ? " (link the existing local account)" : "", uid, gid,
-	            dry->home);
+	fedjit_prov_result(
+	        run, "ok", NULL, "dry run: would %s%s uid=%u gid=%u home=%s", would_word(would),
+	        dry->associate ? " (link the existing local account)" : "", uid, gid, dry->home);
 	return 0;
 }

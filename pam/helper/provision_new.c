@@ -17,7 +17,7 @@ static void refuse_name(struct prov_run *run, const char *reason)
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "Your user name cannot be used here: %.200s", reason);
-	prov_result(run, "error", msg, "name refused: %s", reason);
+	fedjit_prov_result(run, "error", msg, "name refused: %s", reason);
 }
 
 /* The local name of the new account into run->local, run->name. 0, 1 when
@@ -32,15 +32,15 @@ static int pick_name(struct prov_run *run)
 
 	if (idp->prompt == FEDJIT_PROMPT_USERNAME_PASSWORD_CONSENT) {
 		if (!run->ctx->dry_run)
-			return prov_prompt_username(run);
+			return fedjit_prov_prompt_username(run);
 		/* a dry run asks nobody: as if the person chose the login name */
 		want = run->login.local;
 	}
 	if (idp->username_from == FEDJIT_USERNAME_FROM_SUBJECT && want == id->username) {
 		fedjit_name_from_subject(id->issuer, id->subject, run->local);
 	} else if (!want || !want[0]) {
-		prov_result(run, "error", "Your sign-in provider sent no user name.",
-		            "claim %s missing or empty", idp->username_claim);
+		fedjit_prov_result(run, "error", "Your sign-in provider sent no user name.",
+		                   "claim %s missing or empty", idp->username_claim);
 		return 1;
 	} else {
 		r = fedjit_name_fold(run->domain, want, strlen(want), run->local, reason,
@@ -79,7 +79,7 @@ static int write_secrets(struct prov_run *run, bool *ret_written)
 	if (r >= 0 && run->pwhash)
 		r = fedjit_secret_set_password_hash(ss, run->name, run->pwhash);
 	if (r >= 0 && run->consent) {
-		prov_consent_record(run, &c);
+		fedjit_prov_consent_record(run, &c);
 		r = fedjit_secret_set_consent(ss, run->name, &c);
 	}
 	fedjit_secret_close(ss);
@@ -99,7 +99,7 @@ static void delete_secrets(struct prov_run *run)
 /* The entry of an existing account of another source (associate_existing). */
 static int associate_entry(struct prov_run *run, struct fedjit_account_plan *p)
 {
-	const struct fedjit_prov_nss *nss = prov_nss(run);
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	_cleanup_free_ char *home = NULL, *shell = NULL, *group = NULL;
 	int r = nss->user_by_name(run->name, &p->uid, nss->userdata);
 
@@ -139,12 +139,13 @@ static int check_preauth(struct prov_run *run, const struct fedjit_account_plan 
 	seen = malloc(sizeof(*seen));
 	if (!seen)
 		return -ENOMEM;
-	r = prov_preauth_plan(run, run->name, seen);
+	r = fedjit_prov_preauth_plan(run, run->name, seen);
 	if (r >= 0 && (seen->uid != p->uid || seen->gid != p->gid ||
 	               strcmp(seen->home, p->home) != 0 || strcmp(seen->shell, p->shell) != 0)) {
-		prov_result(run, "error", "Your account cannot be created right now.",
-		            "the entry differs from the one sshd was shown (uid %u/%u, gid %u/%u)",
-		            p->uid, seen->uid, p->gid, seen->gid);
+		fedjit_prov_result(
+		        run, "error", "Your account cannot be created right now.",
+		        "the entry differs from the one sshd was shown (uid %u/%u, gid %u/%u)",
+		        p->uid, seen->uid, p->gid, seen->gid);
 		r = 1;
 	}
 	free(seen);
@@ -174,11 +175,12 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 		fedjit_user_free(other);
 		r = -EAGAIN;
 	} else if (r == -ENOENT) {
-		r = prov_store_has_user(run, run->name);
+		r = fedjit_prov_store_has_user(run, run->name);
 		if (r > 0) {
-			prov_result(run, "wrong_account",
-			            "You signed in as someone who does not own this account.",
-			            "account %s was just created for another identity", run->name);
+			fedjit_prov_result(
+			        run, "wrong_account",
+			        "You signed in as someone who does not own this account.",
+			        "account %s was just created for another identity", run->name);
 			refused = 1;
 			r = -EEXIST;
 		}
@@ -190,14 +192,14 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 		refused = 1;
 		r = -EPERM;
 	}
-	prov_groups_free(g);
+	fedjit_prov_groups_free(g);
 	if (r >= 0 && blocking)
-		r = prov_groups_compute(run, true, g);
+		r = fedjit_prov_groups_compute(run, true, g);
 	if (r >= 0)
-		r = prov_groups_gids(g, &gids, &n);
+		r = fedjit_prov_groups_gids(g, &gids, &n);
 	if (r >= 0) {
-		prov_sanitize(id->gecos, gecos, 255);
-		prov_sanitize(id->email, email, 255);
+		fedjit_prov_sanitize(id->gecos, gecos, 255);
+		fedjit_prov_sanitize(id->email, email, 255);
 		u = (struct fedjit_user){
 		        .name = run->name,
 		        .uid = p->uid,
@@ -224,8 +226,8 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 			delete_secrets(run);
 		if (r == -EAGAIN || refused)
 			goto out;
-		prov_result(run, "error", NULL, "creating account %s: %s", run->name,
-		            fedjit_store_strerror(r));
+		fedjit_prov_result(run, "error", NULL, "creating account %s: %s", run->name,
+		                   fedjit_store_strerror(r));
 		goto out;
 	}
 
@@ -233,18 +235,18 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 	run->res->uid = u.uid;
 	run->res->gid = u.gid;
 	run->res->action = associate ? FEDJIT_PROV_LINKED : FEDJIT_PROV_CREATED;
-	prov_result(run, "ok", NULL, "%s uid=%u gid=%u home=%s%s",
-	            associate ? "linked to the existing local account" : "created", u.uid, u.gid,
-	            u.home,
-	            run->chosen && strcmp(run->name, run->login.canonical) != 0
-	                    ? " (name chosen by the person)"
-	                    : "");
-	r = prov_complete(run, &u, !associate, g, true);
+	fedjit_prov_result(run, "ok", NULL, "%s uid=%u gid=%u home=%s%s",
+	                   associate ? "linked to the existing local account" : "created", u.uid,
+	                   u.gid, u.home,
+	                   run->chosen && strcmp(run->name, run->login.canonical) != 0
+	                           ? " (name chosen by the person)"
+	                           : "");
+	r = fedjit_prov_complete(run, &u, !associate, g, true);
 	if (r < 0) {
 		/* rolled back; the result says why */
 		if (strcmp(run->res->status, "ok") == 0)
-			prov_result(run, "error", NULL, "finishing account %s: %s", run->name,
-			            strerror(-r));
+			fedjit_prov_result(run, "error", NULL, "finishing account %s: %s",
+			                   run->name, strerror(-r));
 		if (secrets)
 			delete_secrets(run);
 		run->res->action = FEDJIT_PROV_NONE;
@@ -271,47 +273,48 @@ static int dry_new(struct prov_run *run, bool associate)
 		r = check_preauth(run, p); /* 1: refused, the result says why */
 	if (r == 0) {
 		dry->associate = associate;
-		prov_sanitize(run->id->gecos, dry->gecos, 255);
+		fedjit_prov_sanitize(run->id->gecos, dry->gecos, 255);
 		snprintf(run->res->account, sizeof(run->res->account), "%s", run->name);
-		r = prov_dry_report(run, FEDJIT_PROV_WOULD_CREATE, p->uid, p->gid, p->home,
-		                    p->shell, run->domain->name);
+		r = fedjit_prov_dry_report(run, FEDJIT_PROV_WOULD_CREATE, p->uid, p->gid, p->home,
+		                           p->shell, run->domain->name);
 	}
 	free(p);
 	return r < 0 ? r : 0;
 }
 
-int prov_decide_new(struct prov_run *run)
+int fedjit_prov_decide_new(struct prov_run *run)
 {
 	const struct fedjit_prov_ctx *ctx = run->ctx;
 	const struct fedjit_idp *idp = ctx->idp;
-	const struct fedjit_prov_nss *nss = prov_nss(run);
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	struct prov_groups g = {0};
 	char reason[FEDJIT_REASON_SIZE], msg[256];
 	bool associate = false;
 	uint32_t id;
 	int r;
 
-	r = prov_store_has_user(run, run->login.canonical);
+	r = fedjit_prov_store_has_user(run, run->login.canonical);
 	if (r != 0) {
 		if (r > 0)
-			prov_result(run, "wrong_account",
-			            "You signed in as someone who does not own this account.",
-			            "account %s belongs to another identity", run->login.canonical);
+			fedjit_prov_result(
+			        run, "wrong_account",
+			        "You signed in as someone who does not own this account.",
+			        "account %s belongs to another identity", run->login.canonical);
 		return r < 0 ? r : 0;
 	}
 	if (idp->provisioning == FEDJIT_PROVISIONING_NONE) {
-		prov_result(run, "no_account", "There is no account for you here.",
-		            "no account for this identity and provisioning is off");
+		fedjit_prov_result(run, "no_account", "There is no account for you here.",
+		                   "no account for this identity and provisioning is off");
 		return 0;
 	}
-	if (!prov_groups_allowed(idp, run->id)) {
-		prov_result(run, "not_allowed", "You are not allowed to sign in here.",
-		            "not in any of allowed_groups");
+	if (!fedjit_prov_groups_allowed(idp, run->id)) {
+		fedjit_prov_result(run, "not_allowed", "You are not allowed to sign in here.",
+		                   "not in any of allowed_groups");
 		return 0;
 	}
 	if (idp->prompt != FEDJIT_PROMPT_SILENT && !ctx->conv && !ctx->dry_run) {
-		prov_result(run, "error", NULL, "prompt = %s needs a person to ask",
-		            fedjit_prompt_to_string(idp->prompt));
+		fedjit_prov_result(run, "error", NULL, "prompt = %s needs a person to ask",
+		                   fedjit_prompt_to_string(idp->prompt));
 		return 0;
 	}
 	r = pick_name(run);
@@ -320,9 +323,9 @@ int prov_decide_new(struct prov_run *run)
 	if (!run->chosen && strcmp(run->name, run->login.canonical) != 0) {
 		snprintf(msg, sizeof(msg), "Your user name here is %s: please sign in with it.",
 		         run->name);
-		prov_result(run, "wrong_account", msg,
-		            "the identity's name is %s, not %s; nothing created", run->name,
-		            run->login.canonical);
+		fedjit_prov_result(run, "wrong_account", msg,
+		                   "the identity's name is %s, not %s; nothing created", run->name,
+		                   run->login.canonical);
 		return 0;
 	}
 	r = fedjit_name_check_reserved(run->domain, run->name, nss->user_by_name, nss->userdata,
@@ -338,7 +341,7 @@ int prov_decide_new(struct prov_run *run)
 	if (r < 0)
 		return r;
 	if (r > 0 && !idp->associate_existing) {
-		prov_result(
+		fedjit_prov_result(
 		        run, "unknown_user", NULL,
 		        "the name %s exists outside fedjit (uid %u) and associate_existing is off",
 		        run->name, id);
@@ -350,7 +353,7 @@ int prov_decide_new(struct prov_run *run)
 		if (r < 0)
 			return r;
 		if (r > 0) {
-			prov_result(
+			fedjit_prov_result(
 			        run, "error", NULL,
 			        "a group named %s exists outside fedjit: no private group possible",
 			        run->name);
@@ -361,24 +364,25 @@ int prov_decide_new(struct prov_run *run)
 	if (ctx->dry_run)
 		return dry_new(run, associate);
 	if (idp->prompt != FEDJIT_PROMPT_SILENT) {
-		r = prov_groups_compute(run, false, &g);
+		r = fedjit_prov_groups_compute(run, false, &g);
 		if (r >= 0)
-			r = prov_prompt_consent(run, &g);
+			r = fedjit_prov_prompt_consent(run, &g);
 		if (r == 0 && idp->prompt != FEDJIT_PROMPT_CONSENT)
-			r = prov_prompt_password(run, run->local);
+			r = fedjit_prov_prompt_password(run, run->local);
 		if (r != 0) {
-			prov_groups_free(&g);
+			fedjit_prov_groups_free(&g);
 			return r < 0 ? r : 0;
 		}
 	}
 	r = commit_new(run, associate, &g);
-	prov_groups_free(&g);
+	fedjit_prov_groups_free(&g);
 	if (r >= 0 && run->chosen && strcmp(run->name, run->login.canonical) != 0 &&
 	    strcmp(run->res->status, "ok") == 0) {
 		snprintf(msg, sizeof(msg), "Your account %s was created: please sign in with it.",
 		         run->name);
-		prov_result(run, "wrong_account", msg, "created %s, chosen by the person for %s",
-		            run->name, run->login.canonical);
+		fedjit_prov_result(run, "wrong_account", msg,
+		                   "created %s, chosen by the person for %s", run->name,
+		                   run->login.canonical);
 	}
 	return r;
 }
