@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fedjit uid NAME [--domain D]: which uid and gid a name would get on this
- * host, and why: the name rules, the hash (idalloc.h), the domain's range and
- * every id the probe skipped, with the source that had it (the store, or
- * another NSS source through getpwuid/getgrgid; the fedjit NSS module is
- * bypassed in this process).
+ * fedjit uid NAME [--domain D]: the entry a name would get on this host, and
+ * why. The entry is the account plan (common/account_plan.h), the one
+ * provisioning and the sshd pre-auth entry use; this adds the explanation:
+ * the name rules, the hash (idalloc.h), the domain's range and every id the
+ * probes skipped, with the source that had it (the store, or another NSS
+ * source; the fedjit NSS module is bypassed in this process).
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/account_plan.h"
 #include "common/idalloc.h"
 #include "common/names.h"
 
@@ -28,6 +30,16 @@ struct probe_ctx {
 	struct fedjit_store *s; /* may be NULL: no store yet */
 	unsigned n_taken;
 };
+
+/* After a NULL from getpw* / getgr*: some modules report "not found" through
+ * errno (getpwnam(3) NOTES). Anything else is a failed lookup: unknown is not
+ * free. */
+static int lookup_failed(void)
+{
+	if (errno == 0 || errno == ENOENT || errno == ESRCH || errno == EBADF || errno == EPERM)
+		return 0;
+	return -errno;
+}
 
 static int report_taken(struct probe_ctx *c, uint32_t id, const char *what)
 {
@@ -55,9 +67,7 @@ static int uid_taken(uint32_t id, void *userdata)
 		         pw->pw_name);
 		return report_taken(c, id, what);
 	}
-	if (errno != 0 && errno != ENOENT && errno != ESRCH)
-		return -errno;
-	return 0;
+	return lookup_failed();
 }
 
 static int gid_taken(uint32_t id, void *userdata)
@@ -79,9 +89,7 @@ static int gid_taken(uint32_t id, void *userdata)
 		         gr->gr_name);
 		return report_taken(c, id, what);
 	}
-	if (errno != 0 && errno != ENOENT && errno != ESRCH)
-		return -errno;
-	return 0;
+	return lookup_failed();
 }
 
 static int name_lookup(const char *name, uint32_t *ret_uid, void *userdata)
@@ -94,36 +102,29 @@ static int name_lookup(const char *name, uint32_t *ret_uid, void *userdata)
 		*ret_uid = pw->pw_uid;
 		return 1;
 	}
-	return errno != 0 && errno != ENOENT && errno != ESRCH ? -errno : 0;
+	return lookup_failed();
 }
 
-/* The shared primary group's gid: from the store, another source, or the hash. */
-static int primary_gid(const struct fedjit_domain *d, struct probe_ctx *c, uint32_t *ret)
+/* gid of an existing group (the shared primary group): the store, then the
+ * other sources. */
+static int group_gid(const char *name, uint32_t *ret_gid, void *userdata)
 {
+	struct probe_ctx *c = userdata;
 	struct fedjit_group *g = NULL;
 	struct group *gr;
-	const struct fedjit_id_checks checks = {.gid_taken = gid_taken, .userdata = c};
-	int r;
 
-	if (c->s && fedjit_store_get_group(c->s, d->primary_group, &g) == 0) {
-		printf("primary group: %s, gid %" PRIu32 " (in the fedjit store)\n", g->name,
-		       g->gid);
-		*ret = g->gid;
+	if (c->s && fedjit_store_get_group(c->s, name, &g) == 0) {
+		*ret_gid = g->gid;
 		fedjit_group_free(g);
-		return 0;
+		return 1;
 	}
-	gr = getgrnam(d->primary_group);
+	errno = 0;
+	gr = getgrnam(name);
 	if (gr) {
-		printf("primary group: %s, gid %" PRIu32 " (existing group)\n", gr->gr_name,
-		       (uint32_t)gr->gr_gid);
-		*ret = gr->gr_gid;
-		return 0;
+		*ret_gid = gr->gr_gid;
+		return 1;
 	}
-	printf("primary group: %s (to be created, hash of the group name):\n", d->primary_group);
-	r = fedjit_id_alloc_group(d, d->primary_group, &checks, ret);
-	if (r == 0)
-		printf("  gid %" PRIu32 "\n", *ret);
-	return r;
+	return lookup_failed();
 }
 
 int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
@@ -135,14 +136,17 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 	};
 	const struct fedjit_config *config;
 	const struct fedjit_domain *d;
+	const struct fedjit_idp *idp;
 	const char *domain = NULL;
 	struct fedjit_login login;
 	struct fedjit_store *s = NULL;
 	struct fedjit_user *existing = NULL;
 	struct probe_ctx c = {0};
-	struct fedjit_id_checks checks = {.uid_taken = uid_taken, .gid_taken = gid_taken};
+	struct fedjit_plan_lookups lookups = {
+	        .uid_taken = uid_taken, .gid_taken = gid_taken, .group_gid = group_gid};
+	struct fedjit_account_plan plan;
 	char reason[FEDJIT_REASON_SIZE], lower[FEDJIT_CONFIG_NAME_MAX + 1] = {0};
-	uint32_t pgid = FEDJIT_ID_INVALID, uid, gid, start;
+	uint32_t uid, start;
 	uint64_t h, n;
 	int opt, r;
 
@@ -176,6 +180,22 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 	                       sizeof(reason));
 	if (r < 0)
 		return fedjit_cli_error("%s", reason);
+	/* The IdP that would provision the name decides its domain (always:
+	 * its own domain), unless --domain says which one to look at. */
+	idp = fedjit_config_idp_for_domain(config, login.domain->name);
+	if (idp && !domain) {
+		r = fedjit_idp_login(config, idp, argv[optind], strlen(argv[optind]), &login,
+		                     reason, sizeof(reason));
+		if (r < 0)
+			return fedjit_cli_error("%s would not be provisioned: %s", argv[optind],
+			                        reason);
+	}
+	if (idp)
+		printf("idp: %s (provisioning = %s)\n", idp->name,
+		       fedjit_provisioning_to_string(idp->provisioning));
+	else
+		printf("idp: none provisions names of domain %s (only existing accounts)\n",
+		       login.domain->name);
 	d = login.domain;
 	printf("name: %s (domain %s, local part %s)\n", login.canonical, d->name, login.local);
 	if (fedjit_name_policy_check(d, FEDJIT_NAME_USER, login.local, reason, sizeof(reason)) < 0)
@@ -190,7 +210,7 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 	if (r != 0)
 		return r;
 	c.s = s;
-	checks.userdata = &c;
+	lookups.userdata = &c;
 	if (s && fedjit_store_get_user(s, login.canonical, &existing) == 0) {
 		printf("account: exists in the store with uid %" PRIu32 ", gid %" PRIu32
 		       " (an existing account's ids never change)\n",
@@ -221,16 +241,8 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 	printf("range: %" PRIu32 "-%" PRIu32 " (%" PRIu64 " ids), first candidate %" PRIu32
 	       " = %" PRIu32 " + (hash mod %" PRIu64 ")\n",
 	       d->uid_min, d->uid_max, n, start, d->uid_min, n);
-	if (d->primary_group) {
-		r = primary_gid(d, &c, &pgid);
-		if (r < 0) {
-			fedjit_store_close(s);
-			return fedjit_cli_error("primary group %s: %s", d->primary_group,
-			                        strerror(-r));
-		}
-	}
 	c.n_taken = 0;
-	r = fedjit_id_alloc_user(d, login.canonical, pgid, &checks, &uid, &gid);
+	r = fedjit_account_plan(d, login.canonical, &lookups, &plan);
 	fedjit_store_close(s);
 	if (c.n_taken > MAX_PROBES_SHOWN)
 		printf("  ... %u taken ids in all\n", c.n_taken);
@@ -238,7 +250,8 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 		return fedjit_cli_error("no free id left in %" PRIu32 "-%" PRIu32, d->uid_min,
 		                        d->uid_max);
 	if (r < 0)
-		return fedjit_cli_error("looking up ids: %s", strerror(-r));
+		return fedjit_cli_error("computing the entry: %s", strerror(-r));
+	uid = plan.uid;
 	/* Excluded ids are skipped without a lookup; name those that were passed. */
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t probe = d->uid_min + (uint32_t)((start - d->uid_min + i) % n);
@@ -248,8 +261,14 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 		if (fedjit_id_excluded(probe) && i < MAX_PROBES_SHOWN)
 			printf("  probe %" PRIu32 ": skipped (never handed out)\n", probe);
 	}
-	printf("uid: %" PRIu32 "\n", uid);
-	printf("gid: %" PRIu32 " (%s)\n", gid,
-	       d->primary_group ? "the domain's shared primary group" : "user private group");
+	printf("uid: %" PRIu32 "\n", plan.uid);
+	if (plan.primary_group)
+		printf("gid: %" PRIu32 " (shared primary group %s, %s)\n", plan.gid,
+		       plan.primary_group,
+		       plan.primary_group_exists ? "exists" : "created with the first account");
+	else
+		printf("gid: %" PRIu32 " (user private group %s)\n", plan.gid, plan.name);
+	printf("home: %s\n", plan.home);
+	printf("shell: %s\n", plan.shell);
 	return FEDJIT_EXIT_OK;
 }

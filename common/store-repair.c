@@ -55,19 +55,20 @@ static int collect_key(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, voi
 	return 0;
 }
 
-static int decode_name_cb(TDB_DATA data, void *p)
+/* The record under a user/ or group/ key (fedjit_row_load_*: 0, -ENOENT,
+ * -EBADMSG for a corrupt one or one for another name). */
+static int load_record(struct fedjit_store *s, TDB_DATA key, struct fedjit_user **ret_u,
+                       struct fedjit_group **ret_g)
 {
-	return fedjit_record_decode_name(data, p);
-}
+	const char *rest = NULL;
+	size_t len = 0;
+	enum fedjit_key_kind kind = fedjit_key_classify(key, &rest, &len);
+	_cleanup_free_ char *name = rest ? strndup(rest, len) : NULL;
 
-static int decode_user_cb(TDB_DATA data, void *p)
-{
-	return fedjit_record_decode_user(data, p);
-}
-
-static int decode_group_cb(TDB_DATA data, void *p)
-{
-	return fedjit_record_decode_group(data, p);
+	if (!name)
+		return -ENOMEM;
+	return kind == FEDJIT_KEY_USER ? fedjit_row_load_user(s, name, ret_u)
+	                               : fedjit_row_load_group(s, name, ret_g);
 }
 
 static bool same_key(TDB_DATA a, TDB_DATA b)
@@ -121,18 +122,6 @@ static size_t count_id(const uint32_t *v, size_t n, uint32_t id)
 	return hi - lo + 1;
 }
 
-static int put_name(struct fedjit_store *s, TDB_DATA key, const char *name)
-{
-	TDB_DATA v;
-	int r = fedjit_record_encode_name(name, &v);
-
-	if (r < 0)
-		return r;
-	r = fedjit_store_tx_store(s, key, v);
-	free(v.dptr);
-	return r;
-}
-
 /* An index or link key: delete it unless it points to a record that builds
  * exactly this key back. */
 static int check_index(struct repair *rp, TDB_DATA key, enum fedjit_key_kind kind)
@@ -141,23 +130,19 @@ static int check_index(struct repair *rp, TDB_DATA key, enum fedjit_key_kind kin
 	_cleanup_free_ char *name = NULL;
 	struct fedjit_user *u = NULL;
 	struct fedjit_group *g = NULL;
-	TDB_DATA back = {0}, rk;
+	TDB_DATA back = {0};
 	bool ok = false, missing;
-	int r = fedjit_store_parse_key(rp->s, key, decode_name_cb, &name);
+	int r = fedjit_store_parse_key(rp->s, key, fedjit_row_decode_name_cb, &name);
 
 	if (r < 0)
 		return r == -EBADMSG ? 0 : r; /* corrupt: reported, not repaired */
 	if (kind == FEDJIT_KEY_GID) {
-		if (fedjit_key_group(kb, name, &rk) < 0)
-			return 0;
-		r = fedjit_store_parse_key(rp->s, rk, decode_group_cb, &g);
+		r = fedjit_row_load_group(rp->s, name, &g);
 		if (r == 0 && fedjit_key_gid(kb, g->gid, &back) == 0)
 			ok = same_key(key, back);
 		fedjit_group_free(g);
 	} else {
-		if (fedjit_key_user(kb, name, &rk) < 0)
-			return 0;
-		r = fedjit_store_parse_key(rp->s, rk, decode_user_cb, &u);
+		r = fedjit_row_load_user(rp->s, name, &u);
 		if (r == 0 && kind == FEDJIT_KEY_UID && fedjit_key_uid(kb, u->uid, &back) == 0)
 			ok = same_key(key, back);
 		if (r == 0 && kind == FEDJIT_KEY_LINK &&
@@ -198,19 +183,19 @@ static int check_user(struct repair *rp, TDB_DATA key)
 	char kb[FEDJIT_KEY_MAX];
 	struct fedjit_user *u = NULL;
 	TDB_DATA k;
-	int r = fedjit_store_parse_key(rp->s, key, decode_user_cb, &u);
+	int r = load_record(rp->s, key, &u, NULL);
 
 	if (r < 0)
 		return r == -EBADMSG ? 0 : r;
 	if (fedjit_key_uid(kb, u->uid, &k) == 0 && !fedjit_store_exists(rp->s, k) &&
 	    count_id(rp->uids, rp->n_uids, u->uid) == 1) {
-		r = put_name(rp->s, k, u->name);
+		r = fedjit_row_put_name(rp->s, k, u->name);
 		if (r == 0)
 			fixed(rp, "user %s: uid index uid/%u: written", u->name, (unsigned)u->uid);
 	}
 	if (r == 0 && fedjit_key_link(kb, u->issuer, u->subject, &k) == 0 &&
 	    !fedjit_store_exists(rp->s, k)) {
-		r = put_name(rp->s, k, u->name);
+		r = fedjit_row_put_name(rp->s, k, u->name);
 		if (r == 0)
 			fixed(rp, "user %s: identity link: written", u->name);
 	}
@@ -223,13 +208,13 @@ static int check_group(struct repair *rp, TDB_DATA key)
 	char kb[FEDJIT_KEY_MAX];
 	struct fedjit_group *g = NULL;
 	TDB_DATA k;
-	int r = fedjit_store_parse_key(rp->s, key, decode_group_cb, &g);
+	int r = load_record(rp->s, key, NULL, &g);
 
 	if (r < 0)
 		return r == -EBADMSG ? 0 : r;
 	if (fedjit_key_gid(kb, g->gid, &k) == 0 && !fedjit_store_exists(rp->s, k) &&
 	    count_id(rp->gids, rp->n_gids, g->gid) == 1) {
-		r = put_name(rp->s, k, g->name);
+		r = fedjit_row_put_name(rp->s, k, g->name);
 		if (r == 0)
 			fixed(rp, "group %s: gid index gid/%u: written", g->name, (unsigned)g->gid);
 	}
@@ -268,12 +253,10 @@ static int collect_ids(struct repair *rp, const struct keys *k)
 		struct fedjit_user *u = NULL;
 		struct fedjit_group *g = NULL;
 
-		if (kind == FEDJIT_KEY_USER &&
-		    fedjit_store_parse_key(rp->s, k->v[i], decode_user_cb, &u) == 0) {
+		if (kind == FEDJIT_KEY_USER && load_record(rp->s, k->v[i], &u, NULL) == 0) {
 			rp->uids[rp->n_uids++] = u->uid;
 			fedjit_user_free(u);
-		} else if (kind == FEDJIT_KEY_GROUP &&
-		           fedjit_store_parse_key(rp->s, k->v[i], decode_group_cb, &g) == 0) {
+		} else if (kind == FEDJIT_KEY_GROUP && load_record(rp->s, k->v[i], NULL, &g) == 0) {
 			rp->gids[rp->n_gids++] = g->gid;
 			fedjit_group_free(g);
 		}

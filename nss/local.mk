@@ -73,6 +73,7 @@ tests_bench_nss_bench_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS)
 tests_bench_nss_bench_LDADD = $(common_libs) -ldl
 EXTRA_DIST += tests/bench/nss_bench.sh
 BENCH_SIZES ?= 1000 100000 1000000
-bench: tests/bench/nss_bench nss/libnss_fedjittest.la
+bench: bench-nss
+bench-nss: tests/bench/nss_bench nss/libnss_fedjit.la nss/libnss_fedjittest.la
 	top_builddir=$(abs_top_builddir) $(SHELL) $(top_srcdir)/tests/bench/nss_bench.sh $(BENCH_SIZES)
-.PHONY: bench
+.PHONY: bench bench-nss

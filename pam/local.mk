@@ -94,6 +94,7 @@ endif
 include pam/idp.mk
 include pam/helper.mk
 include pam/provision.mk
+include pam/ops.mk
 
 # A PAM module needs no libtool archive beside it.
 install-data-hook: install-data-hook-pam

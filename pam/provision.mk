@@ -3,7 +3,7 @@
 noinst_LTLIBRARIES += pam/libfedjit_provision.la
 pam_libfedjit_provision_la_SOURCES = \
 	pam/helper/provision.h pam/helper/provision-private.h \
-	pam/helper/provision.c pam/helper/provision_ops.c pam/helper/provision_lookup.c \
+	pam/helper/provision.c pam/helper/provision_new.c pam/helper/provision_ops.c pam/helper/provision_lookup.c \
 	pam/helper/provision_groups.c pam/helper/provision_prompt.c \
 	pam/helper/provision_finish.c pam/helper/provision_audit.c \
 	pam/helper/provision_proto.c
@@ -43,3 +43,7 @@ bench: bench-provision
 bench-provision: tests/bench/provision_bench
 	top_builddir=$(abs_top_builddir) $(SHELL) $(top_srcdir)/tests/bench/provision_bench.sh
 .PHONY: bench-provision
+
+# fedjit-helper's provisioning joints without an IdP (precheck, op=chauthtok).
+TESTS += tests/helper/helper-provision.sh
+EXTRA_DIST += tests/helper/helper-provision.sh

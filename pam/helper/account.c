@@ -7,9 +7,9 @@
  * decide); locked -> locked; its IdP no longer configured -> idp_removed; else ok with
  * idp/issuer/subject/account. allowed_groups is enforced at authentication (binding.c),
  * where the IdP's groups claim is at hand; the store keeps local groups only.
- * op=chauthtok: not a fedjit account -> unknown_user; local passwords for federated
- * accounts (prompt = password+consent) come with provisioning: until then unsupported
- * (PAM_IGNORE in the module).
+ * op=chauthtok: not a fedjit account -> unknown_user; phase=prelim -> ok; phase=update
+ * -> the person sets a new local password (fedjit_helper_chauthtok, binding.c: the
+ * current one first when one is set), stored as a yescrypt hash in the secret store.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +33,30 @@ int fedjit_helper_lookup_user(struct fedjit_helper *h, const char *name, struct 
 	return r;
 }
 
-int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *user)
+/* msg=result status=ok, with the account's identity when u is given. */
+static int send_account_ok(struct fedjit_helper *h, const struct fedjit_user *u)
+{
+	int r;
+
+	h->done = true;
+	r = fedjit_msg_start(h->msg, "result");
+	if (r >= 0)
+		r = fedjit_msg_add(h->msg, "status", "ok");
+	if (r >= 0 && u)
+		r = fedjit_msg_add(h->msg, "idp", u->idp);
+	if (r >= 0 && u)
+		r = fedjit_msg_add(h->msg, "issuer", u->issuer);
+	if (r >= 0 && u)
+		r = fedjit_msg_add(h->msg, "subject", u->subject);
+	if (r >= 0 && u)
+		r = fedjit_msg_add(h->msg, "account", u->name);
+	if (r >= 0)
+		r = fedjit_msg_send(h->module_fd, h->msg, fedjit_proto_now_usec() + 5000000);
+	return r;
+}
+
+int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *user,
+                             const char *phase)
 {
 	struct fedjit_login login;
 	struct fedjit_user *u = NULL;
@@ -51,6 +74,13 @@ int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char
 	if (r < 0)
 		return fedjit_helper_result(h, "error", NULL, "store %s: %s", h->db_file,
 		                            fedjit_store_strerror(r));
+	if (strcmp(op, "chauthtok") == 0) {
+		fedjit_user_free(u);
+		/* prelim: a fedjit account, the module may go on; update: the new password */
+		if (phase && strcmp(phase, "prelim") == 0)
+			return send_account_ok(h, NULL);
+		return fedjit_helper_chauthtok(h, login.canonical);
+	}
 	if (strcmp(op, "account") != 0) {
 		fedjit_user_free(u);
 		return fedjit_helper_result(h, "unsupported", NULL, "op=%s is not supported yet",
@@ -64,23 +94,8 @@ int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char
 		                         "The identity provider of this account is gone.",
 		                         "account: IdP %s of %s is no longer configured",
 		                         u->idp ? u->idp : "-", u->name);
-	else {
-		h->done = true;
-		r = fedjit_msg_start(h->msg, "result");
-		if (r >= 0)
-			r = fedjit_msg_add(h->msg, "status", "ok");
-		if (r >= 0)
-			r = fedjit_msg_add(h->msg, "idp", u->idp);
-		if (r >= 0)
-			r = fedjit_msg_add(h->msg, "issuer", u->issuer);
-		if (r >= 0)
-			r = fedjit_msg_add(h->msg, "subject", u->subject);
-		if (r >= 0)
-			r = fedjit_msg_add(h->msg, "account", u->name);
-		if (r >= 0)
-			r = fedjit_msg_send(h->module_fd, h->msg,
-			                    fedjit_proto_now_usec() + 5000000);
-	}
+	else
+		r = send_account_ok(h, u);
 	fedjit_user_free(u);
 	return r;
 }

@@ -66,20 +66,50 @@ static int send_ok(struct fedjit_helper *h, const char *issuer, const char *subj
 	return r;
 }
 
-/* provisioning != none: provisioning binds, re-syncs or creates (provision.h). */
-static int provision(struct fedjit_helper *h, const char *issuer, const char *subject,
-                     const struct fedjit_msg *identity)
+/* The provisioning context of this request; conv asks through the module. */
+static struct fedjit_prov_ctx prov_ctx(struct fedjit_helper *h, struct fedjit_proto_conv *conv)
 {
-	struct fedjit_identity id;
-	struct fedjit_proto_conv conv = {.fd = h->module_fd};
-	struct fedjit_prov_ctx ctx = {
+	*conv = (struct fedjit_proto_conv){.fd = h->module_fd};
+	return (struct fedjit_prov_ctx){
 	        .config = h->config,
 	        .idp = h->idp,
 	        .db_file = h->db_file,
 	        .service = h->service,
 	        .conv = fedjit_provision_proto_conv,
-	        .conv_userdata = &conv,
+	        .conv_userdata = conv,
 	};
+}
+
+int fedjit_helper_precheck(struct fedjit_helper *h, const char *user)
+{
+	struct fedjit_proto_conv conv;
+	struct fedjit_prov_ctx ctx = prov_ctx(h, &conv);
+	struct fedjit_prov_result res;
+	int r = fedjit_provision_precheck(&ctx, user, &res);
+
+	if (r > 0)
+		return 0;
+	return fedjit_helper_result(h, res.status, NULL, "%s: %s", h->idp->name, res.log) ?: 1;
+}
+
+int fedjit_helper_chauthtok(struct fedjit_helper *h, const char *user)
+{
+	struct fedjit_proto_conv conv;
+	struct fedjit_prov_ctx ctx = prov_ctx(h, &conv);
+	struct fedjit_prov_result res;
+
+	(void)fedjit_provision_chauthtok(&ctx, user, &res);
+	return fedjit_helper_result(h, res.status, res.message[0] ? res.message : NULL, "%s",
+	                            res.log);
+}
+
+/* provisioning != none: provisioning binds, re-syncs or creates (provision.h). */
+static int provision(struct fedjit_helper *h, const char *issuer, const char *subject,
+                     const struct fedjit_msg *identity)
+{
+	struct fedjit_identity id;
+	struct fedjit_proto_conv conv;
+	struct fedjit_prov_ctx ctx = prov_ctx(h, &conv);
 	struct fedjit_prov_result res;
 	_cleanup_free_ char *groups = NULL;
 	int r = fedjit_identity_from_msg(identity, &id, &groups);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "claims.h"
 #include "device_flow.h"
 #include "discovery.h"
 #include "idtoken.h"
@@ -27,6 +28,7 @@ struct run {
 	struct fedjit_discovery *disc;
 	struct fedjit_jwks *jwks;
 	struct fedjit_msg *msg;
+	bool jwks_fetched; /* this run fetched the JWKS: a refetch would learn nothing */
 };
 
 static int send_msg(struct run *r)
@@ -138,8 +140,11 @@ static int load_discovery(struct run *r)
 
 	if (r->f->cached_discovery &&
 	    fedjit_discovery_parse(r->f->cached_discovery, r->f->cached_discovery_len, idp->issuer,
-	                           NULL, &r->disc, NULL) == 0)
+	                           NULL, &r->disc, NULL) == 0) {
+		send_debug(r, "discovery from the cache");
 		return 0;
+	}
+	send_debug(r, "discovery: fetching");
 
 	/* OIDC Discovery §4: the issuer with any trailing slash removed, plus the path. */
 	if (asprintf(&url, "%.*s/.well-known/openid-configuration",
@@ -183,6 +188,7 @@ static int fetch_jwks(struct run *r, uint32_t ipc_type)
 	}
 	fedjit_jwks_free(r->jwks);
 	r->jwks = jwks;
+	r->jwks_fetched = true;
 	e = fedjit_ipc_send(r->f->ipc_fd, ipc_type, resp.body, resp.len);
 	fedjit_http_response_clear(&resp);
 	return e;
@@ -411,7 +417,7 @@ static int verify(struct run *r, const struct fedjit_token_response *t, struct f
 	}
 	expect.now = (int64_t)time(NULL);
 	e = fedjit_idtoken_verify(t->id_token, r->jwks, &expect, ret, &reason);
-	if (e == -ENOKEY && r->f->jwks_refetch_allowed) {
+	if (e == -ENOKEY && r->f->jwks_refetch_allowed && !r->jwks_fetched) {
 		free(reason);
 		reason = NULL;
 		send_debug(r, "unknown key id in the ID token: refetching the JWKS");
@@ -520,6 +526,15 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 	return send_msg(r);
 }
 
+static int send_claims(struct run *r, const struct fedjit_idtoken *tok)
+{
+	int e = fedjit_claims_msg(tok->claims, r->msg);
+
+	if (e < 0)
+		return fail(r, "error", "ID token claims cannot be shown (%s)", strerror(-e));
+	return send_msg(r);
+}
+
 int fedjit_flow_run(struct fedjit_flow *f)
 {
 	struct run r = {.f = f};
@@ -533,8 +548,6 @@ int fedjit_flow_run(struct fedjit_flow *f)
 		return -ENOMEM;
 	e = load_discovery(&r);
 	if (e == 0)
-		send_debug(&r, "discovery %s", f->cached_discovery ? "from the cache" : "fetched");
-	if (e == 0)
 		e = load_jwks(&r);
 	if (e == 0)
 		e = start_device(&r, &d);
@@ -544,6 +557,8 @@ int fedjit_flow_run(struct fedjit_flow *f)
 		e = verify(&r, t, &tok);
 	if (e == 0)
 		e = userinfo(&r, t, tok);
+	if (e == 0 && f->send_claims) /* login-test: the claims, before the identity */
+		e = send_claims(&r, tok);
 	if (e == 0) {
 		send_debug(&r, "http_requests=%u", f->http.n_requests);
 		e = send_identity(&r, tok);

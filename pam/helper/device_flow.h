@@ -39,6 +39,7 @@ struct fedjit_flow {
 	struct fedjit_client_auth_params auth;
 	uint64_t deadline_usec; /* fedjit_proto_now_usec() clock */
 	bool debug;
+	bool send_claims; /* login-test: msg=claims (claims.h) before msg=identity */
 };
 
 /* Runs the login; returns 0 when a final message (identity or fail) was sent to the

@@ -42,7 +42,9 @@ struct fedjit_helper {
 	char account[256]; /* canonical name of the PAM user */
 	char service[64];
 	bool debug;
-	bool idp_test; /* op=idp-test: check the IdP, no login (idp_test.c) */
+	bool idp_test;             /* op=idp-test: check the IdP, no login (idp_test.c) */
+	bool login_test;           /* op=login-test: a dry-run login (login_test.c) */
+	struct fedjit_msg *claims; /* login-test: the child's msg=claims, until the identity */
 	uint64_t deadline_usec;
 	int module_fd;
 	struct fedjit_msg *msg; /* scratch for frames to the module */
@@ -74,8 +76,10 @@ int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char
 /* Runs the network child and the parent's side until a result was sent. */
 int fedjit_helper_run_login(struct fedjit_helper *h);
 
-/* op=account and op=chauthtok (account.c): answered from the store, no IdP traffic. */
-int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *user);
+/* op=account and op=chauthtok (account.c): answered from the store, no IdP traffic.
+ * phase: the request's phase (chauthtok: prelim or update), may be NULL. */
+int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *user,
+                             const char *phase);
 /* The store record of name: 0 and *ret (fedjit_user_free), -ENOENT, or another -errno.
  * Opens and closes the store (never held across NSS calls). */
 struct fedjit_user;
@@ -86,5 +90,23 @@ int fedjit_helper_lookup_user(struct fedjit_helper *h, const char *name, struct 
  * the PAM user names. Opens the store read-only, looks up the link, closes the store
  * before returning. Sends the result itself (ok, wrong_account, no_account, error).
  */
+/*
+ * Before the device flow, for a name not in the store whose IdP provisions: would
+ * provisioning take it (fedjit_provision_precheck)? 0: go on; otherwise the result
+ * (unknown_user, so the PAM stack can go on to other modules) was sent: 1, or -errno.
+ */
+int fedjit_helper_precheck(struct fedjit_helper *h, const char *user);
+/* op=chauthtok phase=update for a stored account (fedjit_provision_chauthtok): asks
+ * the person through the module, sends the result. */
+int fedjit_helper_chauthtok(struct fedjit_helper *h, const char *user);
+
 int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *subject,
                        const struct fedjit_msg *identity);
+
+/*
+ * op=login-test (login_test.c), after the network child verified the identity: sends
+ * msg=approved, the claims, and msg=result with what provisioning would do
+ * (provision.h dry run; nothing is stored).
+ */
+int fedjit_helper_login_test(struct fedjit_helper *h, const char *issuer, const char *subject,
+                             const struct fedjit_msg *identity);

@@ -70,6 +70,7 @@ static _Noreturn void child_main(struct fedjit_helper *h, int fd, const struct f
 	                 .key_alg = h->idp->private_key_alg},
 	        .deadline_usec = h->deadline_usec,
 	        .debug = h->debug,
+	        .send_claims = h->login_test,
 	};
 	char desc[512];
 	int r;
@@ -204,6 +205,10 @@ static int child_message(struct fedjit_helper *h, const char *data, size_t len)
 		r = fedjit_helper_result(h, status, person_message(status), "%s: %s", h->idp->name,
 		                         log ? log : "no reason given")
 		            ?: 1;
+	} else if (strcmp(type, "claims") == 0 && h->login_test && !h->done && !h->claims) {
+		h->claims = m; /* sent after msg=approved (login_test.c) */
+		m = NULL;
+		r = 0;
 	} else if (strcmp(type, "identity") == 0 && !h->done) {
 		const char *iss = fedjit_msg_get(m, "issuer"), *sub = fedjit_msg_get(m, "subject");
 
@@ -211,6 +216,8 @@ static int child_message(struct fedjit_helper *h, const char *data, size_t len)
 			r = fedjit_helper_result(h, "error", NULL,
 			                         "network child sent a bad identity")
 			            ?: 1;
+		else if (h->login_test)
+			r = fedjit_helper_login_test(h, iss, sub, m) ?: 1;
 		else
 			r = fedjit_helper_bind(h, iss, sub, m) ?: 1;
 	} else {

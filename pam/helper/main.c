@@ -217,7 +217,22 @@ static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp
 		return fedjit_helper_result(h, "unknown_user", NULL, "no IdP serves domain %s",
 		                            login.domain->name)
 		               ?: 1;
+	/* A name provisioning would refuse (taken outside fedjit, reserved, against
+	 * the policy): unknown_user now, before any device flow (pam/proto.h). */
+	if (h->idp->provisioning != FEDJIT_PROVISIONING_NONE)
+		return fedjit_helper_precheck(h, user);
 	return 0;
+}
+
+static bool op_known(const char *op)
+{
+	static const char *const ops[] = {"login", "account", "chauthtok", "idp-test",
+	                                  "login-test"};
+
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(ops); i++)
+		if (strcmp(op, ops[i]) == 0)
+			return true;
+	return false;
 }
 
 static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
@@ -236,10 +251,16 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 	op = fedjit_msg_get(req, "op");
 	user = fedjit_msg_get(req, "user");
 	service = fedjit_msg_get(req, "service");
-	if (strcmp(fedjit_msg_type(req), "request") != 0 || !op ||
-	    (!user && strcmp(op, "idp-test") != 0))
+	if (strcmp(fedjit_msg_type(req), "request") != 0 || !op)
 		return fedjit_helper_result(h, "error", NULL, "malformed request") ?: 1;
 	snprintf(h->service, sizeof(h->service), "%s", service ? service : "");
+	/* An op this helper does not know: unsupported, whatever else the request says
+	 * (the module answers PAM_IGNORE, the admin tool names the helper as too old). */
+	if (!op_known(op))
+		return fedjit_helper_result(h, "unsupported", NULL, "op=%s is not supported", op)
+		               ?: 1;
+	if (!user && strcmp(op, "idp-test") != 0)
+		return fedjit_helper_result(h, "error", NULL, "malformed request") ?: 1;
 	if (fedjit_msg_get_bool(req, "debug", &debug) == 0 && debug) {
 		h->debug = true;
 		setlogmask(LOG_UPTO(LOG_DEBUG));
@@ -279,8 +300,20 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 		h->deadline_usec = fedjit_proto_now_usec() + timeout * 1000000;
 		return 0;
 	}
-	if (strcmp(op, "login") != 0)
-		return fedjit_helper_account_op(h, op, user ? user : "") ?: 1;
+	if (strcmp(op, "login-test") == 0) {
+		bool dry = false;
+
+		/* fedjit login-test: a login that stores nothing, and says so (dry_run=1) */
+		if (fedjit_msg_get_bool(req, "dry_run", &dry) < 0 || !dry)
+			return fedjit_helper_result(h, "error", NULL,
+			                            "op=login-test without dry_run=1")
+			               ?: 1;
+		h->login_test = true;
+	} else if (strcmp(op, "login") != 0) {
+		return fedjit_helper_account_op(h, op, user ? user : "",
+		                                fedjit_msg_get(req, "phase"))
+		               ?: 1;
+	}
 
 	r = choose_idp(h, user, fedjit_msg_get(req, "idp"));
 	if (r != 0)
@@ -359,6 +392,7 @@ out:
 	free(h.cached_discovery);
 	free(h.cached_jwks);
 	free(h.jwks_uri);
+	fedjit_msg_free(h.claims);
 	fedjit_msg_free(req);
 	fedjit_msg_free(h.msg);
 	fedjit_config_free(h.config);

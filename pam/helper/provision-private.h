@@ -43,60 +43,62 @@ struct prov_run {
 
 /* Fill run from ctx (paths, clock, lookups) and *ret with status "error";
  * sets FEDJIT_NSS_BYPASS=1 when missing. */
-void prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
-                   struct fedjit_prov_result *ret);
+void fedjit_prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
+                          struct fedjit_prov_result *ret);
 
 /* ---- results and audit (provision_audit.c) ---- */
 
 /* Set the result: status, message for the person (may be NULL), log line. */
-void prov_result(struct prov_run *run, const char *status, const char *message, const char *fmt,
-                 ...) __attribute__((format(printf, 4, 5)));
+void fedjit_prov_result(struct prov_run *run, const char *status, const char *message,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* One authpriv syslog line per account created / linked / updated / refused, and
  * a Linux audit record (ADD_USER, ADD_GROUP) when built with libaudit. */
-void prov_audit(struct prov_run *run);
-void prov_audit_group(struct prov_run *run, const char *group, uint32_t gid);
+void fedjit_prov_audit(struct prov_run *run);
+void fedjit_prov_audit_group(struct prov_run *run, const char *group, uint32_t gid);
 
 /* ---- lookups (provision_lookup.c) ---- */
 
 /* The ctx's NSS ops, or the system's (getpwnam_r & co.). */
-const struct fedjit_prov_nss *prov_nss(const struct prov_run *run);
+const struct fedjit_prov_nss *fedjit_prov_nss(const struct prov_run *run);
 /* Plan lookups: the store (run->store) plus every other NSS source. */
-struct fedjit_plan_lookups prov_plan_lookups(struct prov_run *run);
+struct fedjit_plan_lookups fedjit_prov_plan_lookups(struct prov_run *run);
 /* The entry sshd was shown before authentication (store + /etc files only). */
-int prov_preauth_plan(struct prov_run *run, const char *name, struct fedjit_account_plan *ret);
+int fedjit_prov_preauth_plan(struct prov_run *run, const char *name,
+                             struct fedjit_account_plan *ret);
 /* 1 when a user of that name exists in the store, 0 when not, negative errno. */
-int prov_store_has_user(struct prov_run *run, const char *name);
+int fedjit_prov_store_has_user(struct prov_run *run, const char *name);
 
 /* ---- groups (provision_groups.c) ---- */
 
 /* allowed_groups: true when the identity may log in. */
-bool prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id);
+bool fedjit_prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id);
 /* The local groups of the identity (group_map, create_groups), gids resolved
  * or allocated against the store and other sources; with create, missing JIT
  * groups are created in the store at once (inside the caller's batch), so the
  * next allocation sees them. Unusable IdP group names are skipped, logged. */
-int prov_groups_compute(struct prov_run *run, bool create, struct prov_groups *ret);
+int fedjit_prov_groups_compute(struct prov_run *run, bool create, struct prov_groups *ret);
 /* Sorted unique gids (malloc'd; *ret NULL when n == 0). */
-int prov_groups_gids(const struct prov_groups *g, uint32_t **ret, size_t *ret_n);
+int fedjit_prov_groups_gids(const struct prov_groups *g, uint32_t **ret, size_t *ret_n);
 /* "a,b,c" (malloc'd). */
-char *prov_groups_join(const struct prov_groups *g);
-void prov_groups_free(struct prov_groups *g);
+char *fedjit_prov_groups_join(const struct prov_groups *g);
+void fedjit_prov_groups_free(struct prov_groups *g);
 
 /* ---- prompts (provision_prompt.c) ---- */
 
 /* username+password+consent: the person picks the local name (bounded re-asks);
  * fills run->local and run->name. 0, or 1 when the person gave up (result set). */
-int prov_prompt_username(struct prov_run *run);
+int fedjit_prov_prompt_username(struct prov_run *run);
 /* Shows the claim -> attribute mapping and groups, asks yes/no; fills
  * run->consent. 0 agreed, 1 refused or gave up (result set), negative errno. */
-int prov_prompt_consent(struct prov_run *run, const struct prov_groups *g);
+int fedjit_prov_prompt_consent(struct prov_run *run, const struct prov_groups *g);
 /* The consent record for run->consent (strings point into run and the config). */
-void prov_consent_record(const struct prov_run *run, struct fedjit_consent *ret);
+void fedjit_prov_consent_record(const struct prov_run *run, struct fedjit_consent *ret);
 /* New password, twice, policy-checked; fills run->pwhash. 0, 1 (gave up). */
-int prov_prompt_password(struct prov_run *run, const char *user);
+int fedjit_prov_prompt_password(struct prov_run *run, const char *user);
 /* Ask once; *ret scrub + free. */
-int prov_ask(struct prov_run *run, enum fedjit_conv_style style, const char *text, char **ret);
-void prov_tell(struct prov_run *run, const char *text);
+int fedjit_prov_ask(struct prov_run *run, enum fedjit_conv_style style, const char *text,
+                    char **ret);
+void fedjit_prov_tell(struct prov_run *run, const char *text);
 
 /* ---- home, hook, worker (provision_finish.c) ---- */
 
@@ -109,19 +111,39 @@ struct prov_finish {
 	char home[FEDJIT_PLAN_PATH_MAX];
 	char shell[FEDJIT_PLAN_PATH_MAX];
 	bool make_home;    /* false for an associated (existing) account */
-	bool home_created; /* set by prov_finish_run when it made the home */
+	bool home_created; /* set by fedjit_prov_finish_run when it made the home */
 	char *groups;      /* for the hook's FEDJIT_GROUPS; malloc'd */
 };
 
 /* Home from skel (atomic: built aside, renamed into place) then the hook. */
-int prov_finish_run(struct prov_finish *f, const struct fedjit_identity *id, char *err,
-                    size_t err_size);
-/* Remove the home if prov_finish_run made it (rollback of a blocking provisioning). */
-void prov_finish_remove_home(const struct prov_finish *f);
+int fedjit_prov_finish_run(struct prov_finish *f, const struct fedjit_identity *id, char *err,
+                           size_t err_size);
+/* Remove the home if fedjit_prov_finish_run made it (rollback of a blocking provisioning). */
+void fedjit_prov_finish_remove_home(const struct prov_finish *f);
 
-/* ---- the main flow (provision.c) ---- */
+/* ---- dry run (provision_dry.c, fedjit_prov_ctx.dry_run) ---- */
+
+/* The store read-only into run->store; a missing store is an empty scratch
+ * store that lives only in this process (nothing is created at db_file). */
+int fedjit_prov_dry_store_open(struct prov_run *run);
+/* Fill ctx->dry_run (entry, the groups the identity would get) and the result
+ * (status ok, uid, gid); run->res->account is the caller's. 0 or -errno. */
+int fedjit_prov_dry_report(struct prov_run *run, enum fedjit_prov_would would, uint32_t uid,
+                           uint32_t gid, const char *home, const char *shell, const char *domain);
+
+/* ---- the main flow (provision.c, provision_new.c) ---- */
+
+/* Claim text into a passwd-safe field of at most max bytes (out: max + 1). */
+void fedjit_prov_sanitize(const char *in, char *out, size_t max);
+/* After the commit: home, hook (blocking: now, rollback on failure when asked;
+ * non-blocking: the worker). < 0 with the result set when it failed. */
+int fedjit_prov_complete(struct prov_run *run, const struct fedjit_user *u, bool make_home,
+                         const struct prov_groups *g, bool rollback);
+/* An identity without an account: decide, ask, commit. 0 (result set), -EAGAIN
+ * (it got an account meanwhile: bind instead), negative errno. */
+int fedjit_prov_decide_new(struct prov_run *run);
 
 /* Non-blocking: the detached worker's body (groups, home, hook, clear PENDING). */
-int prov_background(struct prov_run *run, struct prov_finish *f);
+int fedjit_prov_background(struct prov_run *run, struct prov_finish *f);
 /* Start it detached (double fork, setsid); run->res->worker = the worker pid. */
-int prov_spawn_worker(struct prov_run *run, struct prov_finish *f);
+int fedjit_prov_spawn_worker(struct prov_run *run, struct prov_finish *f);

@@ -13,8 +13,8 @@
 
 #define LINK_RACE_RETRIES 3
 
-void prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
-                   struct fedjit_prov_result *ret)
+void fedjit_prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
+                          struct fedjit_prov_result *ret)
 {
 	const struct fedjit_global *gl = &ctx->config->global;
 
@@ -30,7 +30,7 @@ void prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
 	                                               : FEDJIT_SECRET_DB_FILE,
 	        .now = ctx->now ? ctx->now : (int64_t)time(NULL),
 	};
-	run->lookups = prov_plan_lookups(run);
+	run->lookups = fedjit_prov_plan_lookups(run);
 	/* The store stays open across lookups of other sources: fedjit's own NSS
 	 * module must not open it in this process (HELPERS.md). */
 	if (!getenv("FEDJIT_NSS_BYPASS"))
@@ -39,7 +39,7 @@ void prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ctx,
 
 /* Claim text into a passwd-safe field: no ':' or control characters, at most
  * max bytes, never cutting a UTF-8 sequence. */
-static void sanitize(const char *in, char *out, size_t max)
+void fedjit_prov_sanitize(const char *in, char *out, size_t max)
 {
 	size_t n = 0;
 
@@ -54,11 +54,13 @@ static void sanitize(const char *in, char *out, size_t max)
 
 static int store_open(struct prov_run *run)
 {
-	int r = fedjit_store_open(run->db_file, FEDJIT_STORE_CREATE | run->ctx->store_flags,
-	                          &run->store);
+	int r = run->ctx->dry_run ? fedjit_prov_dry_store_open(run)
+	                          : fedjit_store_open(run->db_file,
+	                                              FEDJIT_STORE_CREATE | run->ctx->store_flags,
+	                                              &run->store);
 	if (r < 0)
-		prov_result(run, "error", NULL, "store %s: %s", run->db_file,
-		            fedjit_store_strerror(r));
+		fedjit_prov_result(run, "error", NULL, "store %s: %s", run->db_file,
+		                   fedjit_store_strerror(r));
 	return r;
 }
 
@@ -83,7 +85,7 @@ static int finish_init(struct prov_run *run, const struct fedjit_user *u, bool m
 	snprintf(f->name, sizeof(f->name), "%s", u->name);
 	snprintf(f->home, sizeof(f->home), "%s", u->home);
 	snprintf(f->shell, sizeof(f->shell), "%s", u->shell);
-	f->groups = g ? prov_groups_join(g) : strdup("");
+	f->groups = g ? fedjit_prov_groups_join(g) : strdup("");
 	return f->groups ? 0 : -ENOMEM;
 }
 
@@ -97,21 +99,21 @@ static int sync_groups(struct prov_run *run, const struct fedjit_user *u, char *
 
 	if (r < 0)
 		return r;
-	r = prov_groups_compute(run, true, &g);
+	r = fedjit_prov_groups_compute(run, true, &g);
 	if (r >= 0)
-		r = prov_groups_gids(&g, &gids, &n);
+		r = fedjit_prov_groups_gids(&g, &gids, &n);
 	if (r >= 0)
 		r = fedjit_store_update_account(run->store, u, gids, n, FEDJIT_UPDATE_GROUPS);
 	r = fedjit_store_batch_end(run->store, r);
 	if (r >= 0 && ret_joined) {
 		free(*ret_joined);
-		*ret_joined = prov_groups_join(&g);
+		*ret_joined = fedjit_prov_groups_join(&g);
 	}
-	prov_groups_free(&g);
+	fedjit_prov_groups_free(&g);
 	return r;
 }
 
-int prov_background(struct prov_run *run, struct prov_finish *f)
+int fedjit_prov_background(struct prov_run *run, struct prov_finish *f)
 {
 	struct fedjit_user *u = NULL;
 	char err[512] = "";
@@ -125,7 +127,7 @@ int prov_background(struct prov_run *run, struct prov_finish *f)
 	if (r < 0)
 		snprintf(err, sizeof(err), "group sync: %s", fedjit_store_strerror(r));
 	if (r >= 0 && (u->flags & FEDJIT_USER_PENDING))
-		r = prov_finish_run(f, run->id, err, sizeof(err));
+		r = fedjit_prov_finish_run(f, run->id, err, sizeof(err));
 	if (r >= 0 && (u->flags & FEDJIT_USER_PENDING)) {
 		r = fedjit_store_open(run->db_file, run->ctx->store_flags, &run->store);
 		if (r >= 0)
@@ -161,7 +163,7 @@ static int finish_blocking(struct prov_run *run, const struct fedjit_user *u, bo
 		return r;
 	}
 	store_close(run); /* the hook may look the account up, and take its time */
-	r = prov_finish_run(&f, run->id, err, sizeof(err));
+	r = fedjit_prov_finish_run(&f, run->id, err, sizeof(err));
 	if (r >= 0) {
 		r = store_open(run);
 		if (r >= 0)
@@ -171,20 +173,21 @@ static int finish_blocking(struct prov_run *run, const struct fedjit_user *u, bo
 			         fedjit_store_strerror(r));
 	}
 	if (r < 0 && rollback) {
-		prov_finish_remove_home(&f);
+		fedjit_prov_finish_remove_home(&f);
 		if (run->store || store_open(run) >= 0)
 			(void)fedjit_store_delete_account(run->store, u->name);
 	}
 	if (r < 0)
-		prov_result(run, "error", "Your account could not be set up.", "%s%s",
-		            err[0] ? err : strerror(-r),
-		            rollback ? "; account rolled back" : "; retried at the next login");
+		fedjit_prov_result(run, "error", "Your account could not be set up.", "%s%s",
+		                   err[0] ? err : strerror(-r),
+		                   rollback ? "; account rolled back"
+		                            : "; retried at the next login");
 	free(f.groups);
 	return r;
 }
 
-static int finish(struct prov_run *run, const struct fedjit_user *u, bool make_home,
-                  const struct prov_groups *g, bool rollback)
+int fedjit_prov_complete(struct prov_run *run, const struct fedjit_user *u, bool make_home,
+                         const struct prov_groups *g, bool rollback)
 {
 	struct prov_finish f;
 	int r;
@@ -197,7 +200,7 @@ static int finish(struct prov_run *run, const struct fedjit_user *u, bool make_h
 	if (r < 0)
 		return r;
 	store_close(run);
-	r = prov_spawn_worker(run, &f);
+	r = fedjit_prov_spawn_worker(run, &f);
 	free(f.groups);
 	if (r < 0)
 		syslog(LOG_AUTHPRIV | LOG_ERR,
@@ -222,30 +225,36 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 
 	snprintf(run->res->account, sizeof(run->res->account), "%s", u->name);
 	if (strcmp(u->name, run->login.canonical) != 0) {
-		prov_result(run, "wrong_account",
-		            "You signed in as someone who does not own this account.",
-		            "the identity owns account %s, not %s", u->name, run->login.canonical);
+		fedjit_prov_result(run, "wrong_account",
+		                   "You signed in as someone who does not own this account.",
+		                   "the identity owns account %s, not %s", u->name,
+		                   run->login.canonical);
 		return 0;
 	}
 	if (u->flags & FEDJIT_USER_LOCKED) {
-		prov_result(run, "locked", "This account is locked.", "account is locked");
+		fedjit_prov_result(run, "locked", "This account is locked.", "account is locked");
 		return 0;
 	}
 	if (!fedjit_config_idp(ctx->config, u->idp)) {
-		prov_result(run, "idp_removed",
-		            "The identity provider of this account is no longer available.",
-		            "the account's IdP %s is not configured any more", u->idp);
+		fedjit_prov_result(run, "idp_removed",
+		                   "The identity provider of this account is no longer available.",
+		                   "the account's IdP %s is not configured any more", u->idp);
 		return 0;
 	}
-	if (!prov_groups_allowed(ctx->idp, id)) {
-		prov_result(run, "not_allowed", "You are not allowed to sign in here.",
-		            "not in any of allowed_groups");
+	if (!fedjit_prov_groups_allowed(ctx->idp, id)) {
+		fedjit_prov_result(run, "not_allowed", "You are not allowed to sign in here.",
+		                   "not in any of allowed_groups");
 		return 0;
 	}
 
 	/* attributes from the claims, every login; uid, gid, home, shell never move */
-	sanitize(id->gecos, gecos, 255);
-	sanitize(id->email, email, 255);
+	fedjit_prov_sanitize(id->gecos, gecos, 255);
+	fedjit_prov_sanitize(id->email, email, 255);
+	if (ctx->dry_run) {
+		snprintf(ctx->dry_run->gecos, sizeof(ctx->dry_run->gecos), "%s", gecos);
+		return fedjit_prov_dry_report(run, FEDJIT_PROV_WOULD_EXIST, u->uid, u->gid, u->home,
+		                              u->shell, u->domain);
+	}
 	u->gecos = gecos;
 	u->email = email;
 	u->last_login = run->now;
@@ -253,9 +262,9 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	if (r < 0)
 		return r;
 	if (blocking) {
-		r = prov_groups_compute(run, true, &g);
+		r = fedjit_prov_groups_compute(run, true, &g);
 		if (r >= 0)
-			r = prov_groups_gids(&g, &gids, &n);
+			r = fedjit_prov_groups_gids(&g, &gids, &n);
 	}
 	if (r >= 0)
 		r = fedjit_store_update_account(run->store, u, gids, n,
@@ -263,365 +272,21 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		                                        (blocking ? FEDJIT_UPDATE_GROUPS : 0));
 	r = fedjit_store_batch_end(run->store, r);
 	if (r < 0) {
-		prov_groups_free(&g);
+		fedjit_prov_groups_free(&g);
 		return r;
 	}
 	run->res->action = FEDJIT_PROV_UPDATED;
 	run->res->uid = u->uid;
 	run->res->gid = u->gid;
-	prov_result(run, "ok", NULL, "attributes%s re-synced%s", blocking ? " and groups" : "",
-	            u->flags & FEDJIT_USER_PENDING ? "; finishing pending work" : "");
+	fedjit_prov_result(run, "ok", NULL, "attributes%s re-synced%s",
+	                   blocking ? " and groups" : "",
+	                   u->flags & FEDJIT_USER_PENDING ? "; finishing pending work" : "");
 	/* an existing home is never touched, so make_home is safe for linked accounts */
 	if (u->flags & FEDJIT_USER_PENDING || !blocking)
-		(void)finish(run, u, true, &g, false); /* failures are in the result */
-	prov_groups_free(&g);
+		(void)fedjit_prov_complete(run, u, true, &g,
+		                           false); /* failures are in the result */
+	fedjit_prov_groups_free(&g);
 	return 0;
-}
-
-/* ---- a new identity ---- */
-
-static void refuse_name(struct prov_run *run, const char *reason)
-{
-	char msg[256];
-
-	snprintf(msg, sizeof(msg), "Your user name cannot be used here: %.200s", reason);
-	prov_result(run, "error", msg, "name refused: %s", reason);
-}
-
-/* The local name of the new account into run->local, run->name. 0, 1 when
- * refused (result set), negative errno. */
-static int pick_name(struct prov_run *run)
-{
-	const struct fedjit_idp *idp = run->ctx->idp;
-	const struct fedjit_identity *id = run->id;
-	char reason[FEDJIT_REASON_SIZE];
-	int r = 0;
-
-	if (idp->prompt == FEDJIT_PROMPT_USERNAME_PASSWORD_CONSENT)
-		return prov_prompt_username(run);
-	if (idp->username_from == FEDJIT_USERNAME_FROM_SUBJECT) {
-		fedjit_name_from_subject(id->issuer, id->subject, run->local);
-	} else if (!id->username || !id->username[0]) {
-		prov_result(run, "error", "Your sign-in provider sent no user name.",
-		            "claim %s missing or empty", idp->username_claim);
-		return 1;
-	} else {
-		r = fedjit_name_fold(run->domain, id->username, strlen(id->username), run->local,
-		                     reason, sizeof(reason));
-	}
-	if (r >= 0)
-		r = fedjit_name_policy_check(run->domain, FEDJIT_NAME_USER, run->local, reason,
-		                             sizeof(reason));
-	if (r >= 0)
-		r = fedjit_name_canonical(run->domain, run->local, run->name, reason,
-		                          sizeof(reason));
-	if (r == -EINVAL || r == -EPERM) {
-		refuse_name(run, reason);
-		return 1;
-	}
-	return r;
-}
-
-/* Secrets of a new account, written inside the account's transaction (so the
- * name is ours): first whatever an earlier, crashed provisioning of the same
- * name left, then the hash and the consent. */
-static int write_secrets(struct prov_run *run, bool *ret_written)
-{
-	struct fedjit_secret_store *ss = NULL;
-	struct fedjit_consent c;
-	int r;
-
-	if (!run->pwhash && !run->consent && access(run->secret_db_file, F_OK) < 0)
-		return 0;
-	r = fedjit_secret_open(run->secret_db_file, FEDJIT_STORE_CREATE | run->ctx->store_flags,
-	                       &ss);
-	if (r < 0)
-		return r;
-	*ret_written = true;
-	r = fedjit_secret_delete_user(ss, run->name);
-	if (r >= 0 && run->pwhash)
-		r = fedjit_secret_set_password_hash(ss, run->name, run->pwhash);
-	if (r >= 0 && run->consent) {
-		prov_consent_record(run, &c);
-		r = fedjit_secret_set_consent(ss, run->name, &c);
-	}
-	fedjit_secret_close(ss);
-	return r;
-}
-
-static void delete_secrets(struct prov_run *run)
-{
-	struct fedjit_secret_store *ss = NULL;
-
-	if (fedjit_secret_open(run->secret_db_file, run->ctx->store_flags, &ss) >= 0) {
-		(void)fedjit_secret_delete_user(ss, run->name);
-		fedjit_secret_close(ss);
-	}
-}
-
-/* The entry of an existing account of another source (associate_existing). */
-static int associate_entry(struct prov_run *run, struct fedjit_account_plan *p)
-{
-	const struct fedjit_prov_nss *nss = prov_nss(run);
-	_cleanup_free_ char *home = NULL, *shell = NULL, *group = NULL;
-	int r = nss->user_by_name(run->name, &p->uid, nss->userdata);
-
-	if (r > 0)
-		r = nss->user_entry(run->name, &p->gid, &home, &shell, nss->userdata);
-	if (r == 0)
-		r = -ENOENT; /* gone since the decision */
-	if (r < 0)
-		return r;
-	if (strlen(home) >= sizeof(p->home) || strlen(shell) >= sizeof(p->shell))
-		return -ENAMETOOLONG;
-	snprintf(p->name, sizeof(p->name), "%s", run->name);
-	strcpy(p->home, home);
-	strcpy(p->shell, shell);
-	r = nss->group_by_gid(p->gid, &group, nss->userdata);
-	if (r < 0)
-		return r;
-	/* The store keeps the account's primary group by name: the existing
-	 * group's (a copy with the same gid), else a private group. */
-	p->primary_group = NULL;
-	if (r > 0 && fedjit_name_validate(group, NULL, 0) >= 0) {
-		snprintf(run->assoc_group, sizeof(run->assoc_group), "%s", group);
-		p->primary_group = run->assoc_group;
-	}
-	return 0;
-}
-
-/* Invariant 5: under sshd the entry must be the one the pre-auth lookup showed. */
-static int check_preauth(struct prov_run *run, const struct fedjit_account_plan *p)
-{
-	struct fedjit_account_plan *seen;
-	int r;
-
-	if (!run->ctx->service || strcmp(run->ctx->service, "sshd") != 0 || run->chosen ||
-	    !fedjit_idp_preauth_enabled(run->ctx->idp))
-		return 0;
-	seen = malloc(sizeof(*seen));
-	if (!seen)
-		return -ENOMEM;
-	r = prov_preauth_plan(run, run->name, seen);
-	if (r >= 0 && (seen->uid != p->uid || seen->gid != p->gid ||
-	               strcmp(seen->home, p->home) != 0 || strcmp(seen->shell, p->shell) != 0)) {
-		prov_result(run, "error", "Your account cannot be created right now.",
-		            "the entry differs from the one sshd was shown (uid %u/%u, gid %u/%u)",
-		            p->uid, seen->uid, p->gid, seen->gid);
-		r = 1;
-	}
-	free(seen);
-	return r;
-}
-
-/* One transaction: JIT groups, account, link, primary and supplementary
- * groups, and the secrets. -EAGAIN: the identity got an account meanwhile. */
-static int commit_new(struct prov_run *run, bool associate, struct prov_groups *g)
-{
-	const struct fedjit_identity *id = run->id;
-	bool blocking = run->ctx->idp->mode == FEDJIT_MODE_BLOCKING, secrets = false;
-	struct fedjit_account_plan *p = calloc(1, sizeof(*p));
-	_cleanup_free_ uint32_t *gids = NULL;
-	struct fedjit_user u = {0}, *other = NULL;
-	char gecos[256], email[256];
-	size_t n = 0;
-	int r, refused = 0;
-
-	if (!p)
-		return -ENOMEM;
-	r = fedjit_store_batch_begin(run->store);
-	if (r < 0) {
-		/* e.g. another writer holds the store past the bounded wait */
-		prov_result(run, "error", NULL, "creating account %s: %s", run->name,
-		            fedjit_store_strerror(r));
-		r = 0;
-		goto out;
-	}
-	r = fedjit_store_get_user_by_link(run->store, id->issuer, id->subject, &other);
-	if (r >= 0) {
-		fedjit_user_free(other);
-		r = -EAGAIN;
-	} else if (r == -ENOENT) {
-		r = prov_store_has_user(run, run->name);
-		if (r > 0) {
-			prov_result(run, "wrong_account",
-			            "You signed in as someone who does not own this account.",
-			            "account %s was just created for another identity", run->name);
-			refused = 1;
-			r = -EEXIST;
-		}
-	}
-	if (r >= 0)
-		r = associate ? associate_entry(run, p)
-		              : fedjit_account_plan(run->domain, run->name, &run->lookups, p);
-	if (r >= 0 && !associate && (r = check_preauth(run, p)) > 0) {
-		refused = 1;
-		r = -EPERM;
-	}
-	prov_groups_free(g);
-	if (r >= 0 && blocking)
-		r = prov_groups_compute(run, true, g);
-	if (r >= 0)
-		r = prov_groups_gids(g, &gids, &n);
-	if (r >= 0) {
-		sanitize(id->gecos, gecos, 255);
-		sanitize(id->email, email, 255);
-		u = (struct fedjit_user){
-		        .name = run->name,
-		        .uid = p->uid,
-		        .gid = p->gid,
-		        .gecos = gecos,
-		        .home = p->home,
-		        .shell = p->shell,
-		        .domain = run->domain->name,
-		        .idp = run->ctx->idp->name,
-		        .issuer = (char *)id->issuer,
-		        .subject = (char *)id->subject,
-		        .email = email,
-		        .created = run->now,
-		        .last_login = run->now,
-		        .flags = FEDJIT_USER_PENDING,
-		};
-		r = fedjit_store_create_account(run->store, &u, p->primary_group, gids, n);
-	}
-	if (r >= 0)
-		r = write_secrets(run, &secrets);
-	r = fedjit_store_batch_end(run->store, r);
-	if (r < 0) {
-		if (secrets)
-			delete_secrets(run);
-		if (r == -EAGAIN || refused)
-			goto out;
-		prov_result(run, "error", NULL, "creating account %s: %s", run->name,
-		            fedjit_store_strerror(r));
-		goto out;
-	}
-
-	snprintf(run->res->account, sizeof(run->res->account), "%s", run->name);
-	run->res->uid = u.uid;
-	run->res->gid = u.gid;
-	run->res->action = associate ? FEDJIT_PROV_LINKED : FEDJIT_PROV_CREATED;
-	prov_result(run, "ok", NULL, "%s uid=%u gid=%u home=%s%s",
-	            associate ? "linked to the existing local account" : "created", u.uid, u.gid,
-	            u.home,
-	            run->chosen && strcmp(run->name, run->login.canonical) != 0
-	                    ? " (name chosen by the person)"
-	                    : "");
-	r = finish(run, &u, !associate, g, true);
-	if (r < 0) {
-		/* rolled back; the result says why */
-		if (strcmp(run->res->status, "ok") == 0)
-			prov_result(run, "error", NULL, "finishing account %s: %s", run->name,
-			            strerror(-r));
-		if (secrets)
-			delete_secrets(run);
-		run->res->action = FEDJIT_PROV_NONE;
-		r = 0;
-	}
-out:
-	free(p);
-	return refused ? 0 : r;
-}
-
-static int decide_new(struct prov_run *run)
-{
-	const struct fedjit_prov_ctx *ctx = run->ctx;
-	const struct fedjit_idp *idp = ctx->idp;
-	const struct fedjit_prov_nss *nss = prov_nss(run);
-	struct prov_groups g = {0};
-	char reason[FEDJIT_REASON_SIZE], msg[256];
-	bool associate = false;
-	uint32_t id;
-	int r;
-
-	r = prov_store_has_user(run, run->login.canonical);
-	if (r != 0) {
-		if (r > 0)
-			prov_result(run, "wrong_account",
-			            "You signed in as someone who does not own this account.",
-			            "account %s belongs to another identity", run->login.canonical);
-		return r < 0 ? r : 0;
-	}
-	if (idp->provisioning == FEDJIT_PROVISIONING_NONE) {
-		prov_result(run, "no_account", "There is no account for you here.",
-		            "no account for this identity and provisioning is off");
-		return 0;
-	}
-	if (!prov_groups_allowed(idp, run->id)) {
-		prov_result(run, "not_allowed", "You are not allowed to sign in here.",
-		            "not in any of allowed_groups");
-		return 0;
-	}
-	if (idp->prompt != FEDJIT_PROMPT_SILENT && !ctx->conv) {
-		prov_result(run, "error", NULL, "prompt = %s needs a person to ask",
-		            fedjit_prompt_to_string(idp->prompt));
-		return 0;
-	}
-	r = pick_name(run);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	if (!run->chosen && strcmp(run->name, run->login.canonical) != 0) {
-		snprintf(msg, sizeof(msg), "Your user name here is %s: please sign in with it.",
-		         run->name);
-		prov_result(run, "wrong_account", msg,
-		            "the identity's name is %s, not %s; nothing created", run->name,
-		            run->login.canonical);
-		return 0;
-	}
-	r = fedjit_name_check_reserved(run->domain, run->name, nss->user_by_name, nss->userdata,
-	                               reason, sizeof(reason));
-	if (r == -EPERM) {
-		refuse_name(run, reason);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	/* invariant 4: a name of another source is never taken over silently */
-	r = run->chosen ? 0 : nss->user_by_name(run->name, &id, nss->userdata);
-	if (r < 0)
-		return r;
-	if (r > 0 && !idp->associate_existing) {
-		prov_result(
-		        run, "unknown_user", NULL,
-		        "the name %s exists outside fedjit (uid %u) and associate_existing is off",
-		        run->name, id);
-		return 0;
-	}
-	associate = r > 0;
-	if (!associate && !run->domain->primary_group) {
-		r = nss->group_by_name(run->name, NULL, nss->userdata);
-		if (r < 0)
-			return r;
-		if (r > 0) {
-			prov_result(
-			        run, "error", NULL,
-			        "a group named %s exists outside fedjit: no private group possible",
-			        run->name);
-			return 0;
-		}
-	}
-
-	if (idp->prompt != FEDJIT_PROMPT_SILENT) {
-		r = prov_groups_compute(run, false, &g);
-		if (r >= 0)
-			r = prov_prompt_consent(run, &g);
-		if (r == 0 && idp->prompt != FEDJIT_PROMPT_CONSENT)
-			r = prov_prompt_password(run, run->local);
-		if (r != 0) {
-			prov_groups_free(&g);
-			return r < 0 ? r : 0;
-		}
-	}
-	r = commit_new(run, associate, &g);
-	prov_groups_free(&g);
-	if (r >= 0 && run->chosen && strcmp(run->name, run->login.canonical) != 0 &&
-	    strcmp(run->res->status, "ok") == 0) {
-		snprintf(msg, sizeof(msg), "Your account %s was created: please sign in with it.",
-		         run->name);
-		prov_result(run, "wrong_account", msg, "created %s, chosen by the person for %s",
-		            run->name, run->login.canonical);
-	}
-	return r;
 }
 
 static int login(struct prov_run *run, const char *requested)
@@ -633,13 +298,13 @@ static int login(struct prov_run *run, const char *requested)
 
 	if (!id->issuer || !id->subject || !id->subject[0] ||
 	    strcmp(id->issuer, ctx->idp->issuer) != 0) {
-		prov_result(run, "error", NULL, "identity not from IdP %s", ctx->idp->name);
+		fedjit_prov_result(run, "error", NULL, "identity not from IdP %s", ctx->idp->name);
 		return 0;
 	}
 	r = fedjit_idp_login(ctx->config, ctx->idp, requested, strlen(requested), &run->login,
 	                     reason, sizeof(reason));
 	if (r < 0) {
-		prov_result(run, "unknown_user", NULL, "login name refused: %s", reason);
+		fedjit_prov_result(run, "unknown_user", NULL, "login name refused: %s", reason);
 		return 0;
 	}
 	run->domain = run->login.domain;
@@ -657,7 +322,7 @@ static int login(struct prov_run *run, const char *requested)
 		}
 		if (r != -ENOENT)
 			return r;
-		r = decide_new(run);
+		r = fedjit_prov_decide_new(run);
 		if (r != -EAGAIN)
 			return r;
 	}
@@ -670,7 +335,7 @@ int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedji
 	struct prov_run run;
 	int r;
 
-	prov_run_init(&run, ctx, ret);
+	fedjit_prov_run_init(&run, ctx, ret);
 	run.id = id;
 	r = login(&run, requested_user);
 	if (r < 0) {
@@ -682,6 +347,7 @@ int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedji
 	store_close(&run);
 	fedjit_secret_free(run.pwhash);
 	free(run.consent);
-	prov_audit(&run);
+	if (!ctx->dry_run) /* nothing happened */
+		fedjit_prov_audit(&run);
 	return r < 0 ? r : 0;
 }

@@ -123,6 +123,29 @@ struct fedjit_prov_ctx {
 	/* Benchmarks: stop after the commit (home, hook and background group sync
 	 * are left to the next login: the account stays pending). */
 	bool commit_only;
+	/* Dry run (fedjit login-test): non-NULL to decide only. The same decision
+	 * as a login, but nothing is written (the store is opened read-only, an
+	 * empty scratch store stands in for a missing one; no secret store, no
+	 * prompt, no home, no hook, no audit line); what provisioning would do
+	 * goes here (provision_dry.c). */
+	struct fedjit_prov_dry *dry_run;
+};
+
+/* What a dry run found (the result's status ok; refusals are the result). */
+enum fedjit_prov_would {
+	FEDJIT_PROV_WOULD_REFUSE = 0,
+	FEDJIT_PROV_WOULD_CREATE, /* a new account (or, with associate, a new link) */
+	FEDJIT_PROV_WOULD_EXIST,  /* the identity owns the account: sign-in, re-sync */
+};
+
+struct fedjit_prov_dry {
+	enum fedjit_prov_would would;
+	bool associate;  /* create: link the existing local account of that name */
+	char home[4096]; /* FEDJIT_PLAN_PATH_MAX */
+	char shell[4096];
+	char gecos[256]; /* as the account would carry it (sanitized claim) */
+	char domain[FEDJIT_DOMAIN_NAME_MAX + 1];
+	char *groups; /* local group names, comma separated; malloc'd, free() */
 };
 
 enum fedjit_prov_action {

@@ -20,8 +20,8 @@
 
 #include "provision-private.h"
 
-void prov_result(struct prov_run *run, const char *status, const char *message, const char *fmt,
-                 ...)
+void fedjit_prov_result(struct prov_run *run, const char *status, const char *message,
+                        const char *fmt, ...)
 {
 	struct fedjit_prov_result *res = run->res;
 	va_list ap;
@@ -62,7 +62,7 @@ static void audit_record(int type, const char *op, const char *name, uint32_t id
 }
 #endif
 
-void prov_audit(struct prov_run *run)
+void fedjit_prov_audit(struct prov_run *run)
 {
 	const struct fedjit_prov_result *res = run->res;
 	const struct fedjit_identity *id = run->id;
@@ -79,12 +79,17 @@ void prov_audit(struct prov_run *run)
 	       id && id->subject ? id->subject : "-", run->ctx->service ? run->ctx->service : "-",
 	       res->log);
 #ifdef HAVE_LIBAUDIT
-	if (ok && res->action == FEDJIT_PROV_CREATED)
+	if (ok && res->action == FEDJIT_PROV_CREATED) {
 		audit_record(AUDIT_ADD_USER, "adding user", res->account, res->uid, true);
+		/* its private group, as useradd records it (a shared one existed or is
+		 * recorded with the JIT groups) */
+		if (!run->domain || !run->domain->primary_group)
+			audit_record(AUDIT_ADD_GROUP, "adding group", res->account, res->gid, true);
+	}
 #endif
 }
 
-void prov_audit_group(struct prov_run *run, const char *group, uint32_t gid)
+void fedjit_prov_audit_group(struct prov_run *run, const char *group, uint32_t gid)
 {
 	syslog(LOG_AUTHPRIV | LOG_INFO, "provisioning: group created group=%s gid=%u idp=%s", group,
 	       gid, run->ctx->idp->name);

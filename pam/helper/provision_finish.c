@@ -236,7 +236,7 @@ static int make_home(struct prov_finish *f, char *err, size_t err_size)
 	return r;
 }
 
-void prov_finish_remove_home(const struct prov_finish *f)
+void fedjit_prov_finish_remove_home(const struct prov_finish *f)
 {
 	if (f->home_created && f->home[0] == '/')
 		(void)rm_tree(f->home);
@@ -331,8 +331,8 @@ static int run_hook(const struct prov_finish *f, const struct fedjit_identity *i
 	return -EIO;
 }
 
-int prov_finish_run(struct prov_finish *f, const struct fedjit_identity *id, char *err,
-                    size_t err_size)
+int fedjit_prov_finish_run(struct prov_finish *f, const struct fedjit_identity *id, char *err,
+                           size_t err_size)
 {
 	int r = 0;
 

@@ -18,7 +18,7 @@
 
 #include "provision-private.h"
 
-bool prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id)
+bool fedjit_prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id)
 {
 	if (!idp->allowed_groups)
 		return true;
@@ -29,7 +29,7 @@ bool prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_ident
 	return false;
 }
 
-void prov_groups_free(struct prov_groups *g)
+void fedjit_prov_groups_free(struct prov_groups *g)
 {
 	free(g->v);
 	g->v = NULL;
@@ -53,8 +53,8 @@ static int store_group_gid(struct prov_run *run, const char *name, uint32_t *ret
 /* Resolve (and with create, make) one local group and append it. */
 static int add_group(struct prov_run *run, const char *name, bool create, struct prov_groups *g)
 {
-	const struct fedjit_prov_nss *nss = prov_nss(run);
-	struct fedjit_plan_lookups l = prov_plan_lookups(run);
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
+	struct fedjit_plan_lookups l = fedjit_prov_plan_lookups(run);
 	struct fedjit_id_checks checks = {l.uid_taken, l.gid_taken, l.userdata};
 	struct prov_group pg = {0};
 	struct prov_group *v;
@@ -80,7 +80,7 @@ static int add_group(struct prov_run *run, const char *name, bool create, struct
 			if (r < 0)
 				return r;
 			if (r > 0)
-				prov_audit_group(run, name, pg.gid);
+				fedjit_prov_audit_group(run, name, pg.gid);
 		}
 	}
 	v = realloc(g->v, (g->n + 1) * sizeof(*v));
@@ -91,7 +91,7 @@ static int add_group(struct prov_run *run, const char *name, bool create, struct
 	return 0;
 }
 
-int prov_groups_compute(struct prov_run *run, bool create, struct prov_groups *ret)
+int fedjit_prov_groups_compute(struct prov_run *run, bool create, struct prov_groups *ret)
 {
 	const struct fedjit_idp *idp = run->ctx->idp;
 	const struct fedjit_identity *id = run->id;
@@ -127,7 +127,7 @@ int prov_groups_compute(struct prov_run *run, bool create, struct prov_groups *r
 		r = add_group(run, local, create, &g);
 	}
 	if (r < 0) {
-		prov_groups_free(&g);
+		fedjit_prov_groups_free(&g);
 		return r;
 	}
 	*ret = g;
@@ -141,7 +141,7 @@ static int cmp_gid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int prov_groups_gids(const struct prov_groups *g, uint32_t **ret, size_t *ret_n)
+int fedjit_prov_groups_gids(const struct prov_groups *g, uint32_t **ret, size_t *ret_n)
 {
 	uint32_t *v;
 	size_t n = 0;
@@ -164,7 +164,7 @@ int prov_groups_gids(const struct prov_groups *g, uint32_t **ret, size_t *ret_n)
 	return 0;
 }
 
-char *prov_groups_join(const struct prov_groups *g)
+char *fedjit_prov_groups_join(const struct prov_groups *g)
 {
 	size_t len = 1;
 	char *s;

@@ -112,7 +112,7 @@ static const struct fedjit_prov_nss system_nss = {
         .group_by_gid = sys_group_by_gid,
 };
 
-const struct fedjit_prov_nss *prov_nss(const struct prov_run *run)
+const struct fedjit_prov_nss *fedjit_prov_nss(const struct prov_run *run)
 {
 	return run->ctx->nss ? run->ctx->nss : &system_nss;
 }
@@ -137,7 +137,7 @@ static int store_exists(int r)
 	return r == -ENOENT ? 0 : r;
 }
 
-int prov_store_has_user(struct prov_run *run, const char *name)
+int fedjit_prov_store_has_user(struct prov_run *run, const char *name)
 {
 	return store_exists(fedjit_store_parse_user(run->store, name, user_exists_cb, NULL));
 }
@@ -159,7 +159,7 @@ static int group_gid_cb(const struct fedjit_group_view *v, void *userdata)
 static int all_uid_taken(uint32_t uid, void *userdata)
 {
 	struct prov_run *run = userdata;
-	const struct fedjit_prov_nss *nss = prov_nss(run);
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	int r = store_exists(fedjit_store_parse_user_by_uid(run->store, uid, user_exists_cb, NULL));
 
 	if (r != 0)
@@ -170,7 +170,7 @@ static int all_uid_taken(uint32_t uid, void *userdata)
 static int all_gid_taken(uint32_t gid, void *userdata)
 {
 	struct prov_run *run = userdata;
-	const struct fedjit_prov_nss *nss = prov_nss(run);
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	int r = store_exists(
 	        fedjit_store_parse_group_by_gid(run->store, gid, group_exists_cb, NULL));
 
@@ -196,7 +196,7 @@ static int store_group_gid(struct prov_run *run, const char *name, uint32_t *ret
 static int all_group_gid(const char *name, uint32_t *ret_gid, void *userdata)
 {
 	struct prov_run *run = userdata;
-	const struct fedjit_prov_nss *nss = prov_nss(run);
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	int r = store_group_gid(run, name, ret_gid);
 
 	if (r != 0)
@@ -204,7 +204,7 @@ static int all_group_gid(const char *name, uint32_t *ret_gid, void *userdata)
 	return nss->group_by_name(name, ret_gid, nss->userdata);
 }
 
-struct fedjit_plan_lookups prov_plan_lookups(struct prov_run *run)
+struct fedjit_plan_lookups fedjit_prov_plan_lookups(struct prov_run *run)
 {
 	return (struct fedjit_plan_lookups){
 	        .uid_taken = all_uid_taken,
@@ -257,7 +257,8 @@ static int files_group_gid(const char *name, uint32_t *ret_gid, void *userdata)
 	return fedjit_files_find(group_file(run), true, name, 0, ret_gid);
 }
 
-int prov_preauth_plan(struct prov_run *run, const char *name, struct fedjit_account_plan *ret)
+int fedjit_prov_preauth_plan(struct prov_run *run, const char *name,
+                             struct fedjit_account_plan *ret)
 {
 	const struct fedjit_plan_lookups l = {
 	        .uid_taken = files_uid_taken,

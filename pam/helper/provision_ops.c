@@ -39,10 +39,10 @@ static _Noreturn void worker_main(struct prov_run *run, struct prov_finish *f, b
 			dup2(fd, 2);
 		}
 	}
-	_exit(prov_background(run, f) < 0 ? 1 : 0);
+	_exit(fedjit_prov_background(run, f) < 0 ? 1 : 0);
 }
 
-int prov_spawn_worker(struct prov_run *run, struct prov_finish *f)
+int fedjit_prov_spawn_worker(struct prov_run *run, struct prov_finish *f)
 {
 	bool detached = !run->ctx->wait_worker;
 	int pfd[2], status;
@@ -90,7 +90,7 @@ int prov_spawn_worker(struct prov_run *run, struct prov_finish *f)
 static int precheck(struct prov_run *run, const char *requested)
 {
 	const struct fedjit_idp *idp = run->ctx->idp;
-	const struct fedjit_prov_nss *nss = prov_nss(run);
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	char reason[FEDJIT_REASON_SIZE];
 	uint32_t uid;
 	bool name_known = idp->username_from == FEDJIT_USERNAME_FROM_CLAIM &&
@@ -104,12 +104,12 @@ static int precheck(struct prov_run *run, const char *requested)
 	run->domain = run->login.domain;
 	r = fedjit_store_open(run->db_file, FEDJIT_STORE_RDONLY, &run->store);
 	if (r >= 0) {
-		r = prov_store_has_user(run, run->login.canonical);
+		r = fedjit_prov_store_has_user(run, run->login.canonical);
 		fedjit_store_close(run->store);
 		run->store = NULL;
 	}
 	if (r > 0) {
-		prov_result(run, "ok", NULL, "a stored account");
+		fedjit_prov_result(run, "ok", NULL, "a stored account");
 		return 1;
 	}
 	if (r < 0 && r != -ENOENT)
@@ -134,10 +134,10 @@ static int precheck(struct prov_run *run, const char *requested)
 		snprintf(reason, sizeof(reason), "%s exists outside fedjit", run->login.canonical);
 		goto unknown;
 	}
-	prov_result(run, "ok", NULL, "would be provisioned");
+	fedjit_prov_result(run, "ok", NULL, "would be provisioned");
 	return 1;
 unknown:
-	prov_result(run, "unknown_user", NULL, "%s", reason);
+	fedjit_prov_result(run, "unknown_user", NULL, "%s", reason);
 	return 0;
 }
 
@@ -147,10 +147,11 @@ int fedjit_provision_precheck(const struct fedjit_prov_ctx *ctx, const char *req
 	struct prov_run run;
 	int r;
 
-	prov_run_init(&run, ctx, ret);
+	fedjit_prov_run_init(&run, ctx, ret);
 	r = precheck(&run, requested_user);
 	if (r < 0)
-		prov_result(&run, "error", NULL, "checking %s: %s", requested_user, strerror(-r));
+		fedjit_prov_result(&run, "error", NULL, "checking %s: %s", requested_user,
+		                   strerror(-r));
 	return r;
 }
 
@@ -166,7 +167,7 @@ static int chauthtok(struct prov_run *run, const char *user)
 	r = fedjit_login_parse(run->ctx->config, NULL, user, strlen(user), &run->login, reason,
 	                       sizeof(reason));
 	if (r < 0) {
-		prov_result(run, "unknown_user", NULL, "%s", reason);
+		fedjit_prov_result(run, "unknown_user", NULL, "%s", reason);
 		return 0;
 	}
 	r = fedjit_store_open(run->db_file, FEDJIT_STORE_RDONLY, &run->store);
@@ -176,8 +177,8 @@ static int chauthtok(struct prov_run *run, const char *user)
 		run->store = NULL;
 	}
 	if (r == -ENOENT) {
-		prov_result(run, "unknown_user", NULL, "%s is not a fedjit account",
-		            run->login.canonical);
+		fedjit_prov_result(run, "unknown_user", NULL, "%s is not a fedjit account",
+		                   run->login.canonical);
 		return 0;
 	}
 	if (r < 0)
@@ -187,11 +188,11 @@ static int chauthtok(struct prov_run *run, const char *user)
 	r = (u->flags & FEDJIT_USER_LOCKED) ? 1 : 0;
 	fedjit_user_free(u);
 	if (r) {
-		prov_result(run, "locked", "This account is locked.", "account is locked");
+		fedjit_prov_result(run, "locked", "This account is locked.", "account is locked");
 		return 0;
 	}
 	if (!run->ctx->conv) {
-		prov_result(run, "error", NULL, "a new password needs a person to ask");
+		fedjit_prov_result(run, "error", NULL, "a new password needs a person to ask");
 		return 0;
 	}
 	r = fedjit_secret_open(run->secret_db_file, FEDJIT_STORE_CREATE | run->ctx->store_flags,
@@ -200,12 +201,12 @@ static int chauthtok(struct prov_run *run, const char *user)
 		return r;
 	r = fedjit_secret_get_password_hash(ss, run->name, &old);
 	if (r == 0) {
-		r = prov_ask(run, FEDJIT_CONV_ECHO_OFF, "Current local password: ", &answer);
+		r = fedjit_prov_ask(run, FEDJIT_CONV_ECHO_OFF, "Current local password: ", &answer);
 		if (r >= 0)
 			r = fedjit_password_verify(answer, old);
 		if (r == 0 || r == -ECANCELED) {
-			prov_result(run, "denied", "The current password is not right.",
-			            "current local password wrong");
+			fedjit_prov_result(run, "denied", "The current password is not right.",
+			                   "current local password wrong");
 			r = 0;
 			goto out;
 		}
@@ -214,11 +215,11 @@ static int chauthtok(struct prov_run *run, const char *user)
 	}
 	if (r < 0)
 		goto out;
-	r = prov_prompt_password(run, run->login.local);
+	r = fedjit_prov_prompt_password(run, run->login.local);
 	if (r == 0)
 		r = fedjit_secret_set_password_hash(ss, run->name, run->pwhash);
 	if (r == 0)
-		prov_result(run, "ok", NULL, "local password changed");
+		fedjit_prov_result(run, "ok", NULL, "local password changed");
 	if (r > 0)
 		r = 0;
 out:
@@ -232,12 +233,12 @@ int fedjit_provision_chauthtok(const struct fedjit_prov_ctx *ctx, const char *us
 	struct prov_run run;
 	int r;
 
-	prov_run_init(&run, ctx, ret);
+	fedjit_prov_run_init(&run, ctx, ret);
 	r = chauthtok(&run, user);
 	fedjit_secret_free(run.pwhash);
 	if (r < 0)
-		prov_result(&run, "error", NULL, "changing the password of %s: %s", user,
-		            strerror(-r));
+		fedjit_prov_result(&run, "error", NULL, "changing the password of %s: %s", user,
+		                   strerror(-r));
 	syslog(LOG_AUTHPRIV | (strcmp(ret->status, "ok") == 0 ? LOG_INFO : LOG_NOTICE),
 	       "provisioning: chauthtok account=%s status=%s: %s",
 	       ret->account[0] ? ret->account : user, ret->status, ret->log);

@@ -31,7 +31,8 @@
 #define FEDJIT_PASSWORD_MAX         512
 #define MAX_TRIES                   3
 
-int prov_ask(struct prov_run *run, enum fedjit_conv_style style, const char *text, char **ret)
+int fedjit_prov_ask(struct prov_run *run, enum fedjit_conv_style style, const char *text,
+                    char **ret)
 {
 	const struct fedjit_prov_ctx *ctx = run->ctx;
 
@@ -40,7 +41,7 @@ int prov_ask(struct prov_run *run, enum fedjit_conv_style style, const char *tex
 	return ctx->conv(style, text, ret, ctx->conv_userdata);
 }
 
-void prov_tell(struct prov_run *run, const char *text)
+void fedjit_prov_tell(struct prov_run *run, const char *text)
 {
 	char *unused = NULL;
 
@@ -55,7 +56,7 @@ void prov_tell(struct prov_run *run, const char *text)
 static int name_usable(struct prov_run *run, const char *answer, char local[FEDJIT_NAME_MAX + 1],
                        char name[FEDJIT_CANONICAL_MAX + 1], char *reason, size_t size)
 {
-	const struct fedjit_prov_nss *nss = prov_nss(run);
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	int r;
 
 	r = fedjit_name_fold(run->domain, answer, strlen(answer), local, reason, size);
@@ -68,7 +69,7 @@ static int name_usable(struct prov_run *run, const char *answer, char local[FEDJ
 		                               reason, size);
 	if (r < 0)
 		return r;
-	r = prov_store_has_user(run, name);
+	r = fedjit_prov_store_has_user(run, name);
 	if (r == 0)
 		r = nss->user_by_name(name, NULL, nss->userdata);
 	if (r > 0) {
@@ -78,7 +79,7 @@ static int name_usable(struct prov_run *run, const char *answer, char local[FEDJ
 	return r;
 }
 
-int prov_prompt_username(struct prov_run *run)
+int fedjit_prov_prompt_username(struct prov_run *run)
 {
 	char text[160], reason[FEDJIT_REASON_SIZE];
 
@@ -87,7 +88,7 @@ int prov_prompt_username(struct prov_run *run)
 	for (int i = 0; i < MAX_TRIES; i++) {
 		_cleanup_free_ char *answer = NULL;
 		char local[FEDJIT_NAME_MAX + 1], name[FEDJIT_CANONICAL_MAX + 1];
-		int r = prov_ask(run, FEDJIT_CONV_ECHO_ON, text, &answer);
+		int r = fedjit_prov_ask(run, FEDJIT_CONV_ECHO_ON, text, &answer);
 
 		if (r == -ECANCELED)
 			continue;
@@ -103,10 +104,10 @@ int prov_prompt_username(struct prov_run *run)
 		}
 		if (r != -EINVAL && r != -EPERM && r != -EEXIST)
 			return r;
-		prov_tell(run, reason);
+		fedjit_prov_tell(run, reason);
 	}
-	prov_result(run, "denied", "No usable user name was given.",
-	            "no usable user name after %d tries", MAX_TRIES);
+	fedjit_prov_result(run, "denied", "No usable user name was given.",
+	                   "no usable user name after %d tries", MAX_TRIES);
 	return 1;
 }
 
@@ -116,7 +117,7 @@ static int consent_text(struct prov_run *run, const struct prov_groups *g, char 
 {
 	const struct fedjit_idp *idp = run->ctx->idp;
 	const struct fedjit_identity *id = run->id;
-	_cleanup_free_ char *groups = prov_groups_join(g);
+	_cleanup_free_ char *groups = fedjit_prov_groups_join(g);
 	char *s = NULL;
 	int n;
 
@@ -141,7 +142,7 @@ static int consent_text(struct prov_run *run, const struct prov_groups *g, char 
 	return 0;
 }
 
-int prov_prompt_consent(struct prov_run *run, const struct prov_groups *g)
+int fedjit_prov_prompt_consent(struct prov_run *run, const struct prov_groups *g)
 {
 	_cleanup_free_ char *text = NULL;
 	int r = consent_text(run, g, &text);
@@ -151,7 +152,7 @@ int prov_prompt_consent(struct prov_run *run, const struct prov_groups *g)
 	for (int i = 0; i < MAX_TRIES; i++) {
 		_cleanup_free_ char *answer = NULL;
 
-		r = prov_ask(run, FEDJIT_CONV_ECHO_ON, text, &answer);
+		r = fedjit_prov_ask(run, FEDJIT_CONV_ECHO_ON, text, &answer);
 		if (r == -ECANCELED)
 			break;
 		if (r < 0)
@@ -163,13 +164,13 @@ int prov_prompt_consent(struct prov_run *run, const struct prov_groups *g)
 		}
 		if (strcasecmp(answer, "no") == 0 || strcasecmp(answer, "n") == 0)
 			break;
-		prov_tell(run, "Please answer yes or no.");
+		fedjit_prov_tell(run, "Please answer yes or no.");
 	}
-	prov_result(run, "denied", "No account was created.", "consent not given");
+	fedjit_prov_result(run, "denied", "No account was created.", "consent not given");
 	return 1;
 }
 
-void prov_consent_record(const struct prov_run *run, struct fedjit_consent *ret)
+void fedjit_prov_consent_record(const struct prov_run *run, struct fedjit_consent *ret)
 {
 	*ret = (struct fedjit_consent){
 	        .when = run->now,
@@ -272,35 +273,35 @@ int fedjit_password_verify(const char *pw, const char *hash)
 	return r;
 }
 
-int prov_prompt_password(struct prov_run *run, const char *user)
+int fedjit_prov_prompt_password(struct prov_run *run, const char *user)
 {
 	char reason[160];
 
 	for (int i = 0; i < MAX_TRIES; i++) {
 		_cleanup_secret_ char *a = NULL;
 		_cleanup_secret_ char *b = NULL;
-		int r = prov_ask(run, FEDJIT_CONV_ECHO_OFF, "New local password: ", &a);
+		int r = fedjit_prov_ask(run, FEDJIT_CONV_ECHO_OFF, "New local password: ", &a);
 
 		if (r == -ECANCELED)
 			continue;
 		if (r < 0)
 			return r;
 		if (fedjit_password_check(a, user, reason, sizeof(reason)) < 0) {
-			prov_tell(run, reason);
+			fedjit_prov_tell(run, reason);
 			continue;
 		}
-		r = prov_ask(run, FEDJIT_CONV_ECHO_OFF, "Retype new local password: ", &b);
+		r = fedjit_prov_ask(run, FEDJIT_CONV_ECHO_OFF, "Retype new local password: ", &b);
 		if (r == -ECANCELED)
 			continue;
 		if (r < 0)
 			return r;
 		if (strcmp(a, b) != 0) {
-			prov_tell(run, "The passwords do not match.");
+			fedjit_prov_tell(run, "The passwords do not match.");
 			continue;
 		}
 		return fedjit_password_hash(a, &run->pwhash);
 	}
-	prov_result(run, "denied", "No usable password was given.",
-	            "no usable password after %d tries", MAX_TRIES);
+	fedjit_prov_result(run, "denied", "No usable password was given.",
+	                   "no usable password after %d tries", MAX_TRIES);
 	return 1;
 }

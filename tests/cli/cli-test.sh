@@ -594,6 +594,13 @@ sed -e 's/^provisioning = as-in-username/;&/' -e 's/^domains = PRIMARY CORP/;&/'
 	"$tmp/example.conf" >"$tmp/example-b.conf"
 t "config check passes the example with provisioning = always" 0 config check --config "$tmp/example-b.conf"
 has "... which is in effect" out '^provisioning = always$'
+t "uid: with provisioning = always the IdP's domain decides" 0 --config "$tmp/example-b.conf" \
+	--db "$tmp/none.tdb" uid frank
+has "... frank becomes frank@corp" out '^name: frank@corp \(domain CORP'
+has "... with the home of that domain" out '^home: /home/corp/frank@corp$'
+t "uid: a name of another domain is refused by that IdP" 1 --config "$tmp/example-b.conf" \
+	--db "$tmp/none.tdb" uid PRIMARY/frank
+has "... saying so" err 'provisions only into domain CORP'
 sed -e 's/^provisioning = as-in-username/;&/' -e 's/^;provisioning = none/provisioning = none/' \
 	"$tmp/example.conf" >"$tmp/example-c.conf"
 t "config check passes the example with provisioning = none" 0 --config "$tmp/example-c.conf" config check

@@ -11,8 +11,11 @@
  *   cpu_ms=N approve_to_result_ms=N  (with --bench: the helper's CPU time, user + system,
  *                             and the time from the approval command's end to the result)
  *
+ *   prompt style=... text=...  (answered with the next --answer, or cancel when none is left)
+ *
  * usage: helper_client [--idp NAME] [--timeout S] [--approve CMD] [--close-after-device]
- *                      [--bench] [--op login|account|chauthtok] HELPER CONFIG USER
+ *                      [--bench] [--op login|account|chauthtok] [--phase P]
+ *                      [--answer TEXT]... [--dry-run 0|1 (login-test)] HELPER CONFIG USER
  * HELPER may be a command line (run with /bin/sh -c, so "valgrind ... path" works).
  * CMD runs with /bin/sh -c and USER_CODE in its environment.
  */
@@ -50,9 +53,15 @@ int main(int argc, char **argv)
 	        {"close-after-device", no_argument, NULL, 'c'},
 	        {"bench", no_argument, NULL, 'b'},
 	        {"op", required_argument, NULL, 'o'},
+	        {"phase", required_argument, NULL, 'p'},
+	        {"answer", required_argument, NULL, 'n'},
+	        {"dry-run", required_argument, NULL, 'd'},
 	        {},
 	};
-	const char *idp = NULL, *approve = NULL, *timeout = "60", *op = "login";
+	const char *idp = NULL, *approve = NULL, *timeout = "60", *op = "login", *phase = NULL;
+	const char *dry_run = NULL;
+	const char *answers[16];
+	size_t n_answers = 0, next_answer = 0;
 	bool close_after_device = false, bench = false;
 	uint64_t approved = 0;
 	struct fedjit_msg *m;
@@ -79,6 +88,17 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			op = optarg;
+			break;
+		case 'p':
+			phase = optarg;
+			break;
+		case 'd':
+			dry_run = optarg;
+			break;
+		case 'n':
+			if (n_answers == 16)
+				return 2;
+			answers[n_answers++] = optarg;
 			break;
 		default:
 			return 2;
@@ -107,6 +127,8 @@ int main(int argc, char **argv)
 		return 1;
 	fedjit_msg_start(m, "request");
 	fedjit_msg_add(m, "op", op);
+	fedjit_msg_add(m, "phase", phase);
+	fedjit_msg_add(m, "dry_run", dry_run);
 	fedjit_msg_add(m, "service", "fedjit-test");
 	fedjit_msg_add(m, "user", argv[optind + 2]);
 	fedjit_msg_add(m, "config", argv[optind + 1]);
@@ -158,6 +180,20 @@ int main(int argc, char **argv)
 				print_field(m, key);
 		}
 		printf("\n");
+		if (strcmp(type, "prompt") == 0) {
+			bool have = next_answer < n_answers;
+
+			fflush(stdout);
+			fedjit_msg_start(m, "answer");
+			fedjit_msg_add(m, "status", have ? "ok" : "cancel");
+			if (have)
+				fedjit_msg_add(m, "value", answers[next_answer++]);
+			if (fedjit_msg_send(sv[0], m, 0) < 0) {
+				printf("eof\n");
+				break;
+			}
+			continue;
+		}
 		if (strcmp(type, "result") == 0) {
 			if (bench && approved)
 				printf("approve_to_result_ms=%llu\n",

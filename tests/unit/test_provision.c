@@ -420,7 +420,7 @@ static void test_system_lookups(void **state)
 {
 	struct fedjit_prov_ctx ctx = {0};
 	struct prov_run run = {.ctx = &ctx};
-	const struct fedjit_prov_nss *nss = prov_nss(&run);
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(&run);
 	uint32_t id = 4242;
 	char *home = NULL, *shell = NULL, *name = NULL;
 

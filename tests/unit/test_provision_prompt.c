@@ -256,6 +256,41 @@ static void test_nonblocking(void **state)
 	assert_int_equal(fx_gids(f, "jo", gids, 4), 0);
 }
 
+/* The real, detached worker: not our child, outlives the call, finishes the account. */
+static void test_detached_worker(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-det", "detta", NULL);
+	struct fedjit_user *u = NULL;
+	bool done = false;
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nmode = non-blocking\n");
+	f->ctx.wait_worker = false;
+	assert_string_equal(fx_login(f, &id, "detta", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_CREATED);
+	assert_true(res.worker > 0);
+	assert_int_equal(waitpid(res.worker, NULL, WNOHANG), -1); /* not our child */
+	assert_int_equal(errno, ECHILD);
+	/* wait for it to finish (bounded: 60 s), then everything is there */
+	for (int i = 0; i < 600 && !done; i++) {
+		u = fx_user(f, "detta");
+		assert_non_null(u);
+		done = !(u->flags & FEDJIT_USER_PENDING);
+		if (!done) {
+			fedjit_user_free(u);
+			u = NULL;
+			usleep(100000);
+		}
+	}
+	assert_true(done);
+	struct stat st;
+	assert_int_equal(stat(u->home, &st), 0);
+	assert_int_equal(st.st_uid, u->uid);
+	fedjit_user_free(u);
+}
+
 static void test_chauthtok(void **state)
 {
 	struct fx *f = *state;
@@ -414,6 +449,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_username_prompt, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_subject_name, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_nonblocking, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_detached_worker, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_chauthtok, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_precheck, setup, teardown),
 	        cmocka_unit_test(test_proto),
