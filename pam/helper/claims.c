@@ -40,7 +40,7 @@ static const char *largest_member(json_t *obj)
 
 	json_object_foreach(obj, key, v)
 	{
-		size_t len = json_dumpb(v, NULL, 0, DUMP_FLAGS) + strlen(key);
+		size_t len = json_dumpb(v, NULL, 0, DUMP_FLAGS | JSON_ENCODE_ANY) + strlen(key);
 
 		if (!best || len > best_len) {
 			best = key;

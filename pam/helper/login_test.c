@@ -53,25 +53,22 @@ static int add_text(struct fedjit_msg *m, const char *key, const char *value)
 	return r;
 }
 
-/* groups within one value: cut at a comma; *ret_omitted names left out. */
+/* groups within one value: cut at the last comma that keeps at most
+ * FEDJIT_PROTO_MAX_VALUE bytes; *ret_omitted: how many names were left out. */
 static void fit_groups(char *groups, unsigned *ret_omitted)
 {
-	size_t len = strlen(groups);
-	unsigned omitted = 0;
-	char *cut;
+	size_t len = strlen(groups), cut = 0;
+	unsigned omitted = 1; /* the name cut into */
 
 	*ret_omitted = 0;
 	if (len <= FEDJIT_PROTO_MAX_VALUE)
 		return;
-	groups[FEDJIT_PROTO_MAX_VALUE] = '\0';
-	cut = strrchr(groups, ',');
-	for (const char *p = groups + FEDJIT_PROTO_MAX_VALUE + 1; p < groups + len; p++)
-		omitted += *p == ',';
-	omitted++; /* the one cut */
-	if (cut)
-		*cut = '\0';
-	else
-		groups[0] = '\0';
+	for (size_t i = 0; i <= FEDJIT_PROTO_MAX_VALUE; i++)
+		if (groups[i] == ',')
+			cut = i;
+	for (size_t i = cut + 1; i < len; i++)
+		omitted += groups[i] == ',';
+	groups[cut] = '\0'; /* no comma at all: nothing fits, cut == 0 */
 	*ret_omitted = omitted;
 }
 
