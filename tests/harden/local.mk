@@ -70,3 +70,4 @@ tests_harden_store_tool_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
 tests_harden_store_tool_LDADD = $(common_libs)
 TESTS += tests/harden/helper-faults.sh
 EXTRA_DIST += tests/harden/helper-faults.sh tests/harden/sanitizer-coverage.sh
+EXTRA_DIST += SECURITY.md
