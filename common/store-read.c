@@ -62,88 +62,98 @@ static int group_view(TDB_DATA d, const char *want_name, uint32_t want_gid,
 	return 0;
 }
 
-int fedjit_store_parse_user(struct fedjit_store *s, const char *name, fedjit_user_view_fn fn,
-                            void *userdata)
+/*
+ * Copy the user (group if is_group) record named by name, or, when name is
+ * NULL, the one id's index record points at. *ret_d is the copy of that
+ * record (in a or b); free both snaps either way.
+ */
+static int snap_entry(struct fedjit_store *s, bool is_group, const char *name, uint32_t id,
+                      struct fedjit_snap *a, struct fedjit_snap *b, TDB_DATA *ret_d)
 {
 	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap a = {0}, b = {0};
-	struct fedjit_user_view v;
 	TDB_DATA key;
 	int r;
 
-	if (fedjit_key_user(kb, name, &key) < 0)
-		return -ENOENT; /* a name no record can have */
-	r = fedjit_store_lookup(s, key, NULL, &a, &b);
+	if (name) {
+		r = is_group ? fedjit_key_group(kb, name, &key) : fedjit_key_user(kb, name, &key);
+		if (r < 0)
+			return -ENOENT; /* a name no record can have */
+		r = fedjit_store_lookup(s, key, NULL, a, b);
+		if (r >= 0)
+			*ret_d = a->d;
+		return r;
+	}
+	if (id == 0 || id == UINT32_MAX)
+		return -ENOENT;
+	if (is_group)
+		fedjit_key_gid(kb, id, &key);
+	else
+		fedjit_key_uid(kb, id, &key);
+	r = fedjit_store_lookup(s, key, is_group ? hop_group : hop_user, a, b);
 	if (r >= 0)
-		r = user_view(a.d, name, 0, &v);
+		*ret_d = b->d;
+	return r;
+}
+
+/* By name, or by uid when name is NULL. */
+static int parse_user(struct fedjit_store *s, const char *name, uint32_t uid,
+                      fedjit_user_view_fn fn, void *userdata)
+{
+	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_user_view v;
+	TDB_DATA d;
+	int r;
+
+	r = snap_entry(s, false, name, uid, &a, &b, &d);
+	if (r >= 0)
+		r = user_view(d, name, uid, &v);
 	if (r >= 0)
 		r = fn(&v, userdata);
 	fedjit_snap_free(&a);
+	fedjit_snap_free(&b);
 	return r;
+}
+
+static int parse_group(struct fedjit_store *s, const char *name, uint32_t gid,
+                       fedjit_group_view_fn fn, void *userdata)
+{
+	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_group_view v;
+	TDB_DATA d;
+	int r;
+
+	r = snap_entry(s, true, name, gid, &a, &b, &d);
+	if (r >= 0)
+		r = group_view(d, name, gid, &v);
+	if (r >= 0)
+		r = fn(&v, userdata);
+	fedjit_snap_free(&a);
+	fedjit_snap_free(&b);
+	return r;
+}
+
+int fedjit_store_parse_user(struct fedjit_store *s, const char *name, fedjit_user_view_fn fn,
+                            void *userdata)
+{
+	return parse_user(s, name, 0, fn, userdata);
 }
 
 int fedjit_store_parse_user_by_uid(struct fedjit_store *s, uint32_t uid, fedjit_user_view_fn fn,
                                    void *userdata)
 {
-	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap a = {0}, b = {0};
-	struct fedjit_user_view v;
-	TDB_DATA key;
-	int r;
-
-	if (uid == 0 || uid == UINT32_MAX)
-		return -ENOENT;
-	fedjit_key_uid(kb, uid, &key);
-	r = fedjit_store_lookup(s, key, hop_user, &a, &b);
-	if (r >= 0)
-		r = user_view(b.d, NULL, uid, &v);
-	if (r >= 0)
-		r = fn(&v, userdata);
-	fedjit_snap_free(&a);
-	fedjit_snap_free(&b);
-	return r;
+	return parse_user(s, NULL, uid, fn, userdata);
 }
 
 int fedjit_store_parse_group(struct fedjit_store *s, const char *name, fedjit_group_view_fn fn,
                              void *userdata)
 {
-	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap a = {0}, b = {0};
-	struct fedjit_group_view v;
-	TDB_DATA key;
-	int r;
-
-	if (fedjit_key_group(kb, name, &key) < 0)
-		return -ENOENT;
-	r = fedjit_store_lookup(s, key, NULL, &a, &b);
-	if (r >= 0)
-		r = group_view(a.d, name, 0, &v);
-	if (r >= 0)
-		r = fn(&v, userdata);
-	fedjit_snap_free(&a);
-	return r;
+	return parse_group(s, name, 0, fn, userdata);
 }
 
 int fedjit_store_parse_group_by_gid(struct fedjit_store *s, uint32_t gid, fedjit_group_view_fn fn,
                                     void *userdata)
 {
-	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap a = {0}, b = {0};
-	struct fedjit_group_view v;
-	TDB_DATA key;
-	int r;
-
-	if (gid == 0 || gid == UINT32_MAX)
-		return -ENOENT;
-	fedjit_key_gid(kb, gid, &key);
-	r = fedjit_store_lookup(s, key, hop_group, &a, &b);
-	if (r >= 0)
-		r = group_view(b.d, NULL, gid, &v);
-	if (r >= 0)
-		r = fn(&v, userdata);
-	fedjit_snap_free(&a);
-	fedjit_snap_free(&b);
-	return r;
+	return parse_group(s, NULL, gid, fn, userdata);
 }
 
 int fedjit_store_parse_gids(struct fedjit_store *s, const char *name, fedjit_gids_view_fn fn,
