@@ -88,7 +88,9 @@ out:
 	return r;
 }
 
-int fedjit_store_delete_account(struct fedjit_store *s, const char *name)
+/* Run a by-name delete in its own transaction (committed on success). */
+static int delete_in_tx(struct fedjit_store *s, const char *name,
+                        int (*do_it)(struct fedjit_store *s, const char *name))
 {
 	int r;
 
@@ -97,7 +99,12 @@ int fedjit_store_delete_account(struct fedjit_store *s, const char *name)
 	r = fedjit_store_tx_begin(s);
 	if (r < 0)
 		return r;
-	return fedjit_store_tx_end(s, do_delete(s, name));
+	return fedjit_store_tx_end(s, do_it(s, name));
+}
+
+int fedjit_store_delete_account(struct fedjit_store *s, const char *name)
+{
+	return delete_in_tx(s, name, do_delete);
 }
 
 struct purge {
@@ -240,12 +247,5 @@ static int do_delete_group(struct fedjit_store *s, const char *name)
 
 int fedjit_store_delete_group(struct fedjit_store *s, const char *name)
 {
-	int r;
-
-	if (!name)
-		return -EINVAL;
-	r = fedjit_store_tx_begin(s);
-	if (r < 0)
-		return r;
-	return fedjit_store_tx_end(s, do_delete_group(s, name));
+	return delete_in_tx(s, name, do_delete_group);
 }
