@@ -51,6 +51,32 @@ static int put_or_delete(struct fedjit_store *s, TDB_DATA key, int r, TDB_DATA d
 	return r;
 }
 
+/* Copy name's record under the key keyfn builds into a (free it either way). */
+static int snap_secret(struct fedjit_secret_store *ss,
+                       int (*keyfn)(char *buf, const char *name, TDB_DATA *ret), const char *name,
+                       struct fedjit_snap *a)
+{
+	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_snap b = {0};
+	TDB_DATA key;
+	int r;
+
+	if (keyfn(kb, name, &key) < 0)
+		return -ENOENT; /* a name no record can have */
+	r = fedjit_store_lookup(&ss->st, key, NULL, a, &b);
+	fedjit_snap_free(&b);
+	return r;
+}
+
+/* Free a copy that held a password hash, scrubbing it first. */
+static void snap_scrub_free(struct fedjit_snap *a)
+{
+	explicit_bzero(a->inline_buf, sizeof(a->inline_buf));
+	if (a->heap)
+		explicit_bzero(a->heap, a->d.dsize);
+	fedjit_snap_free(a);
+}
+
 int fedjit_secret_set_password_hash(struct fedjit_secret_store *ss, const char *name,
                                     const char *hash)
 {
@@ -68,43 +94,27 @@ int fedjit_secret_set_password_hash(struct fedjit_secret_store *ss, const char *
 int fedjit_secret_get_password_hash(struct fedjit_secret_store *ss, const char *name,
                                     char **ret_hash)
 {
-	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap a = {0}, b = {0};
-	TDB_DATA key;
-	int r;
+	struct fedjit_snap a = {0};
+	int r = snap_secret(ss, fedjit_key_pwhash, name, &a);
 
-	if (fedjit_key_pwhash(kb, name, &key) < 0)
-		return -ENOENT;
-	r = fedjit_store_lookup(&ss->st, key, NULL, &a, &b);
 	if (r >= 0)
 		r = fedjit_record_decode_pwhash(a.d, ret_hash);
-	explicit_bzero(a.inline_buf, sizeof(a.inline_buf));
-	if (a.heap)
-		explicit_bzero(a.heap, a.d.dsize);
-	fedjit_snap_free(&a);
+	snap_scrub_free(&a);
 	return r;
 }
 
 int fedjit_secret_parse_password_hash(struct fedjit_secret_store *ss, const char *name,
                                       int (*fn)(const char *hash, void *userdata), void *userdata)
 {
-	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_snap a = {0};
 	const char *hash;
-	TDB_DATA key;
-	int r;
+	int r = snap_secret(ss, fedjit_key_pwhash, name, &a);
 
-	if (fedjit_key_pwhash(kb, name, &key) < 0)
-		return -ENOENT;
-	r = fedjit_store_lookup(&ss->st, key, NULL, &a, &b);
 	if (r >= 0)
 		r = fedjit_record_view_pwhash(a.d, &hash);
 	if (r >= 0)
 		r = fn(hash, userdata);
-	explicit_bzero(a.inline_buf, sizeof(a.inline_buf));
-	if (a.heap)
-		explicit_bzero(a.heap, a.d.dsize);
-	fedjit_snap_free(&a);
+	snap_scrub_free(&a);
 	return r;
 }
 
@@ -126,14 +136,9 @@ int fedjit_secret_set_consent(struct fedjit_secret_store *ss, const char *name,
 int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
                               struct fedjit_consent **ret)
 {
-	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap a = {0}, b = {0};
-	TDB_DATA key;
-	int r;
+	struct fedjit_snap a = {0};
+	int r = snap_secret(ss, fedjit_key_consent, name, &a);
 
-	if (fedjit_key_consent(kb, name, &key) < 0)
-		return -ENOENT;
-	r = fedjit_store_lookup(&ss->st, key, NULL, &a, &b);
 	if (r >= 0)
 		r = fedjit_record_decode_consent(a.d, ret);
 	fedjit_snap_free(&a);
