@@ -29,6 +29,26 @@ unsigned fedjit_store_debug_fail_after;
  */
 #define TDB_ALLRECORD_LOCK_OFFSET 168
 
+/* The poll of a lock that is taken: sleeps of 1, 2, 4 .. 64 ms (doubling
+ * while under 50), until timeout_ms have been slept. Start at {.step_ms = 1}. */
+struct backoff {
+	long waited_ms, step_ms;
+};
+
+/* Sleep the next step: 0, or -ETIMEDOUT (without sleeping) once timeout_ms
+ * have been slept. */
+static int backoff_wait(struct backoff *b, long timeout_ms)
+{
+	if (b->waited_ms >= timeout_ms)
+		return -ETIMEDOUT;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = b->step_ms * 1000000L};
+	nanosleep(&ts, NULL);
+	b->waited_ms += b->step_ms;
+	if (b->step_ms < 50)
+		b->step_ms *= 2;
+	return 0;
+}
+
 static int lock_byte(int fd, short type, bool wait_for_it)
 {
 	struct flock fl = {
@@ -37,7 +57,7 @@ static int lock_byte(int fd, short type, bool wait_for_it)
 	        .l_start = TDB_ALLRECORD_LOCK_OFFSET,
 	        .l_len = 1,
 	};
-	long waited_ms = 0, step_ms = 1;
+	struct backoff b = {.step_ms = 1};
 
 	for (;;) {
 		if (fcntl(fd, F_SETLK, &fl) == 0)
@@ -48,13 +68,9 @@ static int lock_byte(int fd, short type, bool wait_for_it)
 			return -errno;
 		/* A commit is being written: poll rather than block forever on a
 		 * writer that is stopped or stuck. */
-		if (waited_ms >= FEDJIT_STORE_READ_LOCK_TIMEOUT_MS)
-			return -ETIMEDOUT;
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = step_ms * 1000000L};
-		nanosleep(&ts, NULL);
-		waited_ms += step_ms;
-		if (step_ms < 50)
-			step_ms *= 2;
+		int r = backoff_wait(&b, FEDJIT_STORE_READ_LOCK_TIMEOUT_MS);
+		if (r < 0)
+			return r;
 	}
 }
 
@@ -126,18 +142,14 @@ int fedjit_store_tx_begin(struct fedjit_store *s)
 		return s->batch_failed ? -ECANCELED : 0;
 	/* Poll rather than block forever behind a writer that is stopped or stuck
 	 * (the login waiting here would only end when the module kills it). */
-	for (long waited_ms = 0, step_ms = 1;;) {
+	for (struct backoff b = {.step_ms = 1};;) {
 		if (tdb_transaction_start_nonblock(s->tdb) == 0)
 			return 0;
 		if (tdb_error(s->tdb) != TDB_ERR_NOLOCK)
 			return -EIO;
-		if (waited_ms >= FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS)
-			return -ETIMEDOUT;
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = step_ms * 1000000L};
-		nanosleep(&ts, NULL);
-		waited_ms += step_ms;
-		if (step_ms < 50)
-			step_ms *= 2;
+		int r = backoff_wait(&b, FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS);
+		if (r < 0)
+			return r;
 	}
 }
 
