@@ -259,8 +259,12 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	u->email = email;
 	u->last_login = run->now;
 	r = fedjit_store_batch_begin(run->store);
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		/* e.g. another writer holds the store past the bounded wait */
+		fedjit_prov_result(run, "error", NULL, "updating account %s: %s", u->name,
+		                   fedjit_store_strerror(r));
+		return 0;
+	}
 	if (blocking) {
 		r = fedjit_prov_groups_compute(run, true, &g);
 		if (r >= 0)

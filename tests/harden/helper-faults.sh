@@ -12,7 +12,8 @@
 #    the store stays consistent (fedjit_store_check) and loses nothing; with space
 #    again the same login succeeds;
 #  - a stuck writer holding a store transaction: the login fails after a bounded
-#    wait (FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS) with a clear message, a read-only lookup (what the NSS module does) still
+#    wait (FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS) with a clear message (new and returning
+#    accounts), a read-only lookup (what the NSS module does) still
 #    answers, and once the writer is gone the login succeeds.
 . "$(dirname "$0")/../helper/lib.sh"
 if [ "$(id -u)" = 0 ] && [ -z "${FEDJIT_HARDEN_IN_NS:-}" ]; then
@@ -63,7 +64,7 @@ mode_owner() { stat -c '%a %U:%G' "$1"; }
 result_line() { sed -n 's/^result //p' "$T/out"; }
 export -f check_clean
 export T
-echo "1..20"
+echo "1..22"
 
 # 1-6: modes and owners
 prov_config "$GOOD"
@@ -168,4 +169,17 @@ echo "# result: $(result_line)"
 check "writer gone: the login provisions alice" grep -q '^result status=ok .*account=alice' "$T/out"
 check "writer gone: the store is consistent, the stuck transaction left nothing" \
 	bash -c "'$TOOL' check '$STATE/fedjit.tdb' | grep -qx 'problems=0 users=alice,carol'"
+
+# 21-22: the same for a returning account (its attributes are re-synced in a transaction)
+coproc HOLD { exec "$TOOL" hold "$STATE/fedjit.tdb"; }
+hold_pid=$HOLD_PID hold_in=${HOLD[1]}
+read -r -t 10 held <&"${HOLD[0]}"
+login --timeout 60 alice
+echo "# result: $(result_line)"
+check "stuck writer, returning account: fails after the bounded wait with a clear message" \
+	bash -c "grep -Eq '^result status=error.* log=updating account alice: timed out waiting for another writer' '$T/out' && check_clean"
+eval "exec $hold_in>&-"
+wait "$hold_pid" 2>/dev/null
+login --timeout 30 alice
+check "writer gone: alice logs in again" grep -q '^result status=ok .*account=alice' "$T/out"
 exit $((failed > 0))
