@@ -66,80 +66,67 @@ static int lookup(bool group, enum index_kind by, const char *name, uint32_t id,
 	return 0;
 }
 
-int fedjit_nss_lookup_user(const char *name, struct fedjit_nss_user_copy *ret)
+/* By name, or by uid through the index; the copy must be the one asked for. */
+static int lookup_user_copy(enum index_kind by, const char *name, uint32_t uid,
+                            struct fedjit_nss_user_copy *ret)
 {
 	struct fedjit_user_view v;
 	TDB_DATA d;
 
 	fedjit_nss_scratch_init(&ret->scratch);
-	int r = lookup(false, BY_NAME, name, 0, &ret->scratch, &d);
+	int r = lookup(false, by, name, uid, &ret->scratch, &d);
 	if (r >= 0)
 		r = fedjit_record_view_user(d, &v);
-	if (r >= 0 && strcmp(v.name, name) != 0)
-		r = -EBADMSG; /* the record under user/NAME is someone else */
+	/* the record under user/NAME is someone else, or an index points at
+	 * the wrong user */
+	if (r >= 0 && (by == BY_NAME ? strcmp(v.name, name) != 0 : v.uid != uid))
+		r = -EBADMSG;
 	if (r < 0) {
 		fedjit_nss_scratch_done(&ret->scratch);
 		return r;
 	}
 	fedjit_nss_pw_from_view(&v, &ret->pw);
 	return 0;
+}
+
+static int lookup_group_copy(enum index_kind by, const char *name, uint32_t gid,
+                             struct fedjit_nss_group_copy *ret)
+{
+	struct fedjit_group_view v;
+	TDB_DATA d;
+
+	fedjit_nss_scratch_init(&ret->scratch);
+	int r = lookup(true, by, name, gid, &ret->scratch, &d);
+	if (r >= 0)
+		r = fedjit_record_view_group(d, &v);
+	if (r >= 0 && (by == BY_NAME ? strcmp(v.name, name) != 0 : v.gid != gid))
+		r = -EBADMSG;
+	if (r < 0) {
+		fedjit_nss_scratch_done(&ret->scratch);
+		return r;
+	}
+	fedjit_nss_gr_from_view(&v, &ret->gr);
+	return 0;
+}
+
+int fedjit_nss_lookup_user(const char *name, struct fedjit_nss_user_copy *ret)
+{
+	return lookup_user_copy(BY_NAME, name, 0, ret);
 }
 
 int fedjit_nss_lookup_uid(uint32_t uid, struct fedjit_nss_user_copy *ret)
 {
-	struct fedjit_user_view v;
-	TDB_DATA d;
-
-	fedjit_nss_scratch_init(&ret->scratch);
-	int r = lookup(false, BY_ID, NULL, uid, &ret->scratch, &d);
-	if (r >= 0)
-		r = fedjit_record_view_user(d, &v);
-	if (r >= 0 && v.uid != uid)
-		r = -EBADMSG; /* an index pointing at the wrong user */
-	if (r < 0) {
-		fedjit_nss_scratch_done(&ret->scratch);
-		return r;
-	}
-	fedjit_nss_pw_from_view(&v, &ret->pw);
-	return 0;
+	return lookup_user_copy(BY_ID, NULL, uid, ret);
 }
 
 int fedjit_nss_lookup_group(const char *name, struct fedjit_nss_group_copy *ret)
 {
-	struct fedjit_group_view v;
-	TDB_DATA d;
-
-	fedjit_nss_scratch_init(&ret->scratch);
-	int r = lookup(true, BY_NAME, name, 0, &ret->scratch, &d);
-	if (r >= 0)
-		r = fedjit_record_view_group(d, &v);
-	if (r >= 0 && strcmp(v.name, name) != 0)
-		r = -EBADMSG;
-	if (r < 0) {
-		fedjit_nss_scratch_done(&ret->scratch);
-		return r;
-	}
-	fedjit_nss_gr_from_view(&v, &ret->gr);
-	return 0;
+	return lookup_group_copy(BY_NAME, name, 0, ret);
 }
 
 int fedjit_nss_lookup_gid(uint32_t gid, struct fedjit_nss_group_copy *ret)
 {
-	struct fedjit_group_view v;
-	TDB_DATA d;
-
-	fedjit_nss_scratch_init(&ret->scratch);
-	int r = lookup(true, BY_ID, NULL, gid, &ret->scratch, &d);
-	if (r >= 0)
-		r = fedjit_record_view_group(d, &v);
-	if (r >= 0 && v.gid != gid)
-		r = -EBADMSG;
-	if (r < 0) {
-		fedjit_nss_scratch_done(&ret->scratch);
-		return r;
-	}
-	fedjit_nss_gr_from_view(&v, &ret->gr);
-	return 0;
+	return lookup_group_copy(BY_ID, NULL, gid, ret);
 }
 
 struct gids_req {
