@@ -12,6 +12,28 @@
 
 FEDJIT_NSS_PROTOTYPES(__attribute__((visibility("default"))));
 
+/* After a lookup that returned r: pack the copy into glibc's buffer and
+ * drop it (on success), else pass r on. */
+static int pack_user(int r, struct fedjit_nss_user_copy *u, struct passwd *pw, char *buf,
+                     size_t buflen)
+{
+	if (r < 0)
+		return r;
+	r = fedjit_nss_pack_passwd(&u->pw, pw, buf, buflen);
+	fedjit_nss_scratch_done(&u->scratch);
+	return r;
+}
+
+static int pack_group(int r, struct fedjit_nss_group_copy *g, struct group *gr, char *buf,
+                      size_t buflen)
+{
+	if (r < 0)
+		return r;
+	r = fedjit_nss_pack_group(&g->gr, gr, buf, buflen);
+	fedjit_nss_scratch_done(&g->scratch);
+	return r;
+}
+
 enum nss_status _nss_fedjit_getpwnam_r(const char *name, struct passwd *pw, char *buf,
                                        size_t buflen, int *errnop)
 {
@@ -25,11 +47,7 @@ enum nss_status _nss_fedjit_getpwnam_r(const char *name, struct passwd *pw, char
 	 * (DESIGN.md invariant 5). Never for getpwuid, enumeration or others. */
 	if (r == -ENOENT && fedjit_nss_is_sshd())
 		r = fedjit_nss_preauth_user(name, &u);
-	if (r >= 0) {
-		r = fedjit_nss_pack_passwd(&u.pw, pw, buf, buflen);
-		fedjit_nss_scratch_done(&u.scratch);
-	}
-	return fedjit_nss_finish(r, errnop, saved);
+	return fedjit_nss_finish(pack_user(r, &u, pw, buf, buflen), errnop, saved);
 }
 
 enum nss_status _nss_fedjit_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t buflen,
@@ -41,11 +59,7 @@ enum nss_status _nss_fedjit_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, 
 	if (fedjit_nss_bypassed())
 		return fedjit_nss_bypass_status(errnop);
 	r = fedjit_nss_lookup_uid(uid, &u);
-	if (r >= 0) {
-		r = fedjit_nss_pack_passwd(&u.pw, pw, buf, buflen);
-		fedjit_nss_scratch_done(&u.scratch);
-	}
-	return fedjit_nss_finish(r, errnop, saved);
+	return fedjit_nss_finish(pack_user(r, &u, pw, buf, buflen), errnop, saved);
 }
 
 enum nss_status _nss_fedjit_getgrnam_r(const char *name, struct group *gr, char *buf, size_t buflen,
@@ -57,11 +71,7 @@ enum nss_status _nss_fedjit_getgrnam_r(const char *name, struct group *gr, char 
 	if (fedjit_nss_bypassed())
 		return fedjit_nss_bypass_status(errnop);
 	r = fedjit_nss_name_ok(name) ? fedjit_nss_lookup_group(name, &g) : -ENOENT;
-	if (r >= 0) {
-		r = fedjit_nss_pack_group(&g.gr, gr, buf, buflen);
-		fedjit_nss_scratch_done(&g.scratch);
-	}
-	return fedjit_nss_finish(r, errnop, saved);
+	return fedjit_nss_finish(pack_group(r, &g, gr, buf, buflen), errnop, saved);
 }
 
 enum nss_status _nss_fedjit_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t buflen,
@@ -73,11 +83,7 @@ enum nss_status _nss_fedjit_getgrgid_r(gid_t gid, struct group *gr, char *buf, s
 	if (fedjit_nss_bypassed())
 		return fedjit_nss_bypass_status(errnop);
 	r = fedjit_nss_lookup_gid(gid, &g);
-	if (r >= 0) {
-		r = fedjit_nss_pack_group(&g.gr, gr, buf, buflen);
-		fedjit_nss_scratch_done(&g.scratch);
-	}
-	return fedjit_nss_finish(r, errnop, saved);
+	return fedjit_nss_finish(pack_group(r, &g, gr, buf, buflen), errnop, saved);
 }
 
 /* Append gid unless it is already there; grow within limit (<= 0: none). */
