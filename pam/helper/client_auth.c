@@ -20,25 +20,6 @@
 
 #define ASSERTION_LIFETIME 60
 
-static const EVP_MD *alg_md(enum fedjit_jose_alg alg)
-{
-	switch (alg) {
-	case FEDJIT_JOSE_RS256:
-	case FEDJIT_JOSE_PS256:
-	case FEDJIT_JOSE_ES256:
-		return EVP_sha256();
-	case FEDJIT_JOSE_RS384:
-	case FEDJIT_JOSE_PS384:
-	case FEDJIT_JOSE_ES384:
-		return EVP_sha384();
-	case FEDJIT_JOSE_RS512:
-	case FEDJIT_JOSE_PS512:
-		return EVP_sha512();
-	default:
-		return NULL; /* EdDSA: no separate digest */
-	}
-}
-
 static bool key_fits(EVP_PKEY *pkey, enum fedjit_jose_alg alg)
 {
 	switch (alg) {
@@ -72,7 +53,7 @@ static int sign(EVP_PKEY *pkey, enum fedjit_jose_alg alg, const char *input, uns
 
 	if (!ctx)
 		return -ENOMEM;
-	if (EVP_DigestSignInit(ctx, &pctx, alg_md(alg), NULL, pkey) != 1)
+	if (EVP_DigestSignInit(ctx, &pctx, fedjit_jose_alg_md(alg), NULL, pkey) != 1)
 		goto out;
 	if (alg == FEDJIT_JOSE_PS256 || alg == FEDJIT_JOSE_PS384 || alg == FEDJIT_JOSE_PS512) {
 		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||

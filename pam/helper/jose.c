@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "jose.h"
 #include "macro.h"
 
@@ -32,6 +34,25 @@ const char *fedjit_jose_alg_to_string(enum fedjit_jose_alg alg)
 	if ((int)alg < 0 || alg >= _FEDJIT_JOSE_ALG_MAX)
 		return NULL;
 	return alg_names[alg];
+}
+
+const EVP_MD *fedjit_jose_alg_md(enum fedjit_jose_alg alg)
+{
+	switch (alg) {
+	case FEDJIT_JOSE_RS256:
+	case FEDJIT_JOSE_PS256:
+	case FEDJIT_JOSE_ES256:
+		return EVP_sha256();
+	case FEDJIT_JOSE_RS384:
+	case FEDJIT_JOSE_PS384:
+	case FEDJIT_JOSE_ES384:
+		return EVP_sha384();
+	case FEDJIT_JOSE_RS512:
+	case FEDJIT_JOSE_PS512:
+		return EVP_sha512();
+	default:
+		return NULL; /* EdDSA: no separate digest */
+	}
 }
 
 static int b64url_value(unsigned char c)

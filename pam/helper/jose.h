@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <openssl/types.h>
 
 /* The only JWS algorithms fedjit accepts (RFC 7518 §3, RFC 8037 §3.1). "none", every
  * HS* algorithm and anything else are rejected before a key is looked at. */
@@ -38,6 +39,10 @@ enum fedjit_jose_alg {
  * "none" and "HS256", gives FEDJIT_JOSE_ALG_INVALID. */
 enum fedjit_jose_alg fedjit_jose_alg_from_string(const char *s);
 const char *fedjit_jose_alg_to_string(enum fedjit_jose_alg alg);
+/* The digest the algorithm signs with (RFC 7518 §3.3-3.5): SHA-256/384/512 by the
+ * number in its name; NULL for EdDSA, which hashes the message itself (RFC 8032). Used
+ * alike to verify (jws.c) and to sign the client assertion (client_auth.c). */
+const EVP_MD *fedjit_jose_alg_md(enum fedjit_jose_alg alg);
 
 /* Strict base64url decoding without padding. Returns 0 and a malloc'd buffer (with one
  * extra NUL byte, not counted in *ret_len) or -EBADMSG for any character outside

@@ -16,25 +16,6 @@
 #define JWS_HEADER_MAX    4096
 #define JWS_SIGNATURE_MAX 1024 /* an RSA-8192 signature */
 
-static const EVP_MD *alg_md(enum fedjit_jose_alg alg)
-{
-	switch (alg) {
-	case FEDJIT_JOSE_RS256:
-	case FEDJIT_JOSE_PS256:
-	case FEDJIT_JOSE_ES256:
-		return EVP_sha256();
-	case FEDJIT_JOSE_RS384:
-	case FEDJIT_JOSE_PS384:
-	case FEDJIT_JOSE_ES384:
-		return EVP_sha384();
-	case FEDJIT_JOSE_RS512:
-	case FEDJIT_JOSE_PS512:
-		return EVP_sha512();
-	default:
-		return NULL; /* EdDSA: the algorithm hashes itself */
-	}
-}
-
 /* JWS ECDSA signatures are R || S, each the size of the curve order (RFC 7518 §3.4);
  * OpenSSL wants DER. The exact length is required: no other encoding is valid. */
 static int ecdsa_raw_to_der(const unsigned char *sig, size_t sig_len, size_t half,
@@ -87,7 +68,7 @@ int fedjit_jws_verify_signature(const struct fedjit_jwk *key, enum fedjit_jose_a
 		r = -ENOMEM;
 		goto out;
 	}
-	const EVP_MD *md = alg_md(alg);
+	const EVP_MD *md = fedjit_jose_alg_md(alg);
 	if (EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key->pkey) <= 0) {
 		r = -ENOMEM;
 		goto out;

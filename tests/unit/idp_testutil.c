@@ -119,6 +119,9 @@ char *tu_jwks(const char *const *jwks, size_t n)
 	return s;
 }
 
+/* The digest table again, on purpose not fedjit_jose_alg_md: tu_sign is the
+ * independent signer the verifier is checked against, so a wrong row in the
+ * product table must make the tests fail rather than agree with itself. */
 static const EVP_MD *md_of(enum fedjit_jose_alg alg)
 {
 	switch (alg) {
