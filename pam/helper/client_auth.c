@@ -17,6 +17,7 @@
 #include "client_auth.h"
 #include "http.h"
 #include "jose.h"
+#include "macro.h"
 
 #define ASSERTION_LIFETIME 60
 
@@ -200,9 +201,7 @@ int fedjit_client_auth_apply(const struct fedjit_client_auth_params *p, char **f
 		pass = fedjit_form_encode(p->secret);
 		if (!user || !pass) {
 			free(user);
-			if (pass)
-				explicit_bzero(pass, strlen(pass));
-			free(pass);
+			fedjit_secret_free(pass);
 			return -ENOMEM;
 		}
 		*ret_basic_user = user;
@@ -220,8 +219,7 @@ int fedjit_client_auth_apply(const struct fedjit_client_auth_params *p, char **f
 			        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
 		if (r >= 0)
 			r = fedjit_form_add(form, "client_assertion", assertion);
-		explicit_bzero(assertion, strlen(assertion));
-		free(assertion);
+		fedjit_secret_free(assertion);
 		return r;
 	}
 	return -EINVAL;

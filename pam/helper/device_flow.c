@@ -14,6 +14,7 @@
 #include "idtoken.h"
 #include "ipc.h"
 #include "jwks.h"
+#include "macro.h"
 #include "pam/proto.h"
 #include "token_response.h"
 
@@ -228,14 +229,8 @@ static int post(struct run *r, const char *what, const char *url, char *form,
 out:
 	free(reason);
 	free(user);
-	if (pass) {
-		explicit_bzero(pass, strlen(pass));
-		free(pass);
-	}
-	if (form) {
-		explicit_bzero(form, strlen(form));
-		free(form);
-	}
+	fedjit_secret_free(pass);
+	fedjit_secret_free(form);
 	return e;
 }
 

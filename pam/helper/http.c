@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "macro.h"
 
 struct body_buf {
 	char *data;
@@ -229,10 +230,7 @@ out:
 		explicit_bzero(b.data, b.len);
 		free(b.data);
 	}
-	if (auth_hdr) {
-		explicit_bzero(auth_hdr, strlen(auth_hdr));
-		free(auth_hdr);
-	}
+	fedjit_secret_free(auth_hdr);
 	curl_slist_free_all(hdrs);
 	/* Nothing of this request may linger in the handle: credentials, body, headers. */
 	curl_easy_setopt(curl, CURLOPT_USERNAME, NULL);

@@ -27,6 +27,7 @@
 #include "discovery.h"
 #include "ipc.h"
 #include "jwks.h"
+#include "macro.h"
 #include "pam/proto.h"
 #include "token_response.h"
 
@@ -148,14 +149,8 @@ out:
 	fedjit_http_response_clear(&resp);
 	free(reason);
 	free(user);
-	if (pass) {
-		explicit_bzero(pass, strlen(pass));
-		free(pass);
-	}
-	if (form) {
-		explicit_bzero(form, strlen(form));
-		free(form);
-	}
+	fedjit_secret_free(pass);
+	fedjit_secret_free(form);
 }
 
 static void run(struct test *t)
