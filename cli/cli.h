@@ -93,6 +93,18 @@ int fedjit_cli_ask(const char *question, bool echo, char *buf, size_t size);
  */
 int fedjit_cli_confirm(bool yes, const char *question);
 
+/* The options of a delete command: OPERAND [--remove-home] [--yes]. */
+struct fedjit_cli_delete_opts {
+	const char *operand;
+	bool remove_home, yes;
+};
+/* Parse them for cmd ("user delete"); --help prints help (the usage text)
+ * and sets *ret_help. one_operand: the usage error unless exactly one operand
+ * is given. 0 or an exit status. */
+int fedjit_cli_parse_delete_opts(const char *cmd, const char *help, const char *one_operand,
+                                 int argc, char **argv, struct fedjit_cli_delete_opts *ret,
+                                 bool *ret_help);
+
 /* Remove a home directory tree without following symlinks: only an absolute
  * path of at least two components, without "." or "..", that is a directory
  * (not a symlink) owned by uid. 0, -ENOENT (nothing there), -EPERM (refused)

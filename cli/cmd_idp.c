@@ -188,43 +188,24 @@ static void warn_still_configured(struct fedjit_cli *cli, const char *name)
 
 static int idp_purge(struct fedjit_cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-	        {"remove-home", no_argument, NULL, 'r'},
-	        {"yes", no_argument, NULL, 'y'},
-	        {"help", no_argument, NULL, 'h'},
-	        {0},
-	};
 	struct idp_accounts a = {0};
+	struct fedjit_cli_delete_opts o;
 	struct fedjit_store *s = NULL;
 	char **deleted = NULL;
-	bool remove_home = false, yes = false;
 	char question[300];
-	int opt, r;
+	bool help;
+	int r;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "hy", options, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			remove_home = true;
-			break;
-		case 'y':
-			yes = true;
-			break;
-		case 'h':
-			printf("Usage: fedjit idp purge NAME [--remove-home] [--yes]\n"
-			       "Delete every account the IdP NAME provisioned or linked (in one "
-			       "transaction),\nwith --remove-home their homes too. The IdP need "
-			       "not "
-			       "be configured any more.\nAsks first unless --yes.\n");
-			return FEDJIT_EXIT_OK;
-		default:
-			return fedjit_cli_usage_error(
-			        "idp purge", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 1)
-		return fedjit_cli_usage_error("idp purge", "name one IdP");
-	a.idp = argv[optind];
+	r = fedjit_cli_parse_delete_opts(
+	        "idp purge",
+	        "Usage: fedjit idp purge NAME [--remove-home] [--yes]\n"
+	        "Delete every account the IdP NAME provisioned or linked (in one transaction),\n"
+	        "with --remove-home their homes too. The IdP need not be configured any more.\n"
+	        "Asks first unless --yes.\n",
+	        "name one IdP", argc, argv, &o, &help);
+	if (r != 0 || help)
+		return r;
+	a.idp = o.operand;
 	r = fedjit_cli_open_rw(cli, false, &s);
 	if (r != 0)
 		return r;
@@ -239,8 +220,8 @@ static int idp_purge(struct fedjit_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	snprintf(question, sizeof(question), "Delete all %zu account%s of IdP %s%s?", a.n,
-	         a.n == 1 ? "" : "s", a.idp, remove_home ? " and their homes" : "");
-	r = fedjit_cli_confirm(yes, question);
+	         a.n == 1 ? "" : "s", a.idp, o.remove_home ? " and their homes" : "");
+	r = fedjit_cli_confirm(o.yes, question);
 	if (r <= 0) {
 		r = r < 0 ? FEDJIT_EXIT_ERROR : fedjit_cli_error("nothing deleted");
 		goto out;
@@ -267,7 +248,7 @@ static int idp_purge(struct fedjit_cli *cli, int argc, char **argv)
 	}
 	warn_still_configured(cli, a.idp);
 	r = fedjit_cli_after_delete(cli, deleted, NULL, NULL, (size_t)r, false);
-	if (remove_home) {
+	if (o.remove_home) {
 		int r2 = fedjit_cli_after_delete(cli, a.names, (const char *const *)a.homes, a.uids,
 		                                 a.n, true);
 

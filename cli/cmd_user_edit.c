@@ -70,61 +70,39 @@ int fedjit_cli_user_unlock(struct fedjit_cli *cli, int argc, char **argv)
 
 int fedjit_cli_user_delete(struct fedjit_cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-	        {"remove-home", no_argument, NULL, 'r'},
-	        {"yes", no_argument, NULL, 'y'},
-	        {"help", no_argument, NULL, 'h'},
-	        {0},
-	};
+	struct fedjit_cli_delete_opts o;
 	struct fedjit_store *s = NULL;
 	struct fedjit_user *u = NULL;
-	bool remove_home = false, yes = false;
 	char question[600];
-	int opt, r;
+	bool help;
+	int r;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "hy", options, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			remove_home = true;
-			break;
-		case 'y':
-			yes = true;
-			break;
-		case 'h':
-			printf("Usage: fedjit user delete NAME [--remove-home] [--yes]\n"
-			       "Delete an account: its record, uid index, identity link, group "
-			       "rows and "
-			       "secrets;\nwith --remove-home its home directory too. Asks first "
-			       "unless "
-			       "--yes.\n");
-			return FEDJIT_EXIT_OK;
-		default:
-			return fedjit_cli_usage_error("user delete",
-			                              "unknown or incomplete option '%s'",
-			                              argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 1)
-		return fedjit_cli_usage_error("user delete", "name one account");
+	r = fedjit_cli_parse_delete_opts(
+	        "user delete",
+	        "Usage: fedjit user delete NAME [--remove-home] [--yes]\n"
+	        "Delete an account: its record, uid index, identity link, group rows and secrets;\n"
+	        "with --remove-home its home directory too. Asks first unless --yes.\n",
+	        "name one account", argc, argv, &o, &help);
+	if (r != 0 || help)
+		return r;
 	r = fedjit_cli_open_rw(cli, false, &s);
 	if (r != 0)
 		return r;
-	r = fedjit_store_get_user(s, argv[optind], &u);
+	r = fedjit_store_get_user(s, o.operand, &u);
 	if (r < 0) {
-		r = fedjit_cli_error("%s: %s", argv[optind],
+		r = fedjit_cli_error("%s: %s", o.operand,
 		                     r == -ENOENT ? "no such account" : fedjit_store_strerror(r));
 		goto out;
 	}
 	snprintf(question, sizeof(question), "Delete account %s (uid %" PRIu32 ", idp %s)%s%s?",
-	         u->name, u->uid, u->idp, remove_home ? " and its home " : "",
-	         remove_home ? u->home : "");
+	         u->name, u->uid, u->idp, o.remove_home ? " and its home " : "",
+	         o.remove_home ? u->home : "");
 	r = fedjit_cli_count_processes(u->uid);
 	if (r > 0)
 		fedjit_cli_warn("%s (uid %" PRIu32 ") has %d running process%s; they keep "
 		                "running with a uid no name maps to",
 		                u->name, u->uid, r, r == 1 ? "" : "es");
-	r = fedjit_cli_confirm(yes, question);
+	r = fedjit_cli_confirm(o.yes, question);
 	if (r <= 0) {
 		r = r < 0 ? FEDJIT_EXIT_ERROR : fedjit_cli_error("nothing deleted");
 		goto out;
@@ -138,7 +116,7 @@ int fedjit_cli_user_delete(struct fedjit_cli *cli, int argc, char **argv)
 	s = NULL;
 	printf("removed account %s (uid %" PRIu32 ")\n", u->name, u->uid);
 	r = fedjit_cli_after_delete(cli, &u->name, (const char *const *)&u->home, &u->uid, 1,
-	                            remove_home);
+	                            o.remove_home);
 out:
 	fedjit_user_free(u);
 	fedjit_store_close(s);

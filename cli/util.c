@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,45 @@ int fedjit_cli_ask(const char *question, bool echo, char *buf, size_t size)
 	}
 	fclose(tty);
 	return r;
+}
+
+int fedjit_cli_parse_delete_opts(const char *cmd, const char *help, const char *one_operand,
+                                 int argc, char **argv, struct fedjit_cli_delete_opts *ret,
+                                 bool *ret_help)
+{
+	static const struct option options[] = {
+	        {"remove-home", no_argument, NULL, 'r'},
+	        {"yes", no_argument, NULL, 'y'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
+	};
+	struct fedjit_cli_delete_opts o = {0};
+	int opt;
+
+	*ret_help = false;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "hy", options, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			o.remove_home = true;
+			break;
+		case 'y':
+			o.yes = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			*ret_help = true;
+			return FEDJIT_EXIT_OK;
+		default:
+			return fedjit_cli_usage_error(cmd, "unknown or incomplete option '%s'",
+			                              argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return fedjit_cli_usage_error(cmd, "%s", one_operand);
+	o.operand = argv[optind];
+	*ret = o;
+	return 0;
 }
 
 int fedjit_cli_confirm(bool yes, const char *question)
