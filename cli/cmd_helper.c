@@ -206,8 +206,10 @@ static int start_request(struct fedjit_cli *cli, struct fedjit_msg *m, const cha
 	return 0;
 }
 
-static int parse_common(const char *cmd, int argc, char **argv, struct run *run, const char **idp,
-                        const char **name, bool *help)
+/* The options of idp test and login-test (idp: --idp allowed when non-NULL) and one
+ * operand. --help prints usage and sets *help. 0 or an exit status. */
+static int parse_common(const char *cmd, const char *usage, int argc, char **argv, struct run *run,
+                        const char **idp, const char **name, bool *help)
 {
 	static const struct option options[] = {
 	        {"idp", required_argument, NULL, 'i'},
@@ -234,6 +236,7 @@ static int parse_common(const char *cmd, int argc, char **argv, struct run *run,
 			run->debug = true;
 			break;
 		case 'h':
+			fputs(usage, stdout);
 			*help = true;
 			return 0;
 		default:
@@ -254,17 +257,15 @@ int fedjit_cmd_idp_test(struct fedjit_cli *cli, int argc, char **argv)
 	const struct fedjit_config *config;
 	const char *name = NULL;
 	bool help;
-	int r = parse_common("idp test", argc, argv, &run, NULL, &name, &help);
+	int r = parse_common(
+	        "idp test",
+	        "Usage: fedjit idp test NAME [--debug] [--helper PATH]\n"
+	        "Ask fedjit-helper to check the IdP NAME: discovery, TLS, issuer, JWKS and the\n"
+	        "device endpoint, with a verdict per step. Exit 0 when every step passed.\n",
+	        argc, argv, &run, NULL, &name, &help);
 
-	if (r != 0 || help) {
-		if (help)
-			printf("Usage: fedjit idp test NAME [--debug] [--helper PATH]\n"
-			       "Ask fedjit-helper to check the IdP NAME: discovery, TLS, issuer, "
-			       "JWKS and the\ndevice endpoint, with a verdict per step. Exit 0 "
-			       "when "
-			       "every step passed.\n");
+	if (r != 0 || help)
 		return r;
-	}
 	if (!req)
 		return fedjit_cli_error("out of memory");
 	r = fedjit_cli_config(cli, true, &config);
@@ -289,18 +290,16 @@ int fedjit_cmd_login_test(struct fedjit_cli *cli, int argc, char **argv)
 	const char *name = NULL, *idp = NULL;
 	unsigned timeout;
 	bool help;
-	int r = parse_common("login-test", argc, argv, &run, &idp, &name, &help);
+	int r = parse_common(
+	        "login-test",
+	        "Usage: fedjit login-test NAME [--idp NAME] [--debug] [--helper PATH]\n"
+	        "Run a device flow for the login name NAME through fedjit-helper without PAM,\n"
+	        "print the verified claims and the account provisioning would create. Nothing\n"
+	        "is stored (dry run).\n",
+	        argc, argv, &run, &idp, &name, &help);
 
-	if (r != 0 || help) {
-		if (help)
-			printf("Usage: fedjit login-test NAME [--idp NAME] [--debug] [--helper "
-			       "PATH]\n"
-			       "Run a device flow for the login name NAME through fedjit-helper "
-			       "without PAM,\nprint the verified claims and the account "
-			       "provisioning "
-			       "would create. Nothing\nis stored (dry run).\n");
+	if (r != 0 || help)
 		return r;
-	}
 	if (!req)
 		return fedjit_cli_error("out of memory");
 	r = fedjit_cli_config(cli, true, &config);
