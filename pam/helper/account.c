@@ -55,18 +55,28 @@ static int send_account_ok(struct fedjit_helper *h, const struct fedjit_user *u)
 	return r;
 }
 
+int fedjit_helper_parse_login(struct fedjit_helper *h, const char *user, struct fedjit_login *ret)
+{
+	char reason[256];
+	int r;
+
+	r = fedjit_login_parse(h->config, NULL, user, strlen(user), ret, reason, sizeof(reason));
+	if (r < 0)
+		return fedjit_helper_result(h, "unknown_user", NULL, "%s", reason) ?: 1;
+	snprintf(h->account, sizeof(h->account), "%s", ret->canonical);
+	return 0;
+}
+
 int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *user,
                              const char *phase)
 {
 	struct fedjit_login login;
 	struct fedjit_user *u = NULL;
-	char reason[256];
 	int r;
 
-	r = fedjit_login_parse(h->config, NULL, user, strlen(user), &login, reason, sizeof(reason));
-	if (r < 0)
-		return fedjit_helper_result(h, "unknown_user", NULL, "%s", reason);
-	snprintf(h->account, sizeof(h->account), "%s", login.canonical);
+	r = fedjit_helper_parse_login(h, user, &login);
+	if (r != 0)
+		return r < 0 ? r : 0; /* unknown_user was sent */
 	r = fedjit_helper_lookup_user(h, login.canonical, &u);
 	if (r == -ENOENT)
 		return fedjit_helper_result(h, "unknown_user", NULL, "%s: not a fedjit account",

@@ -76,6 +76,12 @@ int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char
 /* Runs the network child and the parent's side until a result was sent. */
 int fedjit_helper_run_login(struct fedjit_helper *h);
 
+/* Parse the PAM user as a login name into *ret and remember its canonical form in
+ * h->account (account.c). 0, or != 0 when it is not one: 1 after msg=result
+ * unknown_user was sent, or the -errno of sending it. */
+struct fedjit_login;
+int fedjit_helper_parse_login(struct fedjit_helper *h, const char *user, struct fedjit_login *ret);
+
 /* op=account and op=chauthtok (account.c): answered from the store, no IdP traffic.
  * phase: the request's phase (chauthtok: prelim or update), may be NULL. */
 int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *user,

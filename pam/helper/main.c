@@ -182,13 +182,11 @@ static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp
 {
 	struct fedjit_login login;
 	struct fedjit_user *u = NULL;
-	char reason[256];
 	int r;
 
-	r = fedjit_login_parse(h->config, NULL, user, strlen(user), &login, reason, sizeof(reason));
-	if (r < 0)
-		return fedjit_helper_result(h, "unknown_user", NULL, "%s", reason) ?: 1;
-	snprintf(h->account, sizeof(h->account), "%s", login.canonical);
+	r = fedjit_helper_parse_login(h, user, &login);
+	if (r != 0)
+		return r;
 	if (idp_name) {
 		h->idp = fedjit_config_idp(h->config, idp_name);
 		if (!h->idp)
