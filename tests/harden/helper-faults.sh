@@ -15,6 +15,8 @@
 #    wait (FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS) with a clear message (new and returning
 #    accounts), a read-only lookup (what the NSS module does) still
 #    answers, and once the writer is gone the login succeeds.
+# In the valgrind run of the suite (FEDJIT_VALGRIND=1) fedjit-helper runs under memcheck
+# (tests/helper/lib.sh) and check_clean also asserts it found nothing.
 . "$(dirname "$0")/../helper/lib.sh"
 if [ "$(id -u)" = 0 ] && [ -z "${FEDJIT_HARDEN_IN_NS:-}" ]; then
 	if ! unshare -m --propagation private true 2>/dev/null; then

@@ -5,6 +5,8 @@
 # naming the limit, the helper exits normally, the network child was not killed) and
 # the store was not touched. The real network child reports no capabilities. Also the faults a network gives: nothing listening, a name
 # that does not resolve. (TLS faults: tests/helper/helper-tls.sh.)
+# In the valgrind run of the suite (FEDJIT_VALGRIND=1) fedjit-helper runs under memcheck
+# (tests/helper/lib.sh) and check_clean also asserts it found nothing.
 . "$(dirname "$0")/../helper/lib.sh"
 helper_setup
 bad_idp_start || { echo "1..0 # SKIP the misbehaving IdP did not start"; exit 0; }

@@ -4,7 +4,8 @@
 #                                           the admin tool are instrumented (link libasan
 #                                           and libubsan), and no case of the PAM, NSS,
 #                                           helper and hardening tests was skipped;
-#   sanitizer-coverage.sh valgrind BUILD-DIR [SINCE]  the helper tests ran under memcheck
+#   sanitizer-coverage.sh valgrind BUILD-DIR [SINCE]  the helper and hardening tests ran
+#                                           under memcheck
 #                                           (results newer than the file SINCE exist, none
 #                                           of their cases skipped).
 # CI runs as root with every dependency installed, so a skip there means the module
@@ -44,7 +45,7 @@ asan)
 	no_skips pam nss helper harden
 	;;
 valgrind)
-	no_skips helper
+	no_skips helper harden
 	;;
 *)
 	echo "usage: $0 asan|valgrind BUILD-DIR" >&2
