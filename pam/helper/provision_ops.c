@@ -185,6 +185,12 @@ static int chauthtok(struct prov_run *run, const char *user)
 		return r;
 	snprintf(run->res->account, sizeof(run->res->account), "%s", u->name);
 	snprintf(run->name, sizeof(run->name), "%s", u->name);
+	const struct fedjit_idp *idp = fedjit_config_idp(run->ctx->config, u->idp);
+	/* A first local password only where the account's IdP makes local passwords
+	 * part of its accounts (the password prompt modes); anywhere else it would
+	 * be a way to sign in (pam_unix, offline) that the IdP never approved. */
+	bool may_create = idp && (idp->prompt == FEDJIT_PROMPT_PASSWORD_CONSENT ||
+	                          idp->prompt == FEDJIT_PROMPT_USERNAME_PASSWORD_CONSENT);
 	r = (u->flags & FEDJIT_USER_LOCKED) ? 1 : 0;
 	fedjit_user_free(u);
 	if (r) {
@@ -210,6 +216,13 @@ static int chauthtok(struct prov_run *run, const char *user)
 			r = 0;
 			goto out;
 		}
+	} else if (r == -ENOENT && !may_create) {
+		fedjit_prov_result(
+		        run, "unsupported",
+		        "The password of this account is managed by its identity provider.",
+		        "no local password, and its IdP's prompt mode sets none");
+		r = 0;
+		goto out;
 	} else if (r == -ENOENT) {
 		r = 1;
 	}

@@ -312,11 +312,18 @@ static void test_chauthtok(void **state)
 	assert_int_equal(fedjit_password_verify("Newer456y", h), 1);
 	fedjit_secret_free(h);
 
-	/* no password yet (silent provisioning): none asked for */
+	/* silent provisioning: no local password, and none may be created (it
+	 * would be a way in that the IdP never approved) */
 	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
 	struct fedjit_identity l = fx_identity("sub-lu", "lu", NULL);
 	assert_string_equal(fx_login(f, &l, "lu", &res), "ok");
 	fx_answers(f, "Fresh789z", "Fresh789z", NULL);
+	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "lu", &res), 0);
+	assert_string_equal(res.status, "unsupported");
+	char *none = hash_of(f, "lu");
+	assert_null(none);
+	/* with a password prompt mode, the first one may be set: none asked for */
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nprompt = password+consent\n");
 	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "lu", &res), 0);
 	assert_string_equal(res.status, "ok");
 	assert_null(strstr(f->transcript, "Current"));
