@@ -80,6 +80,52 @@ int fedjit_record_decode_gids(TDB_DATA d, uint32_t **ret_gids, size_t *ret_n)
 	return 0;
 }
 
+/* The name and the password hash records are the same shape: a format byte,
+ * then one string of a kind that ends exactly at the end of the record. */
+static int encode_str_record(unsigned char format, const char *str, enum str_kind kind,
+                             TDB_DATA *ret)
+{
+	size_t n;
+	unsigned char *buf;
+
+	if (!enc_ok(str, kind))
+		return -EINVAL;
+	n = strlen(str) + 1;
+	buf = malloc(1 + n);
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = format;
+	memcpy(buf + 1, str, n);
+	*ret = (TDB_DATA){.dptr = buf, .dsize = 1 + n};
+	return 0;
+}
+
+static int view_str_record(TDB_DATA d, unsigned char format, enum str_kind kind,
+                           const char **ret_str)
+{
+	const unsigned char *p = d.dptr;
+	const char *str;
+
+	if (!p || d.dsize < 2 || p[0] != format)
+		return -EBADMSG;
+	p++;
+	if (take_str(&p, d.dptr + d.dsize, kind, &str) < 0 || p != d.dptr + d.dsize)
+		return -EBADMSG;
+	*ret_str = str;
+	return 0;
+}
+
+/* A copy of what a view decoder returned, for its decode_ twin. */
+static int dup_viewed(const char *str, char **ret)
+{
+	char *c = strdup(str);
+
+	if (!c)
+		return -ENOMEM;
+	*ret = c;
+	return 0;
+}
+
 /*
  * Name record: the value of "uid/ID", "gid/ID" and "link/ISSUER\0SUBJECT",
  * format 1:
@@ -89,48 +135,20 @@ int fedjit_record_decode_gids(TDB_DATA d, uint32_t **ret_gids, size_t *ret_n)
  */
 int fedjit_record_encode_name(const char *name, TDB_DATA *ret)
 {
-	size_t n;
-	unsigned char *buf;
-
-	if (!enc_ok(name, STR_NAME))
-		return -EINVAL;
-	n = strlen(name) + 1;
-	buf = malloc(1 + n);
-	if (!buf)
-		return -ENOMEM;
-	buf[0] = NAME_FORMAT_V1;
-	memcpy(buf + 1, name, n);
-	*ret = (TDB_DATA){.dptr = buf, .dsize = 1 + n};
-	return 0;
+	return encode_str_record(NAME_FORMAT_V1, name, STR_NAME, ret);
 }
 
 int fedjit_record_view_name(TDB_DATA d, const char **ret_name)
 {
-	const unsigned char *p = d.dptr;
-	const char *name;
-
-	if (!p || d.dsize < 2 || p[0] != NAME_FORMAT_V1)
-		return -EBADMSG;
-	p++;
-	if (take_str(&p, d.dptr + d.dsize, STR_NAME, &name) < 0 || p != d.dptr + d.dsize)
-		return -EBADMSG;
-	*ret_name = name;
-	return 0;
+	return view_str_record(d, NAME_FORMAT_V1, STR_NAME, ret_name);
 }
 
 int fedjit_record_decode_name(TDB_DATA d, char **ret_name)
 {
 	const char *name;
-	char *c;
 	int r = fedjit_record_view_name(d, &name);
 
-	if (r < 0)
-		return r;
-	c = strdup(name);
-	if (!c)
-		return -ENOMEM;
-	*ret_name = c;
-	return 0;
+	return r < 0 ? r : dup_viewed(name, ret_name);
 }
 
 /*
@@ -173,48 +191,20 @@ int fedjit_record_decode_version(TDB_DATA d, uint32_t *ret_version)
  */
 int fedjit_record_encode_pwhash(const char *hash, TDB_DATA *ret)
 {
-	size_t n;
-	unsigned char *buf;
-
-	if (!enc_ok(hash, STR_PATH))
-		return -EINVAL;
-	n = strlen(hash) + 1;
-	buf = malloc(1 + n);
-	if (!buf)
-		return -ENOMEM;
-	buf[0] = PWHASH_FORMAT_V1;
-	memcpy(buf + 1, hash, n);
-	*ret = (TDB_DATA){.dptr = buf, .dsize = 1 + n};
-	return 0;
+	return encode_str_record(PWHASH_FORMAT_V1, hash, STR_PATH, ret);
 }
 
 int fedjit_record_view_pwhash(TDB_DATA d, const char **ret_hash)
 {
-	const unsigned char *p = d.dptr;
-	const char *hash;
-
-	if (!p || d.dsize < 2 || p[0] != PWHASH_FORMAT_V1)
-		return -EBADMSG;
-	p++;
-	if (take_str(&p, d.dptr + d.dsize, STR_PATH, &hash) < 0 || p != d.dptr + d.dsize)
-		return -EBADMSG;
-	*ret_hash = hash;
-	return 0;
+	return view_str_record(d, PWHASH_FORMAT_V1, STR_PATH, ret_hash);
 }
 
 int fedjit_record_decode_pwhash(TDB_DATA d, char **ret_hash)
 {
 	const char *hash;
-	char *c;
 	int r = fedjit_record_view_pwhash(d, &hash);
 
-	if (r < 0)
-		return r;
-	c = strdup(hash);
-	if (!c)
-		return -ENOMEM;
-	*ret_hash = c;
-	return 0;
+	return r < 0 ? r : dup_viewed(hash, ret_hash);
 }
 
 /*
