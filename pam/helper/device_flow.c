@@ -203,8 +203,9 @@ static int load_jwks(struct run *r)
 	return fetch_jwks(r, FEDJIT_IPC_JWKS);
 }
 
-/* POSTs form (plus client authentication) to url; the body of any HTTP answer comes back
- * in resp. Returns 0, or != 0 after fail() was sent (or the send failed). */
+/* POSTs form (plus client authentication) to url; the body of an HTTP 200, 400 or 401
+ * answer (the ones that carry an OAuth response) comes back in resp. Returns 0, or != 0
+ * after fail() was sent (or the send failed). */
 static int post(struct run *r, const char *what, const char *url, char *form,
                 struct fedjit_http_response *resp)
 {
@@ -224,8 +225,14 @@ static int post(struct run *r, const char *what, const char *url, char *form,
 	}
 	e = fedjit_http_post_form(&r->f->http, url, form, user, pass,
 	                          FEDJIT_TOKEN_RESPONSE_MAX_SIZE, resp, &reason);
-	if (e < 0)
+	if (e < 0) {
 		e = fail(r, http_status(e), "%s: %s", what, reason ? reason : strerror(-e));
+	} else if (resp->status != 200 && resp->status != 400 && resp->status != 401) {
+		long status = resp->status;
+
+		fedjit_http_response_clear(resp);
+		e = fail(r, "error", "%s: HTTP %ld", what, status);
+	}
 out:
 	free(reason);
 	free(user);
@@ -267,12 +274,6 @@ static int start_device(struct run *r, struct fedjit_device_auth **ret)
 	         &resp);
 	if (e != 0)
 		return e;
-	if (resp.status != 200 && resp.status != 400 && resp.status != 401) {
-		long status = resp.status;
-
-		fedjit_http_response_clear(&resp);
-		return fail(r, "error", "device authorization request: HTTP %ld", status);
-	}
 	e = fedjit_device_auth_parse(resp.body, resp.len, &d, &reason);
 	fedjit_http_response_clear(&resp);
 	if (e < 0) {
@@ -350,12 +351,6 @@ static int poll_token(struct run *r, const struct fedjit_device_auth *d,
 		e = post(r, "token request", r->disc->token_endpoint, form, &resp);
 		if (e != 0)
 			return e;
-		if (resp.status != 200 && resp.status != 400 && resp.status != 401) {
-			long status = resp.status;
-
-			fedjit_http_response_clear(&resp);
-			return fail(r, "error", "token request: HTTP %ld", status);
-		}
 		e = fedjit_token_response_parse(resp.body, resp.len, &t, &reason);
 		fedjit_http_response_clear(&resp);
 		if (e < 0) {
