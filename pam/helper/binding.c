@@ -103,6 +103,13 @@ int fedjit_helper_chauthtok(struct fedjit_helper *h, const char *user)
 	                            res.log);
 }
 
+int fedjit_helper_send_approved(struct fedjit_helper *h)
+{
+	int r = fedjit_msg_start(h->msg, "approved");
+
+	return r < 0 ? r : fedjit_msg_send(h->module_fd, h->msg, h->deadline_usec);
+}
+
 /* provisioning != none: provisioning binds, re-syncs or creates (provision.h). */
 static int provision(struct fedjit_helper *h, const char *issuer, const char *subject,
                      const struct fedjit_msg *identity)
@@ -117,6 +124,9 @@ static int provision(struct fedjit_helper *h, const char *issuer, const char *su
 	if (r < 0)
 		return fedjit_helper_result(h, "error", NULL, "%s: identity (%s, %s): %s",
 		                            h->idp->name, issuer, subject, strerror(-r));
+	r = fedjit_helper_send_approved(h);
+	if (r < 0)
+		return fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r));
 	r = fedjit_provision_login(&ctx, &id, h->account, &res);
 	if (r < 0 || strcmp(res.status, "ok") != 0)
 		return fedjit_helper_result(h, res.status, res.message[0] ? res.message : NULL,

@@ -106,6 +106,10 @@ int fedjit_helper_precheck(struct fedjit_helper *h, const char *user);
  * the person through the module, sends the result. */
 int fedjit_helper_chauthtok(struct fedjit_helper *h, const char *user);
 
+/* Tells the module the device flow ended with a verified identity (msg=approved), so
+ * it stops reminding the person to approve while slower work (provisioning, its
+ * prompts, a home directory, a hook) follows. */
+int fedjit_helper_send_approved(struct fedjit_helper *h);
 int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *subject,
                        const struct fedjit_msg *identity);
 

@@ -196,9 +196,7 @@ int fedjit_helper_login_test(struct fedjit_helper *h, const char *issuer, const 
 	int r;
 
 	/* as for a login: the flow ended with a verified identity, the rest follows */
-	r = fedjit_msg_start(h->msg, "approved");
-	if (r >= 0)
-		r = send_frame(h, h->msg);
+	r = fedjit_helper_send_approved(h);
 	if (r >= 0)
 		r = forward_claims(h);
 	if (r < 0)
