@@ -265,39 +265,35 @@ out:
 	return r;
 }
 
-FEDJIT_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+/* One PAM entry point: set up the context from the module arguments, run op. */
+static int entry(pam_handle_t *pamh, int flags, int argc, const char **argv, enum op op,
+                 const char *phase)
 {
 	struct context c;
 	int r = context_init(&c, pamh, flags, argc, argv);
 
 	if (r == PAM_SUCCESS)
-		r = run(&c, OP_LOGIN, NULL);
+		r = run(&c, op, phase);
 	context_done(&c);
 	return r;
 }
 
+FEDJIT_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return entry(pamh, flags, argc, argv, OP_LOGIN, NULL);
+}
+
 FEDJIT_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct context c;
-	int r = context_init(&c, pamh, flags, argc, argv);
-
-	if (r == PAM_SUCCESS)
-		r = run(&c, OP_ACCOUNT, NULL);
-	context_done(&c);
-	return r;
+	return entry(pamh, flags, argc, argv, OP_ACCOUNT, NULL);
 }
 
 /* Local passwords of provisioned accounts live in fedjit's root-only store,
  * which pam_unix cannot write: the helper asks for and stores them. */
 FEDJIT_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct context c;
-	int r = context_init(&c, pamh, flags, argc, argv);
-
-	if (r == PAM_SUCCESS)
-		r = run(&c, OP_CHAUTHTOK, (flags & PAM_PRELIM_CHECK) ? "prelim" : "update");
-	context_done(&c);
-	return r;
+	return entry(pamh, flags, argc, argv, OP_CHAUTHTOK,
+	             (flags & PAM_PRELIM_CHECK) ? "prelim" : "update");
 }
 
 /* No credentials or session state of fedjit's own: nothing to do, which is
