@@ -6,10 +6,14 @@ config_sources = common/config.c common/config_read.c common/config_keys.c \
 	common/config_internal.h
 common_libfedjit_common_la_SOURCES += $(config_sources)
 
-check_PROGRAMS += tests/unit/test_config
-TESTS += tests/unit/test_config
+check_PROGRAMS += tests/unit/test_config tests/unit/test_config_errors
+TESTS += tests/unit/test_config tests/unit/test_config_errors
+tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/config_fixture.h
 tests_unit_test_config_CFLAGS = $(unit_test_cflags)
 tests_unit_test_config_LDADD = $(unit_test_libs)
+tests_unit_test_config_errors_SOURCES = tests/unit/test_config_errors.c tests/unit/config_fixture.h
+tests_unit_test_config_errors_CFLAGS = $(unit_test_cflags)
+tests_unit_test_config_errors_LDADD = $(unit_test_libs)
 
 # Fuzzing. The replay program runs the committed corpus through the harness in
 # every build (gcc, ASan, valgrind); --enable-fuzzing (CC=clang) also builds the
