@@ -13,6 +13,7 @@
 
 #include "cache.h"
 #include "common/macro.h"
+#include "ipc.h"
 
 static const char *const suffix[] = {
         [FEDJIT_CACHE_DISCOVERY] = "discovery",
@@ -98,21 +99,6 @@ int fedjit_cache_read(const char *dir, enum fedjit_cache_kind kind, const char *
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int fedjit_cache_write(const char *dir, enum fedjit_cache_kind kind, const char *id,
                        const char *data, size_t len)
 {
@@ -132,7 +118,7 @@ int fedjit_cache_write(const char *dir, enum fedjit_cache_kind kind, const char 
 		return -errno;
 	r = fchmod(fd, 0600) < 0 ? -errno : 0;
 	if (r == 0)
-		r = write_all(fd, data, len);
+		r = fedjit_write_all(fd, data, len);
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0)

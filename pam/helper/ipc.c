@@ -10,7 +10,7 @@
 #include "ipc.h"
 #include "pam/proto.h"
 
-static int write_all(int fd, const void *data, size_t len)
+int fedjit_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -38,10 +38,10 @@ int fedjit_ipc_send(int fd, uint32_t type, const void *data, size_t len)
 		hdr[i] = (unsigned char)(type >> (24 - 8 * i));
 		hdr[4 + i] = (unsigned char)(len >> (24 - 8 * i));
 	}
-	r = write_all(fd, hdr, sizeof(hdr));
+	r = fedjit_write_all(fd, hdr, sizeof(hdr));
 	if (r < 0)
 		return r;
-	return write_all(fd, data, len);
+	return fedjit_write_all(fd, data, len);
 }
 
 /* Reads exactly len bytes; *got tells how many arrived before an EOF. */

@@ -37,6 +37,10 @@ enum fedjit_ipc_type {
 	FEDJIT_IPC_MSG = 4,
 };
 
+/* write(2) all of data to a blocking fd, again after EINTR: 0 or -errno. Used for the
+ * frames and for the cache files (cache.c). */
+int fedjit_write_all(int fd, const void *data, size_t len);
+
 /* Writes one frame (blocking). 0, -EMSGSIZE, -EPIPE or -errno. */
 int fedjit_ipc_send(int fd, uint32_t type, const void *data, size_t len);
 
