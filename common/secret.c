@@ -163,8 +163,7 @@ int fedjit_secret_delete_user(struct fedjit_secret_store *ss, const char *name)
 }
 
 struct secret_names {
-	char **v;
-	size_t n, cap;
+	struct fedjit_strv sv;
 	int r;
 };
 
@@ -177,23 +176,8 @@ static int secret_names_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data,
 
 	if (kind != FEDJIT_KEY_PWHASH && kind != FEDJIT_KEY_CONSENT)
 		return 0;
-	if (sn->n + 1 >= sn->cap) {
-		size_t cap = sn->cap ? sn->cap * 2 : 16;
-		char **v = realloc(sn->v, cap * sizeof(char *));
-
-		if (!v)
-			goto oom;
-		sn->v = v;
-		sn->cap = cap;
-	}
-	sn->v[sn->n] = strndup(rest, len);
-	if (!sn->v[sn->n])
-		goto oom;
-	sn->v[++sn->n] = NULL;
-	return 0;
-oom:
-	sn->r = -ENOMEM;
-	return 1;
+	sn->r = fedjit_strv_push(&sn->sv, rest, len);
+	return sn->r < 0; /* 1 stops the traverse */
 }
 
 int fedjit_secret_list_users(struct fedjit_secret_store *ss, char ***ret, size_t *ret_n)
@@ -206,24 +190,24 @@ int fedjit_secret_list_users(struct fedjit_secret_store *ss, char ***ret, size_t
 	r = tdb_traverse_read(ss->st.tdb, secret_names_cb, &sn);
 	fedjit_store_runlock(&ss->st);
 	if (sn.r < 0 || r < 0) {
-		fedjit_strv_free(sn.v);
+		fedjit_strv_free(sn.sv.v);
 		return sn.r < 0 ? sn.r : -EIO;
 	}
-	if (!sn.v && !(sn.v = calloc(1, sizeof(char *))))
+	if (!sn.sv.v && !(sn.sv.v = calloc(1, sizeof(char *))))
 		return -ENOMEM;
-	fedjit_strv_sort(sn.v, sn.n);
+	fedjit_strv_sort(sn.sv.v, sn.sv.n);
 	/* A name with both a hash and a consent was collected twice. */
 	size_t m = 0;
-	for (size_t i = 0; i < sn.n; i++) {
-		if (m > 0 && strcmp(sn.v[m - 1], sn.v[i]) == 0)
-			free(sn.v[i]);
+	for (size_t i = 0; i < sn.sv.n; i++) {
+		if (m > 0 && strcmp(sn.sv.v[m - 1], sn.sv.v[i]) == 0)
+			free(sn.sv.v[i]);
 		else
-			sn.v[m++] = sn.v[i];
+			sn.sv.v[m++] = sn.sv.v[i];
 	}
-	sn.v[m] = NULL;
-	sn.n = m;
-	*ret = sn.v;
+	sn.sv.v[m] = NULL;
+	sn.sv.n = m;
+	*ret = sn.sv.v;
 	if (ret_n)
-		*ret_n = sn.n;
+		*ret_n = sn.sv.n;
 	return 0;
 }

@@ -109,8 +109,7 @@ int fedjit_store_delete_account(struct fedjit_store *s, const char *name)
 
 struct purge {
 	const char *idp;
-	char **names;
-	size_t n, cap;
+	struct fedjit_strv names;
 };
 
 static int purge_cb(const struct fedjit_user_view *v, void *p)
@@ -119,20 +118,7 @@ static int purge_cb(const struct fedjit_user_view *v, void *p)
 
 	if (strcmp(v->idp, pg->idp) != 0)
 		return 0;
-	if (pg->n + 1 >= pg->cap) {
-		size_t cap = pg->cap ? pg->cap * 2 : 16;
-		char **nv = realloc(pg->names, cap * sizeof(char *));
-
-		if (!nv)
-			return -ENOMEM;
-		pg->names = nv;
-		pg->cap = cap;
-	}
-	pg->names[pg->n] = strdup(v->name);
-	if (!pg->names[pg->n])
-		return -ENOMEM;
-	pg->names[++pg->n] = NULL;
-	return 0;
+	return fedjit_strv_push(&pg->names, v->name, strlen(v->name));
 }
 
 int fedjit_store_purge_idp(struct fedjit_store *s, const char *idp_name, char ***ret_names)
@@ -147,21 +133,21 @@ int fedjit_store_purge_idp(struct fedjit_store *s, const char *idp_name, char **
 		return r;
 	/* Collect first: a traversal must not delete under itself. */
 	r = fedjit_store_foreach_user(s, purge_cb, &pg);
-	for (size_t i = 0; r >= 0 && i < pg.n; i++)
-		r = do_delete(s, pg.names[i]);
+	for (size_t i = 0; r >= 0 && i < pg.names.n; i++)
+		r = do_delete(s, pg.names.v[i]);
 	r = fedjit_store_tx_end(s, r);
-	if (!pg.names && r >= 0) {
-		pg.names = calloc(1, sizeof(char *));
-		if (!pg.names)
+	if (!pg.names.v && r >= 0) {
+		pg.names.v = calloc(1, sizeof(char *));
+		if (!pg.names.v)
 			r = -ENOMEM;
 	}
 	if (r < 0 || !ret_names) {
-		fedjit_strv_free(pg.names);
-		return r < 0 ? r : (int)pg.n;
+		fedjit_strv_free(pg.names.v);
+		return r < 0 ? r : (int)pg.names.n;
 	}
-	fedjit_strv_sort(pg.names, pg.n);
-	*ret_names = pg.names;
-	return (int)pg.n;
+	fedjit_strv_sort(pg.names.v, pg.names.n);
+	*ret_names = pg.names.v;
+	return (int)pg.names.n;
 }
 
 /* ---- groups ---- */

@@ -131,3 +131,12 @@ int fedjit_row_decode_name_cb(TDB_DATA data, void *p);
 
 /* Sort a string vector (strcmp order). */
 void fedjit_strv_sort(char **v, size_t n);
+
+/* A string vector being collected: v stays NULL-terminated (once anything was
+ * pushed) and is freed with fedjit_strv_free. */
+struct fedjit_strv {
+	char **v;
+	size_t n, cap;
+};
+/* Append a copy of the first len bytes of s: 0 or -ENOMEM. */
+int fedjit_strv_push(struct fedjit_strv *sv, const char *s, size_t len);

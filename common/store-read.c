@@ -367,27 +367,9 @@ int fedjit_store_foreach_link(struct fedjit_store *s, fedjit_link_fn fn, void *u
 	return walk(s, &w);
 }
 
-struct names {
-	char **v;
-	size_t n, cap;
-};
-
-static int names_add(struct names *ns, const char *name)
+static int names_add(struct fedjit_strv *ns, const char *name)
 {
-	if (ns->n + 1 >= ns->cap) {
-		size_t cap = ns->cap ? ns->cap * 2 : 16;
-		char **v = realloc(ns->v, cap * sizeof(char *));
-
-		if (!v)
-			return -ENOMEM;
-		ns->v = v;
-		ns->cap = cap;
-	}
-	ns->v[ns->n] = strdup(name);
-	if (!ns->v[ns->n])
-		return -ENOMEM;
-	ns->v[++ns->n] = NULL;
-	return 0;
+	return fedjit_strv_push(ns, name, strlen(name));
 }
 
 static int user_name_cb(const struct fedjit_user_view *v, void *p)
@@ -400,7 +382,7 @@ static int group_name_cb(const struct fedjit_group_view *v, void *p)
 	return names_add(p, v->name);
 }
 
-static int names_finish(struct names *ns, int r, char ***ret, size_t *ret_n)
+static int names_finish(struct fedjit_strv *ns, int r, char ***ret, size_t *ret_n)
 {
 	if (r >= 0 && !ns->v) {
 		ns->v = calloc(1, sizeof(char *));
@@ -422,14 +404,14 @@ static int names_finish(struct names *ns, int r, char ***ret, size_t *ret_n)
 
 int fedjit_store_list_users(struct fedjit_store *s, char ***ret, size_t *ret_n)
 {
-	struct names ns = {0};
+	struct fedjit_strv ns = {0};
 
 	return names_finish(&ns, fedjit_store_foreach_user(s, user_name_cb, &ns), ret, ret_n);
 }
 
 int fedjit_store_list_groups(struct fedjit_store *s, char ***ret, size_t *ret_n)
 {
-	struct names ns = {0};
+	struct fedjit_strv ns = {0};
 
 	return names_finish(&ns, fedjit_store_foreach_group(s, group_name_cb, &ns), ret, ret_n);
 }

@@ -484,6 +484,24 @@ void fedjit_strv_sort(char **v, size_t n)
 		qsort(v, n, sizeof(char *), strv_cmp);
 }
 
+int fedjit_strv_push(struct fedjit_strv *sv, const char *s, size_t len)
+{
+	if (sv->n + 1 >= sv->cap) {
+		size_t cap = sv->cap ? sv->cap * 2 : 16;
+		char **v = realloc(sv->v, cap * sizeof(char *));
+
+		if (!v)
+			return -ENOMEM;
+		sv->v = v;
+		sv->cap = cap;
+	}
+	sv->v[sv->n] = strndup(s, len);
+	if (!sv->v[sv->n])
+		return -ENOMEM;
+	sv->v[++sv->n] = NULL;
+	return 0;
+}
+
 void fedjit_strv_free(char **v)
 {
 	if (!v)
