@@ -40,7 +40,9 @@
  *    Commits use tdb's fsync semantics (recovery area written and synced
  *    before the data, synced again after), so a crash mid-commit is rolled
  *    back by the next read-write open. FEDJIT_STORE_NOSYNC turns fsync off:
- *    tests and benchmarks only.
+ *    tests and benchmarks only. It also turns off tdb's recovery area, the
+ *    commit marker lock-free readers (below, and nss/db.c) rely on: against
+ *    a NOSYNC writer such a reader may fail a lookup (EIO) that raced a commit.
  *  - Read-only handles (FEDJIT_STORE_RDONLY): tdb itself takes no locks on
  *    read-only handles. Lookups (parse_*, get_*) read without any lock or
  *    syscall and validate afterwards, seqlock style (store-snap.c): they copy
