@@ -399,6 +399,8 @@ e2e_sudoers() {
 e2e_pam() {
 	local svc=$1
 	shift
+	# only into the sandbox's overlay, never the machine's own pam.d
+	mountpoint -q /etc/pam.d || { echo "e2e_pam: /etc/pam.d is not the sandbox's overlay" >&2; return 1; }
 	{
 		echo "# $svc: end-to-end test stack (tests/e2e)"
 		if [ $# -eq 0 ]; then
