@@ -79,12 +79,13 @@ bench-pam: pam/pam_fedjit.la pam/fedjit-helper tests/pam/pam-driver tests/helper
 # binary comes with --enable-fuzzing (CC=clang):
 #   tests/fuzz/fuzz_proto -dict=$(srcdir)/tests/fuzz/proto.dict CORPUS_DIR
 check_PROGRAMS += tests/fuzz/replay_proto
-TESTS += tests/fuzz/replay_proto tests/fuzz/smoke-proto.sh
+TESTS += tests/fuzz/replay_proto
 tests_fuzz_replay_proto_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_proto.c
 tests_fuzz_replay_proto_CPPFLAGS = $(AM_CPPFLAGS) -DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/proto"'
 tests_fuzz_replay_proto_LDADD = pam/libfedjit_proto.la
 EXTRA_DIST += tests/fuzz/corpus/proto tests/fuzz/proto.dict tests/fuzz/smoke-proto.sh
 if ENABLE_FUZZING
+TESTS += tests/fuzz/smoke-proto.sh
 noinst_PROGRAMS += tests/fuzz/fuzz_proto
 tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c pam/proto.c
 tests_fuzz_fuzz_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)

@@ -23,7 +23,10 @@ tests_fuzz_replay_userinfo_LDADD = $(idp_libs)
 EXTRA_DIST += tests/fuzz/corpus/ipc tests/fuzz/corpus/proto_stream tests/fuzz/corpus/userinfo \
 	tests/fuzz/smoke-ipc.sh tests/fuzz/smoke-proto_stream.sh tests/fuzz/smoke-userinfo.sh \
 	tests/harden/fuzz-smoke.sh
+# the libFuzzer smoke runs exist only in --enable-fuzzing builds (as for the others)
+if ENABLE_FUZZING
 TESTS += tests/fuzz/smoke-ipc.sh tests/fuzz/smoke-proto_stream.sh tests/fuzz/smoke-userinfo.sh
+endif
 
 # `make fuzz-smoke`: every libFuzzer harness for FUZZ_SMOKE_RUNS (20000) runs from its
 # committed corpus, TAP with a summary; run by tests/run-all.sh in _build-fuzz.
