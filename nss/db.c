@@ -49,9 +49,10 @@
  *
  * WRITER DIED MID-COMMIT. The magic stays set until the next read-write open
  * recovers the file. A committing writer holds tdb's all-record lock
- * (F_WRLCK from FREELIST_TOP); when the magic is set and nobody holds that
- * lock (one F_GETLK), the store needs recovery: UNAVAIL (EIO) at once, no
- * waiting. A reader never blocks: it retries with a growing sleep outside
+ * (F_WRLCK from FREELIST_TOP); when the magic is set, a non-blocking shared
+ * lock on that byte tells: refused, a commit is under way; granted with the
+ * magic still set, the writer died and the store needs recovery: UNAVAIL
+ * (EIO) at once, no waiting. A reader never blocks: it retries with a growing sleep outside
  * the mutex and gives up with EAGAIN (UNAVAIL) after FEDJIT_NSS_READ_BUDGET_MS.
  *
  * We read a few fields of tdb's on-disk format ourselves (tdb_private.h, a
@@ -174,18 +175,29 @@ static int map_window(struct handle *h, uint32_t off)
 	return 0;
 }
 
-/* Does a writer hold tdb's all-record lock (i.e. is it committing)? */
-static int writer_committing(int fd)
+/*
+ * Take (lock = true) or drop a shared lock on tdb's all-record lock byte,
+ * without waiting. A committing writer holds that byte exclusively from
+ * before it arms the recovery record until after it disarms it, so while we
+ * hold the shared lock no commit is under way and none can start (the
+ * writer's upgrade waits the few microseconds we hold it).
+ *
+ * An open file description lock, not a process-associated one: a process
+ * that also writes the store (the admin tool, the helper) may call into NSS,
+ * and unlocking a traditional lock here would drop that writer's own lock on
+ * the byte. -EAGAIN: a writer is committing.
+ */
+static int commit_lock(int fd, bool lock)
 {
 	struct flock fl = {
-	        .l_type = F_RDLCK,
+	        .l_type = lock ? F_RDLCK : F_UNLCK,
 	        .l_whence = SEEK_SET,
 	        .l_start = TDB_ALLRECORD_LOCK_OFS,
 	        .l_len = 1,
 	};
-	if (fcntl(fd, F_GETLK, &fl) < 0)
-		return -errno;
-	return fl.l_type != F_UNLCK;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	return errno == EAGAIN || errno == EACCES ? -EAGAIN : -errno;
 }
 
 /* The recovery magic, read with pread (for a file tdb would not open). */
@@ -224,7 +236,14 @@ static int recovery_magic_set(struct handle *h, bool *ret)
 	return 0;
 }
 
-/* 0: no commit under way; -EAGAIN: a commit is being written; -EIO: a writer died mid-commit. */
+/*
+ * 0: no commit under way; -EAGAIN: a commit is being written; -EIO: a writer
+ * died mid-commit. The common case (marker clear) costs no syscall. A set
+ * marker is judged under the shared lock: set while we hold it means nobody
+ * is committing, so the writer that set it died. (Checking "marker set" and
+ * "lock free" one after the other is not enough: one commit can end and the
+ * next begin between the two checks, which looks like a dead writer.)
+ */
 static int commit_state(struct handle *h)
 {
 	bool set;
@@ -232,11 +251,12 @@ static int commit_state(struct handle *h)
 	if (r < 0 || !set)
 		return r;
 
-	r = writer_committing(tdb_fd(h->tdb));
-	if (r != 0)
-		return r < 0 ? r : -EAGAIN;
-	/* Nobody commits: unless the writer finished just now, it died. */
+	int fd = tdb_fd(h->tdb);
+	r = commit_lock(fd, true);
+	if (r < 0)
+		return r;
 	r = recovery_magic_set(h, &set);
+	(void)commit_lock(fd, false);
 	if (r < 0)
 		return r;
 	return set ? -EIO : 0;
@@ -248,30 +268,23 @@ static int handle_open(struct handle *h, const char *path)
 	struct stat st;
 	int r;
 
-	for (unsigned tries = 0;; tries++) {
+	/* tdb refuses a read-only open of a file that needs recovery, and that is
+	 * also what a commit under way looks like. So open under the shared
+	 * commit lock: no commit can be under way then, and a set marker means a
+	 * writer died mid-commit (fail at once, until a read-write open recovers
+	 * the file). A committing writer: -EAGAIN, the caller retries with a
+	 * bounded wait. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	r = commit_lock(fd, true);
+	if (r == 0 && file_magic_set(fd))
+		r = -EIO;
+	if (r == 0)
 		r = fedjit_store_open(path, FEDJIT_STORE_RDONLY | FEDJIT_STORE_NOLOCK, &store);
-		if (r >= 0)
-			break;
-		if (r == -ENOENT || r == -EBUSY || r == -EACCES || r == -EPROTONOSUPPORT ||
-		    r == -ELOOP || r == -ENOTTY)
-			return r;
-		/* tdb refuses a read-only open of a file that needs recovery, and
-		 * that is also what a commit under way looks like: wait for a
-		 * committing writer (-EAGAIN: the caller retries with a bounded
-		 * wait), fail at once when the writer died (marker set, no lock).
-		 * With neither, the failure is not about a commit, unless one ended
-		 * between the open and these checks: one more open tells. */
-		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			return errno == ENOENT ? -ENOENT : r;
-		int w = writer_committing(fd);
-		bool magic = w == 0 && file_magic_set(fd);
-		close(fd);
-		if (w > 0)
-			return -EAGAIN;
-		if (magic || tries > 0)
-			return r;
-	}
+	close(fd); /* drops the lock */
+	if (r < 0)
+		return r;
 
 	struct tdb_context *tdb = fedjit_store_tdb(store);
 	if (!tdb || fstat(tdb_fd(tdb), &st) < 0) {
