@@ -572,6 +572,19 @@ e2e_preauth() {
 e2e_log_mark() { wc -l <"$E2E_SYSLOG"; }
 e2e_log_since() { tail -n +"$(($1 + 1))" "$E2E_SYSLOG"; }
 
+# e2e_log_wait MARK ERE [TEXT]: the syslog lines after MARK, once they (or TEXT,
+# other output the caller will match too) match ERE, or after 5 s. The sink
+# writes a message some time after its sender returned: a check that reads the
+# log right after the action must give it that time.
+e2e_log_wait() {
+	local mark=$1 ere=$2 text=${3:-} i
+	for ((i = 0; i < 50; i++)); do
+		{ printf '%s\n' "$text"; e2e_log_since "$mark"; } | tr '\n' ' ' | grep -Eq -- "$ere" && break
+		sleep 0.1
+	done
+	e2e_log_since "$mark"
+}
+
 # e2e_seed_account NAME SUBJECT [GID...]: an account owned by (the test IdP,
 # SUBJECT), put into the store with `fedjit db restore` (uid and gid as sshd's
 # pre-auth entry announces them, home created). For the scenarios about

@@ -91,7 +91,8 @@ scenario5_su() {
 	t_check "5c. su: another IdP user (mallory) approving is refused" \
 		"$([ $rc -ne 0 ] && ! printf '%s' "$out" | grep -q E2E-BEGIN && echo 0 || echo 1)" "$out"
 	t_match "5c. su: ... because mallory does not own alice" \
-		'su(-l)?: user alice: wrong_account.*(u-0666-mallory|belongs to another identity)' "$(e2e_log_since "$mark")"
+		'su(-l)?: user alice: wrong_account.*(u-0666-mallory|belongs to another identity)' \
+		"$(e2e_log_wait "$mark" 'user alice: wrong_account')"
 }
 
 # ---- 4. sudo -----------------------------------------------------------------------
@@ -123,7 +124,8 @@ scenario4() {
 	t_check "4d. another IdP user (mallory) approving alice's sudo is refused" \
 		"$([ $rc -ne 0 ] && [ "$(printf '%s\n' "$out" | tr -d '\r' | tail -n 1)" != 0 ] && echo 0 || echo 1)" "$out"
 	t_match "4d. ... because mallory does not own alice" \
-		'sudo: user alice: wrong_account.*(u-0666-mallory|belongs to another identity)' "$(e2e_log_since "$mark")"
+		'sudo: user alice: wrong_account.*(u-0666-mallory|belongs to another identity)' \
+		"$(e2e_log_wait "$mark" 'user alice: wrong_account')"
 	out=$(E2E_ACTION="approve bob" e2e_pty $(as_args bob) sudo id -u)
 	rc=$?
 	t_check "4e. bob (not in the group) approving his own sudo is refused" \

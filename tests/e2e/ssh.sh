@@ -32,8 +32,10 @@ t_eq "sandbox: a local account from the test /etc/passwd" "1777" \
 	"$(getent passwd erin | cut -d: -f3)"
 t_check "sandbox: sshd answers on 127.0.0.1:2222" \
 	"$( (exec 3<>/dev/tcp/127.0.0.1/2222 && head -c 7 <&3 | grep -q '^SSH-2.0') 2>/dev/null && echo 0 || echo 1)"
+mark=$(e2e_log_mark)
 logger -t e2e-sandbox "syslog sink check"
-t_match "sandbox: syslog reaches the sink" 'e2e-sandbox.*syslog sink check' "$(cat "$E2E_SYSLOG")"
+t_match "sandbox: syslog reaches the sink" 'e2e-sandbox.*syslog sink check' \
+	"$(e2e_log_wait "$mark" 'e2e-sandbox.*syslog sink check')"
 
 # ssh_fails DESCRIPTION USER ERE: a refused login; the store is unchanged
 # and ERE matches what the person saw, sshd or the helper logged.
@@ -46,7 +48,8 @@ ssh_fails() {
 	after=$(e2e_store)
 	t_check "$desc: ssh fails" "$([ $rc -ne 0 ] && echo 0 || echo 1)" "rc=$rc out=$out"
 	t_match "$desc: the reason is given" "$ere" \
-		"$(cat "$E2E_PROMPTS" "$E2E_TMP/ssh.err"; e2e_log_since "$mark")"
+		"$(cat "$E2E_PROMPTS" "$E2E_TMP/ssh.err"
+		   e2e_log_wait "$mark" "$ere" "$(cat "$E2E_PROMPTS" "$E2E_TMP/ssh.err")")"
 	t_check "$desc: the store is unchanged" "$([ "$before" = "$after" ] && echo 0 || echo 1)" \
 		"$(diff <(echo "$before") <(echo "$after") | head -20)"
 }
@@ -225,7 +228,7 @@ scenario8() {
 	t_check "8. a wrong code fails the login" "$([ $rc -ne 0 ] && echo 0 || echo 1)" "$out"
 	t_match "8. ... after a successful device approval, at the TOTP module" \
 		'ivy signed in as ivy .*Invalid verification code for ivy' \
-		"$(e2e_log_since "$mark" | tr '\n' ' ')"
+		"$(e2e_log_wait "$mark" 'ivy signed in as ivy .*Invalid verification code for ivy' | tr '\n' ' ')"
 	e2e_pam sshd
 }
 
