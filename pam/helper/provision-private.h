@@ -60,6 +60,20 @@ void fedjit_prov_audit_group(struct prov_run *run, const char *group, uint32_t g
 
 /* The ctx's NSS ops, or the system's (getpwnam_r & co.). */
 const struct fedjit_prov_nss *fedjit_prov_nss(const struct prov_run *run);
+/*
+ * The other sources' answer about one user name, asked once: the reserved-name
+ * check and the "exists outside fedjit" check ask the same question back to
+ * back, and on a system with nss_systemd every lookup walks a dozen paths.
+ * Zero-initialise with .nss set; pass fedjit_prov_user_by_name_once and the
+ * memo where a fedjit_name_lookup_fn is wanted.
+ */
+struct fedjit_prov_name_memo {
+	const struct fedjit_prov_nss *nss;
+	const char *name; /* the name answered for (borrowed), NULL: none yet */
+	int r;
+	uint32_t uid;
+};
+int fedjit_prov_user_by_name_once(const char *name, uint32_t *ret_uid, void *memo);
 /* Plan lookups: the store (run->store) plus every other NSS source. */
 struct fedjit_plan_lookups fedjit_prov_plan_lookups(struct prov_run *run);
 /* The entry sshd was shown before authentication (store + /etc files only). */

@@ -117,6 +117,23 @@ const struct fedjit_prov_nss *fedjit_prov_nss(const struct prov_run *run)
 	return run->ctx->nss ? run->ctx->nss : &system_nss;
 }
 
+int fedjit_prov_user_by_name_once(const char *name, uint32_t *ret_uid, void *memo)
+{
+	struct fedjit_prov_name_memo *m = memo;
+
+	if (!m->name || strcmp(m->name, name) != 0) {
+		m->uid = 0;
+		m->r = m->nss->user_by_name(name, &m->uid, m->nss->userdata);
+		/* an error is not kept: the next caller asks again */
+		m->name = m->r >= 0 ? name : NULL;
+		if (m->r < 0)
+			return m->r;
+	}
+	if (m->r > 0 && ret_uid)
+		*ret_uid = m->uid;
+	return m->r;
+}
+
 /* ---- the store ---- */
 
 static int user_exists_cb(const struct fedjit_user_view *v, void *userdata)

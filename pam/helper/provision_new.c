@@ -333,7 +333,8 @@ int fedjit_prov_decide_new(struct prov_run *run)
 		                   run->login.canonical);
 		return 0;
 	}
-	r = fedjit_name_check_reserved(run->domain, run->name, nss->user_by_name, nss->userdata,
+	struct fedjit_prov_name_memo memo = {.nss = nss};
+	r = fedjit_name_check_reserved(run->domain, run->name, fedjit_prov_user_by_name_once, &memo,
 	                               reason, sizeof(reason));
 	if (r == -EPERM) {
 		refuse_name(run, reason);
@@ -342,7 +343,7 @@ int fedjit_prov_decide_new(struct prov_run *run)
 	if (r < 0)
 		return r;
 	/* invariant 4: a name of another source is never taken over silently */
-	r = run->chosen ? 0 : nss->user_by_name(run->name, &id, nss->userdata);
+	r = run->chosen ? 0 : fedjit_prov_user_by_name_once(run->name, &id, &memo);
 	if (r < 0)
 		return r;
 	if (r > 0 && !idp->associate_existing) {

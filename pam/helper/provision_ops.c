@@ -121,13 +121,15 @@ static int precheck(struct prov_run *run, const char *requested)
 	if (name_known && fedjit_name_policy_check(run->domain, FEDJIT_NAME_USER, run->login.local,
 	                                           reason, sizeof(reason)) < 0)
 		goto unknown;
-	r = fedjit_name_check_reserved(run->domain, run->login.canonical, nss->user_by_name,
-	                               nss->userdata, reason, sizeof(reason));
+	struct fedjit_prov_name_memo memo = {.nss = nss};
+	r = fedjit_name_check_reserved(run->domain, run->login.canonical,
+	                               fedjit_prov_user_by_name_once, &memo, reason,
+	                               sizeof(reason));
 	if (r == -EPERM)
 		goto unknown;
 	if (r < 0)
 		return r;
-	r = nss->user_by_name(run->login.canonical, &uid, nss->userdata);
+	r = fedjit_prov_user_by_name_once(run->login.canonical, &uid, &memo);
 	if (r < 0)
 		return r;
 	if (r > 0 && !idp->associate_existing) {

@@ -32,6 +32,8 @@ static int user_by_name(const char *name, uint32_t *ret_uid, void *userdata)
 	struct fx *f = userdata;
 	struct fx_entry *e = find(f->users, f->n_users, name, 0);
 
+	if (e)
+		f->user_lookups[e - f->users]++;
 	if (e && ret_uid)
 		*ret_uid = e->id;
 	return e != NULL;

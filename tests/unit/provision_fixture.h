@@ -29,6 +29,7 @@ struct fx {
 	struct fedjit_prov_nss nss;
 	struct fx_entry users[8], groups[8];
 	size_t n_users, n_groups;
+	unsigned user_lookups[8]; /* nss.user_by_name calls, per users[] entry */
 	/* scripted answers, in order; prompts seen are appended to transcript */
 	const char *answers[16];
 	size_t n_answers, next_answer;

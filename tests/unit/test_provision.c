@@ -228,8 +228,14 @@ static void test_associate(void **state)
 
 	NEED_ROOT(f);
 	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	for (size_t i = 0; i < f->n_users; i++)
+		f->user_lookups[i] = 0;
 	assert_string_equal(fx_login(f, &id, "carol", &res), "unknown_user");
 	assert_int_equal(fx_count_users(f), 0);
+	/* the reserved-name check and the "exists elsewhere" check share one lookup */
+	for (size_t i = 0; i < f->n_users; i++)
+		if (strcmp(f->users[i].name, "carol") == 0)
+			assert_int_equal(f->user_lookups[i], 1);
 
 	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nassociate_existing = yes\n");
 	assert_string_not_equal(fx_login(f, &sys, "sys", &res), "ok"); /* below the range */
