@@ -98,8 +98,15 @@ static int read_file(const char *path, bool secret, char **ret, size_t *ret_len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;
+		if (n <= 0) {
+			/* An error, or a file that shrank while we read it (being
+			 * rewritten): a truncated secret or key must not be used. */
+			int e = n < 0 ? -errno : -EIO;
+			if (secret)
+				explicit_bzero(buf, got);
+			free(buf);
+			return e;
+		}
 		got += (size_t)n;
 	}
 	buf[got] = '\0';
