@@ -108,6 +108,7 @@ struct fedjit_idp {
 	char *private_key_file;              /* root-only PEM key for private_key_jwt */
 	char *private_key_alg;               /* RS256 (default), ES256, ... */
 	char *ca_file;                       /* extra CA bundle for the IdP's TLS; NULL: system */
+	char *device_authorization_endpoint; /* https URL used instead of discovery's; NULL: none */
 	char *scopes;                        /* space separated; default "openid profile email" */
 	char *acr_values;                    /* sent with the device authorization request */
 	char *required_acr; /* space separated list; the ID token's acr must be one */

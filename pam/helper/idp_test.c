@@ -185,7 +185,8 @@ static void run(struct test *t)
 	}
 	free(reason);
 	reason = NULL;
-	r = fedjit_discovery_parse(resp.body, resp.len, idp->issuer, NULL, &d, &reason);
+	r = fedjit_discovery_parse(resp.body, resp.len, idp->issuer,
+	                           idp->device_authorization_endpoint, &d, &reason);
 	if (r == -EACCES) {
 		check(t, "discovery", "ok", "%s", url);
 		check(t, "issuer", "fail", "%s", reason ? reason : "issuer mismatch");

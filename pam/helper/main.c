@@ -168,8 +168,8 @@ static void load_cache(struct fedjit_helper *h)
 	                      idp->discovery_cache_ttl, now, &h->cached_discovery,
 	                      &h->cached_discovery_len) < 0)
 		return;
-	if (fedjit_discovery_parse(h->cached_discovery, h->cached_discovery_len, idp->issuer, NULL,
-	                           &d, NULL) < 0) {
+	if (fedjit_discovery_parse(h->cached_discovery, h->cached_discovery_len, idp->issuer,
+	                           idp->device_authorization_endpoint, &d, NULL) < 0) {
 		free(h->cached_discovery);
 		h->cached_discovery = NULL;
 		return;

@@ -66,7 +66,7 @@ tests=(
 	"redirect-https@token error redirect refused"
 	"status-500@device error HTTP 500"
 )
-echo "1..$((${#tests[@]} + 3))"
+echo "1..$((${#tests[@]} + 4))"
 for t in "${tests[@]}"; do
 	read -r name status re <<<"$t"
 	scenario "$name" "$status" "$re"
@@ -74,6 +74,9 @@ done
 # the IdP is slow: each request has its own timeout
 scenario slow@device unreachable "timed out" http_timeout=2
 scenario drip@token unreachable "timed out" http_timeout=2
+# an IdP whose discovery document lacks the device endpoint: the configured one is used
+scenario discovery-no-device-endpoint no_account "$ACCEPTED" \
+	"device_authorization_endpoint=$FEDJIT_BAD_IDP_ISSUER/device/auth"
 # claims from userinfo must belong to the same subject
 scenario userinfo-sub-mismatch error "userinfo refused" userinfo=yes
 helper_done

@@ -88,6 +88,7 @@ static void test_idp_defaults(void **state)
 	assert_null(p->private_key_file);
 	assert_string_equal(p->private_key_alg, "RS256");
 	assert_null(p->ca_file);
+	assert_null(p->device_authorization_endpoint);
 	assert_string_equal(p->scopes, "openid profile email");
 	assert_null(p->acr_values);
 	assert_null(p->required_acr);
@@ -167,6 +168,7 @@ static void test_full_config(void **state)
 	                     "client_auth = client_secret_post\n"
 	                     "client_secret_file = %s\n"
 	                     "ca_file = /etc/fedjit/ca.pem\n"
+	                     "device_authorization_endpoint = https://idp.example.com:8443/dev\n"
 	                     "scopes = openid groups offline_access\n"
 	                     "acr_values = urn:mfa gold\n"
 	                     "required_acr = urn:mfa\n"
@@ -248,6 +250,7 @@ static void test_full_config(void **state)
 	assert_string_equal(p->client_secret_file, secret);
 	assert_null(p->private_key_file);
 	assert_string_equal(p->ca_file, "/etc/fedjit/ca.pem");
+	assert_string_equal(p->device_authorization_endpoint, "https://idp.example.com:8443/dev");
 	assert_string_equal(p->scopes, "openid groups offline_access");
 	assert_string_equal(p->acr_values, "urn:mfa gold");
 	assert_string_equal(p->required_acr, "urn:mfa");
@@ -272,7 +275,7 @@ static void test_full_config(void **state)
 	assert_int_equal(p->n_group_map, 3);
 	assert_string_equal(p->group_map[0].idp_group, "Domain Admins");
 	assert_string_equal(p->group_map[0].local_group, "sudo");
-	assert_int_equal(p->group_map[0].origin.line, 53);
+	assert_int_equal(p->group_map[0].origin.line, 54);
 	assert_string_equal(p->group_map[1].idp_group, "Domain Admins");
 	assert_string_equal(p->group_map[1].local_group, "adm");
 	assert_string_equal(p->group_map[2].idp_group, "urn:x:devs");
