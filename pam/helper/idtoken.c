@@ -235,6 +235,23 @@ static int check_audience(struct fedjit_idtoken *t, const char *client_id, char 
 	return 0;
 }
 
+/*
+ * The ID token's iss against the configured issuer: exactly equal (OIDC Core
+ * 3.1.3.7), with one documented exception. Google's ID tokens carry iss
+ * "https://accounts.google.com" or, for some clients, the bare
+ * "accounts.google.com" (Google's OpenID Connect documentation, "Validating
+ * an ID token"). The bare form is accepted for that one issuer and no other;
+ * the identity is recorded under the configured issuer either way.
+ */
+static bool issuer_matches(const char *iss, const char *issuer)
+{
+	static const char google[] = "https://accounts.google.com";
+
+	if (strcmp(iss, issuer) == 0)
+		return true;
+	return strcmp(issuer, google) == 0 && strcmp(iss, google + strlen("https://")) == 0;
+}
+
 static int check_claims(struct fedjit_idtoken *t, const struct fedjit_idtoken_expect *x,
                         char **ret_reason)
 {
@@ -245,7 +262,7 @@ static int check_claims(struct fedjit_idtoken *t, const struct fedjit_idtoken_ex
 	json_t *iss = json_object_get(t->claims, "iss");
 	if (!json_is_string(iss))
 		return fedjit_reason(-EBADMSG, ret_reason, "iss: missing");
-	if (strcmp(json_string_value(iss), x->issuer) != 0)
+	if (!issuer_matches(json_string_value(iss), x->issuer))
 		return fedjit_reason(-EACCES, ret_reason,
 		                     "iss: \"%.200s\" is not the issuer \"%s\"",
 		                     json_string_value(iss), x->issuer);

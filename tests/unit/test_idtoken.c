@@ -149,6 +149,31 @@ static void test_issuer(void **state)
 	                 -EACCES);
 	assert_int_equal(check("{\"iss\":null}", "iss: missing"), -EBADMSG);
 	assert_int_equal(check("{\"iss\":[\"" ISS "\"]}", "iss: missing"), -EBADMSG);
+	/* ... and no scheme-less form for an issuer that is not Google */
+	assert_int_equal(check("{\"iss\":\"idp.example.test/realms/corp\"}", "iss:"), -EACCES);
+}
+
+/* Google's ID tokens may say "accounts.google.com" for https://accounts.google.com. */
+static void test_issuer_google(void **state)
+{
+	struct fedjit_idtoken_expect x = expect();
+	struct fedjit_idtoken *tok = NULL;
+
+	x.issuer = "https://accounts.google.com";
+	char *t = token("{\"iss\":\"accounts.google.com\"}");
+	assert_int_equal(fedjit_idtoken_verify(t, jwks, &x, &tok, NULL), 0);
+	assert_string_equal(tok->iss, "https://accounts.google.com"); /* the configured form */
+	fedjit_idtoken_free(tok);
+	free(t);
+	assert_int_equal(check_x("{\"iss\":\"https://accounts.google.com\"}", &x, NULL), 0);
+	/* nothing looser: another host, http, a trailing slash */
+	assert_int_equal(check_x("{\"iss\":\"accounts.google.com.evil.test\"}", &x, "iss:"),
+	                 -EACCES);
+	assert_int_equal(check_x("{\"iss\":\"http://accounts.google.com\"}", &x, "iss:"), -EACCES);
+	assert_int_equal(check_x("{\"iss\":\"accounts.google.com/\"}", &x, "iss:"), -EACCES);
+	/* the bare host is not an issuer of its own */
+	x.issuer = "https://idp.example.test/realms/corp";
+	assert_int_equal(check_x("{\"iss\":\"accounts.google.com\"}", &x, "iss:"), -EACCES);
 }
 
 static void test_audience(void **state)
@@ -365,11 +390,17 @@ static void test_userinfo(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_good_token),       cmocka_unit_test(test_issuer),
-	        cmocka_unit_test(test_audience),         cmocka_unit_test(test_times),
-	        cmocka_unit_test(test_subject),          cmocka_unit_test(test_acr_nonce_max_age),
-	        cmocka_unit_test(test_duplicate_claims), cmocka_unit_test(test_group_limits),
-	        cmocka_unit_test(test_claim_limits),     cmocka_unit_test(test_profile_types),
+	        cmocka_unit_test(test_good_token),
+	        cmocka_unit_test(test_issuer),
+	        cmocka_unit_test(test_issuer_google),
+	        cmocka_unit_test(test_audience),
+	        cmocka_unit_test(test_times),
+	        cmocka_unit_test(test_subject),
+	        cmocka_unit_test(test_acr_nonce_max_age),
+	        cmocka_unit_test(test_duplicate_claims),
+	        cmocka_unit_test(test_group_limits),
+	        cmocka_unit_test(test_claim_limits),
+	        cmocka_unit_test(test_profile_types),
 	        cmocka_unit_test(test_userinfo),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
