@@ -36,7 +36,9 @@ static int do_create(struct fedjit_store *s, const struct fedjit_user *u, const 
 	if (fedjit_store_exists(s, key))
 		return -FEDJIT_STORE_ELINK;
 
-	if (!primary_group) {
+	if (primary_group && strcmp(primary_group, FEDJIT_STORE_PRIMARY_FOREIGN) == 0) {
+		/* another source's group: nothing to write */
+	} else if (!primary_group) {
 		struct fedjit_group g = {.name = u->name,
 		                         .gid = u->gid,
 		                         .origin = FEDJIT_GROUP_PRIVATE,

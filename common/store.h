@@ -189,6 +189,10 @@ void fedjit_strv_free(char **v);
  *   primary_group != NULL: the domain's shared primary group; created with
  *     gid user->gid if missing (origin SHARED_PRIMARY), else its gid must be
  *     user->gid (-EINVAL otherwise).
+ *   primary_group == FEDJIT_STORE_PRIMARY_FOREIGN: user->gid is a group of
+ *     another NSS source (an account linked with associate_existing keeps its
+ *     /etc/group primary group): no group record is written, so the group is
+ *     not served twice.
  *   gids: supplementary gids (order and duplicates do not matter; the
  *     primary gid is dropped). A gid that is a group in this store gets the
  *     user added to its members; any other gid (e.g. sudo from /etc/group) is
@@ -199,6 +203,7 @@ void fedjit_strv_free(char **v);
  */
 int fedjit_store_create_account(struct fedjit_store *s, const struct fedjit_user *user,
                                 const char *primary_group, const uint32_t *gids, size_t n_gids);
+#define FEDJIT_STORE_PRIMARY_FOREIGN "" /* see fedjit_store_create_account */
 
 #define FEDJIT_UPDATE_ATTRS  (1u << 0) /* gecos, home, shell, email, idp, flags, last_login */
 #define FEDJIT_UPDATE_GROUPS (1u << 1) /* replace the supplementary gids with gids */

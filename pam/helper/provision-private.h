@@ -38,7 +38,6 @@ struct prov_run {
 	char *pwhash;                          /* from the password prompt (secret) */
 	char *consent;                         /* the consent text shown and agreed to */
 	struct fedjit_plan_lookups lookups;    /* store + other sources (provision_lookup.c) */
-	char assoc_group[FEDJIT_NAME_MAX + 1]; /* associate_existing: the primary group */
 };
 
 /* Fill run from ctx (paths, clock, lookups) and *ret with status "error";

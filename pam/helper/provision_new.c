@@ -100,7 +100,7 @@ static void delete_secrets(struct prov_run *run)
 static int associate_entry(struct prov_run *run, struct fedjit_account_plan *p)
 {
 	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
-	_cleanup_free_ char *home = NULL, *shell = NULL, *group = NULL;
+	_cleanup_free_ char *home = NULL, *shell = NULL;
 	int r = nss->user_by_name(run->name, &p->uid, nss->userdata);
 
 	if (r > 0)
@@ -114,16 +114,9 @@ static int associate_entry(struct prov_run *run, struct fedjit_account_plan *p)
 	snprintf(p->name, sizeof(p->name), "%s", run->name);
 	strcpy(p->home, home);
 	strcpy(p->shell, shell);
-	r = nss->group_by_gid(p->gid, &group, nss->userdata);
-	if (r < 0)
-		return r;
-	/* The store keeps the account's primary group by name: the existing
-	 * group's (a copy with the same gid), else a private group. */
-	p->primary_group = NULL;
-	if (r > 0 && fedjit_name_validate(group, NULL, 0) >= 0) {
-		snprintf(run->assoc_group, sizeof(run->assoc_group), "%s", group);
-		p->primary_group = run->assoc_group;
-	}
+	/* The primary group stays where it is (a copy in the store would be
+	 * served twice, and would outlive a change in /etc/group). */
+	p->primary_group = FEDJIT_STORE_PRIMARY_FOREIGN;
 	return 0;
 }
 

@@ -249,6 +249,13 @@ static void test_associate(void **state)
 	assert_int_equal(u->gid, 250000);
 	assert_string_equal(u->home, "/home/carol"); /* the existing home, not touched */
 	fedjit_user_free(u);
+	/* its primary group stays the other source's: no copy in the store */
+	struct fedjit_store *s = NULL;
+	struct fedjit_group *g = NULL;
+	assert_int_equal(fedjit_store_open(f->db, FEDJIT_STORE_RDONLY, &s), 0);
+	assert_int_equal(fedjit_store_get_group(s, "carol", &g), -ENOENT);
+	assert_int_equal(fedjit_store_get_group_by_gid(s, 250000, &g), -ENOENT);
+	fedjit_store_close(s);
 	assert_string_equal(fx_login(f, &id, "carol", &res), "ok");
 	assert_int_equal(res.action, FEDJIT_PROV_UPDATED);
 }

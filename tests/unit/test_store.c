@@ -289,6 +289,22 @@ static void test_shared_primary_and_groups(void **state)
 	assert_int_equal(fedjit_store_get_group(f->s, "staff", &g), 0);
 	fedjit_group_free(g);
 	assert_consistent(f->s);
+
+	/* A primary group of another source (associate_existing): no group record,
+	 * so gid 100 (users, say, from /etc/group) is not served twice. */
+	char b4[128];
+	struct fedjit_user u4 = mkuser(b4, sizeof(b4), 4, "corp");
+	u4.gid = 100;
+	assert_int_equal(
+	        fedjit_store_create_account(f->s, &u4, FEDJIT_STORE_PRIMARY_FOREIGN, supp, 2), 0);
+	assert_int_equal(fedjit_store_get_group_by_gid(f->s, 100, &g), -ENOENT);
+	assert_int_equal(fedjit_store_get_group(f->s, "user4", &g), -ENOENT);
+	assert_int_equal(fedjit_store_get_gids(f->s, "user4", &out, &n), 0);
+	assert_int_equal(n, 2); /* recorded for initgroups */
+	free(out);
+	assert_consistent(f->s);
+	assert_int_equal(fedjit_store_delete_account(f->s, "user4"), 0);
+	assert_consistent(f->s);
 }
 
 static void test_update(void **state)
