@@ -54,6 +54,8 @@ void fedjit_pam_args_parse(int argc, const char **argv, struct fedjit_pam_args *
 			a.nowait = true;
 		else if (strcmp(arg, "noqr") == 0)
 			a.noqr = true;
+		else if (strcmp(arg, "switch_user") == 0)
+			a.switch_user = true;
 		else if ((v = value_of(arg, "timeout"))) {
 			if (parse_seconds(v, &a.timeout) < 0)
 				report(fn, userdata, arg, "expected seconds between 1 and 3600");

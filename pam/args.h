@@ -10,6 +10,8 @@ struct fedjit_pam_args {
 	bool debug;         /* debug: log the exchange at LOG_DEBUG (never secrets) */
 	bool nowait;        /* nowait: show the sign-in info and wait, no Enter prompt */
 	bool noqr;          /* noqr: no QR code, whatever the configuration says */
+	bool switch_user;   /* switch_user: the service re-reads PAM_USER after
+	                       authentication (always so for service login) */
 	unsigned timeout;   /* timeout=SECONDS (1..FEDJIT_PAM_TIMEOUT_MAX); 0: not given */
 	const char *idp;    /* idp=NAME: use this IdP, not the one the name's domain picks */
 	const char *config; /* config=PATH: this file instead of /etc/fedjit (tests) */

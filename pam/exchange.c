@@ -108,6 +108,8 @@ static int send_request(struct run *run)
 		r = fedjit_msg_add_bool(run->m, "debug", x->debug);
 	if (r == 0)
 		r = fedjit_msg_add_bool(run->m, "silent", x->silent);
+	if (r == 0 && x->switch_user)
+		r = fedjit_msg_add_bool(run->m, "switch_user", true);
 	if (r == 0) {
 		(void)pam_get_item(x->conv.pamh, PAM_CONV, &conv);
 		r = fedjit_msg_add_bool(run->m, "interactive", conv != NULL);
@@ -291,6 +293,8 @@ static int on_result(struct run *run)
 		r = copy_field(run, "account", &x->account);
 	if (r != PAM_SUCCESS)
 		return r;
+	if (fedjit_msg_get_bool(run->m, "chosen", &x->chosen) < 0)
+		x->chosen = false;
 	strcpy(x->status, status);
 	return PAM_SUCCESS;
 }

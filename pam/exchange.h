@@ -27,6 +27,7 @@ struct fedjit_exchange {
 	                       configured timeout does not replace it */
 	bool debug, silent;
 	bool noqr, nowait;               /* module arguments; else the IdP's configuration */
+	bool switch_user;                /* PAM_USER may become the account the person chose */
 	const struct fedjit_config *cfg; /* for the IdP's presentation settings; may be NULL */
 	const char *default_idp;         /* whose settings apply when the helper names no IdP */
 
@@ -35,6 +36,7 @@ struct fedjit_exchange {
 	char *message; /* for the person; NULL when the helper gave none */
 	char *log;     /* for syslog; NULL when none */
 	char *idp_name, *issuer, *subject, *account;
+	bool chosen;         /* account is new, its name chosen by the person in this login */
 	const char *failure; /* why there is no result (static text), for syslog */
 	bool conv_failed;    /* the conversation failed (client gone) */
 	/* Text for the person not yet sent: the caller adds the final message

@@ -184,6 +184,24 @@ static unsigned login_timeout(const struct context *c)
 	return DEFAULT_TIMEOUT;
 }
 
+/*
+ * Services that take the account name back from PAM_USER after
+ * authentication, so that a person who chose another name for the new account
+ * (prompt = username+password+consent) is signed in to it at once: util-linux
+ * login does; the switch_user argument says so for others (display
+ * managers). sshd does not (it refuses a changed PAM_USER), nor does sudo:
+ * there the person is told to sign in again with the new name.
+ */
+static bool service_switches_user(const struct context *c)
+{
+	const void *service = NULL;
+
+	if (c->args.switch_user)
+		return true;
+	return pam_get_item(c->pamh, PAM_SERVICE, &service) == PAM_SUCCESS && service &&
+	       strcmp(service, "login") == 0;
+}
+
 /* Invariant 3: the identity's account must be the account being logged in. */
 static int check_binding(struct context *c, struct fedjit_exchange *x)
 {
@@ -191,6 +209,24 @@ static int check_binding(struct context *c, struct fedjit_exchange *x)
 		pam_syslog(c->pamh, LOG_ERR, "helper reported success without an identity for %s",
 		           c->login.canonical);
 		return PAM_AUTH_ERR;
+	}
+	if (strcmp(x->account, c->login.canonical) != 0 && x->chosen && x->switch_user) {
+		/* The identity's own new account, under the name the person chose
+		 * for it: the login continues as that account. (Logged first:
+		 * c->user is libpam's copy of PAM_USER, freed by pam_set_item.) */
+		pam_syslog(c->pamh, LOG_NOTICE,
+		           "%s signed in as %s, the new account's chosen name (issuer %s, subject "
+		           "%s, IdP %s)",
+		           c->user, x->account, x->issuer, x->subject,
+		           x->idp_name ? x->idp_name : "?");
+		int r = pam_set_item(c->pamh, PAM_USER, x->account);
+		c->user = NULL;
+		if (r != PAM_SUCCESS) {
+			pam_syslog(c->pamh, LOG_ERR, "cannot switch the user to %s: %s", x->account,
+			           pam_strerror(c->pamh, r));
+			return PAM_AUTH_ERR;
+		}
+		return PAM_SUCCESS;
 	}
 	if (strcmp(x->account, c->login.canonical) != 0) {
 		pam_syslog(c->pamh, LOG_WARNING,
@@ -221,6 +257,7 @@ static int run(struct context *c, enum op op, const char *phase)
 	        .silent = c->silent,
 	        .noqr = c->args.noqr,
 	        .nowait = c->args.nowait,
+	        .switch_user = op == OP_LOGIN && service_switches_user(c),
 	        .cfg = c->cfg,
 	        .default_idp = likely_idp(c) ? likely_idp(c)->name : NULL,
 	};

@@ -41,9 +41,10 @@ static bool groups_allowed(const struct fedjit_idp *idp, const char *groups)
 	return false;
 }
 
-/* Sends msg=result status=ok for the account the identity owns. */
+/* Sends msg=result status=ok for the account the identity owns (chosen: see
+ * fedjit_prov_result). */
 static int send_ok(struct fedjit_helper *h, const char *issuer, const char *subject,
-                   const char *account)
+                   const char *account, bool chosen)
 {
 	int r = fedjit_msg_start(h->msg, "result");
 
@@ -57,6 +58,8 @@ static int send_ok(struct fedjit_helper *h, const char *issuer, const char *subj
 		r = fedjit_msg_add(h->msg, "subject", subject);
 	if (r >= 0)
 		r = fedjit_msg_add(h->msg, "account", account);
+	if (r >= 0 && chosen)
+		r = fedjit_msg_add_bool(h->msg, "chosen", true);
 	syslog(LOG_INFO, "%s: user %s: authenticated by %s as (%s, %s)", h->service, h->account,
 	       h->idp->name, issuer, subject);
 	if (r >= 0) {
@@ -75,6 +78,7 @@ static struct fedjit_prov_ctx prov_ctx(struct fedjit_helper *h, struct fedjit_pr
 	        .idp = h->idp,
 	        .db_file = h->db_file,
 	        .service = h->service,
+	        .switch_user = h->switch_user,
 	        .conv = fedjit_provision_proto_conv,
 	        .conv_userdata = conv,
 	};
@@ -131,7 +135,7 @@ static int provision(struct fedjit_helper *h, const char *issuer, const char *su
 	if (r < 0 || strcmp(res.status, "ok") != 0)
 		return fedjit_helper_result(h, res.status, res.message[0] ? res.message : NULL,
 		                            "%s", res.log);
-	return send_ok(h, id.issuer, id.subject, res.account);
+	return send_ok(h, id.issuer, id.subject, res.account, res.chosen);
 }
 
 int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *subject,
@@ -177,7 +181,7 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 			                         "%s: identity (%s, %s) owns locked account %s",
 			                         h->idp->name, issuer, subject, owned->name);
 		} else {
-			r = send_ok(h, issuer, subject, owned->name);
+			r = send_ok(h, issuer, subject, owned->name, false);
 		}
 		fedjit_user_free(owned);
 		return r;

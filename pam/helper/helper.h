@@ -41,6 +41,7 @@ struct fedjit_helper {
 	const char *db_file;
 	char account[256]; /* canonical name of the PAM user */
 	char service[64];
+	bool switch_user; /* request: the module may switch PAM_USER (provision.h) */
 	bool debug;
 	bool idp_test;             /* op=idp-test: check the IdP, no login (idp_test.c) */
 	bool login_test;           /* op=login-test: a dry-run login (login_test.c) */

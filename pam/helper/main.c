@@ -271,6 +271,8 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 		setlogmask(LOG_UPTO(LOG_DEBUG));
 	}
 	(void)fedjit_msg_get_uint(req, "timeout", 86400, &timeout);
+	if (fedjit_msg_get_bool(req, "switch_user", &h->switch_user) < 0)
+		h->switch_user = false;
 
 	conf = fedjit_msg_get(req, "config");
 	r = conf ? fedjit_config_load(conf, NULL, &h->config, &diag)

@@ -32,12 +32,12 @@ struct prov_run {
 
 	struct fedjit_login login; /* the PAM user, parsed in the IdP's domain */
 	const struct fedjit_domain *domain;
-	char local[FEDJIT_NAME_MAX + 1];       /* local part of the new account */
-	char name[FEDJIT_CANONICAL_MAX + 1];   /* canonical name of the new account */
-	bool chosen;                           /* the person picked the name */
-	char *pwhash;                          /* from the password prompt (secret) */
-	char *consent;                         /* the consent text shown and agreed to */
-	struct fedjit_plan_lookups lookups;    /* store + other sources (provision_lookup.c) */
+	char local[FEDJIT_NAME_MAX + 1];     /* local part of the new account */
+	char name[FEDJIT_CANONICAL_MAX + 1]; /* canonical name of the new account */
+	bool chosen;                         /* the person picked the name */
+	char *pwhash;                        /* from the password prompt (secret) */
+	char *consent;                       /* the consent text shown and agreed to */
+	struct fedjit_plan_lookups lookups;  /* store + other sources (provision_lookup.c) */
 };
 
 /* Fill run from ctx (paths, clock, lookups) and *ret with status "error";

@@ -111,6 +111,8 @@ struct fedjit_prov_ctx {
 	const char *secret_db_file; /* NULL: global secret_db_file, else FEDJIT_SECRET_DB_FILE */
 	unsigned store_flags;       /* added to the open flags (FEDJIT_STORE_NOSYNC: tests) */
 	const char *service;        /* PAM service, for logs and the sshd rule */
+	bool switch_user;           /* the module can make the login continue as another
+	                               name (pam_fedjit's service_switches_user) */
 	fedjit_conv_fn conv;        /* NULL: nobody to ask (prompts other than silent fail) */
 	void *conv_userdata;
 	const struct fedjit_prov_nss *nss; /* NULL: the system's lookups */
@@ -159,10 +161,12 @@ struct fedjit_prov_result {
 	const char *status; /* a pam/proto.h result status (static string) */
 	enum fedjit_prov_action action;
 	char account[FEDJIT_CANONICAL_MAX + 1]; /* the account the identity owns ("" if none) */
-	uint32_t uid, gid;                      /* its uid and primary gid (status ok) */
-	char message[256];                      /* for the person ("" for none) */
-	char log[768];                          /* for the administrator, no secrets */
-	pid_t worker;                           /* non-blocking: the worker's pid, or 0 */
+	bool chosen;       /* status ok: account was created in this login under a name the person
+	                chose, which is not the login name (the module switches PAM_USER) */
+	uint32_t uid, gid; /* its uid and primary gid (status ok) */
+	char message[256]; /* for the person ("" for none) */
+	char log[768];     /* for the administrator, no secrets */
+	pid_t worker;      /* non-blocking: the worker's pid, or 0 */
 };
 
 /*

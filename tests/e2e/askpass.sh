@@ -16,7 +16,8 @@
 #   expire SECONDS   nothing; wait SECONDS (the code's lifetime) first
 #   none             nothing
 # Other prompts: yes/no questions get E2E_CONSENT (default yes), password
-# prompts E2E_PASSWORD, TOTP prompts the current code of the secret in the
+# prompts E2E_PASSWORD, the question for a user name E2E_USERNAME (default: the
+# name logged in with), TOTP prompts the current code of the secret in the
 # google-authenticator file E2E_TOTP_FILE, a shell prompt ($ or # at the end)
 # E2E_SHELL_CMD; login's own name prompt makes it give up (exit 3: the sign-in
 # failed, login asks again). Every prompt and answer kind is appended to $E2E_PROMPTS;
@@ -92,6 +93,9 @@ if printf '%s' "$text" | grep -Eqi 'verification code|one-time|totp'; then
 fi
 if printf '%s' "$last_line" | grep -Eqi 'yes/no|\[y/n\]|\(y/n\)|consent|agree'; then
 	answer consent "${E2E_CONSENT:-yes}"
+fi
+if printf '%s' "$last_line" | grep -Eqi 'user name'; then
+	answer username "${E2E_USERNAME:-}"
 fi
 if printf '%s' "$last_line" | grep -Eqi 'password'; then
 	answer password "${E2E_PASSWORD:-}"

@@ -458,7 +458,7 @@ e2e_conf() {
 e2e_idp_start() {
 	idp_start || return 1
 	local u
-	for u in dave erin gina hank ivy; do
+	for u in dave erin gina hank ivy jane; do
 		idp_api POST /test/user "{\"account\":\"$u\",\"sub\":\"u-1$RANDOM-$u\",\"password\":\"$u-password\",\"claims\":{\"preferred_username\":\"$u\",\"name\":\"${u^} Test\",\"email\":\"$u@example.test\",\"groups\":[\"staff\"]}}" >/dev/null ||
 			return 1
 	done

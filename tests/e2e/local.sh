@@ -134,6 +134,31 @@ scenario4() {
 	e2e_sudoers nopasswd
 }
 
+# ---- 5e. console: the person picks the new account's name ----------------------------
+# prompt = username+password+consent: login(1) takes the chosen name back from
+# PAM_USER, so the first login goes on as the new account.
+scenario5e() {
+	local r out rc uid
+	if ! r=$(e2e_need nss pam helper cli prov); then
+		t_skip "$r" "5e. login: the chosen name"
+		return
+	fi
+	e2e_conf prompt=username+password+consent
+	out=$(E2E_ACTION="approve jane" E2E_USERNAME=janet E2E_PASSWORD='Vq7-local-Secret' \
+		E2E_SHELL_CMD=$SHELL_CMD e2e_pty login jane)
+	rc=$?
+	t_eq "5e. login: first login with a chosen name succeeds" 0 "$rc"
+	[ $rc -eq 0 ] || t_diag "$out" "$(tail -20 "$E2E_SYSLOG")"
+	t_check "5e. login: no account under the typed name" \
+		"$(getent passwd jane >/dev/null && echo 1 || echo 0)"
+	uid=$(getent passwd janet | cut -d: -f3)
+	t_match "5e. login: the account has the chosen name" '^2[0-9]{5}$' "$uid"
+	t_eq "5e. login: the shell runs as janet in her new home" \
+		"janet $uid /home/janet janet" "$(printf '%s\n' "$out" | session_out | tr '\n' ' ' | sed 's/ $//')"
+	e2e_conf
+}
+
 scenario5
 scenario4
+scenario5e
 t_done

@@ -13,6 +13,8 @@
  *   denied, expired, unreachable, locked, notallowed, idpgone, nosuchop, oops
  *              device event, then that status (oops: an unknown status)
  *   wrong      result ok, but for the account "someone"
+ *   chooser    result ok for the new account "chosen-name", chosen=1 (the person
+ *              picked that name); logs the request's switch_user
  *   noident    result ok without issuer/subject/account
  *   unknown    result unknown_user, no device flow
  *   info       info + error messages, then device, then ok
@@ -88,7 +90,7 @@ static void device(void)
 	send_or_die();
 }
 
-static void result(const char *status, const char *account)
+static void result_chosen(const char *status, const char *account, bool chosen)
 {
 	fedjit_msg_start(m, "result");
 	fedjit_msg_add(m, "status", status);
@@ -98,8 +100,15 @@ static void result(const char *status, const char *account)
 		fedjit_msg_add(m, "issuer", "https://idp.test");
 		fedjit_msg_add(m, "subject", "sub-1");
 		fedjit_msg_add(m, "account", account);
+		if (chosen)
+			fedjit_msg_add_bool(m, "chosen", true);
 	}
 	send_or_die();
+}
+
+static void result(const char *status, const char *account)
+{
+	result_chosen(status, account, false);
 }
 
 static void text(const char *type, const char *t)
@@ -214,6 +223,10 @@ int main(void)
 	else if (strcmp(user, "wrong") == 0) {
 		device();
 		result("ok", "someone");
+	} else if (strcmp(user, "chooser") == 0) {
+		logf_("switch_user=%s", fedjit_msg_get(m, "switch_user") ?: "-");
+		device();
+		result_chosen("ok", "chosen-name", true);
 	} else if (strcmp(user, "noident") == 0)
 		result("ok", NULL);
 	else if (strcmp(user, "unknown") == 0)

@@ -92,7 +92,7 @@ void fedjit_pt_service(struct env *e, const char *args)
 	char path[400];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/fedjit-test", e->confdir);
+	snprintf(path, sizeof(path), "%s/%s", e->confdir, e->service ? e->service : "fedjit-test");
 	f = fopen(path, "w");
 	assert_non_null(f);
 	for (const char *const *t = (const char *const[]){"auth", "account", "password", NULL}; *t;
@@ -112,7 +112,10 @@ int fedjit_pt_run(struct env *e, enum what what, const char *user, int flags)
 	pam_handle_t *pamh = NULL;
 	int r, st;
 
-	assert_int_equal(pam_start_confdir("fedjit-test", user, &c, e->confdir, &pamh),
+	const void *final = NULL;
+
+	assert_int_equal(pam_start_confdir(e->service ? e->service : "fedjit-test", user, &c,
+	                                   e->confdir, &pamh),
 	                 PAM_SUCCESS);
 	(void)pam_set_item(pamh, PAM_RHOST, "203.0.113.9");
 	if (what == AUTH)
@@ -121,6 +124,8 @@ int fedjit_pt_run(struct env *e, enum what what, const char *user, int flags)
 		r = pam_acct_mgmt(pamh, flags);
 	else
 		r = pam_chauthtok(pamh, flags);
+	(void)pam_get_item(pamh, PAM_USER, &final);
+	snprintf(e->final_user, sizeof(e->final_user), "%s", final ? (const char *) final : "");
 	pam_end(pamh, r);
 	/* No helper is ever left behind, running or as a zombie. */
 	assert_int_equal(waitpid(-1, &st, WNOHANG), -1);

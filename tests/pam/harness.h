@@ -48,6 +48,8 @@ struct env {
 	int fail_on_prompt;    /* make this prompt's conversation call fail */
 	unsigned prompt_delay; /* seconds the person takes at the first prompt */
 	bool permit_after;     /* pam_permit.so after the module in account and password */
+	const char *service;   /* the PAM service name; NULL: fedjit-test */
+	char final_user[256];  /* PAM_USER when the run ended */
 };
 
 enum what { AUTH, ACCT, CHAUTHTOK };

@@ -158,6 +158,42 @@ static void test_prompts(void **state)
 	assert_true(fedjit_pt_has_msg(&e->calls[e->ncalls - 1], PAM_ERROR_MSG, "cannot be used"));
 }
 
+/* prompt = username+password+consent: the new account's chosen name becomes
+ * PAM_USER where the service takes it back (login, or the switch_user
+ * argument), and nowhere else. */
+static void test_chosen_name(void **state)
+{
+	static const struct {
+		const char *service, *args;
+		int code;
+		const char *final_user, *switch_user;
+	} cases[] = {
+	        {"login", "", PAM_SUCCESS, "chosen-name", "switch_user=1"},
+	        {NULL, "switch_user", PAM_SUCCESS, "chosen-name", "switch_user=1"},
+	        {NULL, "", PAM_AUTH_ERR, "chooser", "switch_user=-"},
+	        {"sshd", "", PAM_AUTH_ERR, "chooser", "switch_user=-"},
+	        {"sudo", "", PAM_AUTH_ERR, "chooser", "switch_user=-"},
+	};
+
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(cases); i++) {
+		struct env *e;
+
+		print_message("# service %s args '%s'\n", cases[i].service ?: "fedjit-test",
+		              cases[i].args);
+		fedjit_pt_teardown(state);
+		fedjit_pt_setup(state);
+		e = *state;
+		e->service = cases[i].service;
+		fedjit_pt_service(e, cases[i].args);
+		assert_int_equal(fedjit_pt_run(e, AUTH, "chooser", 0), cases[i].code);
+		assert_string_equal(e->final_user, cases[i].final_user);
+		assert_non_null(strstr(fedjit_pt_helper_log(e), cases[i].switch_user));
+		if (cases[i].code != PAM_SUCCESS)
+			assert_true(fedjit_pt_has_msg(&e->calls[e->ncalls - 1], PAM_ERROR_MSG,
+			                              "does not own this account"));
+	}
+}
+
 static void test_outcomes(void **state)
 {
 	static const struct outcome cases[] = {
@@ -219,6 +255,8 @@ int main(void)
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_prompts, fedjit_pt_setup, fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, fedjit_pt_setup, fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_chosen_name, fedjit_pt_setup,
+	                                        fedjit_pt_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

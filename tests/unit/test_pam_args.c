@@ -35,6 +35,7 @@ static void test_defaults(void **state)
 	assert_false(a.debug);
 	assert_false(a.nowait);
 	assert_false(a.noqr);
+	assert_false(a.switch_user);
 	assert_int_equal(a.timeout, 0);
 	assert_null(a.idp);
 	assert_null(a.config);
@@ -44,8 +45,8 @@ static void test_defaults(void **state)
 
 static void test_all(void **state)
 {
-	const char *argv[] = {"debug",    "nowait",           "noqr",          "timeout=90",
-	                      "idp=corp", "config=/t/f.conf", "helper=/t/fake"};
+	const char *argv[] = {"debug",    "nowait",           "noqr",           "timeout=90",
+	                      "idp=corp", "config=/t/f.conf", "helper=/t/fake", "switch_user"};
 	struct fedjit_pam_args a;
 	struct reports rep = {0};
 
@@ -53,6 +54,7 @@ static void test_all(void **state)
 	assert_true(a.debug);
 	assert_true(a.nowait);
 	assert_true(a.noqr);
+	assert_true(a.switch_user);
 	assert_int_equal(a.timeout, 90);
 	assert_string_equal(a.idp, "corp");
 	assert_string_equal(a.config, "/t/f.conf");

@@ -165,6 +165,7 @@ static void test_username_prompt(void **state)
 	fx_answers(f, "Edward", "yes", "Secret123x", "Secret123x", NULL);
 	assert_string_equal(fx_login(f, &id, "ed", &res), "wrong_account");
 	assert_int_equal(res.action, FEDJIT_PROV_CREATED);
+	assert_false(res.chosen);
 	assert_non_null(strstr(res.message, "edward"));
 	struct fedjit_user *u = fx_user(f, "edward");
 	assert_non_null(u);
@@ -183,6 +184,23 @@ static void test_username_prompt(void **state)
 	fx_answers(f, "gus", NULL);
 	assert_string_equal(fx_login(f, &h, "hu", &res), "error"); /* conversation ended */
 	assert_int_equal(fx_count_users(f), 2);
+
+	/* where the module can switch PAM_USER (console login), the login goes on
+	 * as the chosen name */
+	struct fedjit_identity k = fx_identity("sub-kim", "kim", NULL);
+	f->ctx.switch_user = true;
+	fx_answers(f, "kimberly", "yes", "Secret123x", "Secret123x", NULL);
+	assert_string_equal(fx_login(f, &k, "kim", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_CREATED);
+	assert_true(res.chosen);
+	assert_string_equal(res.account, "kimberly");
+	assert_int_equal(fx_count_users(f), 3);
+	/* the default answer (the login name) is no switch */
+	struct fedjit_identity l = fx_identity("sub-lu", "lu", NULL);
+	fx_answers(f, "", "yes", "Secret123x", "Secret123x", NULL);
+	assert_string_equal(fx_login(f, &l, "lu", &res), "ok");
+	assert_false(res.chosen);
+	f->ctx.switch_user = false;
 }
 
 static void test_subject_name(void **state)
