@@ -167,6 +167,20 @@ int fedjit_idp_login(const struct fedjit_config *config, const struct fedjit_idp
 	return 0;
 }
 
+const struct fedjit_idp *fedjit_config_idp_for_new_login(const struct fedjit_config *config,
+                                                         const char *login, size_t len)
+{
+	struct fedjit_login l;
+	const struct fedjit_idp *idp;
+
+	if (fedjit_login_parse(config, NULL, login, len, &l, NULL, 0) < 0)
+		return NULL;
+	idp = fedjit_config_idp_for_domain(config, l.domain->name);
+	if (!idp && config->n_idps == 1)
+		idp = &config->idps[0];
+	return idp;
+}
+
 bool fedjit_idp_preauth_enabled(const struct fedjit_idp *idp)
 {
 	bool on = idp->sshd_preauth_set ? idp->sshd_preauth

@@ -89,6 +89,18 @@ int fedjit_idp_login(const struct fedjit_config *config, const struct fedjit_idp
                      const char *login, size_t len, struct fedjit_login *ret, char *reason,
                      size_t reason_size);
 
+/*
+ * The IdP that handles a login name that has no account yet (fedjit.conf(5),
+ * IDP SELECTION): the IdP with provisioning that serves the name's domain as
+ * written (PRIMARY for a bare name), default_idp when several do; when none
+ * does and only one IdP is configured, that one. The helper (which IdP runs
+ * the device flow and provisions) and the NSS pre-auth entry (which entry
+ * sshd is shown) both choose with this, so they agree. NULL when no IdP
+ * handles the name (or it is malformed).
+ */
+const struct fedjit_idp *fedjit_config_idp_for_new_login(const struct fedjit_config *config,
+                                                         const char *login, size_t len);
+
 /* Does idp give sshd a pre-auth entry (sshd_preauth, default: provisioning on)
  * and is the local name known before the login (not username_from = subject,
  * not prompted for)? */

@@ -22,12 +22,14 @@
  * the entries it could compute itself from the (world-readable) configuration,
  * in its own process. The tests use exactly that to play sshd.
  *
- * WHICH IdP. The default IdP first, then the others in configuration order;
- * the first one that provisions (provisioning != none), has sshd_preauth on,
- * and accepts the name (its domain for provisioning = always; the name's own
- * domain, which it must serve, for as-in-username) decides. IdPs whose local
- * name is not the login name (username_from = subject, a prompt that asks for
- * the name) give no pre-auth entry: the name is not known before the login.
+ * WHICH IdP. The one the helper will run the login with
+ * (fedjit_config_idp_for_new_login: the provisioning IdP serving the name's
+ * domain as written, default_idp among several), so that the entry sshd sees
+ * is the one provisioning creates. It must have sshd_preauth on and accept
+ * the name (its domain for provisioning = always; the name's own domain,
+ * which it must serve, for as-in-username). IdPs whose local name is not the
+ * login name (username_from = subject, a prompt that asks for the name) give
+ * no pre-auth entry: the name is not known before the login.
  *
  * WHAT IS REFUSED (NOTFOUND): names that break the name rules or the domain's
  * username_regex, reserved names, and names that exist in /etc/passwd (files
@@ -248,17 +250,11 @@ static int idp_accepts(const struct fedjit_config *cfg, const struct fedjit_idp 
 static int preauth(const struct fedjit_config *cfg, const char *name,
                    struct fedjit_nss_user_copy *ret)
 {
-	const struct fedjit_idp *first =
-	        cfg->global.default_idp ? fedjit_config_idp(cfg, cfg->global.default_idp) : NULL;
+	/* the IdP the helper will use for this name, and only that one */
+	const struct fedjit_idp *idp = fedjit_config_idp_for_new_login(cfg, name, strlen(name));
 	struct fedjit_login login;
-	const struct fedjit_idp *idp = NULL;
 
-	if (first && idp_accepts(cfg, first, name, &login) > 0)
-		idp = first;
-	for (size_t i = 0; !idp && i < cfg->n_idps; i++)
-		if (&cfg->idps[i] != first && idp_accepts(cfg, &cfg->idps[i], name, &login) > 0)
-			idp = &cfg->idps[i];
-	if (!idp)
+	if (!idp || idp_accepts(cfg, idp, name, &login) <= 0)
 		return -ENOENT;
 
 	/* reserved names, and names of system accounts below the range */

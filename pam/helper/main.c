@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "common/account_plan.h"
 #include "common/macro.h"
 #include "common/names.h"
 #include "common/store.h"
@@ -214,10 +215,9 @@ static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp
 			               ?: 1;
 		return 0;
 	}
-	/* A new name: the IdP that serves its domain (the only one, if just one). */
-	h->idp = fedjit_config_idp_for_domain(h->config, login.domain->name);
-	if (!h->idp && h->config->n_idps == 1)
-		h->idp = &h->config->idps[0];
+	/* A new name: the IdP that serves its domain (the only one, if just one),
+	 * chosen as the NSS pre-auth entry chooses it. */
+	h->idp = fedjit_config_idp_for_new_login(h->config, user, strlen(user));
 	if (!h->idp)
 		return fedjit_helper_result(h, "unknown_user", NULL, "no IdP serves domain %s",
 		                            login.domain->name)

@@ -79,6 +79,25 @@ conf as-in-username
 t_eq "as-in-username: bare name in PRIMARY" "newbie" "$(sshd passwd newbie | cut -d: -f1)"
 t_eq "as-in-username: DOMAIN/name form" "newbie" "$(sshd passwd PRIMARY/newbie | cut -d: -f1)"
 t_false "as-in-username: unknown domain" sshd passwd OTHER/newbie
+# two IdPs: the entry is the one of the IdP the helper will use for the name
+# (the one serving the name's domain as written), not the first that accepts it
+{
+	printf '[domain PRIMARY]\nuid_min = 200000\nuid_max = 299999\n'
+	printf 'username_regex = [a-z][a-z0-9]{1,15}\n\n'
+	printf '[domain CORP]\nuid_min = 300000\nuid_max = 399999\n'
+	printf 'username_regex = [a-z][a-z0-9]{1,15}\n\n'
+	printf '[idp first]\nissuer = https://idp.test\nclient_id = fedjit\nclient_auth = none\n'
+	printf 'provisioning = always\ndomain = CORP\ndomains = CORP\n\n'
+	printf '[idp second]\nissuer = https://idp2.test\nclient_id = fedjit\nclient_auth = none\n'
+	printf 'provisioning = as-in-username\ndomains = PRIMARY\n'
+} >"$tmp/fedjit.conf"
+t_true "two IdPs: the configuration is valid" "$top_builddir/cli/fedjit" --config "$tmp/fedjit.conf" config check
+# ($other: PRIMARY's uid for newbie, probed past the squatter above)
+t_eq "two IdPs: a bare name gets the entry of the IdP serving PRIMARY" \
+	"$other" "$(sshd passwd newbie | cut -d: -f3)"
+t_eq "two IdPs: CORP/name gets the CORP IdP's entry" \
+	"$("$top_builddir/tests/nss/nss-fixture" --uid corp newbie 300000 399999)" \
+	"$(sshd passwd CORP/newbie | cut -d: -f3)"
 conf always "username_from = subject"
 t_false "username_from = subject: the name is not known before login" sshd passwd newbie
 rm -f "$tmp/fedjit.conf"
