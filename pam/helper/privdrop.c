@@ -2,6 +2,7 @@
 /* Privilege drop of the network child: see privdrop.h for what and why. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -44,15 +45,42 @@ int fedjit_privdrop_lookup(const char *user, struct fedjit_privdrop *ret)
 #endif
 
 #ifdef NATIVE_ARCH
-#define DENY(nr)                                         \
+#define DENY_WITH(nr, err)                               \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
-	        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+	        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((err)&SECCOMP_RET_DATA))
+#define DENY(nr) DENY_WITH(nr, EPERM)
+
+/* The flags that make open create a file: O_CREAT, and O_TMPFILE's own bit
+ * (O_TMPFILE is __O_TMPFILE | O_DIRECTORY; the same values on x86_64 and
+ * aarch64). */
+#ifndef __O_TMPFILE
+#define __O_TMPFILE 020000000
+#endif
+#define CREATE_FLAGS (O_CREAT | __O_TMPFILE)
+
+/* open-like call nr whose flags are argument argi: EACCES when they would
+ * create a file, else allowed. Only other DENY_CREATEs and the final ALLOW may
+ * follow: on a match it replaces the loaded syscall number with the flags. */
+#define DENY_CREATE(nr, argi)                                                                  \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4),                                       \
+	        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[argi])), \
+	        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CREATE_FLAGS, 0, 1),                      \
+	        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),    \
+	        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
 /* A deny-list, not an allow-list: curl, OpenSSL, the resolver and the sanitizers need a
  * long and changing list of calls, while nothing in the child needs these. They are what
  * an exploit would reach for next: running a program, inspecting or writing other
  * processes, namespaces and mounts, the kernel keyring, loading kernel code. Calls of
- * another ABI (i386 on x86_64, x32) are killed, so the list cannot be sidestepped. */
+ * another ABI (i386 on x86_64, x32) are killed, so the list cannot be sidestepped.
+ *
+ * No file, directory, device node or link can be created either (EACCES, as a
+ * read-only place would answer): the child runs as nobody, so the only places it
+ * could create one are world-writable directories (/tmp, /dev/shm), where it has
+ * no business (RLIMIT_FSIZE 0 already keeps any byte out of a file). openat2
+ * hides its flags in memory the filter cannot read: ENOSYS, and glibc does not
+ * use it for open(). The low 32 bits of an argument are at its offset on these
+ * little-endian ABIs; every creating flag is in them. */
 static int install_seccomp(void)
 {
 	struct sock_filter filter[] = {
@@ -88,6 +116,28 @@ static int install_seccomp(void)
 	        DENY(__NR_finit_module),
 	        DENY(__NR_delete_module),
 	        DENY(__NR_open_by_handle_at),
+	        /* creating files, directories, nodes, links */
+	        DENY_WITH(__NR_mkdirat, EACCES),
+	        DENY_WITH(__NR_mknodat, EACCES),
+	        DENY_WITH(__NR_symlinkat, EACCES),
+	        DENY_WITH(__NR_linkat, EACCES),
+	        DENY_WITH(__NR_renameat2, EACCES),
+#ifdef __NR_renameat
+	        DENY_WITH(__NR_renameat, EACCES),
+#endif
+	        DENY_WITH(__NR_openat2, ENOSYS),
+#ifdef __NR_creat
+	        DENY_WITH(__NR_creat, EACCES),
+	        DENY_WITH(__NR_mkdir, EACCES),
+	        DENY_WITH(__NR_mknod, EACCES),
+	        DENY_WITH(__NR_symlink, EACCES),
+	        DENY_WITH(__NR_link, EACCES),
+	        DENY_WITH(__NR_rename, EACCES),
+#endif
+#ifdef __NR_open
+	        DENY_CREATE(__NR_open, 1), /* a mismatch leaves the number loaded */
+#endif
+	        DENY_CREATE(__NR_openat, 2),
 	        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {

@@ -5,10 +5,10 @@
  * no capability in any set, and "write nowhere". Nowhere means here:
  *   - no new file in a root-owned directory (/, /etc, the store's directory);
  *   - no write to an existing root-owned file, not even one that is 0644;
- *   - no byte written to any file at all, even one it could create in a
- *     world-writable directory such as /tmp (RLIMIT_FSIZE 0: EFBIG, and by
- *     default SIGXFSZ kills it); an empty file can still be created there,
- *     a limitation SECURITY.md names;
+ *   - nothing created even in a world-writable directory such as /tmp: no
+ *     file (O_CREAT, O_TMPFILE), directory, node or link (seccomp: EACCES);
+ *   - no byte written to any file at all, not even a 0666 one (RLIMIT_FSIZE
+ *     0: EFBIG, and by default SIGXFSZ kills it);
  *   - no signal to, and no look into, its root parent.
  * (tests/unit/test_helper_privdrop.c checks ids, no_new_privs, dumpable,
  * limits and seccomp; the real helper's child reports capeff/capprm in
@@ -36,6 +36,7 @@ struct dirs {
 	char root_dir[64];  /* root-owned 0755 */
 	char open_dir[64];  /* world-writable, sticky (like /tmp) */
 	char root_file[96]; /* root-owned 0644 in root_dir */
+	char open_file[96]; /* root-owned 0666, empty, in open_dir */
 };
 
 static int setup(void **state)
@@ -53,6 +54,12 @@ static int setup(void **state)
 	snprintf(d->root_file, sizeof(d->root_file), "%s/store.tdb", d->root_dir);
 	fd = open(d->root_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, "data", 4) != 4)
+		return -1;
+	close(fd);
+	/* an existing file anybody may write, in the world-writable directory */
+	snprintf(d->open_file, sizeof(d->open_file), "%s/probe", d->open_dir);
+	fd = open(d->open_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0 || fchmod(fd, 0666) < 0)
 		return -1;
 	close(fd);
 	*state = d;
@@ -159,9 +166,24 @@ static int no_writes(const struct dirs *d)
 	if (rename(d->root_file, path) == 0 || unlink(d->root_file) == 0 ||
 	    chmod(d->root_file, 0666) == 0 || symlink("/etc/shadow", path) == 0)
 		return 6;
-	/* a world-writable directory: the file appears, but stays empty */
-	snprintf(path, sizeof(path), "%s/probe", d->open_dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	/* a world-writable directory: nothing can be created there */
+	snprintf(path, sizeof(path), "%s/new", d->open_dir);
+	if (open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0 || errno != EACCES)
+		return 13;
+	if (creat(path, 0600) >= 0 || errno != EACCES)
+		return 14;
+	if (open(d->open_dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600) >= 0 || errno != EACCES)
+		return 15;
+	if (mkdir(path, 0700) == 0 || errno != EACCES)
+		return 16;
+	if (mkfifo(path, 0600) == 0 || errno != EACCES)
+		return 17;
+	if (symlink("/etc/passwd", path) == 0 || errno != EACCES)
+		return 18;
+	if (link(d->open_file, path) == 0 || errno != EACCES)
+		return 19;
+	/* ... and an existing file anybody may write stays empty */
+	fd = open(d->open_file, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 7;
 	if (write(fd, "x", 1) != -1 || errno != EFBIG)
@@ -196,6 +218,8 @@ static void test_writes_nowhere(void **state)
 	assert_int_equal(stat(d->root_file, &st), 0);
 	assert_int_equal(st.st_size, 4);
 	assert_int_equal(st.st_mode & 07777, 0644);
+	snprintf(path, sizeof(path), "%s/new", d->open_dir);
+	assert_int_equal(lstat(path, &st), -1); /* nothing was created */
 	snprintf(path, sizeof(path), "%s/probe", d->open_dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 0);
@@ -203,11 +227,8 @@ static void test_writes_nowhere(void **state)
 
 static int write_once(const struct dirs *d)
 {
-	char path[160];
-	int fd;
+	int fd = open(d->open_file, O_WRONLY | O_CLOEXEC);
 
-	snprintf(path, sizeof(path), "%s/probe", d->open_dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return 1;
 	(void)!write(fd, "x", 1);
