@@ -9,7 +9,8 @@ idp_sources = \
 	pam/helper/jws.h pam/helper/jws.c \
 	pam/helper/idtoken.h pam/helper/idtoken.c \
 	pam/helper/discovery.h pam/helper/discovery.c \
-	pam/helper/token_response.h pam/helper/token_response.c
+	pam/helper/token_response.h pam/helper/token_response.c \
+	pam/helper/json_scrub.h pam/helper/json_scrub.c
 pam_libfedjit_idp_la_SOURCES = $(idp_sources)
 pam_libfedjit_idp_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 pam_libfedjit_idp_la_LIBADD = $(OPENSSL_LIBS) $(JANSSON_LIBS)
@@ -22,6 +23,10 @@ idp_libs = pam/libfedjit_idp.la common/libfedjit_common.la $(OPENSSL_LIBS) $(JAN
 idp_test_cflags = $(unit_test_cflags) $(idp_cppflags)
 idp_test_libs = $(idp_libs) $(unit_test_libs)
 idp_test_sources = tests/unit/idp_testutil.h tests/unit/idp_testutil.c
+check_PROGRAMS += tests/unit/test_json_scrub
+TESTS += tests/unit/test_json_scrub
+tests_unit_test_json_scrub_CFLAGS = $(idp_test_cflags)
+tests_unit_test_json_scrub_LDADD = $(idp_test_libs)
 check_PROGRAMS += tests/unit/test_jose
 TESTS += tests/unit/test_jose
 tests_unit_test_jose_SOURCES = tests/unit/test_jose.c $(idp_test_sources)

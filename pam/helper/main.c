@@ -27,6 +27,7 @@
 #include "common/store.h"
 #include "discovery.h"
 #include "helper.h"
+#include "json_scrub.h"
 
 #define REQUEST_TIMEOUT_USEC (10 * 1000000ULL)
 #define SECRET_FILE_MAX      (64 * 1024)
@@ -356,6 +357,8 @@ int main(int argc, char **argv)
 		close_other_fds();
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	/* tokens and claims pass through jansson's buffers: zero them when freed */
+	fedjit_json_scrub_install();
 	/* Everything this process looks up goes around the fedjit NSS module (tdb allows one
 	 * open of the store per process; DESIGN.md cross-part rules). */
 	setenv("FEDJIT_NSS_BYPASS", "1", 1);
