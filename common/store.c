@@ -264,16 +264,20 @@ static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mod
 	int tdb_flags = TDB_DEFAULT;
 	struct tdb_context *tdb;
 
-	/* Writers read and write with pread/pwrite, not through a mapping
-	 * (TDB_NOMMAP). Every transaction start copies the whole hash table
-	 * (4 bytes a bucket, 4 MB at the default size) out of the file: one
-	 * pread instead of faulting in a fresh mapping of it after every open,
-	 * and commits need no msync before each fsync. Provisioning is about 1.5x
-	 * faster (make bench-provision). Read-only handles, the NSS module's
-	 * included, keep reading through mappings; the page cache is coherent
-	 * between the two. */
 	if (!(flags & FEDJIT_STORE_RDONLY))
-		tdb_flags |= TDB_SEQNUM | TDB_INCOMPATIBLE_HASH | TDB_DISALLOW_NESTING | TDB_NOMMAP;
+		tdb_flags |= TDB_SEQNUM | TDB_INCOMPATIBLE_HASH | TDB_DISALLOW_NESTING;
+	/* A point handle (a login's provisioning) reads and writes with
+	 * pread/pwrite, not through a mapping (TDB_NOMMAP). Every transaction
+	 * start copies the whole hash table (4 bytes a bucket, 4 MB at the
+	 * default size) out of the file: one pread instead of faulting in a fresh
+	 * mapping of it after every open, and commits need no msync before each
+	 * fsync; provisioning is about 1.5x faster (make bench-provision). A walk
+	 * of the whole store on such a handle costs a pread per hash chain and
+	 * record, so handles that walk (the admin tool's purge, check, repair)
+	 * keep the mapping. Read-only handles, the NSS module's included, always
+	 * read through mappings; the page cache is coherent between the two. */
+	if (!(flags & FEDJIT_STORE_RDONLY) && (flags & FEDJIT_STORE_POINT))
+		tdb_flags |= TDB_NOMMAP;
 	if (flags & FEDJIT_STORE_NOSYNC)
 		tdb_flags |= TDB_NOSYNC;
 	errno = 0;

@@ -106,6 +106,11 @@ enum fedjit_store_open_flags {
 	                                 the secret store) and its parent dir (0755) */
 	FEDJIT_STORE_NOLOCK = 1 << 2, /* with RDONLY: no read locks (see above) */
 	FEDJIT_STORE_NOSYNC = 1 << 3, /* no fsync on commit: tests/benchmarks only */
+	FEDJIT_STORE_POINT = 1 << 4,  /* read-write, for a few lookups and small
+	                                 transactions (a login's provisioning): tdb
+	                                 reads and writes with pread/pwrite instead of
+	                                 a mapping (see open_tdb in store.c); a walk
+	                                 of the whole store is slow on such a handle */
 };
 
 struct fedjit_store;

@@ -56,7 +56,8 @@ static int store_open(struct prov_run *run)
 {
 	int r = run->ctx->dry_run ? fedjit_prov_dry_store_open(run)
 	                          : fedjit_store_open(run->db_file,
-	                                              FEDJIT_STORE_CREATE | run->ctx->store_flags,
+	                                              FEDJIT_STORE_CREATE | FEDJIT_STORE_POINT |
+	                                                      run->ctx->store_flags,
 	                                              &run->store);
 	if (r < 0)
 		fedjit_prov_result(run, "error", NULL, "store %s: %s", run->db_file,
@@ -117,7 +118,8 @@ int fedjit_prov_background(struct prov_run *run, struct prov_finish *f)
 {
 	struct fedjit_user *u = NULL;
 	char err[512] = "";
-	int r = fedjit_store_open(run->db_file, run->ctx->store_flags, &run->store);
+	int r = fedjit_store_open(run->db_file, FEDJIT_STORE_POINT | run->ctx->store_flags,
+	                          &run->store);
 
 	if (r >= 0)
 		r = fedjit_store_get_user(run->store, f->name, &u);
@@ -129,7 +131,8 @@ int fedjit_prov_background(struct prov_run *run, struct prov_finish *f)
 	if (r >= 0 && (u->flags & FEDJIT_USER_PENDING))
 		r = fedjit_prov_finish_run(f, run->id, err, sizeof(err));
 	if (r >= 0 && (u->flags & FEDJIT_USER_PENDING)) {
-		r = fedjit_store_open(run->db_file, run->ctx->store_flags, &run->store);
+		r = fedjit_store_open(run->db_file, FEDJIT_STORE_POINT | run->ctx->store_flags,
+		                      &run->store);
 		if (r >= 0)
 			r = fedjit_store_set_flags(run->store, f->name, 0, FEDJIT_USER_PENDING);
 		store_close(run);
