@@ -204,9 +204,11 @@ static int load_jwks(struct run *r)
 	return fetch_jwks(r, FEDJIT_IPC_JWKS);
 }
 
-/* POSTs form (plus client authentication) to url; the body of an HTTP 200, 400 or 401
- * answer (the ones that carry an OAuth response) comes back in resp. Returns 0, or != 0
- * after fail() was sent (or the send failed). */
+/* POSTs form (plus client authentication) to url; the body of an HTTP 200 or 4xx answer
+ * (the ones that may carry an OAuth response) comes back in resp. RFC 6749 puts errors
+ * in 400 and 401, but Google's device flow answers authorization_pending with 428 and
+ * slow_down with 403; the caller refuses a 4xx body that is not an OAuth error
+ * (not_oauth_error). Returns 0, or != 0 after fail() was sent (or the send failed). */
 static int post(struct run *r, const char *what, const char *url, char *form,
                 struct fedjit_http_response *resp)
 {
@@ -228,7 +230,7 @@ static int post(struct run *r, const char *what, const char *url, char *form,
 	                          FEDJIT_TOKEN_RESPONSE_MAX_SIZE, resp, &reason);
 	if (e < 0) {
 		e = fail(r, http_status(e), "%s: %s", what, reason ? reason : strerror(-e));
-	} else if (resp->status != 200 && resp->status != 400 && resp->status != 401) {
+	} else if (resp->status != 200 && (resp->status < 400 || resp->status > 499)) {
 		long status = resp->status;
 
 		fedjit_http_response_clear(resp);
@@ -240,6 +242,12 @@ out:
 	fedjit_secret_free(pass);
 	fedjit_secret_free(form);
 	return e;
+}
+
+/* A 4xx answer whose body parsed but is no OAuth error response. */
+static int not_oauth_error(struct run *r, const char *what, long status)
+{
+	return fail(r, "error", "%s: HTTP %ld without an OAuth error", what, status);
 }
 
 static int oauth_error_fail(struct run *r, const char *what,
@@ -275,16 +283,20 @@ static int start_device(struct run *r, struct fedjit_device_auth **ret)
 	         &resp);
 	if (e != 0)
 		return e;
+	long status = resp.status;
 	e = fedjit_device_auth_parse(resp.body, resp.len, &d, &reason);
 	fedjit_http_response_clear(&resp);
 	if (e < 0) {
-		e = fail(r, "error", "device authorization response refused: %s",
-		         reason ? reason : strerror(-e));
+		e = status != 200 ? not_oauth_error(r, "device authorization request", status)
+		                  : fail(r, "error", "device authorization response refused: %s",
+		                         reason ? reason : strerror(-e));
 		free(reason);
 		return e;
 	}
-	if (d->err.error != FEDJIT_OAUTH_OK) {
-		e = oauth_error_fail(r, "device authorization request", &d->err);
+	if (d->err.error != FEDJIT_OAUTH_OK || status != 200) {
+		e = d->err.error != FEDJIT_OAUTH_OK
+		            ? oauth_error_fail(r, "device authorization request", &d->err)
+		            : not_oauth_error(r, "device authorization request", status);
 		fedjit_device_auth_free(d);
 		return e;
 	}
@@ -352,13 +364,19 @@ static int poll_token(struct run *r, const struct fedjit_device_auth *d,
 		e = post(r, "token request", r->disc->token_endpoint, form, &resp);
 		if (e != 0)
 			return e;
+		long status = resp.status;
 		e = fedjit_token_response_parse(resp.body, resp.len, &t, &reason);
 		fedjit_http_response_clear(&resp);
 		if (e < 0) {
-			e = fail(r, "error", "token response refused: %s",
-			         reason ? reason : strerror(-e));
+			e = status != 200 ? not_oauth_error(r, "token request", status)
+			                  : fail(r, "error", "token response refused: %s",
+			                         reason ? reason : strerror(-e));
 			free(reason);
 			return e;
+		}
+		if (status != 200 && t->err.error == FEDJIT_OAUTH_OK) {
+			fedjit_token_response_free(t);
+			return not_oauth_error(r, "token request", status);
 		}
 		switch (t->err.error) {
 		case FEDJIT_OAUTH_OK:

@@ -114,7 +114,7 @@ const TOKEN_ERRORS = {
 const TRANSPORT = new Set(['truncated-json', 'garbage', 'huge', 'redirect-http', 'redirect-https', 'slow', 'drip', 'status-500']);
 const ENDPOINTS = new Set(['discovery', 'jwks', 'device', 'token', 'userinfo', 'all']);
 const OTHER = new Set([
-  'pending-once', 'slow-down-once', 'discovery-wrong-issuer', 'discovery-http-endpoints',
+  'pending-once', 'slow-down-once', 'pending-428-once', 'slow-down-403-once', 'token-403-no-error', 'discovery-wrong-issuer', 'discovery-http-endpoints',
   'discovery-no-device-endpoint', 'jwks-too-many', 'jwks-empty', 'device-error', 'device-no-interval',
   'userinfo-sub-mismatch',
   // limits (issue 8): each exceeds one documented limit of the helper, the rest is good
@@ -415,6 +415,10 @@ async function handle(req, res) {
       polls.set(p.device_code, n);
       if (n === 1 && sc.name === 'pending-once') return send(res, 400, { error: 'authorization_pending' });
       if (n === 1 && sc.name === 'slow-down-once') return send(res, 400, { error: 'slow_down' });
+      // Google's device flow: 428 for authorization_pending, 403 for slow_down
+      if (n === 1 && sc.name === 'pending-428-once') return send(res, 428, { error: 'authorization_pending' });
+      if (n === 1 && sc.name === 'slow-down-403-once') return send(res, 403, { error: 'slow_down' });
+      if (sc.name === 'token-403-no-error') return send(res, 403, { message: 'forbidden' });
       if (sc.name === 'device-forever' || sc.name === 'device-expires-huge') return send(res, 400, { error: 'authorization_pending' });
       good = {
         access_token: crypto.randomBytes(24).toString('base64url'),
