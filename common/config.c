@@ -275,6 +275,20 @@ bool fedjit_idp_serves_domain(const struct fedjit_idp *idp, const char *domain)
 	return false;
 }
 
+size_t fedjit_idp_strip_suffix(const struct fedjit_idp *idp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *s = idp->username_strip_suffix; s && *s;) {
+		size_t len = strcspn(s, " \t");
+		if (len > 0 && len < n && strncasecmp(name + n - len, s, len) == 0)
+			return n - len;
+		s += len;
+		s += strspn(s, " \t");
+	}
+	return n;
+}
+
 const struct fedjit_idp *fedjit_config_idp_for_domain(const struct fedjit_config *config,
                                                       const char *domain)
 {

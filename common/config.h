@@ -125,6 +125,8 @@ struct fedjit_idp {
 	bool associate_existing; /* default no; never root or system accounts */
 	enum fedjit_username_from username_from;
 	char *username_claim;               /* default preferred_username */
+	char *username_strip_suffix;        /* space separated "@example.com" suffixes cut off
+	                                       the claim (fedjit_idp_strip_suffix); NULL: none */
 	char *gecos_claim;                  /* default name */
 	char *email_claim;                  /* default email */
 	char *groups_claim;                 /* default groups */
@@ -223,6 +225,13 @@ const struct fedjit_idp *fedjit_config_idp(const struct fedjit_config *config, c
  * not set), the only one, or default_idp when it is among several. Validation
  * guarantees there is never more than one candidate otherwise. NULL: none.
  */
+/*
+ * The length of name without the first of idp's username_strip_suffix words
+ * it ends with (compared without regard to case), or strlen(name) when none
+ * matches or the result would be empty.
+ */
+size_t fedjit_idp_strip_suffix(const struct fedjit_idp *idp, const char *name);
+
 const struct fedjit_idp *fedjit_config_idp_for_domain(const struct fedjit_config *config,
                                                       const char *domain);
 /* Does idp serve login names of domain (its `domains` list; NULL list: all)? */

@@ -116,6 +116,8 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
                                       .def = "claim"},
         [FEDJIT_KEY_USERNAME_CLAIM] = {"username_claim", I(username_claim), STR(KC_WORD),
                                        .def = "preferred_username"},
+        [FEDJIT_KEY_USERNAME_STRIP_SUFFIX] = {"username_strip_suffix", I(username_strip_suffix),
+                                              STR(KC_TOKENS)},
         [FEDJIT_KEY_GECOS_CLAIM] = {"gecos_claim", I(gecos_claim), STR(KC_WORD), .def = "name"},
         [FEDJIT_KEY_EMAIL_CLAIM] = {"email_claim", I(email_claim), STR(KC_WORD), .def = "email"},
         [FEDJIT_KEY_GROUPS_CLAIM] = {"groups_claim", I(groups_claim), STR(KC_WORD),

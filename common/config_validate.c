@@ -267,6 +267,18 @@ static void check_idp(struct fedjit_config_ctx *ctx, size_t i)
 			        "domains names %s, which is not configured (no [domain %s])",
 			        p->domains[k], p->domains[k]);
 
+	/* username_strip_suffix: "@domain" words */
+	for (const char *s = p->username_strip_suffix; s && *s;) {
+		size_t len = strcspn(s, " \t");
+		if (len > 0 && (s[0] != '@' || len < 2 || memchr(s + 1, '@', len - 1)))
+			fedjit_config_error(
+			        ctx, ORIGIN(o, USERNAME_STRIP_SUFFIX),
+			        "username_strip_suffix: '%.*s' is not an @domain suffix", (int)len,
+			        s);
+		s += len;
+		s += strspn(s, " \t");
+	}
+
 	check_client_auth(ctx, p, o);
 
 	if (!SET(o, SSHD_PREAUTH))

@@ -43,8 +43,10 @@ static int pick_name(struct prov_run *run)
 		                   "claim %s missing or empty", idp->username_claim);
 		return 1;
 	} else {
-		r = fedjit_name_fold(run->domain, want, strlen(want), run->local, reason,
-		                     sizeof(reason));
+		/* username_strip_suffix: "alice@contoso.com" -> "alice" */
+		size_t len =
+		        want == id->username ? fedjit_idp_strip_suffix(idp, want) : strlen(want);
+		r = fedjit_name_fold(run->domain, want, len, run->local, reason, sizeof(reason));
 	}
 	if (r >= 0)
 		r = fedjit_name_policy_check(run->domain, FEDJIT_NAME_USER, run->local, reason,

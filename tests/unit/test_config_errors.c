@@ -136,6 +136,10 @@ static void test_error_issuer(void **state)
 	              "issuer 'http://idp.example.com' must be an https:// URL", 0u);
 	expect_errors(f, "[idp x]\nclient_id = c\nissuer = HTTPS://idp.example.com\n", 3u,
 	              "issuer 'HTTPS://idp.example.com' must be an https:// URL", 0u);
+	expect_errors(f, IDP_OK "username_strip_suffix = @example.com contoso.com\n", 4u,
+	              "username_strip_suffix: 'contoso.com' is not an @domain suffix", 0u);
+	expect_errors(f, IDP_OK "username_strip_suffix = @\n", 4u,
+	              "username_strip_suffix: '@' is not an @domain suffix", 0u);
 	expect_errors(f, IDP_OK "device_authorization_endpoint = http://idp.example.com/device\n",
 	              4u,
 	              "device_authorization_endpoint 'http://idp.example.com/device' must be an "

@@ -191,6 +191,38 @@ static void test_policy(void **state)
 	assert_int_equal(fx_count_users(f), 0);
 }
 
+/* Entra, Okta and Google send user@domain: username_strip_suffix cuts the
+ * listed suffixes off (any case); other suffixes stay and fail the name rules. */
+static void test_strip_suffix(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity a = fx_identity("sub-a", "Alice@EXAMPLE.com", NULL);
+	struct fedjit_identity b = fx_identity("sub-b", "bob@corp.example", NULL);
+	struct fedjit_identity e = fx_identity("sub-e", "eve@evil.test", NULL);
+	struct fedjit_identity o = fx_identity("sub-o", "@example.com", NULL);
+
+	NEED_ROOT(f);
+	fx_config(f, "",
+	          "provisioning = always\ndomain = PRIMARY\n"
+	          "username_strip_suffix = @example.com @corp.example\n");
+	assert_string_equal(fx_login(f, &a, "alice", &res), "ok");
+	assert_string_equal(res.account, "alice");
+	assert_string_equal(fx_login(f, &b, "bob", &res), "ok");
+	assert_string_equal(res.account, "bob");
+	assert_string_not_equal(fx_login(f, &e, "eve", &res), "ok");
+	assert_non_null(strstr(res.log, "eve@evil.test"));
+	/* nothing left once the suffix is cut: not stripped, and refused */
+	assert_string_not_equal(fx_login(f, &o, "nobody2", &res), "ok");
+	assert_int_equal(fx_count_users(f), 2);
+
+	/* without the key the claim is used as it is (and refused: '@') */
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	struct fedjit_identity c = fx_identity("sub-c", "carl@example.com", NULL);
+	assert_string_not_equal(fx_login(f, &c, "carl", &res), "ok");
+	assert_int_equal(fx_count_users(f), 2);
+}
+
 static void test_binding(void **state)
 {
 	struct fx *f = *state;
@@ -466,6 +498,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_hostile_claims, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_strip_suffix, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_associate, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_allowed_groups, setup, teardown),
