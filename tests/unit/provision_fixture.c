@@ -104,6 +104,20 @@ bool fx_is_root(void)
 	return geteuid() == 0;
 }
 
+int fx_setup(void **state)
+{
+	if (!fx_is_root())
+		return 0;
+	*state = fx_new();
+	return 0;
+}
+
+int fx_teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}
+
 struct fx *fx_new(void)
 {
 	struct fx *f = calloc(1, sizeof(*f));

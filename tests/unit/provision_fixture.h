@@ -65,3 +65,13 @@ size_t fx_gids(struct fx *f, const char *name, uint32_t *v, size_t n);
 /* Write an executable file (a shell script body after #!/bin/sh). */
 void fx_script(struct fx *f, const char *name, const char *body, char *path, size_t size);
 bool fx_is_root(void);
+
+/* cmocka group-less setup/teardown: a fresh fixture per test when root, else
+ * none (the test then skips with NEED_ROOT). */
+int fx_setup(void **state);
+int fx_teardown(void **state);
+#define NEED_ROOT(f)            \
+	do {                    \
+		if (!(f))       \
+			skip(); \
+	} while (0)

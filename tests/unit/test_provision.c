@@ -22,26 +22,6 @@
 #include "pam/helper/provision-private.h"
 #include "provision_fixture.h"
 
-static int setup(void **state)
-{
-	if (!fx_is_root())
-		return 0;
-	*state = fx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_free(*state);
-	return 0;
-}
-
-#define NEED_ROOT(f)            \
-	do {                    \
-		if (!(f))       \
-			skip(); \
-	} while (0)
-
 static void test_create_silent(void **state)
 {
 	struct fx *f = *state;
@@ -492,19 +472,19 @@ static void test_system_lookups(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_create_silent, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_provisioning_none, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_as_in_username, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_hostile_claims, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_strip_suffix, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_associate, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_allowed_groups, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_sshd_preauth, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_locked_and_removed_idp, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_blocking_rollback, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_create_silent, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_provisioning_none, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_as_in_username, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_hostile_claims, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_policy, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_binding, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_strip_suffix, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_associate, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_groups, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_allowed_groups, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_sshd_preauth, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_locked_and_removed_idp, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_blocking_rollback, fx_setup, fx_teardown),
 	        cmocka_unit_test(test_system_lookups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,26 +25,6 @@
 #include "pam/proto.h"
 #include "provision_fixture.h"
 
-static int setup(void **state)
-{
-	if (!fx_is_root())
-		return 0;
-	*state = fx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_free(*state);
-	return 0;
-}
-
-#define NEED_ROOT(f)            \
-	do {                    \
-		if (!(f))       \
-			skip(); \
-	} while (0)
-
 static struct fedjit_consent *consent_of(struct fx *f, const char *name)
 {
 	struct fedjit_secret_store *ss = NULL;
@@ -469,16 +449,16 @@ static void test_audit_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_consent, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_password, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_username_prompt, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_subject_name, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_nonblocking, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_detached_worker, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_chauthtok, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_precheck, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_consent, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_password, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_username_prompt, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_subject_name, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_nonblocking, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_detached_worker, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_chauthtok, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_precheck, fx_setup, fx_teardown),
 	        cmocka_unit_test(test_proto),
-	        cmocka_unit_test_setup_teardown(test_audit_lines, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_audit_lines, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
