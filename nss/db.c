@@ -274,10 +274,12 @@ static int handle_open(struct handle *h, const char *path)
 	 * writer died mid-commit (fail at once, until a read-write open recovers
 	 * the file). A committing writer: -EAGAIN, the caller retries with a
 	 * bounded wait. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK); /* a FIFO: no hang */
 	if (fd < 0)
 		return -errno;
-	r = commit_lock(fd, true);
+	r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -ENOTTY;
+	if (r == 0)
+		r = commit_lock(fd, true);
 	if (r == 0 && file_magic_set(fd))
 		r = -EIO;
 	if (r == 0)

@@ -148,6 +148,16 @@ static void test_corrupt_db(void **state)
 	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
 	assert_int_equal(err, EBADMSG); /* no version key: not a fedjit store */
 
+	/* not a regular file: a FIFO must not hang the lookup (nor a directory) */
+	snprintf(path, sizeof(path), "%s/fifo.tdb", tmpdir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	setenv("FEDJIT_NSS_DB", path, 1);
+	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	snprintf(path, sizeof(path), "%s/dir.tdb", tmpdir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	setenv("FEDJIT_NSS_DB", path, 1);
+	assert_int_equal(nss.getpwnam_r("alice", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+
 	/* unreadable (as a non-root user) */
 	if (geteuid() == 0) {
 		chmod(db, 0600);
