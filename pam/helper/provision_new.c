@@ -377,12 +377,13 @@ int fedjit_prov_decide_new(struct prov_run *run)
 	}
 	r = commit_new(run, associate, &g);
 	fedjit_prov_groups_free(&g);
-	if (r >= 0 && run->chosen && strcmp(run->name, run->login.canonical) != 0 &&
-	    strcmp(run->res->status, "ok") == 0 && run->ctx->switch_user) {
+	if (r < 0 || !run->chosen || strcmp(run->name, run->login.canonical) == 0 ||
+	    strcmp(run->res->status, "ok") != 0)
+		return r;
+	if (run->ctx->switch_user) {
 		/* the module continues the login as the new account */
 		run->res->chosen = true;
-	} else if (r >= 0 && run->chosen && strcmp(run->name, run->login.canonical) != 0 &&
-	           strcmp(run->res->status, "ok") == 0) {
+	} else {
 		snprintf(msg, sizeof(msg), "Your account %s was created: please sign in with it.",
 		         run->name);
 		fedjit_prov_result(run, "wrong_account", msg,
