@@ -275,17 +275,25 @@ bool fedjit_idp_serves_domain(const struct fedjit_idp *idp, const char *domain)
 	return false;
 }
 
+bool fedjit_config_next_word(const char **s, const char **word, size_t *len)
+{
+	if (!*s)
+		return false;
+	*s += strspn(*s, " \t");
+	*word = *s;
+	*len = strcspn(*s, " \t");
+	*s += *len;
+	return *len > 0;
+}
+
 size_t fedjit_idp_strip_suffix(const struct fedjit_idp *idp, const char *name)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), len;
+	const char *s = idp->username_strip_suffix, *w;
 
-	for (const char *s = idp->username_strip_suffix; s && *s;) {
-		size_t len = strcspn(s, " \t");
-		if (len > 0 && len < n && strncasecmp(name + n - len, s, len) == 0)
+	while (fedjit_config_next_word(&s, &w, &len))
+		if (len < n && strncasecmp(name + n - len, w, len) == 0)
 			return n - len;
-		s += len;
-		s += strspn(s, " \t");
-	}
 	return n;
 }
 

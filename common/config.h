@@ -226,6 +226,13 @@ const struct fedjit_idp *fedjit_config_idp(const struct fedjit_config *config, c
  * guarantees there is never more than one candidate otherwise. NULL: none.
  */
 /*
+ * The next word of a space separated value (KC_TOKENS: scopes, acr_values,
+ * username_strip_suffix): true with *word and *len set, *s moved past it;
+ * false at the end. *s may be NULL (an unset value).
+ */
+bool fedjit_config_next_word(const char **s, const char **word, size_t *len);
+
+/*
  * The length of name without the first of idp's username_strip_suffix words
  * it ends with (compared without regard to case), or strlen(name) when none
  * matches or the result would be empty.

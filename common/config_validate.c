@@ -268,16 +268,14 @@ static void check_idp(struct fedjit_config_ctx *ctx, size_t i)
 			        p->domains[k], p->domains[k]);
 
 	/* username_strip_suffix: "@domain" words */
-	for (const char *s = p->username_strip_suffix; s && *s;) {
-		size_t len = strcspn(s, " \t");
-		if (len > 0 && (s[0] != '@' || len < 2 || memchr(s + 1, '@', len - 1)))
+	const char *s = p->username_strip_suffix, *w;
+	size_t len;
+	while (fedjit_config_next_word(&s, &w, &len))
+		if (w[0] != '@' || len < 2 || memchr(w + 1, '@', len - 1))
 			fedjit_config_error(
 			        ctx, ORIGIN(o, USERNAME_STRIP_SUFFIX),
 			        "username_strip_suffix: '%.*s' is not an @domain suffix", (int)len,
-			        s);
-		s += len;
-		s += strspn(s, " \t");
-	}
+			        w);
 
 	check_client_auth(ctx, p, o);
 
@@ -287,12 +285,10 @@ static void check_idp(struct fedjit_config_ctx *ctx, size_t i)
 
 	if (p->scopes) {
 		bool openid = false;
-		for (const char *s = p->scopes; *s;) {
-			size_t len = strcspn(s, " ");
-			if (len == 6 && strncmp(s, "openid", 6) == 0)
+		s = p->scopes;
+		while (fedjit_config_next_word(&s, &w, &len))
+			if (len == 6 && strncmp(w, "openid", 6) == 0)
 				openid = true;
-			s += len + strspn(s + len, " ");
-		}
 		if (!openid)
 			fedjit_config_error(ctx, ORIGIN(o, SCOPES), "scopes must include openid");
 	}
