@@ -4,6 +4,7 @@ noinst_LTLIBRARIES += pam/libfedjit_provision.la
 pam_libfedjit_provision_la_SOURCES = \
 	pam/helper/provision.h pam/helper/provision-private.h \
 	pam/helper/provision.c pam/helper/provision_new.c pam/helper/provision_ops.c pam/helper/provision_lookup.c \
+	pam/helper/provision_memo.c \
 	pam/helper/provision_groups.c pam/helper/provision_prompt.c \
 	pam/helper/provision_finish.c pam/helper/provision_audit.c \
 	pam/helper/provision_proto.c

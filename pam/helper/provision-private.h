@@ -20,6 +20,24 @@ struct prov_groups {
 	size_t n;
 };
 
+/* Answers of the other NSS sources kept during one commit (provision_memo.c). */
+enum prov_memo_kind { PROV_MEMO_UID, PROV_MEMO_GID, PROV_MEMO_GROUP };
+struct prov_memo_answer {
+	enum prov_memo_kind kind;
+	uint32_t id;                    /* PROV_MEMO_UID, PROV_MEMO_GID */
+	char name[FEDJIT_NAME_MAX + 1]; /* PROV_MEMO_GROUP */
+	int r;                          /* 1 taken / found, 0 free / not found */
+	uint32_t gid;                   /* PROV_MEMO_GROUP found: its gid */
+};
+/* An account asks about 2 ids plus its group_map groups; a full memo asks. */
+#define PROV_MEMO_SIZE 32
+struct prov_memo {
+	bool on;
+	bool warming; /* the pass before the lock: nothing is logged twice */
+	size_t n;
+	struct prov_memo_answer v[PROV_MEMO_SIZE];
+};
+
 /* Everything one provisioning call works with. */
 struct prov_run {
 	const struct fedjit_prov_ctx *ctx;
@@ -38,6 +56,7 @@ struct prov_run {
 	char *pwhash;                        /* from the password prompt (secret) */
 	char *consent;                       /* the consent text shown and agreed to */
 	struct fedjit_plan_lookups lookups;  /* store + other sources (provision_lookup.c) */
+	struct prov_memo memo;               /* other sources' answers, during a commit */
 };
 
 /* Fill run from ctx (paths, clock, lookups) and *ret with status "error";
@@ -80,6 +99,16 @@ int fedjit_prov_preauth_plan(struct prov_run *run, const char *name,
                              struct fedjit_account_plan *ret);
 /* 1 when a user of that name exists in the store, 0 when not, negative errno. */
 int fedjit_prov_store_has_user(struct prov_run *run, const char *name);
+
+/* ---- other sources' answers during a commit (provision_memo.c) ---- */
+
+/* Remember answers from now on / forget them and stop remembering. */
+void fedjit_prov_memo_start(struct prov_run *run);
+void fedjit_prov_memo_stop(struct prov_run *run);
+/* Through the memo when it is on: 1 taken (found), 0 free, negative errno. */
+int fedjit_prov_other_uid_taken(struct prov_run *run, uint32_t uid);
+int fedjit_prov_other_gid_taken(struct prov_run *run, uint32_t gid);
+int fedjit_prov_other_group_gid(struct prov_run *run, const char *name, uint32_t *ret_gid);
 
 /* ---- groups (provision_groups.c) ---- */
 

@@ -53,7 +53,6 @@ static int store_group_gid(struct prov_run *run, const char *name, uint32_t *ret
 /* Resolve (and with create, make) one local group and append it. */
 static int add_group(struct prov_run *run, const char *name, bool create, struct prov_groups *g)
 {
-	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	struct fedjit_plan_lookups l = fedjit_prov_plan_lookups(run);
 	struct fedjit_id_checks checks = {l.uid_taken, l.gid_taken, l.userdata};
 	struct prov_group pg = {0};
@@ -66,7 +65,7 @@ static int add_group(struct prov_run *run, const char *name, bool create, struct
 	snprintf(pg.name, sizeof(pg.name), "%s", name);
 	r = store_group_gid(run, name, &pg.gid);
 	if (r == 0)
-		r = nss->group_by_name(name, &pg.gid, nss->userdata);
+		r = fedjit_prov_other_group_gid(run, name, &pg.gid);
 	if (r < 0)
 		return r;
 	if (r == 0) {
@@ -118,10 +117,11 @@ int fedjit_prov_groups_compute(struct prov_run *run, bool create, struct prov_gr
 		    fedjit_name_policy_check(run->domain, FEDJIT_NAME_GROUP, local, reason,
 		                             sizeof(reason)) < 0 ||
 		    fedjit_name_is_reserved(local)) {
-			syslog(LOG_AUTHPRIV | LOG_WARNING,
-			       "provisioning: idp=%s subject=%s: IdP group skipped: %s", idp->name,
-			       id->subject,
-			       fedjit_name_is_reserved(local) ? "a reserved name" : reason);
+			if (!run->memo.warming)
+				syslog(LOG_AUTHPRIV | LOG_WARNING,
+				       "provisioning: idp=%s subject=%s: IdP group skipped: %s",
+				       idp->name, id->subject,
+				       fedjit_name_is_reserved(local) ? "a reserved name" : reason);
 			continue;
 		}
 		r = add_group(run, local, create, &g);

@@ -176,24 +176,22 @@ static int group_gid_cb(const struct fedjit_group_view *v, void *userdata)
 static int all_uid_taken(uint32_t uid, void *userdata)
 {
 	struct prov_run *run = userdata;
-	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	int r = store_exists(fedjit_store_parse_user_by_uid(run->store, uid, user_exists_cb, NULL));
 
 	if (r != 0)
 		return r;
-	return nss->uid_exists(uid, nss->userdata);
+	return fedjit_prov_other_uid_taken(run, uid);
 }
 
 static int all_gid_taken(uint32_t gid, void *userdata)
 {
 	struct prov_run *run = userdata;
-	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	int r = store_exists(
 	        fedjit_store_parse_group_by_gid(run->store, gid, group_exists_cb, NULL));
 
 	if (r != 0)
 		return r;
-	return nss->group_by_gid(gid, NULL, nss->userdata);
+	return fedjit_prov_other_gid_taken(run, gid);
 }
 
 /* The store first: a store group of that name is the one fedjit serves. */
@@ -213,12 +211,11 @@ static int store_group_gid(struct prov_run *run, const char *name, uint32_t *ret
 static int all_group_gid(const char *name, uint32_t *ret_gid, void *userdata)
 {
 	struct prov_run *run = userdata;
-	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
 	int r = store_group_gid(run, name, ret_gid);
 
 	if (r != 0)
 		return r;
-	return nss->group_by_name(name, ret_gid, nss->userdata);
+	return fedjit_prov_other_group_gid(run, name, ret_gid);
 }
 
 struct fedjit_plan_lookups fedjit_prov_plan_lookups(struct prov_run *run)

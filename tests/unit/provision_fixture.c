@@ -58,6 +58,12 @@ static int user_entry(const char *name, uint32_t *ret_gid, char **ret_home, char
 static int uid_exists(uint32_t uid, void *userdata)
 {
 	struct fx *f = userdata;
+
+	f->uid_asks++;
+	if (f->fail_uid_asks > 0) {
+		f->fail_uid_asks--;
+		return -EIO;
+	}
 	return find(f->users, f->n_users, NULL, uid) != NULL;
 }
 
@@ -66,6 +72,7 @@ static int group_by_name(const char *name, uint32_t *ret_gid, void *userdata)
 	struct fx *f = userdata;
 	struct fx_entry *e = find(f->groups, f->n_groups, name, 0);
 
+	f->group_name_asks++;
 	if (e && ret_gid)
 		*ret_gid = e->id;
 	return e != NULL;
@@ -76,6 +83,7 @@ static int group_by_gid(uint32_t gid, char **ret_name, void *userdata)
 	struct fx *f = userdata;
 	struct fx_entry *e = find(f->groups, f->n_groups, NULL, gid);
 
+	f->gid_asks++;
 	if (e && ret_name)
 		*ret_name = strdup(e->name);
 	return e != NULL;

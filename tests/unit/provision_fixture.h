@@ -30,6 +30,9 @@ struct fx {
 	struct fx_entry users[8], groups[8];
 	size_t n_users, n_groups;
 	unsigned user_lookups[8]; /* nss.user_by_name calls, per users[] entry */
+	/* nss.uid_exists, nss.group_by_gid and nss.group_by_name calls */
+	unsigned uid_asks, gid_asks, group_name_asks;
+	unsigned fail_uid_asks; /* this many next uid_exists calls fail with -EIO */
 	/* scripted answers, in order; prompts seen are appended to transcript */
 	const char *answers[16];
 	size_t n_answers, next_answer;

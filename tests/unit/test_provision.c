@@ -440,6 +440,35 @@ static void test_blocking_rollback(void **state)
 	assert_int_equal(fx_count_users(f), 1);
 }
 
+/* The other sources are asked before the store is locked and the transaction
+ * reuses the answers (provision_memo.c): each question once. A failed answer
+ * is not kept: the transaction asks again. */
+static void test_other_sources_asked_once(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	const char *groups[] = {"admins", NULL};
+	struct fedjit_identity erin = fx_identity("sub-erin", "erin", groups);
+	struct fedjit_identity fred = fx_identity("sub-fred", "fred", groups);
+	uint32_t gids[4];
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\ngroup_map = admins:sudo\n");
+	assert_string_equal(fx_login(f, &erin, "erin", &res), "ok");
+	assert_int_equal(f->uid_asks, 1);
+	assert_int_equal(f->gid_asks, 1);
+	/* the private group's name, then sudo's gid */
+	assert_int_equal(f->group_name_asks, 2);
+	assert_int_equal(fx_gids(f, "erin", gids, 4), 1);
+	assert_int_equal(gids[0], 27);
+
+	f->uid_asks = 0;
+	f->fail_uid_asks = 1;
+	assert_string_equal(fx_login(f, &fred, "fred", &res), "ok");
+	assert_int_equal(f->uid_asks, 2);
+	assert_int_equal(fx_count_users(f), 2);
+}
+
 /* The system's lookups (other NSS sources), against entries every system has. */
 static void test_system_lookups(void **state)
 {
@@ -485,6 +514,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sshd_preauth, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_locked_and_removed_idp, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_blocking_rollback, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_other_sources_asked_once, fx_setup,
+	                                        fx_teardown),
 	        cmocka_unit_test(test_system_lookups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The other NSS sources' answers, remembered while one account is committed.
+ *
+ * A new account's uid, gid and group_map gids are checked against every other
+ * NSS source (invariants 4 and 6). Those checks are slow (on Debian's default
+ * "files systemd" each one walks a dozen userdb paths: about 0.3 ms for the
+ * four of an account) and they used to run inside the store's write
+ * transaction, so every other writer waited for them. commit_new now plans
+ * once before it takes the lock, with the memo on: the same deterministic plan
+ * inside the transaction finds the answers here and asks only the store again.
+ * Only the other sources are remembered, never the store, which is what the
+ * lock protects. Those sources can change under fedjit at any moment
+ * (useradd takes no fedjit lock), so a remembered answer a few milliseconds
+ * old is as good as a fresh one; the memo is cleared when the commit ends and
+ * is never on across a prompt. Failed lookups are not remembered: unknown is
+ * not free, and the next caller asks again.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "provision-private.h"
+
+void fedjit_prov_memo_start(struct prov_run *run)
+{
+	run->memo = (struct prov_memo){.on = true};
+}
+
+void fedjit_prov_memo_stop(struct prov_run *run)
+{
+	run->memo = (struct prov_memo){0};
+}
+
+static struct prov_memo_answer *find(struct prov_run *run, enum prov_memo_kind kind, uint32_t id,
+                                     const char *name)
+{
+	if (!run->memo.on)
+		return NULL;
+	for (size_t i = 0; i < run->memo.n; i++) {
+		struct prov_memo_answer *a = &run->memo.v[i];
+
+		if (a->kind == kind && (name ? strcmp(a->name, name) == 0 : a->id == id))
+			return a;
+	}
+	return NULL;
+}
+
+static void keep(struct prov_run *run, enum prov_memo_kind kind, uint32_t id, const char *name,
+                 int r, uint32_t gid)
+{
+	struct prov_memo *m = &run->memo;
+
+	if (!m->on || r < 0 || m->n == PROV_MEMO_SIZE || (name && strlen(name) > FEDJIT_NAME_MAX))
+		return;
+	m->v[m->n] = (struct prov_memo_answer){.kind = kind, .id = id, .r = r, .gid = gid};
+	if (name)
+		strcpy(m->v[m->n].name, name);
+	m->n++;
+}
+
+int fedjit_prov_other_uid_taken(struct prov_run *run, uint32_t uid)
+{
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
+	const struct prov_memo_answer *a = find(run, PROV_MEMO_UID, uid, NULL);
+	int r;
+
+	if (a)
+		return a->r;
+	r = nss->uid_exists(uid, nss->userdata);
+	keep(run, PROV_MEMO_UID, uid, NULL, r, 0);
+	return r;
+}
+
+int fedjit_prov_other_gid_taken(struct prov_run *run, uint32_t gid)
+{
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
+	const struct prov_memo_answer *a = find(run, PROV_MEMO_GID, gid, NULL);
+	int r;
+
+	if (a)
+		return a->r;
+	r = nss->group_by_gid(gid, NULL, nss->userdata);
+	keep(run, PROV_MEMO_GID, gid, NULL, r, 0);
+	return r;
+}
+
+int fedjit_prov_other_group_gid(struct prov_run *run, const char *name, uint32_t *ret_gid)
+{
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
+	const struct prov_memo_answer *a = find(run, PROV_MEMO_GROUP, 0, name);
+	uint32_t gid = 0;
+	int r;
+
+	if (a) {
+		if (a->r > 0 && ret_gid)
+			*ret_gid = a->gid;
+		return a->r;
+	}
+	r = nss->group_by_name(name, &gid, nss->userdata);
+	keep(run, PROV_MEMO_GROUP, 0, name, r, gid);
+	if (r > 0 && ret_gid)
+		*ret_gid = gid;
+	return r;
+}
