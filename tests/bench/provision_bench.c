@@ -5,7 +5,7 @@
  * path; home and hook are not part of it, as useradd -M in the comparison
  * makes no home). Every commit is fsync'ed (no FEDJIT_STORE_NOSYNC).
  *
- *   provision_bench DIR EXISTING WRITERS COUNT [nosync]
+ *   provision_bench DIR EXISTING WRITERS COUNT [nosync|commit]
  *
  * DIR/template-EXISTING.tdb is built once with EXISTING accounts (uids from
  * the allocator, a private group each), copied to DIR/run.tdb, then WRITERS
@@ -15,10 +15,15 @@
  *   fedjit existing=N writers=W count=C seconds=S per_second=R
  * With nosync, commits are not fsync'ed (FEDJIT_STORE_NOSYNC): still safe
  * against a killed process, not against power loss; shows the cost of the
- * synchronous writes. The process runs with FEDJIT_NSS_BYPASS=1; other
- * sources are the host's.
+ * synchronous writes. With commit, nothing is provisioned: each writer owns
+ * one stored account and flips a flag on it COUNT/WRITERS times, each flip one
+ * durable transaction (fedjit_store_set_flags) of the same store: the floor
+ * that the store's commit protocol (tdb's: four fdatasyncs per commit) puts
+ * under every provisioning, whatever the rest costs. The process runs with
+ * FEDJIT_NSS_BYPASS=1; other sources are the host's.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +152,41 @@ static void copy_file(const char *from, const char *to)
 	close(out);
 }
 
+/* One durable transaction per iteration, on an account of this writer's own. */
+static int commit_writer(const char *path, unsigned w, unsigned n, int gun)
+{
+	struct fedjit_store *s = NULL;
+	char name[32], sub[32], c;
+	int r = fedjit_store_open(path, FEDJIT_STORE_POINT, &s);
+
+	snprintf(name, sizeof(name), "c%u", w);
+	snprintf(sub, sizeof(sub), "commit-%u", w);
+	struct fedjit_user u = {
+	        .name = name,
+	        .uid = 1500000 + w,
+	        .gid = 1500000 + w,
+	        .gecos = "Commit",
+	        .home = "/nonexistent",
+	        .shell = "/bin/sh",
+	        .domain = "PRIMARY",
+	        .idp = "b",
+	        .issuer = "https://bench.example",
+	        .subject = sub,
+	        .created = 1,
+	};
+	if (r >= 0)
+		r = fedjit_store_create_account(s, &u, NULL, NULL, 0);
+	if (r >= 0 && read(gun, &c, 1) != 0)
+		r = -EIO;
+	for (unsigned i = 0; r >= 0 && i < n; i++)
+		r = fedjit_store_set_flags(s, name, i % 2 ? 0 : FEDJIT_USER_PENDING,
+		                           i % 2 ? FEDJIT_USER_PENDING : 0);
+	fedjit_store_close(s);
+	if (r < 0)
+		fprintf(stderr, "provision_bench: commit %s: %s\n", name, fedjit_store_strerror(r));
+	return r < 0 ? 1 : 0;
+}
+
 static int writer(struct fedjit_prov_ctx *ctx, unsigned w, unsigned n, int gun)
 {
 	char c;
@@ -184,10 +224,13 @@ int main(int argc, char **argv)
 	char conf[1024], tpl[600], run[600], secret[600];
 	int gun[2], failed = 0;
 
-	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "nosync") == 0)) {
-		fprintf(stderr, "usage: %s DIR EXISTING WRITERS COUNT [nosync]\n", argv[0]);
+	const char *mode = argc == 6 ? argv[5] : "";
+	if (argc != 5 &&
+	    !(argc == 6 && (strcmp(mode, "nosync") == 0 || strcmp(mode, "commit") == 0))) {
+		fprintf(stderr, "usage: %s DIR EXISTING WRITERS COUNT [nosync|commit]\n", argv[0]);
 		return 2;
 	}
+	bool commit_only = strcmp(mode, "commit") == 0;
 	const char *dir = argv[1];
 	unsigned existing = (unsigned)strtoul(argv[2], NULL, 10);
 	unsigned writers = (unsigned)strtoul(argv[3], NULL, 10);
@@ -215,7 +258,7 @@ int main(int argc, char **argv)
 	        .secret_db_file = secret,
 	        .service = "bench",
 	        .commit_only = true,
-	        .store_flags = argc == 6 ? FEDJIT_STORE_NOSYNC : 0,
+	        .store_flags = strcmp(mode, "nosync") == 0 ? FEDJIT_STORE_NOSYNC : 0,
 	};
 	if (pipe(gun) < 0)
 		die("pipe", -errno);
@@ -226,7 +269,8 @@ int main(int argc, char **argv)
 			die("fork", -errno);
 		if (pids[w] == 0) {
 			close(gun[1]);
-			_exit(writer(&ctx, w, count / writers, gun[0]));
+			_exit(commit_only ? commit_writer(run, w, count / writers, gun[0])
+			                  : writer(&ctx, w, count / writers, gun[0]));
 		}
 	}
 	close(gun[0]);
@@ -252,7 +296,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "provision_bench: a writer failed or the store is inconsistent\n");
 		return 1;
 	}
-	printf("fedjit existing=%u writers=%u count=%u seconds=%.3f per_second=%.0f%s\n", existing,
-	       writers, done, dt, done / dt, argc == 6 ? " nosync" : "");
+	printf("fedjit existing=%u writers=%u count=%u seconds=%.3f per_second=%.0f%s%s\n",
+	       existing, writers, done, dt, done / dt, mode[0] ? " " : "", mode);
 	return 0;
 }
