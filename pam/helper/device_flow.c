@@ -482,6 +482,29 @@ static int userinfo(struct run *r, const struct fedjit_token_response *t,
 	return 0;
 }
 
+/*
+ * The groups claim is only a pointer to the list (Entra ID's groups overage, above
+ * 200 groups): when the configuration decides anything by groups, the login fails
+ * here, closed and with the reason, rather than run with no groups (allowed_groups
+ * would refuse without saying why, a group re-sync would strip every mapped group).
+ * When no setting uses groups, nothing depends on the list and the login goes on.
+ */
+static int check_groups_elsewhere(struct run *r, const struct fedjit_idtoken *tok)
+{
+	const struct fedjit_idp *idp = r->f->idp;
+
+	if (!fedjit_idtoken_groups_elsewhere(tok, idp->groups_claim) ||
+	    (!idp->allowed_groups && idp->n_group_map == 0 && !idp->create_groups))
+		return 0;
+	return fail(r, "error",
+	            "the ID token has no %s claim, only a reference to it (_claim_names, as "
+	            "Entra ID sends for more than 200 groups), and allowed_groups, group_map "
+	            "or create_groups need the list: let the IdP send fewer groups (Entra ID: "
+	            "groupMembershipClaims = ApplicationGroup, groups assigned to the "
+	            "application)",
+	            idp->groups_claim ? idp->groups_claim : "groups");
+}
+
 static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 {
 	const struct fedjit_idp *idp = r->f->idp;
@@ -566,6 +589,8 @@ int fedjit_flow_run(struct fedjit_flow *f)
 		e = verify(&r, t, &tok);
 	if (e == 0)
 		e = userinfo(&r, t, tok);
+	if (e == 0)
+		e = check_groups_elsewhere(&r, tok);
 	if (e == 0 && f->send_claims) /* login-test: the claims, before the identity */
 		e = send_claims(&r, tok);
 	if (e == 0) {

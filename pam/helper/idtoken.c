@@ -387,6 +387,19 @@ const char *fedjit_idtoken_claim_string(const struct fedjit_idtoken *t, const ch
 	return json_string_value(json_object_get(t->claims, name));
 }
 
+bool fedjit_idtoken_groups_elsewhere(const struct fedjit_idtoken *t, const char *groups_claim)
+{
+	const char *claim = groups_claim ? groups_claim : "groups";
+	json_t *v = json_object_get(t->claims, claim);
+
+	if (v && !json_is_null(v))
+		return false;
+	/* Entra ID's implicit-flow form of the same: "hasgroups": true */
+	if (strcmp(claim, "groups") == 0 && json_is_true(json_object_get(t->claims, "hasgroups")))
+		return true;
+	return json_object_get(json_object_get(t->claims, "_claim_names"), claim) != NULL;
+}
+
 int fedjit_idtoken_merge_userinfo(struct fedjit_idtoken *t, const char *data, size_t len,
                                   const char *groups_claim, char **ret_reason)
 {

@@ -31,6 +31,7 @@
  * Any other value: -ENOMEM. The reason never contains the token or its signature. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -92,6 +93,15 @@ void fedjit_idtoken_free(struct fedjit_idtoken *token);
 /* A claim as a string (for configurable claim mappings such as username_claim = upn):
  * the borrowed string, or NULL when absent or not a string. */
 const char *fedjit_idtoken_claim_string(const struct fedjit_idtoken *token, const char *name);
+
+/*
+ * True when the groups claim is absent and the claims point at it elsewhere instead:
+ * a distributed claim (OIDC Core §5.6.2, "_claim_names": {"<claim>": "<source>"}).
+ * Entra ID does this for a user in more than 200 groups (its "groups overage"; in
+ * the implicit flow it sends "hasgroups": true instead, also taken here); the
+ * list would have to be fetched from Microsoft Graph, which fedjit does not do.
+ */
+bool fedjit_idtoken_groups_elsewhere(const struct fedjit_idtoken *token, const char *groups_claim);
 
 /* Fills claims missing from the ID token from a UserInfo response (OIDC Core §5.3.2):
  * its "sub" must equal token->sub (-EACCES otherwise); ID token claims always win;

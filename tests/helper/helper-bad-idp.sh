@@ -69,7 +69,7 @@ tests=(
 	"redirect-https@token error redirect refused"
 	"status-500@device error HTTP 500"
 )
-echo "1..$((${#tests[@]} + 4))"
+echo "1..$((${#tests[@]} + 6))"
 for t in "${tests[@]}"; do
 	read -r name status re <<<"$t"
 	scenario "$name" "$status" "$re"
@@ -82,4 +82,8 @@ scenario discovery-no-device-endpoint no_account "$ACCEPTED" \
 	"device_authorization_endpoint=$FEDJIT_BAD_IDP_ISSUER/device/auth"
 # claims from userinfo must belong to the same subject
 scenario userinfo-sub-mismatch error "userinfo refused" userinfo=yes
+# Entra ID's groups overage: fine while no setting uses groups, refused with the
+# reason when one does
+scenario groups-overage no_account "$ACCEPTED"
+scenario groups-overage error "no groups claim, only a reference to it" allowed_groups=admins
 helper_done

@@ -116,7 +116,7 @@ const ENDPOINTS = new Set(['discovery', 'jwks', 'device', 'token', 'userinfo', '
 const OTHER = new Set([
   'pending-once', 'slow-down-once', 'pending-428-once', 'slow-down-403-once', 'token-403-no-error', 'discovery-wrong-issuer', 'discovery-http-endpoints',
   'discovery-no-device-endpoint', 'jwks-too-many', 'jwks-empty', 'device-error', 'device-no-interval',
-  'userinfo-sub-mismatch',
+  'userinfo-sub-mismatch', 'groups-overage',
   // limits (issue 8): each exceeds one documented limit of the helper, the rest is good
   'deep-json', 'deep-claim', 'many-claims', 'many-groups', 'long-claim', 'long-sub', 'long-group',
   'jwks-big', 'device-forever', 'device-expires-huge',
@@ -291,6 +291,12 @@ function idToken(sc, issuer, clientId) {
     case 'long-claim': p.name = 'N'.repeat(5000); break;
     case 'long-sub': p.sub = 's'.repeat(300); break;
     case 'long-group': p.groups = ['staff', 'g'.repeat(300)]; break;
+    // Entra ID above 200 groups: no groups, a distributed-claim reference instead
+    case 'groups-overage':
+      delete p.groups;
+      p._claim_names = { groups: 'src1' };
+      p._claim_sources = { src1: { endpoint: `https://graph.windows.net/t/users/${p.sub}/getMemberObjects` } };
+      break;
     default: break;
   }
   let jws = signJws(header, p, signWith);

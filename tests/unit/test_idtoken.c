@@ -387,6 +387,39 @@ static void test_userinfo(void **state)
 	free(t);
 }
 
+/* Entra ID's groups overage: no groups claim, a distributed-claim reference instead. */
+static void test_groups_elsewhere(void **state)
+{
+	const char *overage = "{\"groups\":null,\"_claim_names\":{\"groups\":\"src1\"},"
+	                      "\"_claim_sources\":{\"src1\":{\"endpoint\":"
+	                      "\"https://graph.windows.net/t/users/u/getMemberObjects\"}}}";
+	struct {
+		const char *changes, *claim;
+		bool want;
+	} cases[] = {
+	        {overage, NULL, true},
+	        {overage, "groups", true},
+	        {overage, "roles", false}, /* another claim is configured */
+	        {"{\"_claim_names\":{\"groups\":\"src1\"}}", NULL, false}, /* list present */
+	        {"{\"groups\":null}", NULL, false},                        /* just none */
+	        {"{\"groups\":null,\"_claim_names\":\"groups\"}", NULL, false},
+	        {"{\"roles\":null,\"_claim_names\":{\"roles\":\"s\"}}", "roles", true},
+	        {"{\"groups\":null,\"hasgroups\":true}", NULL, true},
+	        {"{\"groups\":null,\"hasgroups\":false}", NULL, false},
+	        {"{\"hasgroups\":true}", NULL, false}, /* the list came anyway */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *t = token(cases[i].changes);
+		struct fedjit_idtoken_expect x = expect();
+		struct fedjit_idtoken *tok = NULL;
+		assert_int_equal(fedjit_idtoken_verify(t, jwks, &x, &tok, NULL), 0);
+		assert_int_equal(fedjit_idtoken_groups_elsewhere(tok, cases[i].claim),
+		                 cases[i].want);
+		fedjit_idtoken_free(tok);
+		free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +435,7 @@ int main(void)
 	        cmocka_unit_test(test_claim_limits),
 	        cmocka_unit_test(test_profile_types),
 	        cmocka_unit_test(test_userinfo),
+	        cmocka_unit_test(test_groups_elsewhere),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
