@@ -87,6 +87,32 @@ static int gid_taken(uint32_t id, void *userdata)
 	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
 }
 
+/* An account of domain d with a uid the store has free (no group_map group). */
+static int add_account(struct fedjit_store *s, const struct fedjit_domain *d, const char *name,
+                       const char *subject)
+{
+	struct taken_ctx c = {s};
+	struct fedjit_plan_lookups l = {
+	        .uid_taken = uid_taken, .gid_taken = gid_taken, .userdata = &c};
+	struct fedjit_account_plan p;
+	int r = fedjit_account_plan(d, name, &l, &p);
+	struct fedjit_user u = {
+	        .name = (char *)name,
+	        .uid = p.uid,
+	        .gid = p.gid,
+	        .gecos = "Bench",
+	        .home = p.home,
+	        .shell = p.shell,
+	        .domain = "PRIMARY",
+	        .idp = "b",
+	        .issuer = "https://bench.example",
+	        .subject = (char *)subject,
+	        .created = 1,
+	};
+
+	return r < 0 ? r : fedjit_store_create_account(s, &u, NULL, NULL, 0);
+}
+
 /* EXISTING accounts, 1000 per transaction, without fsync (setup only). */
 static void build_template(const char *path, const struct fedjit_domain *d, unsigned existing)
 {
@@ -99,33 +125,14 @@ static void build_template(const char *path, const struct fedjit_domain *d, unsi
 	r = fedjit_store_open(tmp, FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &s);
 	if (r < 0)
 		die("creating the template", r);
-	struct taken_ctx c = {s};
-	struct fedjit_plan_lookups l = {
-	        .uid_taken = uid_taken, .gid_taken = gid_taken, .userdata = &c};
 	for (unsigned i = 0; i < existing; i += 1000) {
 		r = fedjit_store_batch_begin(s);
 		for (unsigned j = i; r >= 0 && j < existing && j < i + 1000; j++) {
-			struct fedjit_account_plan p;
 			char name[32], sub[32];
 
 			snprintf(name, sizeof(name), "e%u", j);
 			snprintf(sub, sizeof(sub), "existing-%u", j);
-			r = fedjit_account_plan(d, name, &l, &p);
-			struct fedjit_user u = {
-			        .name = name,
-			        .uid = p.uid,
-			        .gid = p.gid,
-			        .gecos = "Existing",
-			        .home = p.home,
-			        .shell = p.shell,
-			        .domain = "PRIMARY",
-			        .idp = "b",
-			        .issuer = "https://bench.example",
-			        .subject = sub,
-			        .created = 1,
-			};
-			if (r >= 0)
-				r = fedjit_store_create_account(s, &u, NULL, NULL, 0);
+			r = add_account(s, d, name, sub);
 		}
 		r = fedjit_store_batch_end(s, r);
 		if (r < 0)
@@ -153,7 +160,8 @@ static void copy_file(const char *from, const char *to)
 }
 
 /* One durable transaction per iteration, on an account of this writer's own. */
-static int commit_writer(const char *path, unsigned w, unsigned n, int gun)
+static int commit_writer(const char *path, const struct fedjit_domain *d, unsigned w, unsigned n,
+                         int gun)
 {
 	struct fedjit_store *s = NULL;
 	char name[32], sub[32], c;
@@ -161,21 +169,8 @@ static int commit_writer(const char *path, unsigned w, unsigned n, int gun)
 
 	snprintf(name, sizeof(name), "c%u", w);
 	snprintf(sub, sizeof(sub), "commit-%u", w);
-	struct fedjit_user u = {
-	        .name = name,
-	        .uid = 1500000 + w,
-	        .gid = 1500000 + w,
-	        .gecos = "Commit",
-	        .home = "/nonexistent",
-	        .shell = "/bin/sh",
-	        .domain = "PRIMARY",
-	        .idp = "b",
-	        .issuer = "https://bench.example",
-	        .subject = sub,
-	        .created = 1,
-	};
 	if (r >= 0)
-		r = fedjit_store_create_account(s, &u, NULL, NULL, 0);
+		r = add_account(s, d, name, sub);
 	if (r >= 0 && read(gun, &c, 1) != 0)
 		r = -EIO;
 	for (unsigned i = 0; r >= 0 && i < n; i++)
@@ -269,7 +264,8 @@ int main(int argc, char **argv)
 			die("fork", -errno);
 		if (pids[w] == 0) {
 			close(gun[1]);
-			_exit(commit_only ? commit_writer(run, w, count / writers, gun[0])
+			_exit(commit_only ? commit_writer(run, fedjit_config_domain(cfg, "PRIMARY"),
+			                                  w, count / writers, gun[0])
 			                  : writer(&ctx, w, count / writers, gun[0]));
 		}
 	}
