@@ -2,7 +2,8 @@
 # config_sources: for parts that compile the config code in directly (the PAM
 # module, the fuzzer); they also need $(INIH_CFLAGS) and $(INIH_STATIC).
 config_sources = common/config.c common/config_read.c common/config_keys.c \
-	common/config_values.c common/config_validate.c common/config_write.c \
+	common/config_values.c common/config_regex.c common/config_validate.c \
+	common/config_write.c \
 	common/config_internal.h
 common_libfedjit_common_la_SOURCES += $(config_sources)
 

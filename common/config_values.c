@@ -139,6 +139,14 @@ static int check_regex(const char *v, char *why, size_t n)
 
 	if (!anchored)
 		return -ENOMEM;
+	/* Names have at most 32 bytes; nested intervals only make regcomp (in
+	 * sshd's process too) eat memory. */
+	if (fedjit_regex_cost(v) > FEDJIT_REGEX_COST_MAX) {
+		snprintf(why, n,
+		         "repeats too much (its intervals multiply to more than %lu copies)",
+		         FEDJIT_REGEX_COST_MAX);
+		return -EINVAL;
+	}
 	memcpy(anchored, "^(", 2);
 	memcpy(anchored + 2, v, len);
 	memcpy(anchored + 2 + len, ")$", 3);

@@ -5,6 +5,7 @@
  * lines and hostile input. Each test writes its files into a fresh mkdtemp directory.
  */
 #include "config_fixture.h"
+#include "common/config_internal.h"
 
 static void test_error_syntax(void **state)
 {
@@ -99,6 +100,11 @@ static void test_error_values(void **state)
 	              "username_regex '[a-z' does not compile: Unmatched [, [^, [:, [., or [=", 0u);
 	expect_errors(f, "[domain PRIMARY]\ngroupname_regex = a{2,1}\n", 2u,
 	              "groupname_regex 'a{2,1}' does not compile: Invalid content of \\{\\}", 0u);
+	/* glibc's regcomp copies an interval's operand: nested ones multiply (memory) */
+	expect_errors(f, "[domain PRIMARY]\nusername_regex = ((a{0,99}){0,99}){0,99}\n", 2u,
+	              "username_regex '((a{0,99}){0,99}){0,99}' repeats too much (its intervals "
+	              "multiply to more than 10000 copies)",
+	              0u);
 	expect_errors(f, "[domain PRIMARY]\nprimary_group = Users:x\n", 2u,
 	              "primary_group 'Users:x' is not a valid user or group name "
 	              "([a-z_][a-z0-9_.-]*, at most 32 characters)",
@@ -506,6 +512,49 @@ static void test_long_lines(void **state)
 	free(want);
 }
 
+/* The copies glibc's regcomp makes, counted without compiling (config_regex.c). */
+static void test_regex_cost(void **state)
+{
+	char deep[100] = "";
+	struct {
+		const char *re;
+		unsigned long cost;
+	} cases[] = {
+	        {"abc", 3},
+	        {"a{5}", 5},
+	        {"(ab){3}", 6},
+	        {"[a-z_][a-z0-9_-]{0,31}", 32},
+	        {"[a-z]{0,31}[0-9]{0,31}[a-z]{0,31}", 93}, /* sequences add */
+	        {"a+", 2},
+	        {"a*b?", 2},
+	        {"a|bc", 3},
+	        {"a{2,}", 3},
+	        {"[]{]{99}", 99},      /* ']' first in a bracket is a member */
+	        {"[[:alpha:]]{2}", 2}, /* a class inside a bracket */
+	        {"a{", 2},             /* a literal brace */
+	        {"a{0}", 1},
+	        {"x)y", 2}, /* counted on past a stray ")" */
+	        {"\\{{4}", 4},
+	        {"[a-z", 1}, /* unterminated: regcomp reports it */
+	        {"(a{0,99}){0,99}", 9801},
+	        {"((a{0,99}){0,99}){0,99}", FEDJIT_REGEX_COST_MAX + 1},
+	        {"(((((((a{32767}){32767}){32767}){32767}){32767}){32767}){32767})",
+	         FEDJIT_REGEX_COST_MAX + 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned long got = fedjit_regex_cost(cases[i].re);
+		if (got != cases[i].cost)
+			fail_msg("%s: %lu, not %lu", cases[i].re, got, cases[i].cost);
+	}
+	/* groups nested deeper than 32: refused outright (and no deep recursion) */
+	for (int i = 0; i < 40; i++)
+		deep[i] = '(';
+	strcat(deep, "a");
+	for (int i = 0; i < 40; i++)
+		strcat(deep, ")");
+	assert_true(fedjit_regex_cost(deep) > FEDJIT_REGEX_COST_MAX);
+}
+
 static void test_hostile_input(void **state)
 {
 	struct fixture *f = *state;
@@ -595,6 +644,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_secret_files, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_config_file_checks, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_regex_cost, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_hostile_input, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
