@@ -105,6 +105,10 @@ int fedjit_prov_store_has_user(struct prov_run *run, const char *name);
 /* Remember answers from now on / forget them and stop remembering. */
 void fedjit_prov_memo_start(struct prov_run *run);
 void fedjit_prov_memo_stop(struct prov_run *run);
+/* Start remembering, then ask what the transaction will: the account plan of
+ * run->name (plan) and the identity's groups (groups), answers ignored. Call
+ * right before the store is locked; fedjit_prov_memo_stop after the commit. */
+void fedjit_prov_memo_warm(struct prov_run *run, bool plan, bool groups);
 /* Through the memo when it is on: 1 taken (found), 0 free, negative errno. */
 int fedjit_prov_other_uid_taken(struct prov_run *run, uint32_t uid);
 int fedjit_prov_other_gid_taken(struct prov_run *run, uint32_t gid);

@@ -261,9 +261,12 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	u->gecos = gecos;
 	u->email = email;
 	u->last_login = run->now;
+	if (blocking)
+		fedjit_prov_memo_warm(run, false, true);
 	r = fedjit_store_batch_begin(run->store);
 	if (r < 0) {
 		/* e.g. another writer holds the store past the bounded wait */
+		fedjit_prov_memo_stop(run);
 		fedjit_prov_result(run, "error", NULL, "updating account %s: %s", u->name,
 		                   fedjit_store_strerror(r));
 		return 0;
@@ -278,6 +281,7 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		                                FEDJIT_UPDATE_ATTRS |
 		                                        (blocking ? FEDJIT_UPDATE_GROUPS : 0));
 	r = fedjit_store_batch_end(run->store, r);
+	fedjit_prov_memo_stop(run);
 	if (r < 0) {
 		fedjit_prov_groups_free(&g);
 		return r;

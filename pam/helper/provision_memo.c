@@ -10,13 +10,15 @@
  * once before it takes the lock, with the memo on: the same deterministic plan
  * inside the transaction finds the answers here and asks only the store again.
  * Only the other sources are remembered, never the store, which is what the
- * lock protects. Those sources can change under fedjit at any moment
+ * lock protects. A login of an existing account does the same for its
+ * groups. Those sources can change under fedjit at any moment
  * (useradd takes no fedjit lock), so a remembered answer a few milliseconds
  * old is as good as a fresh one; the memo is cleared when the commit ends and
  * is never on across a prompt. Failed lookups are not remembered: unknown is
  * not free, and the next caller asks again.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "provision-private.h"
@@ -29,6 +31,22 @@ void fedjit_prov_memo_start(struct prov_run *run)
 void fedjit_prov_memo_stop(struct prov_run *run)
 {
 	run->memo = (struct prov_memo){0};
+}
+
+void fedjit_prov_memo_warm(struct prov_run *run, bool plan, bool groups)
+{
+	struct fedjit_account_plan *p = plan ? calloc(1, sizeof(*p)) : NULL;
+	struct prov_groups g = {0};
+
+	fedjit_prov_memo_start(run);
+	run->memo.warming = true;
+	if (p)
+		(void)fedjit_account_plan(run->domain, run->name, &run->lookups, p);
+	if (groups)
+		(void)fedjit_prov_groups_compute(run, false, &g);
+	fedjit_prov_groups_free(&g);
+	free(p);
+	run->memo.warming = false;
 }
 
 static struct prov_memo_answer *find(struct prov_run *run, enum prov_memo_kind kind, uint32_t id,

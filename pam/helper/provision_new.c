@@ -147,24 +147,6 @@ static int check_preauth(struct prov_run *run, const struct fedjit_account_plan 
 	return r;
 }
 
-/* The plan and the groups once before the store is locked, answers ignored:
- * the other sources' answers land in the memo (provision_memo.c), so that the
- * transaction asks only the store and other writers do not wait for nss. */
-static void ask_other_sources_first(struct prov_run *run, bool associate, bool blocking)
-{
-	struct fedjit_account_plan *p = associate ? NULL : calloc(1, sizeof(*p));
-	struct prov_groups g = {0};
-
-	run->memo.warming = true;
-	if (p)
-		(void)fedjit_account_plan(run->domain, run->name, &run->lookups, p);
-	if (blocking)
-		(void)fedjit_prov_groups_compute(run, false, &g);
-	fedjit_prov_groups_free(&g);
-	free(p);
-	run->memo.warming = false;
-}
-
 /* One transaction: JIT groups, account, link, primary and supplementary
  * groups, and the secrets. -EAGAIN: the identity got an account meanwhile. */
 static int commit_new(struct prov_run *run, bool associate, struct prov_groups *g)
@@ -180,8 +162,7 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 
 	if (!p)
 		return -ENOMEM;
-	fedjit_prov_memo_start(run);
-	ask_other_sources_first(run, associate, blocking);
+	fedjit_prov_memo_warm(run, !associate, blocking);
 	r = fedjit_store_batch_begin(run->store);
 	if (r < 0) {
 		/* e.g. another writer holds the store past the bounded wait */

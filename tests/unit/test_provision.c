@@ -467,6 +467,13 @@ static void test_other_sources_asked_once(void **state)
 	assert_string_equal(fx_login(f, &fred, "fred", &res), "ok");
 	assert_int_equal(f->uid_asks, 2);
 	assert_int_equal(fx_count_users(f), 2);
+
+	/* a later login re-syncs the groups: sudo asked once, before the lock */
+	f->group_name_asks = 0;
+	assert_string_equal(fx_login(f, &erin, "erin", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_UPDATED);
+	assert_int_equal(f->group_name_asks, 1);
+	assert_int_equal(fx_gids(f, "erin", gids, 4), 1);
 }
 
 /* The system's lookups (other NSS sources), against entries every system has. */
