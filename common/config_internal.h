@@ -179,9 +179,10 @@ extern const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT];
 /* Check a string value (config_values.c): 0, or -EINVAL and why completes "KEY 'VALUE' ...". */
 int fedjit_config_check_string(enum fedjit_key_check check, const char *v, char *why, size_t n);
 /* Parse-tree copies glibc's regcomp makes of an extended regex (config_regex.c),
- * saturating at FEDJIT_REGEX_COST_MAX + 1; a policy regex may cost at most that. */
+ * saturating at FEDJIT_REGEX_COST_MAX + 1; a policy regex may cost at most that.
+ * *ret_error: NULL, or why the pattern is refused whatever it costs. */
 #define FEDJIT_REGEX_COST_MAX 10000UL
-unsigned long fedjit_regex_cost(const char *pattern);
+unsigned long fedjit_regex_cost(const char *pattern, const char **ret_error);
 /* A local user or group name as useradd takes it: [a-z_][a-z0-9_.-]*, at most 32. */
 bool fedjit_config_sysname_valid(const char *name);
 const struct fedjit_key_desc *fedjit_config_key_find(enum fedjit_section_kind kind,

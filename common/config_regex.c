@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * How big a POSIX extended regex grows when glibc compiles it.
+ * What glibc's regcomp would make of a policy regex, judged before it runs.
  *
- * glibc's regcomp expands an interval a{m,n} into n copies of a's parse tree
- * (duplicate_tree), so nested intervals multiply: "((a{0,99}){0,99}){0,99}"
- * is a million copies and gigabytes of memory, in whatever process loads the
- * configuration (sshd's, through the PAM module). The policy regexes only ever
- * see names of at most 32 bytes, so a sane one is small; this walks the
- * pattern once, without compiling it, and counts the copies:
- *   a literal, '.', an escape or a bracket expression counts 1;
- *   a sequence the sum, an alternation the sum of its branches;
- *   a group its contents (at least 1);
- *   x{m}, x{m,n}: x times n (or m), and x{m,}: x times m + 1; x+ twice x
- *   (glibc writes it as x x*); x* and x? as x.
- * Sums and products saturate at FEDJIT_REGEX_COST_MAX + 1. Anything that is not
- * valid ERE is left for regcomp to report; here it only has to be counted
- * conservatively, never read past the end.
+ * The policy regexes only ever see names of at most 32 bytes, but compiling
+ * one can take gigabytes or recurse until the stack runs out, in whatever
+ * process loads the configuration (sshd's, through the PAM module): regcomp
+ * copies an interval's operand once per repetition (duplicate_tree), and "x+"
+ * as "x x*", so nested repetitions multiply; stacked operators such as
+ * "y????????" or "()+++" build chains of empty transitions whose closure it
+ * computes recursively. This walks the pattern once, without compiling it:
+ *   - refused outright: a repetition operator (* + ? {m,n}) right after
+ *     another one, or with nothing before it (both undefined in POSIX; group
+ *     the operand instead), a ')' without its '(' or a '(' without its ')'
+ *     (the configuration check compiles "^(P)$", and an unbalanced P would
+ *     bind those anchors differently from the match itself), groups nested
+ *     deeper than 32;
+ *   - counted: a literal, '.', an escape or a bracket expression is 1, a
+ *     sequence or an alternation the sum, a group its contents (at least 1),
+ *     x{m}, x{m,n} x times n (or m), x{m,} x times m + 1, x+ twice x, x* and
+ *     x? x; sums and products saturate at FEDJIT_REGEX_COST_MAX + 1.
+ * Anything else that is not valid ERE (an unterminated bracket, a{2,1}) is
+ * left for regcomp to report; here it only has to be counted without reading
+ * past the end.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -27,7 +33,7 @@
 struct walk {
 	const char *p;
 	int depth;
-	bool too_deep;
+	const char *error; /* the first structural refusal */
 };
 
 static unsigned long sat_add(unsigned long a, unsigned long b)
@@ -44,6 +50,12 @@ static unsigned long sat_mul(unsigned long a, unsigned long b)
 	if (a > (FEDJIT_REGEX_COST_MAX + 1) / b)
 		return FEDJIT_REGEX_COST_MAX + 1;
 	return sat_add(a * b, 0);
+}
+
+static void refuse(struct walk *w, const char *why)
+{
+	if (!w->error)
+		w->error = why;
 }
 
 /* "[...]": past the closing ']' (or to the end of an unterminated one). */
@@ -107,6 +119,30 @@ static bool interval(struct walk *w, unsigned long *ret_copies)
 	return true;
 }
 
+/* A repetition operator at w->p: true, its factor and w->p past it. */
+static bool repetition(struct walk *w, unsigned long *ret_factor)
+{
+	switch (*w->p) {
+	case '*':
+	case '?':
+		w->p++;
+		*ret_factor = 1;
+		return true;
+	case '+':
+		w->p++;
+		*ret_factor = 2;
+		return true;
+	case '{':
+		if (!interval(w, ret_factor))
+			return false; /* a literal '{' */
+		if (*ret_factor == 0)
+			*ret_factor = 1; /* x{0} still parses x once */
+		return true;
+	default:
+		return false;
+	}
+}
+
 static unsigned long alternation(struct walk *w);
 
 static unsigned long atom(struct walk *w)
@@ -116,14 +152,17 @@ static unsigned long atom(struct walk *w)
 	switch (*w->p) {
 	case '(':
 		if (++w->depth > MAX_GROUP_DEPTH) {
-			w->too_deep = true;
+			refuse(w, "nests groups deeper than 32");
 			return FEDJIT_REGEX_COST_MAX + 1;
 		}
 		w->p++;
 		c = alternation(w);
 		w->depth--;
-		if (*w->p == ')')
-			w->p++;
+		if (*w->p != ')') {
+			refuse(w, "has a '(' without its ')'");
+			return c;
+		}
+		w->p++;
 		return c ? c : 1;
 	case '[':
 		skip_bracket(w);
@@ -139,27 +178,20 @@ static unsigned long atom(struct walk *w)
 
 static unsigned long sequence(struct walk *w)
 {
-	unsigned long total = 0;
+	unsigned long total = 0, factor;
 
-	while (*w->p && *w->p != '|' && *w->p != ')' && !w->too_deep) {
+	while (*w->p && *w->p != '|' && *w->p != ')' && !w->error) {
+		if (repetition(w, &factor)) {
+			refuse(w, "repeats nothing (a repetition at the start of the pattern, of a "
+			          "group or of a branch)");
+			break;
+		}
 		unsigned long c = atom(w);
-
-		for (;;) {
-			if (*w->p == '*' || *w->p == '?') {
-				w->p++;
-			} else if (*w->p == '+') {
-				w->p++;
-				c = sat_mul(c, 2);
-			} else if (*w->p == '{') {
-				unsigned long copies;
-
-				if (!interval(w, &copies))
-					break; /* a literal '{': the next atom */
-				/* x{0} and x{0,0} still parse x once */
-				c = sat_mul(c, copies ? copies : 1);
-			} else {
-				break;
-			}
+		if (repetition(w, &factor)) {
+			c = sat_mul(c, factor);
+			if (repetition(w, &factor))
+				refuse(w, "repeats a repetition (such as a** or a+?, undefined in "
+				          "POSIX): put the first one in a group");
 		}
 		total = sat_add(total, c);
 	}
@@ -170,23 +202,20 @@ static unsigned long alternation(struct walk *w)
 {
 	unsigned long total = sequence(w);
 
-	while (*w->p == '|' && !w->too_deep) {
+	while (*w->p == '|' && !w->error) {
 		w->p++;
 		total = sat_add(total, sequence(w));
 	}
 	return total;
 }
 
-unsigned long fedjit_regex_cost(const char *pattern)
+unsigned long fedjit_regex_cost(const char *pattern, const char **ret_error)
 {
 	struct walk w = {.p = pattern};
-	unsigned long total = 0;
+	unsigned long total = alternation(&w);
 
-	/* a stray ')' at the top level ends nothing: count on past it */
-	while (*w.p && !w.too_deep) {
-		total = sat_add(total, alternation(&w));
-		if (*w.p == ')')
-			w.p++;
-	}
-	return w.too_deep ? FEDJIT_REGEX_COST_MAX + 1 : total;
+	if (*w.p == ')')
+		refuse(&w, "has a ')' without its '('");
+	*ret_error = w.error;
+	return total;
 }

@@ -139,9 +139,15 @@ static int check_regex(const char *v, char *why, size_t n)
 
 	if (!anchored)
 		return -ENOMEM;
-	/* Names have at most 32 bytes; nested intervals only make regcomp (in
-	 * sshd's process too) eat memory. */
-	if (fedjit_regex_cost(v) > FEDJIT_REGEX_COST_MAX) {
+	/* Names have at most 32 bytes; nested repetitions only make regcomp (in
+	 * sshd's process too) eat memory and stack (config_regex.c). */
+	const char *error = NULL;
+	unsigned long cost = fedjit_regex_cost(v, &error);
+	if (error) {
+		snprintf(why, n, "%s", error);
+		return -EINVAL;
+	}
+	if (cost > FEDJIT_REGEX_COST_MAX) {
 		snprintf(why, n,
 		         "repeats too much (its intervals multiply to more than %lu copies)",
 		         FEDJIT_REGEX_COST_MAX);

@@ -512,39 +512,59 @@ static void test_long_lines(void **state)
 	free(want);
 }
 
-/* The copies glibc's regcomp makes, counted without compiling (config_regex.c). */
+/* What regcomp would make of a pattern, judged without compiling (config_regex.c):
+ * the copies it makes, or why the pattern is refused outright. */
 static void test_regex_cost(void **state)
 {
 	char deep[100] = "";
 	struct {
 		const char *re;
-		unsigned long cost;
+		unsigned long cost; /* when not refused */
+		const char *error;  /* a part of the refusal, or NULL */
 	} cases[] = {
-	        {"abc", 3},
-	        {"a{5}", 5},
-	        {"(ab){3}", 6},
-	        {"[a-z_][a-z0-9_-]{0,31}", 32},
-	        {"[a-z]{0,31}[0-9]{0,31}[a-z]{0,31}", 93}, /* sequences add */
-	        {"a+", 2},
-	        {"a*b?", 2},
-	        {"a|bc", 3},
-	        {"a{2,}", 3},
-	        {"[]{]{99}", 99},      /* ']' first in a bracket is a member */
-	        {"[[:alpha:]]{2}", 2}, /* a class inside a bracket */
-	        {"a{", 2},             /* a literal brace */
-	        {"a{0}", 1},
-	        {"x)y", 2}, /* counted on past a stray ")" */
-	        {"\\{{4}", 4},
-	        {"[a-z", 1}, /* unterminated: regcomp reports it */
-	        {"(a{0,99}){0,99}", 9801},
-	        {"((a{0,99}){0,99}){0,99}", FEDJIT_REGEX_COST_MAX + 1},
+	        {"abc", 3, NULL},
+	        {"a{5}", 5, NULL},
+	        {"(ab){3}", 6, NULL},
+	        {"[a-z_][a-z0-9_-]{0,31}", 32, NULL},
+	        {"[a-z]{0,31}[0-9]{0,31}[a-z]{0,31}", 93, NULL}, /* sequences add */
+	        {"a+", 2, NULL},
+	        {"a*b?", 2, NULL},
+	        {"a|bc", 3, NULL},
+	        {"a{2,}", 3, NULL},
+	        {"[]{]{99}", 99, NULL},      /* ']' first in a bracket is a member */
+	        {"[[:alpha:]]{2}", 2, NULL}, /* a class inside a bracket */
+	        {"a{", 2, NULL},             /* a literal brace */
+	        {"a{0}", 1, NULL},
+	        {"\\{{4}", 4, NULL},
+	        {"[a-z", 1, NULL}, /* unterminated: regcomp reports it */
+	        {"(a*)*", 1, NULL},
+	        {"((((a)+)+)+)+", 16, NULL},
+	        {"(a{0,99}){0,99}", 9801, NULL},
+	        {"((a{0,99}){0,99}){0,99}", FEDJIT_REGEX_COST_MAX + 1, NULL},
 	        {"(((((((a{32767}){32767}){32767}){32767}){32767}){32767}){32767})",
-	         FEDJIT_REGEX_COST_MAX + 1},
+	         FEDJIT_REGEX_COST_MAX + 1, NULL},
+	        /* found by fuzz_config: seconds of regcomp, or a stack overflow */
+	        {"y????????z", 0, "repeats a repetition"},
+	        {")++++++++++++++)+++y", 0, "')' without its '('"},
+	        {"a**", 0, "repeats a repetition"},
+	        {"a{2}{3}", 0, "repeats a repetition"},
+	        {"+a", 0, "repeats nothing"},
+	        {"(*a)", 0, "repeats nothing"},
+	        {"a|?b", 0, "repeats nothing"},
+	        {"x)y", 0, "')' without its '('"},
+	        {"(a", 0, "'(' without its ')'"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		unsigned long got = fedjit_regex_cost(cases[i].re);
-		if (got != cases[i].cost)
-			fail_msg("%s: %lu, not %lu", cases[i].re, got, cases[i].cost);
+		const char *error = NULL;
+		unsigned long got = fedjit_regex_cost(cases[i].re, &error);
+		if (cases[i].error) {
+			if (!error || !strstr(error, cases[i].error))
+				fail_msg("%s: refused with '%s', not '%s'", cases[i].re,
+				         error ? error : "(nothing)", cases[i].error);
+		} else if (error || got != cases[i].cost) {
+			fail_msg("%s: %lu (%s), not %lu", cases[i].re, got,
+			         error ? error : "not refused", cases[i].cost);
+		}
 	}
 	/* groups nested deeper than 32: refused outright (and no deep recursion) */
 	for (int i = 0; i < 40; i++)
@@ -552,7 +572,14 @@ static void test_regex_cost(void **state)
 	strcat(deep, "a");
 	for (int i = 0; i < 40; i++)
 		strcat(deep, ")");
-	assert_true(fedjit_regex_cost(deep) > FEDJIT_REGEX_COST_MAX);
+	const char *error = NULL;
+	(void)fedjit_regex_cost(deep, &error);
+	assert_non_null(error);
+	assert_non_null(strstr(error, "deeper than 32"));
+	expect_errors(*state, "[domain PRIMARY]\nusername_regex = y????z\n", 2u,
+	              "username_regex 'y????z' repeats a repetition (such as a** or a+?, "
+	              "undefined in POSIX): put the first one in a group",
+	              0u);
 }
 
 static void test_hostile_input(void **state)
