@@ -14,7 +14,8 @@
  *     the operand instead), a ')' without its '(' or a '(' without its ')'
  *     (the configuration check compiles "^(P)$", and an unbalanced P would
  *     bind those anchors differently from the match itself), groups nested
- *     deeper than 32;
+ *     deeper than 32, back-references (a glibc extension; they make matching
+ *     backtrack);
  *   - counted: a literal, '.', an escape or a bracket expression is 1, a
  *     sequence or an alternation the sum, a group its contents (at least 1),
  *     x{m}, x{m,n} x times n (or m), x{m,} x times m + 1, x+ twice x, x* and
@@ -168,6 +169,10 @@ static unsigned long atom(struct walk *w)
 		skip_bracket(w);
 		return 1;
 	case '\\':
+		/* glibc's back-references (not POSIX ERE) make matching backtrack */
+		if (w->p[1] >= '1' && w->p[1] <= '9')
+			refuse(w, "has a back-reference (\\1 .. \\9, not part of POSIX extended "
+			          "regexes)");
 		w->p += w->p[1] ? 2 : 1;
 		return 1;
 	default:

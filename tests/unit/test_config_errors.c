@@ -553,6 +553,7 @@ static void test_regex_cost(void **state)
 	        {"a|?b", 0, "repeats nothing"},
 	        {"x)y", 0, "')' without its '('"},
 	        {"(a", 0, "'(' without its ')'"},
+	        {"(a)\\1", 0, "back-reference"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *error = NULL;
