@@ -76,30 +76,29 @@ static void keep(struct prov_run *run, enum prov_memo_kind kind, uint32_t id, co
 	m->n++;
 }
 
-int fedjit_prov_other_uid_taken(struct prov_run *run, uint32_t uid)
+/* Is the uid (PROV_MEMO_UID) or gid (PROV_MEMO_GID) taken by another source? */
+static int other_id_taken(struct prov_run *run, enum prov_memo_kind kind, uint32_t id)
 {
 	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
-	const struct prov_memo_answer *a = find(run, PROV_MEMO_UID, uid, NULL);
+	const struct prov_memo_answer *a = find(run, kind, id, NULL);
 	int r;
 
 	if (a)
 		return a->r;
-	r = nss->uid_exists(uid, nss->userdata);
-	keep(run, PROV_MEMO_UID, uid, NULL, r, 0);
+	r = kind == PROV_MEMO_UID ? nss->uid_exists(id, nss->userdata)
+	                          : nss->group_by_gid(id, NULL, nss->userdata);
+	keep(run, kind, id, NULL, r, 0);
 	return r;
+}
+
+int fedjit_prov_other_uid_taken(struct prov_run *run, uint32_t uid)
+{
+	return other_id_taken(run, PROV_MEMO_UID, uid);
 }
 
 int fedjit_prov_other_gid_taken(struct prov_run *run, uint32_t gid)
 {
-	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
-	const struct prov_memo_answer *a = find(run, PROV_MEMO_GID, gid, NULL);
-	int r;
-
-	if (a)
-		return a->r;
-	r = nss->group_by_gid(gid, NULL, nss->userdata);
-	keep(run, PROV_MEMO_GID, gid, NULL, r, 0);
-	return r;
+	return other_id_taken(run, PROV_MEMO_GID, gid);
 }
 
 int fedjit_prov_other_group_gid(struct prov_run *run, const char *name, uint32_t *ret_gid)
