@@ -25,7 +25,6 @@
  * past the end.
  */
 #include <stdbool.h>
-#include <stdlib.h>
 
 #include "config_internal.h"
 

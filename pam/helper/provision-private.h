@@ -102,8 +102,7 @@ int fedjit_prov_store_has_user(struct prov_run *run, const char *name);
 
 /* ---- other sources' answers during a commit (provision_memo.c) ---- */
 
-/* Remember answers from now on / forget them and stop remembering. */
-void fedjit_prov_memo_start(struct prov_run *run);
+/* Forget the answers and stop remembering. */
 void fedjit_prov_memo_stop(struct prov_run *run);
 /* Start remembering, then ask what the transaction will: the account plan of
  * run->name (plan) and the identity's groups (groups), answers ignored. Call

@@ -23,7 +23,7 @@
 
 #include "provision-private.h"
 
-void fedjit_prov_memo_start(struct prov_run *run)
+static void memo_start(struct prov_run *run)
 {
 	run->memo = (struct prov_memo){.on = true};
 }
@@ -38,7 +38,7 @@ void fedjit_prov_memo_warm(struct prov_run *run, bool plan, bool groups)
 	struct fedjit_account_plan *p = plan ? calloc(1, sizeof(*p)) : NULL;
 	struct prov_groups g = {0};
 
-	fedjit_prov_memo_start(run);
+	memo_start(run);
 	run->memo.warming = true;
 	if (p)
 		(void)fedjit_account_plan(run->domain, run->name, &run->lookups, p);
