@@ -5,14 +5,13 @@
  * applies, then print the effective settings, defaults filled in, in the
  * file's own syntax (fedjit_config_write).
  */
-#include "config.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "common/config.h"
 
 static int print_config(const struct fedjit_config *c)
 {

@@ -16,8 +16,6 @@
  * Links are the store's (issuer, subject) -> account records as found; in a
  * consistent store there is exactly one per user, matching its identity.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -25,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "common/macro.h"
 
 /* ---- check ---- */

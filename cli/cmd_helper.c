@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fedjit idp test NAME and fedjit login-test NAME: both run fedjit-helper
- * (pam/spawn.h, the same way pam_fedjit.so does) and talk pam/proto.h to it;
+ * (pam/proto/spawn.h, the same way pam_fedjit.so does) and talk pam/proto/proto.h to it;
  * the tool itself has no network code (DESIGN.md invariant 1).
  *
- * PROTOCOL ADDITIONS (pam/proto.h framing, fields, `v=1`):
+ * PROTOCOL ADDITIONS (pam/proto/proto.h framing, fields, `v=1`):
  *   CLI -> helper
  *     msg=request v=1 op=idp-test idp=NAME [config=PATH] debug=0|1 silent=0
  *                interactive=0 timeout=SECONDS      (no user)
@@ -27,8 +27,6 @@
  *                (comma-separated local group names). Nothing is stored.
  * An unknown message type is ignored (the protocol grows by optional parts).
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -38,10 +36,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "common/config.h"
 #include "common/macro.h"
-#include "pam/proto.h"
-#include "pam/spawn.h"
+#include "pam/proto/proto.h"
+#include "pam/proto/spawn.h"
 
 struct run {
 	const char *helper; /* path */
@@ -167,7 +166,7 @@ static int converse(struct run *run, int fd, struct fedjit_msg *m, bool login_te
 
 static int run_helper(struct run *run, struct fedjit_msg *req, bool login_test, unsigned timeout)
 {
-	struct fedjit_helper h = FEDJIT_HELPER_INIT;
+	struct fedjit_helper_proc h = FEDJIT_HELPER_PROC_INIT;
 	_cleanup_msg_ struct fedjit_msg *m = fedjit_msg_new();
 	uint64_t deadline = fedjit_proto_now_usec() + (uint64_t)timeout * 1000000;
 	int r, wstatus = 0;

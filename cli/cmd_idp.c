@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fedjit idp list|purge|test: the configured IdPs and the accounts they own. */
-#include "config.h"
-
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -10,7 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "common/config.h"
 #include "common/macro.h"
 
 /* ---- accounts of one IdP ---- */

@@ -7,8 +7,6 @@
  * probes skipped, with the source that had it (the store, or another NSS
  * source; the fedjit NSS module is bypassed in this process).
  */
-#include "config.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -19,8 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "common/account_plan.h"
+#include "common/config.h"
 #include "common/idalloc.h"
 #include "common/names.h"
 

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fedjit user list|show (and the dispatch; the writes are in cmd_user_edit.c). */
-#include "config.h"
-
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -11,7 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "common/config.h"
 #include "common/macro.h"
 
 /* ---- selecting one account ---- */

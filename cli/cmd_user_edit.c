@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fedjit user lock|unlock|delete|set: the commands that change accounts (or refuse to). */
-#include "config.h"
-
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -9,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "common/macro.h"
 
 /* ---- lock / unlock ---- */

@@ -11,17 +11,15 @@
  *     cancels it. Secrets (a dump made with --secrets) go to the secret store
  *     after the commit (a separate file: not in the same transaction).
  */
-#include "config.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "common/macro.h"
-#include "dump.h"
+#include "cli/dump.h"
 
 /* ---- stage 2: conflicts with the store ---- */
 

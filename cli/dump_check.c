@@ -7,8 +7,6 @@
  * match the users' identities, secrets only of users of the dump. Every
  * problem is reported (up to 50 printed), none is fixed.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -16,10 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "common/config.h"
 #include "common/idalloc.h"
 #include "common/names.h"
-#include "dump.h"
+#include "cli/dump.h"
 
 void fedjit_dump_problem(struct fedjit_dump *rs, const char *fmt, ...)
 {

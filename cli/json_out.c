@@ -9,13 +9,11 @@
  *           "admin"), "domain", "members": [names]}
  * db_restore.c reads the same objects back.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const char *const origins[] = {
         [FEDJIT_GROUP_PRIVATE] = "private",

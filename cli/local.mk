@@ -1,11 +1,10 @@
 # cli: the fedjit admin tool ($(sbindir)/fedjit), its example configuration and tests.
 sbin_PROGRAMS += cli/fedjit
 cli_fedjit_SOURCES = cli/cli.h cli/main.c cli/util.c cli/table.c cli/json_out.c \
-	cli/cmd_user.c cli/cmd_user_edit.c cli/cmd_idp.c cli/cmd_db.c cli/db_restore.c cli/dump.h cli/dump_check.c cli/cmd_config.c \
-	cli/cmd_uid.c cli/cmd_helper.c \
-	pam/spawn.c pam/spawn.h
+	cli/cmd_user.c cli/cmd_user_edit.c cli/cmd_idp.c cli/cmd_db.c cli/db_restore.c \
+	cli/dump.h cli/dump_check.c cli/cmd_config.c cli/cmd_uid.c cli/cmd_helper.c
 cli_fedjit_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(JANSSON_CFLAGS)
-cli_fedjit_LDADD = pam/libfedjit_proto.la $(common_libs) $(JANSSON_LIBS)
+cli_fedjit_LDADD = $(proto_libs) $(common_libs) $(JANSSON_LIBS)
 
 # The example configuration (data/fedjit.conf.example), with the documentation.
 exampledir = $(docdir)/examples
@@ -13,8 +12,8 @@ dist_example_DATA = data/fedjit.conf.example
 
 # Tests: cli-test.sh drives the installed-layout binary through every
 # subcommand (fixtures built with `fedjit db restore`), with golden output.
-check_PROGRAMS += tests/cli/fake-helper
-tests_cli_fake_helper_LDADD = pam/libfedjit_proto.la
+check_PROGRAMS += tests/cli/fake_helper
+tests_cli_fake_helper_LDADD = $(proto_libs)
 TESTS += tests/cli/cli-test.sh
 EXTRA_DIST += tests/cli/cli-test.sh tests/cli/fixture.json tests/cli/fixture-more.json \
 	tests/cli/golden

@@ -3,15 +3,14 @@
  * fedjit: global options and the dispatch to the command groups.
  * man/fedjit.8 documents every command, option and exit status.
  */
-#include "config.h"
-
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "common/config.h"
 
 static const struct fedjit_cli_verb commands[] = {
         {"user", fedjit_cmd_user, "list, show, lock, unlock and delete accounts"},

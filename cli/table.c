@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Aligned tables for people: columns as wide as their widest cell. */
-#include "config.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* Columns on the terminal: a subject or gecos may be UTF-8. Invalid
  * sequences count as one column per byte. */

@@ -3,8 +3,6 @@
  * What every subcommand shares: messages, the configuration, the store
  * handles (and who may write), confirmation on the terminal, home removal.
  */
-#include "config.h"
-
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "common/config.h"
 #include "common/macro.h"
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The account plan (account_plan.h): one computation of a new account's entry. */
-#include "account_plan.h"
+#include "common/account_plan.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "macro.h"
+#include "common/macro.h"
 
 /* Append n bytes to buf at *pos, keeping room for the NUL. */
 static int put(char *buf, size_t size, size_t *pos, const char *s, size_t n)

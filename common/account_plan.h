@@ -29,9 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "idalloc.h"
-#include "names.h"
+#include "common/config.h"
+#include "common/idalloc.h"
+#include "common/names.h"
 
 #define FEDJIT_PLAN_PATH_MAX 4096 /* home and shell, NUL included (record limit + 1) */
 #define FEDJIT_PLAN_GECOS    ""

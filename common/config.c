@@ -8,7 +8,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
-#include "config.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,8 +16,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_internal.h"
-#include "macro.h"
+#include "common/config.h"
+#include "common/config_internal.h"
+#include "common/macro.h"
 
 #ifndef FEDJIT_CONF_FILE
 #define FEDJIT_CONF_FILE "/etc/fedjit/fedjit.conf"

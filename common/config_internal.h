@@ -8,7 +8,7 @@
 
 #include <stdarg.h>
 
-#include "config.h"
+#include "common/config.h"
 
 enum fedjit_section_kind {
 	FEDJIT_SECTION_NONE = 0, /* before the first header */

@@ -16,7 +16,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
-#include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,8 +24,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_internal.h"
-#include "macro.h"
+#include "common/config.h"
+#include "common/config_internal.h"
+#include "common/macro.h"
 
 #ifndef FEDJIT_DB_FILE
 #define FEDJIT_DB_FILE "/var/lib/fedjit/fedjit.tdb"

@@ -28,7 +28,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
-#include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,8 +41,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config_internal.h"
-#include "macro.h"
+#include "common/config.h"
+#include "common/config_internal.h"
+#include "common/macro.h"
 
 /* Report at the current line of the file being read. */
 static void __attribute__((format(printf, 2, 3)))

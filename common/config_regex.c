@@ -26,7 +26,7 @@
  */
 #include <stdbool.h>
 
-#include "config_internal.h"
+#include "common/config_internal.h"
 
 #define MAX_GROUP_DEPTH 32
 

@@ -10,7 +10,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
-#include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -19,7 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config_internal.h"
+#include "common/config.h"
+#include "common/config_internal.h"
 
 #define ORIGIN(origins, k) (&(origins)->key[FEDJIT_KEY_##k])
 #define SET(origins, k)    ((origins)->key[FEDJIT_KEY_##k].file != NULL)

@@ -8,7 +8,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
-#include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_internal.h"
-#include "macro.h"
+#include "common/config.h"
+#include "common/config_internal.h"
+#include "common/macro.h"
 
 static const char *const alg_names[] = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
                                         "ES256", "ES384", "ES512", "EdDSA", NULL};

@@ -11,15 +11,15 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
-#include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "config_internal.h"
-#include "macro.h"
+#include "common/config.h"
+#include "common/config_internal.h"
+#include "common/macro.h"
 
 /*
  * One "key = value" line; "key=value" when the spaces would pass the line

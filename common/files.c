@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "account_plan.h"
+#include "common/account_plan.h"
 
 int fedjit_files_find(const char *path, bool group, const char *name, uint32_t id, uint32_t *ret_id)
 {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "idalloc.h"
+#include "common/idalloc.h"
 
 uint64_t fedjit_fnv1a64(uint64_t h, const void *data, size_t len)
 {

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "common/config.h"
 
 #define FEDJIT_ID_INVALID UINT32_MAX /* "no gid given": use a user private group */
 

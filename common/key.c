@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "record.h"
+#include "common/record.h"
 
 static int key_prefixed(char *buf, const char *prefix, const char *name, size_t max, TDB_DATA *ret)
 {

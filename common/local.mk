@@ -1,5 +1,7 @@
-# common/: the shared core, one convenience library linked into every part.
-# Each piece appends its sources and tests in its own fragment.
+# common/: the shared core, one convenience library linked into every part: the
+# configuration, name rules and id allocation, the account plan, and the store (record
+# codec, key builders, reads, the one write API). Owns every on-disk format
+# (ARCHITECTURE.md).
 noinst_LTLIBRARIES += common/libfedjit_common.la
 common_libfedjit_common_la_SOURCES = common/config.h common/macro.h
 common_libfedjit_common_la_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(INIH_CFLAGS) -fvisibility=hidden
@@ -14,7 +16,130 @@ common_libs = common/libfedjit_common.la $(INIH_STATIC) $(TDB_LIBS)
 unit_test_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(TDB_CFLAGS)
 unit_test_libs = $(common_libs) $(CMOCKA_LIBS)
 
-include common/config.mk
-include common/names.mk
-include common/store.mk
-include common/account_plan.mk
+# Configuration: loading and validation (man/fedjit.conf.5 is its contract).
+# config_sources: for parts that compile the config code in directly (the PAM
+# module, the fuzzer); they also need $(INIH_CFLAGS) and $(INIH_STATIC).
+config_sources = common/config.c common/config_read.c common/config_keys.c \
+	common/config_values.c common/config_regex.c common/config_validate.c \
+	common/config_write.c \
+	common/config_internal.h
+common_libfedjit_common_la_SOURCES += $(config_sources)
+
+check_PROGRAMS += tests/unit/test_config tests/unit/test_config_errors
+TESTS += tests/unit/test_config tests/unit/test_config_errors
+tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/config_fixture.h
+tests_unit_test_config_CFLAGS = $(unit_test_cflags)
+tests_unit_test_config_LDADD = $(unit_test_libs)
+tests_unit_test_config_errors_SOURCES = tests/unit/test_config_errors.c tests/unit/config_fixture.h
+tests_unit_test_config_errors_CFLAGS = $(unit_test_cflags)
+tests_unit_test_config_errors_LDADD = $(unit_test_libs)
+
+# Fuzzing. The replay program runs the committed corpus through the harness in
+# every build (gcc, ASan, valgrind); --enable-fuzzing (CC=clang) also builds the
+# libFuzzer binary, with the config sources compiled in so they are instrumented:
+#   tests/fuzz/fuzz_config -dict=$(srcdir)/tests/fuzz/config.dict CORPUS_DIR
+check_PROGRAMS += tests/fuzz/replay_config
+TESTS += tests/fuzz/replay_config
+tests_fuzz_replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_config.c
+tests_fuzz_replay_config_CPPFLAGS = $(AM_CPPFLAGS) -DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/config"'
+tests_fuzz_replay_config_LDADD = $(common_libs)
+EXTRA_DIST += tests/fuzz/corpus/config tests/fuzz/config.dict tests/fuzz/smoke.sh \
+	tests/fuzz/smoke-config.sh
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_config
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c $(config_sources)
+tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_config_LDADD = $(INIH_STATIC)
+TESTS += tests/fuzz/smoke-config.sh
+endif
+
+# The man page is the contract of the key list: keep them in step.
+TESTS += tests/unit/config-man.sh
+EXTRA_DIST += tests/unit/config-man.sh
+
+# Names: name rules and id allocation.
+common_libfedjit_common_la_SOURCES += common/names.h common/names.c common/idalloc.h common/idalloc.c
+
+check_PROGRAMS += tests/unit/test_names tests/unit/test_idalloc
+TESTS += tests/unit/test_names tests/unit/test_idalloc
+tests_unit_test_names_CFLAGS = $(unit_test_cflags)
+tests_unit_test_names_LDADD = $(unit_test_libs)
+tests_unit_test_idalloc_CFLAGS = $(unit_test_cflags)
+tests_unit_test_idalloc_LDADD = $(unit_test_libs)
+
+# Fuzzing. replay_names runs the committed corpus through the harness in every
+# build (gcc, ASan, valgrind); --enable-fuzzing (CC=clang) also builds the
+# libFuzzer binary, with the name code compiled in so it is instrumented, and
+# gives it a short smoke run:
+#   tests/fuzz/fuzz_names CORPUS_DIR $(srcdir)/tests/fuzz/corpus/names
+check_PROGRAMS += tests/fuzz/replay_names
+TESTS += tests/fuzz/replay_names
+tests_fuzz_replay_names_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_names.c
+tests_fuzz_replay_names_CPPFLAGS = $(AM_CPPFLAGS) -DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/names"'
+tests_fuzz_replay_names_LDADD = $(common_libs)
+EXTRA_DIST += tests/fuzz/corpus/names tests/fuzz/smoke-names.sh
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_names
+TESTS += tests/fuzz/smoke-names.sh
+endif
+tests_fuzz_fuzz_names_SOURCES = tests/fuzz/fuzz_names.c common/names.c common/idalloc.c
+tests_fuzz_fuzz_names_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_names_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+
+# The store: the tdb store (account store and secret store), the record
+# codec, the key builders, and their tests.
+common_libfedjit_common_la_SOURCES += \
+	common/record.h common/record_codec.h common/record.c common/record_small.c common/key.c \
+	common/store.h common/store_private.h common/store.c \
+	common/store_read.c common/store_rows.c common/store_write.c common/store_delete.c common/store_check.c common/store_repair.c \
+	common/store_snap.c \
+	common/secret.c
+
+check_PROGRAMS += tests/unit/test_record tests/unit/test_store tests/unit/test_store_concurrency \
+	tests/unit/test_store_check
+TESTS += tests/unit/test_record tests/unit/test_store tests/unit/test_store_concurrency \
+	tests/unit/test_store_check
+tests_unit_test_record_CFLAGS = $(unit_test_cflags)
+tests_unit_test_record_LDADD = $(unit_test_libs)
+tests_unit_test_store_CFLAGS = $(unit_test_cflags)
+tests_unit_test_store_LDADD = $(unit_test_libs)
+tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/store_fixture.h
+tests_unit_test_store_concurrency_SOURCES = tests/unit/test_store_concurrency.c \
+	tests/unit/store_fixture.h
+tests_unit_test_store_concurrency_CFLAGS = $(unit_test_cflags)
+tests_unit_test_store_concurrency_LDADD = $(unit_test_libs)
+tests_unit_test_store_check_SOURCES = tests/unit/test_store_check.c tests/unit/store_fixture.h
+tests_unit_test_store_check_CFLAGS = $(unit_test_cflags)
+tests_unit_test_store_check_LDADD = $(unit_test_libs)
+
+# Fuzzing. replay_record runs the committed corpus through the harness in every
+# build (gcc, ASan, valgrind); --enable-fuzzing (CC=clang) also builds the
+# libFuzzer binary, with the codec compiled in so it is instrumented, and
+# gives it a short smoke run:
+#   tests/fuzz/fuzz_record CORPUS_DIR $(srcdir)/tests/fuzz/corpus/record
+check_PROGRAMS += tests/fuzz/replay_record
+TESTS += tests/fuzz/replay_record
+tests_fuzz_replay_record_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_record.c
+tests_fuzz_replay_record_CPPFLAGS = $(AM_CPPFLAGS) -DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/record"'
+tests_fuzz_replay_record_LDADD = $(common_libs)
+EXTRA_DIST += tests/fuzz/corpus/record tests/fuzz/smoke-record.sh
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_record
+TESTS += tests/fuzz/smoke-record.sh
+endif
+tests_fuzz_fuzz_record_SOURCES = tests/fuzz/fuzz_record.c common/record.c common/record_small.c \
+	common/key.c
+tests_fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+
+# The account plan: the passwd entry of a new account, shared by the NSS
+# pre-auth entry and provisioning (ARCHITECTURE.md, the sshd pre-auth entry).
+common_libfedjit_common_la_SOURCES += common/account_plan.h common/account_plan.c \
+	common/files.c
+
+check_PROGRAMS += tests/unit/test_account_plan
+TESTS += tests/unit/test_account_plan
+tests_unit_test_account_plan_CFLAGS = $(unit_test_cflags)
+tests_unit_test_account_plan_LDADD = $(unit_test_libs)

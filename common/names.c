@@ -8,9 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "idalloc.h"
-#include "macro.h"
-#include "names.h"
+#include "common/idalloc.h"
+#include "common/macro.h"
+#include "common/names.h"
 
 _Static_assert(FEDJIT_DOMAIN_NAME_MAX >= FEDJIT_CONFIG_NAME_MAX,
                "every configured domain name must fit into a qualified name");

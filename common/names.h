@@ -72,7 +72,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "common/config.h"
 
 #define FEDJIT_NAME_MAX        32 /* bytes of a local name / local part */
 #define FEDJIT_DOMAIN_NAME_MAX 31 /* bytes of a domain name inside "local@domain" */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Record codec: users and groups (the other formats are in record-small.c,
- * the shared helpers in record-codec.h). Every record starts with a format
+ * Record codec: users and groups (the other formats are in record_small.c,
+ * the shared helpers in record_codec.h). Every record starts with a format
  * byte; integers are little endian and unaligned; strings are NUL-terminated.
  * Decoders accept exactly what the encoders write (reserved bytes zero, exact
  * string counts, no bytes left over) and return -EBADMSG for anything else,
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
-#include "record-codec.h"
+#include "common/macro.h"
+#include "common/record_codec.h"
 
 /*
  * User record, key "user/NAME", format 1:

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
-#include "store-private.h"
+#include "common/macro.h"
+#include "common/store_private.h"
 
 int fedjit_secret_open(const char *path, unsigned flags, struct fedjit_secret_store **ret)
 {

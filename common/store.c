@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "macro.h"
-#include "store-private.h"
+#include "common/macro.h"
+#include "common/store_private.h"
 
 unsigned fedjit_store_debug_fail_after;
 

@@ -45,7 +45,7 @@
  *    a NOSYNC writer such a reader may fail a lookup (EIO) that raced a commit.
  *  - Read-only handles (FEDJIT_STORE_RDONLY): tdb itself takes no locks on
  *    read-only handles. Lookups (parse_*, get_*) read without any lock or
- *    syscall and validate afterwards, seqlock style (store-snap.c): they copy
+ *    syscall and validate afterwards, seqlock style (store_snap.c): they copy
  *    the raw records out of the mapping, then check that no commit was armed
  *    before, none is armed now and tdb's sequence number did not move. A
  *    lookup that raced a commit is redone under a shared fcntl lock on the
@@ -75,7 +75,7 @@
 #include <stdint.h>
 #include <tdb.h>
 
-#include "record.h"
+#include "common/record.h"
 
 /* Store format version written into the "version" key. */
 #define FEDJIT_STORE_VERSION              1
@@ -297,7 +297,7 @@ typedef void (*fedjit_check_report_fn)(const char *message, void *userdata);
 int fedjit_store_check(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata);
 
 /*
- * Repair what needs no judgement, in one transaction (common/store-repair.c):
+ * Repair what needs no judgement, in one transaction (common/store_repair.c):
  * delete index records and links that point to a missing or mismatching
  * record and supplementary lists of missing users; write the uid index, link
  * or gid index a record lacks when its key is free and no other record claims

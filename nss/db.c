@@ -78,8 +78,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nss-fedjit.h"
-#include "store.h"
+#include "nss/nss_fedjit.h"
+#include "common/store.h"
 
 /* tdb's on-disk format (tdb_private.h). */
 #define TDB_MAGIC_FOOD         "TDB file\n"

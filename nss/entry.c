@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nss-fedjit.h"
+#include "nss/nss_fedjit.h"
 
 FEDJIT_NSS_PROTOTYPES(__attribute__((visibility("default"))));
 

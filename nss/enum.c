@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nss-fedjit.h"
+#include "nss/nss_fedjit.h"
 
 FEDJIT_NSS_PROTOTYPES(__attribute__((visibility("default"))));
 

@@ -5,7 +5,7 @@
 # drops the .la. Only _nss_fedjit_* leaves the module (-export-symbols-regex
 # makes libtool link with a version script that has "local: *;").
 # Links: libc, libtdb; common/ is compiled in (libinih statically).
-nss_sources = nss/nss-fedjit.h nss/util.c nss/pack.c nss/db.c nss/lookup.c nss/entry.c \
+nss_sources = nss/nss_fedjit.h nss/util.c nss/pack.c nss/db.c nss/lookup.c nss/entry.c \
 	nss/enum.c nss/shadow.c nss/preauth.c
 nss_ldflags = -module -avoid-version -shared -no-undefined -Wl,-z,defs \
 	-export-symbols-regex '^_nss_fedjit_' -Wl,-z,nodelete
@@ -36,12 +36,12 @@ uninstall-hook-nss:
 .PHONY: install-data-hook-nss uninstall-hook-nss
 
 # ---- tests ----
-nss_test_cflags = $(unit_test_cflags) -I$(top_srcdir)/nss -I$(top_srcdir)/tests/nss
+nss_test_cflags = $(unit_test_cflags)
 nss_test_libs = $(unit_test_libs) -ldl -lpthread
 
 check_PROGRAMS += tests/nss/test_nss_dlopen tests/nss/test_nss_store tests/nss/test_nss_torn \
-	tests/nss/nss-fixture \
-	tests/nss/nss-getent
+	tests/nss/nss_fixture \
+	tests/nss/nss_getent
 TESTS += tests/nss/test_nss_dlopen tests/nss/test_nss_store tests/nss/test_nss_torn \
 	tests/nss/glibc.sh \
 	tests/nss/preauth.sh tests/nss/linkage.sh
@@ -58,12 +58,12 @@ tests_nss_test_nss_store_LDADD = $(nss_test_libs)
 tests_nss_test_nss_torn_SOURCES = tests/nss/test_nss_torn.c tests/nss/fixture.c tests/nss/fixture.h
 tests_nss_test_nss_torn_CFLAGS = $(nss_test_cflags)
 tests_nss_test_nss_torn_LDADD = $(nss_test_libs)
-# builds a fixture store for the shell tests: nss-fixture DB SECRET N_BULK
-tests_nss_nss_fixture_SOURCES = tests/nss/nss-fixture.c tests/nss/fixture.c tests/nss/fixture.h
+# builds a fixture store for the shell tests: nss_fixture DB SECRET N_BULK
+tests_nss_nss_fixture_SOURCES = tests/nss/nss_fixture.c tests/nss/fixture.c tests/nss/fixture.h
 tests_nss_nss_fixture_CFLAGS = $(nss_test_cflags)
 tests_nss_nss_fixture_LDADD = $(unit_test_libs)
 # a getpwnam/getpwuid through glibc; plays sshd in preauth.sh
-tests_nss_nss_getent_SOURCES = tests/nss/nss-getent.c
+tests_nss_nss_getent_SOURCES = tests/nss/nss_getent.c
 
 # ---- benchmark (built by make check so that it keeps compiling; run by make bench) ----
 check_PROGRAMS += tests/bench/nss_bench

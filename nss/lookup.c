@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "nss-fedjit.h"
+#include "nss/nss_fedjit.h"
 
 enum index_kind {
 	BY_NAME,

@@ -13,7 +13,7 @@
 #include <stdalign.h>
 #include <string.h>
 
-#include "nss-fedjit.h"
+#include "nss/nss_fedjit.h"
 
 int fedjit_nss_pack_passwd(const struct fedjit_nss_pw *src, struct passwd *pw, char *buf,
                            size_t buflen)

@@ -56,12 +56,12 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#include "account_plan.h"
-#include "config.h"
-#include "idalloc.h"
-#include "macro.h"
-#include "names.h"
-#include "nss-fedjit.h"
+#include "common/account_plan.h"
+#include "common/config.h"
+#include "common/idalloc.h"
+#include "common/macro.h"
+#include "common/names.h"
+#include "nss/nss_fedjit.h"
 
 static const char *const sshd_paths[] = {
         "/usr/sbin/sshd",

@@ -7,8 +7,8 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#include "names.h"
-#include "nss-fedjit.h"
+#include "common/names.h"
+#include "nss/nss_fedjit.h"
 
 void fedjit_nss_scratch_init(struct fedjit_nss_scratch *s)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
+#include "pam/args.h"
 
 static void report(fedjit_pam_args_report_fn fn, void *userdata, const char *arg, const char *why)
 {

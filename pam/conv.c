@@ -6,7 +6,7 @@
 #include <syslog.h>
 
 #include "common/macro.h"
-#include "conv.h"
+#include "pam/conv.h"
 
 void fedjit_conv_init(struct fedjit_conv *c, pam_handle_t *pamh, bool silent)
 {

@@ -32,10 +32,10 @@
 
 #include "common/config.h"
 #include "common/macro.h"
-#include "exchange.h"
-#include "proto.h"
-#include "qr.h"
-#include "spawn.h"
+#include "pam/exchange.h"
+#include "pam/proto/proto.h"
+#include "pam/qr.h"
+#include "pam/proto/spawn.h"
 
 #define USEC         1000000ULL
 #define SLACK        (5 * USEC) /* hard deadline beyond the helper's own */
@@ -56,7 +56,7 @@ enum phase {
 
 struct run {
 	struct fedjit_exchange *x;
-	struct fedjit_helper helper;
+	struct fedjit_helper_proc helper;
 	struct fedjit_msg *m;
 	uint64_t hard;       /* kill deadline */
 	uint64_t enter_wait; /* how long to wait after Enter before asking again */
@@ -364,7 +364,7 @@ int fedjit_exchange_run(pam_handle_t *pamh, struct fedjit_exchange *x)
 	uint64_t start = fedjit_proto_now_usec();
 	struct run run = {
 	        .x = x,
-	        .helper = FEDJIT_HELPER_INIT,
+	        .helper = FEDJIT_HELPER_PROC_INIT,
 	        .hard = start + x->timeout * USEC + SLACK,
 	        .enter_wait = 8 * USEC,
 	        .phase = PHASE_START,

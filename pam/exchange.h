@@ -10,7 +10,7 @@
 #include <security/pam_modules.h>
 #include <stdbool.h>
 
-#include "conv.h"
+#include "pam/conv.h"
 
 struct fedjit_config;
 

@@ -1,29 +1,20 @@
-# pam: the PAM module, the module <-> helper protocol and their tests.
-# Other parts' fragments are included at the end (pam/idp.mk: jose, pam/helper.mk: flow).
-
-# The protocol codec, shared by pam_fedjit.so and fedjit-helper; libc only.
-noinst_LTLIBRARIES += pam/libfedjit_proto.la
-pam_libfedjit_proto_la_SOURCES = pam/proto.c pam/proto.h
-pam_libfedjit_proto_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
-
-check_PROGRAMS += tests/unit/test_proto
-TESTS += tests/unit/test_proto
-tests_unit_test_proto_CFLAGS = $(unit_test_cflags)
-tests_unit_test_proto_LDADD = pam/libfedjit_proto.la $(unit_test_libs)
+# pam: pam_fedjit.so, the PAM module (runs inside sshd, login, su, sudo), and its tests.
+# The helper it runs and the libraries behind it have their own directories and
+# fragments: pam/proto (the protocol), pam/idp, pam/provision, pam/helper.
 
 # pam_fedjit.so: libpam, libqrencode, libc and the config and name code only.
 # The common code comes from the convenience library's static archive, as a
 # plain archive: the linker takes only the members the module needs (config,
 # names), not the store, so the module does not even link libtdb (it never
-# opens the store: HELPERS.md). libtool would put the whole .la in, store and
+# opens the store: ARCHITECTURE.md). libtool would put the whole .la in, store and
 # all. tests/pam/module-linkage.sh checks the result.
 pamlib_LTLIBRARIES += pam/pam_fedjit.la
 pam_pam_fedjit_la_SOURCES = pam/pam_fedjit.c pam/args.c pam/args.h pam/conv.c pam/conv.h \
-	pam/exchange.c pam/exchange.h pam/qr.c pam/qr.h pam/spawn.c pam/spawn.h
+	pam/exchange.c pam/exchange.h pam/qr.c pam/qr.h
 pam_pam_fedjit_la_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS) -fvisibility=hidden
 pam_pam_fedjit_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-export-symbols-regex '^pam_sm_'
-pam_pam_fedjit_la_LIBADD = pam/libfedjit_proto.la common/.libs/libfedjit_common.a \
+pam_pam_fedjit_la_LIBADD = $(proto_libs) common/.libs/libfedjit_common.a \
 	$(INIH_STATIC) $(PAM_LIBS) $(QRENCODE_LIBS)
 # libtool makes the archive together with the .la.
 common/.libs/libfedjit_common.a: common/libfedjit_common.la
@@ -39,9 +30,9 @@ tests_unit_test_qr_CFLAGS = $(unit_test_cflags) $(QRENCODE_CFLAGS)
 tests_unit_test_qr_LDADD = $(CMOCKA_LIBS) $(QRENCODE_LIBS)
 
 # PAM-level tests: the module through libpam with a fake helper.
-check_PROGRAMS += tests/pam/fake-helper tests/pam/test_pam_fedjit tests/pam/test_pam_robust
+check_PROGRAMS += tests/pam/fake_helper tests/pam/test_pam_fedjit tests/pam/test_pam_robust
 TESTS += tests/pam/test_pam_fedjit tests/pam/test_pam_robust tests/pam/module-linkage.sh
-tests_pam_fake_helper_LDADD = pam/libfedjit_proto.la
+tests_pam_fake_helper_LDADD = $(proto_libs)
 tests_pam_test_pam_fedjit_SOURCES = tests/pam/test_pam_fedjit.c tests/pam/harness.c \
 	tests/pam/harness.h
 tests_pam_test_pam_fedjit_CFLAGS = $(unit_test_cflags) $(PAM_CFLAGS)
@@ -53,16 +44,16 @@ tests_pam_test_pam_robust_LDADD = $(CMOCKA_LIBS) $(PAM_LIBS)
 EXTRA_DIST += tests/pam/module-linkage.sh
 
 # The QR code, drawn as a terminal shows it, scanned back with zbarimg.
-check_PROGRAMS += tests/pam/qr-pbm
+check_PROGRAMS += tests/pam/qr_pbm
 TESTS += tests/pam/qr-decode.sh
-tests_pam_qr_pbm_SOURCES = tests/pam/qr-pbm.c pam/qr.c
+tests_pam_qr_pbm_SOURCES = tests/pam/qr_pbm.c pam/qr.c
 tests_pam_qr_pbm_CFLAGS = $(AM_CFLAGS) $(QRENCODE_CFLAGS)
 tests_pam_qr_pbm_LDADD = $(QRENCODE_LIBS)
 EXTRA_DIST += tests/pam/qr-decode.sh
 
 # End to end: the module, the real fedjit-helper and the test IdP, through a
 # small PAM application that approves at the Enter prompt as a person would.
-check_PROGRAMS += tests/pam/pam-driver
+check_PROGRAMS += tests/pam/pam_driver
 tests_pam_pam_driver_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS)
 tests_pam_pam_driver_LDADD = $(PAM_LIBS)
 TESTS += tests/pam/pam-idp.sh
@@ -70,32 +61,10 @@ EXTRA_DIST += tests/pam/pam-idp.sh
 
 # Benchmark of one login end to end (root, node): make bench-pam
 EXTRA_DIST += tests/bench/pam_login_bench.sh
-bench-pam: pam/pam_fedjit.la pam/fedjit-helper tests/pam/pam-driver tests/helper/mkaccount
+bench-pam: pam/pam_fedjit.la pam/helper/fedjit-helper tests/pam/pam_driver tests/helper/mkaccount
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
 		$(SHELL) $(top_srcdir)/tests/bench/pam_login_bench.sh
 .PHONY: bench-pam
-
-# Fuzzing the frame decoder: the corpus replays in every build, the libFuzzer
-# binary comes with --enable-fuzzing (CC=clang):
-#   tests/fuzz/fuzz_proto -dict=$(srcdir)/tests/fuzz/proto.dict CORPUS_DIR
-check_PROGRAMS += tests/fuzz/replay_proto
-TESTS += tests/fuzz/replay_proto
-tests_fuzz_replay_proto_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_proto.c
-tests_fuzz_replay_proto_CPPFLAGS = $(AM_CPPFLAGS) -DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/proto"'
-tests_fuzz_replay_proto_LDADD = pam/libfedjit_proto.la
-EXTRA_DIST += tests/fuzz/corpus/proto tests/fuzz/proto.dict tests/fuzz/smoke-proto.sh
-if ENABLE_FUZZING
-TESTS += tests/fuzz/smoke-proto.sh
-noinst_PROGRAMS += tests/fuzz/fuzz_proto
-tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c pam/proto.c
-tests_fuzz_fuzz_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_proto_LDFLAGS = $(FUZZ_LDFLAGS)
-endif
-
-include pam/idp.mk
-include pam/helper.mk
-include pam/provision.mk
-include pam/ops.mk
 
 # A PAM module needs no libtool archive beside it.
 install-data-hook: install-data-hook-pam

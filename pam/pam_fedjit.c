@@ -16,11 +16,11 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "args.h"
+#include "pam/args.h"
 #include "common/config.h"
 #include "common/macro.h"
 #include "common/names.h"
-#include "exchange.h"
+#include "pam/exchange.h"
 
 #define DEFAULT_TIMEOUT 300 /* seconds, when neither argument nor IdP says */
 #define ACCOUNT_TIMEOUT 30  /* op=account and chauthtok: no device flow */

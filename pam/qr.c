@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qr.h"
+#include "pam/qr.h"
 
 #define UPPER "\xe2\x96\x80" /* ▀ U+2580 UPPER HALF BLOCK */
 #define LOWER "\xe2\x96\x84" /* ▄ U+2584 LOWER HALF BLOCK */

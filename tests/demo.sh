@@ -52,7 +52,7 @@ if [ "${1:-}" != --inside ]; then
 		(cd "$build" && { [ -f Makefile ] || "$top_srcdir/configure" --prefix=/usr --sysconfdir=/etc \
 			--localstatedir=/var --libexecdir=/usr/libexec >configure.out 2>&1 ||
 			{ tail -30 configure.out; exit 1; }; } &&
-			make -j"$(nproc)" all tests/e2e/syslog-sink tests/e2e/paths.sh tests/nss/nss-getent \
+			make -j"$(nproc)" all tests/e2e/syslog_sink tests/e2e/paths.sh tests/nss/nss_getent \
 				>make.out 2>&1 || { tail -30 make.out; exit 1; })
 	fi
 	build=$(cd "$build" && pwd)

@@ -18,7 +18,7 @@
 
 #include "common/names.h"
 #include "common/store.h"
-#include "helper.h"
+#include "pam/helper/helper.h"
 
 int fedjit_helper_lookup_user(struct fedjit_helper *h, const char *name, struct fedjit_user **ret)
 {

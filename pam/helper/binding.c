@@ -20,8 +20,8 @@
 
 #include "common/macro.h"
 #include "common/store.h"
-#include "helper.h"
-#include "provision.h"
+#include "pam/helper/helper.h"
+#include "pam/provision/provision.h"
 
 /* allowed_groups: the identity's groups claim (LF separated) must name one of them. */
 static bool groups_allowed(const struct fedjit_idp *idp, const char *groups)

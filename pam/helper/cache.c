@@ -11,9 +11,9 @@
 
 #include <openssl/evp.h>
 
-#include "cache.h"
+#include "pam/helper/cache.h"
 #include "common/macro.h"
-#include "ipc.h"
+#include "pam/helper/ipc.h"
 
 static const char *const suffix[] = {
         [FEDJIT_CACHE_DISCOVERY] = "discovery",

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "claims.h"
+#include "pam/helper/claims.h"
 
 #define DUMP_FLAGS  (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
 #define OMITTED_MAX 1024
 
-/* jansson leaves DEL (0x7f) as it is, pam/proto.h refuses it in a value: escape it
+/* jansson leaves DEL (0x7f) as it is, pam/proto/proto.h refuses it in a value: escape it
  * too (it can only stand inside a string). Frees text; NULL on ENOMEM. */
 static char *escape_del(char *text)
 {

@@ -5,7 +5,7 @@
  *
  *   msg=claims v=1 json=OBJECT [omitted=NAMES]
  *     OBJECT  compact JSON, keys sorted, every non-ASCII or control character escaped
- *             (\uXXXX), so the value is printable ASCII and passes pam/proto.h's value
+ *             (\uXXXX), so the value is printable ASCII and passes pam/proto/proto.h's value
  *             rules whatever the IdP sent; at most FEDJIT_PROTO_MAX_VALUE (8 KiB).
  *     NAMES   when the whole object does not fit: the claims left out, largest first,
  *             until it fits, as JSON strings (escaped the same way) separated by
@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "pam/proto.h"
+#include "pam/proto/proto.h"
 
 /* Builds msg=claims from claims (a JSON object) into m. 0, -EINVAL (not an object),
  * -ENOMEM. */

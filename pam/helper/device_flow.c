@@ -8,15 +8,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "claims.h"
-#include "device_flow.h"
-#include "discovery.h"
-#include "idtoken.h"
-#include "ipc.h"
-#include "jwks.h"
-#include "macro.h"
-#include "pam/proto.h"
-#include "token_response.h"
+#include "pam/helper/claims.h"
+#include "pam/helper/device_flow.h"
+#include "pam/idp/discovery.h"
+#include "pam/idp/idtoken.h"
+#include "pam/helper/ipc.h"
+#include "pam/idp/jwks.h"
+#include "common/macro.h"
+#include "pam/proto/proto.h"
+#include "pam/idp/token_response.h"
 
 #define DEVICE_GRANT_TYPE "urn:ietf:params:oauth:grant-type:device_code"
 #define SLOW_DOWN_STEP    5

@@ -23,9 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "client_auth.h"
+#include "pam/helper/client_auth.h"
 #include "common/config.h"
-#include "http.h"
+#include "pam/helper/http.h"
 
 struct fedjit_flow {
 	const struct fedjit_idp *idp;

@@ -3,7 +3,7 @@
  * fedjit-helper: the program pam_fedjit.so runs for every login (FEDJIT_HELPER_PATH).
  *
  * Process shape (DESIGN.md invariant 1):
- *   root parent   started by the module with the socketpair on fd 3 (pam/proto.h); reads
+ *   root parent   started by the module with the socketpair on fd 3 (pam/proto/proto.h); reads
  *                 the configuration, the root-only secrets and CA file, the cache
  *                 (cache.h); forks the network child; forwards msg=device; writes fresh
  *                 documents to the cache; binds the verified identity to the account
@@ -32,7 +32,7 @@
 #include <sys/types.h>
 
 #include "common/config.h"
-#include "pam/proto.h"
+#include "pam/proto/proto.h"
 
 struct fedjit_helper {
 	struct fedjit_config *config;
@@ -69,7 +69,7 @@ struct fedjit_helper {
 	bool done; /* msg=result sent */
 };
 
-/* Sends msg=result (once) and logs it: status per pam/proto.h, message for the person
+/* Sends msg=result (once) and logs it: status per pam/proto/proto.h, message for the person
  * (may be NULL), the formatted reason for the administrator. Returns 0 or -errno. */
 int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char *message,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));

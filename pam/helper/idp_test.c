@@ -23,13 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "device_flow.h"
-#include "discovery.h"
-#include "ipc.h"
-#include "jwks.h"
-#include "macro.h"
-#include "pam/proto.h"
-#include "token_response.h"
+#include "pam/helper/device_flow.h"
+#include "pam/idp/discovery.h"
+#include "pam/helper/ipc.h"
+#include "pam/idp/jwks.h"
+#include "common/macro.h"
+#include "pam/proto/proto.h"
+#include "pam/idp/token_response.h"
 
 struct test {
 	struct fedjit_flow *f;

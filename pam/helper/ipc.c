@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipc.h"
-#include "pam/proto.h"
+#include "pam/helper/ipc.h"
+#include "pam/proto/proto.h"
 
 int fedjit_write_all(int fd, const void *data, size_t len)
 {

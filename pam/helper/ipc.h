@@ -9,7 +9,7 @@
  *   FEDJIT_IPC_JWKS       a JWKS document fetched now (validated again, cached)
  *   FEDJIT_IPC_JWKS_REFETCHED  same, fetched because of an unknown kid (the parent also
  *                         stamps the rate limit)
- *   FEDJIT_IPC_MSG        one pam/proto.h frame (header included), decoded by the parent
+ *   FEDJIT_IPC_MSG        one pam/proto/proto.h frame (header included), decoded by the parent
  *                         with the strict proto codec. Messages the child sends:
  *       msg=device  as in proto.h, forwarded to the module
  *       msg=identity v=1 issuer= subject= [username=] [gecos=] [email=] [groups= (LF

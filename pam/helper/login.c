@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The login as the root parent sees it: fork the network child, then relay between the
- * child's pipe (ipc.h) and the module's socket (pam/proto.h) until a result, the deadline
+ * child's pipe (ipc.h) and the module's socket (pam/proto/proto.h) until a result, the deadline
  * or the module going away. See helper.h.
  */
 
@@ -16,14 +16,14 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "pam/helper/cache.h"
 #include "common/macro.h"
-#include "device_flow.h"
-#include "discovery.h"
-#include "helper.h"
-#include "ipc.h"
-#include "jwks.h"
-#include "privdrop.h"
+#include "pam/helper/device_flow.h"
+#include "pam/idp/discovery.h"
+#include "pam/helper/helper.h"
+#include "pam/helper/ipc.h"
+#include "pam/idp/jwks.h"
+#include "pam/helper/privdrop.h"
 
 /* Address space of the network child: plenty for curl + OpenSSL + a 1 MiB body; not
  * applied under AddressSanitizer, whose shadow memory needs terabytes of reservations. */

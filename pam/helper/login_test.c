@@ -11,7 +11,7 @@
  *   msg=result v=1 status=ok idp= issuer= subject= account=
  *              would=create|exists|refuse [reason=] [uid= gid= home= shell= gecos=
  *              domain= groups= [groups_omitted=N]]
- *   would=refuse: reason is "STATUS: why" with the pam/proto.h status a login would
+ *   would=refuse: reason is "STATUS: why" with the pam/proto/proto.h status a login would
  *   get, and no entry. would=create with associate_existing: reason says the existing
  *   local account would be linked. groups: local names, comma separated; when they do
  *   not fit in one value (8 KiB) the list is cut at a comma and groups_omitted says how
@@ -26,8 +26,8 @@
 #include <syslog.h>
 
 #include "common/macro.h"
-#include "helper.h"
-#include "provision.h"
+#include "pam/helper/helper.h"
+#include "pam/provision/provision.h"
 
 static int send_frame(struct fedjit_helper *h, struct fedjit_msg *m)
 {

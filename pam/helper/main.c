@@ -20,14 +20,14 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "pam/helper/cache.h"
 #include "common/account_plan.h"
 #include "common/macro.h"
 #include "common/names.h"
 #include "common/store.h"
-#include "discovery.h"
-#include "helper.h"
-#include "json_scrub.h"
+#include "pam/idp/discovery.h"
+#include "pam/helper/helper.h"
+#include "pam/idp/json_scrub.h"
 
 #define REQUEST_TIMEOUT_USEC (10 * 1000000ULL)
 #define SECRET_FILE_MAX      (64 * 1024)
@@ -224,7 +224,7 @@ static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp
 		                            login.domain->name)
 		               ?: 1;
 	/* A name provisioning would refuse (taken outside fedjit, reserved, against
-	 * the policy): unknown_user now, before any device flow (pam/proto.h). */
+	 * the policy): unknown_user now, before any device flow (pam/proto/proto.h). */
 	if (h->idp->provisioning != FEDJIT_PROVISIONING_NONE)
 		return fedjit_helper_precheck(h, user);
 	return 0;

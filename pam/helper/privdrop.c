@@ -18,7 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "privdrop.h"
+#include "pam/helper/privdrop.h"
 
 int fedjit_privdrop_lookup(const char *user, struct fedjit_privdrop *ret)
 {

@@ -44,9 +44,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nss_bench.h"
-#include "record.h"
-#include "store.h"
+#include "tests/bench/nss_bench.h"
+#include "common/record.h"
+#include "common/store.h"
 
 #define SAMPLES   20000u
 #define BUDGET_NS (3ull * 1000000000ull)

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nss_bench.h"
-#include "record.h"
-#include "store.h"
+#include "tests/bench/nss_bench.h"
+#include "common/record.h"
+#include "common/store.h"
 
 #define BATCH 10000u
 

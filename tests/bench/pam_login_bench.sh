@@ -23,7 +23,7 @@ echo "auth required $top_builddir/pam/.libs/pam_fedjit.so config=$CONF helper=$H
 	>"$T/pam.d/fedjit-e2e"
 approve="node '$top_srcdir/tests/idp/approve.mjs' --url '$ISS' --cacert '$FEDJIT_IDP_CA' --code \"\$USER_CODE\" --user alice >/dev/null"
 
-login() { "$top_builddir/tests/pam/pam-driver" --stats --approve "$approve" "$T/pam.d" alice; }
+login() { "$top_builddir/tests/pam/pam_driver" --stats --approve "$approve" "$T/pam.d" alice; }
 login >/dev/null # warm the discovery and JWKS cache
 idp_api POST /test/stats/reset >/dev/null
 for i in $(seq "$N"); do

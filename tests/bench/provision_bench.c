@@ -35,7 +35,7 @@
 
 #include "common/account_plan.h"
 #include "common/store.h"
-#include "pam/helper/provision.h"
+#include "pam/provision/provision.h"
 
 static const char conf_fmt[] = "[domain PRIMARY]\n"
                                "uid_min = 1000000\n"

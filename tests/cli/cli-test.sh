@@ -8,7 +8,7 @@
 srcdir=${top_srcdir:-.}/tests/cli
 builddir=${top_builddir:-.}
 fedjit=$builddir/cli/fedjit
-helper=$builddir/tests/cli/fake-helper
+helper=$builddir/tests/cli/fake_helper
 
 if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP needs root (writing the store needs root; fixtures are restored)"

@@ -101,7 +101,7 @@ t_done() {
 # (each may be overridden from the environment, to try another build's part)
 : "${E2E_NSS_SO:=$top_builddir/nss/.libs/libnss_fedjit.so}"
 : "${E2E_PAM_SO:=$top_builddir/pam/.libs/pam_fedjit.so}"
-: "${E2E_HELPER_BIN:=$top_builddir/pam/fedjit-helper}"
+: "${E2E_HELPER_BIN:=$top_builddir/pam/helper/fedjit-helper}"
 : "${E2E_CLI_BIN:=$top_builddir/cli/fedjit}"
 export E2E_NSS_SO E2E_PAM_SO E2E_HELPER_BIN E2E_CLI_BIN
 
@@ -113,7 +113,7 @@ e2e_have() {
 	pam) [ -f "$E2E_PAM_SO" ] ;;
 	helper) [ -x "$E2E_HELPER_BIN" ] ;;
 	cli) [ -x "$E2E_CLI_BIN" ] ;;
-	# the helper creates accounts once provisioning (pam/helper/provision.c) is
+	# the helper creates accounts once provisioning (pam/provision/provision.c) is
 	# linked in: one of its messages is in the binary then
 	prov) [ -x "$E2E_HELPER_BIN" ] &&
 		grep -aq 'no account for this identity and provisioning is off' "$E2E_HELPER_BIN" ;;
@@ -292,7 +292,7 @@ _e2e_dev() {
 	umount -l "$E2E_TMP/olddev"
 	E2E_SYSLOG=$E2E_TMP/syslog
 	: >"$E2E_SYSLOG"
-	"$top_builddir/tests/e2e/syslog-sink" /dev/log "$E2E_SYSLOG" </dev/null &
+	"$top_builddir/tests/e2e/syslog_sink" /dev/log "$E2E_SYSLOG" </dev/null &
 	E2E_SYSLOG_PID=$!
 	local i
 	for ((i = 0; i < 50; i++)); do
@@ -560,9 +560,9 @@ e2e_store() {
 }
 
 # e2e_preauth NAME: the passwd entry sshd gets for NAME before authentication
-# (tests/nss/nss-getent played as /usr/sbin/sshd in a child mount namespace)
+# (tests/nss/nss_getent played as /usr/sbin/sshd in a child mount namespace)
 e2e_preauth() {
-	local g=$top_builddir/tests/nss/nss-getent
+	local g=$top_builddir/tests/nss/nss_getent
 	[ -x "$g" ] || return 1
 	unshare -m --propagation private sh -c 'mount --bind "$1" /usr/sbin/sshd && exec /usr/sbin/sshd passwd "$2"' \
 		sh "$g" "$1"

@@ -8,7 +8,7 @@ EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/askpass.sh tests/e2e/pty.e
 	tests/e2e/README.md
 
 # /dev/log inside the sandbox
-check_PROGRAMS += tests/e2e/syslog-sink
+check_PROGRAMS += tests/e2e/syslog_sink
 
 # The compiled-in paths of this build, where the sandbox puts the
 # configuration, the store, the cache and the helper.
@@ -26,6 +26,6 @@ tests/e2e/paths.sh: Makefile
 AM_TESTS_ENVIRONMENT += FEDJIT_E2E_LOG_COMPILER='$(LOG_COMPILER)'; export FEDJIT_E2E_LOG_COMPILER;
 
 # The demo from this build tree (README.md "Demo"): make demo, make demo DEMO_ARGS=--auto
-demo: all tests/e2e/syslog-sink tests/e2e/paths.sh
+demo: all tests/e2e/syslog_sink tests/e2e/paths.sh
 	$(SHELL) $(top_srcdir)/tests/demo.sh --build-dir '$(abs_top_builddir)' $(DEMO_ARGS)
 .PHONY: demo

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness for OIDC discovery documents (fedjit_discovery_parse). The input is the
  * document; it is parsed for a fixed issuer, with and without a configured device endpoint. */
-#include "config.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "discovery.h"
+#include "pam/idp/discovery.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,8 +13,6 @@
  * bit 2 nonce "n0" ('0' = none, '7' = all).
  * The JWKS holds RSA-2048, P-256 and P-384 keys (no private halves: fixed test data) and
  * the Ed25519 key above. */
-#include "config.h"
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +20,7 @@
 
 #include <openssl/evp.h>
 
-#include "idtoken.h"
+#include "pam/idp/idtoken.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipc.h"
-#include "pam/proto.h"
-#include "provision.h"
+#include "pam/helper/ipc.h"
+#include "pam/proto/proto.h"
+#include "pam/provision/provision.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

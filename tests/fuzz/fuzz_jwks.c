@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness for JWKS parsing (fedjit_jwks_parse) and key choice. The input is the
  * JWKS document as fetched from jwks_uri. */
-#include "config.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "jwks.h"
+#include "pam/idp/jwks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

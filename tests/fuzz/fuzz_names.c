@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "idalloc.h"
-#include "macro.h"
-#include "names.h"
+#include "common/idalloc.h"
+#include "common/macro.h"
+#include "common/names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libFuzzer harness for the module <-> helper frame decoder (pam/proto.h):
+ * libFuzzer harness for the module <-> helper frame decoder (pam/proto/proto.h):
  * any bytes as a whole frame, and the same bytes as a body behind a correct
  * length header (to get past the length check). Besides not crashing, checks
  * the codec's contract: a decoded frame has 1..64 fields, `msg` first and
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pam/proto.h"
+#include "pam/proto/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

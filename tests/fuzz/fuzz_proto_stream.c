@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness for the module <-> helper protocol as a byte stream, in
- * both directions (pam/proto.h): the input is what one side could write on
+ * both directions (pam/proto/proto.h): the input is what one side could write on
  * the socketpair. It goes into a socket whose peer is then closed; the reader
  * runs fedjit_msg_recv until it fails, as pam_fedjit.so reads the helper and
  * fedjit-helper reads the module. Every frame then goes through the
@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "pam/proto.h"
+#include "pam/proto/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -87,7 +87,7 @@ static void bool_field(const struct fedjit_msg *m, const char *key)
 		check(r == -EBADMSG, "bool refused");
 }
 
-/* The typed fields of each message (pam/proto.h), both directions. */
+/* The typed fields of each message (pam/proto/proto.h), both directions. */
 static void message(const struct fedjit_msg *m)
 {
 	static const char *const strings[] = {"v",

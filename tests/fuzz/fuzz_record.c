@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
-#include "record.h"
+#include "common/macro.h"
+#include "common/record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,13 +2,11 @@
 /* libFuzzer harness for the device authorization and token endpoint responses. The first
  * byte chooses the parser ('D' device authorization, anything else token response); the
  * rest is the response body. */
-#include "config.h"
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "token_response.h"
+#include "pam/idp/token_response.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness for the UserInfo merge (fedjit_idtoken_merge_userinfo,
- * pam/helper/idtoken.h): the input is a UserInfo response body from the IdP,
+ * pam/idp/idtoken.h): the input is a UserInfo response body from the IdP,
  * merged into a fixed verified token (sub "u-1", name, groups ["staff"],
  * groups claim "groups"). Contracts checked besides "no crash": a refusal
  * says why; a merge keeps sub and iss, never takes claims the ID token
@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "idtoken.h"
+#include "pam/idp/idtoken.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

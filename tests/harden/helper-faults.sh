@@ -27,7 +27,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${FEDJIT_HARDEN_IN_NS:-}" ]; then
 fi
 helper_setup
 bad_idp_start || { echo "1..0 # SKIP the misbehaving IdP did not start"; exit 0; }
-TOOL=$top_builddir/tests/harden/store-tool
+TOOL=$top_builddir/tests/harden/store_tool
 CONF=$T/fedjit.conf
 STATE=$T/state
 mkdir -p "$STATE" "$T/home"

@@ -11,11 +11,11 @@ TESTS += $(harden_replays)
 tests_fuzz_replay_ipc_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_ipc.c
 tests_fuzz_replay_ipc_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(TDB_CFLAGS) \
 	-DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/ipc"'
-tests_fuzz_replay_ipc_LDADD = pam/libfedjit_provision.la $(helper_libs) $(common_libs)
+tests_fuzz_replay_ipc_LDADD = pam/provision/libfedjit_provision.la $(helper_libs) $(common_libs)
 tests_fuzz_replay_proto_stream_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_proto_stream.c
 tests_fuzz_replay_proto_stream_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/proto_stream"'
-tests_fuzz_replay_proto_stream_LDADD = pam/libfedjit_proto.la
+tests_fuzz_replay_proto_stream_LDADD = pam/proto/libfedjit_proto.la
 tests_fuzz_replay_userinfo_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_userinfo.c
 tests_fuzz_replay_userinfo_CPPFLAGS = $(idp_replay_cppflags) \
 	-DFEDJIT_FUZZ_CORPUS='"tests/fuzz/corpus/userinfo"'
@@ -34,11 +34,11 @@ fuzz_smoke_names = config names record idtoken jwks discovery token_response pro
 	ipc proto_stream userinfo
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_ipc tests/fuzz/fuzz_proto_stream tests/fuzz/fuzz_userinfo
-tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c pam/helper/ipc.c pam/proto.c \
-	pam/helper/provision_proto.c
+tests_fuzz_fuzz_ipc_SOURCES = tests/fuzz/fuzz_ipc.c pam/helper/ipc.c pam/proto/proto.c \
+	pam/provision/provision_proto.c
 tests_fuzz_fuzz_ipc_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(idp_cppflags) $(TDB_CFLAGS)
 tests_fuzz_fuzz_ipc_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_proto_stream_SOURCES = tests/fuzz/fuzz_proto_stream.c pam/proto.c
+tests_fuzz_fuzz_proto_stream_SOURCES = tests/fuzz/fuzz_proto_stream.c pam/proto/proto.c
 tests_fuzz_fuzz_proto_stream_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_proto_stream_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_userinfo_SOURCES = tests/fuzz/fuzz_userinfo.c $(idp_sources)
@@ -67,8 +67,8 @@ tests_harden_test_privsep_LDADD = $(helper_libs) $(unit_test_libs)
 
 # Faults during provisioning (disk full, a stuck writer), clock skew at the leeway,
 # modes of every file a login creates, a symlink at the store path (root, node).
-check_PROGRAMS += tests/harden/store-tool
-tests_harden_store_tool_SOURCES = tests/harden/store-tool.c
+check_PROGRAMS += tests/harden/store_tool
+tests_harden_store_tool_SOURCES = tests/harden/store_tool.c
 tests_harden_store_tool_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
 tests_harden_store_tool_LDADD = $(common_libs)
 TESTS += tests/harden/helper-faults.sh

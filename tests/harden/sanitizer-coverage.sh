@@ -34,7 +34,7 @@ no_skips() {
 case $mode in
 asan)
 	for f in pam/.libs/pam_fedjit.so nss/.libs/libnss_fedjit.so nss/.libs/libnss_fedjittest.so \
-		pam/fedjit-helper cli/fedjit; do
+		pam/helper/fedjit-helper cli/fedjit; do
 		needed=$(readelf -d "$dir/$f" 2>/dev/null)
 		if grep -q 'libasan' <<<"$needed" && grep -q 'libubsan' <<<"$needed"; then
 			ok "asan: $f is built with ASan and UBSan"

@@ -30,7 +30,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "privdrop.h"
+#include "pam/helper/privdrop.h"
 
 struct dirs {
 	char root_dir[64];  /* root-owned 0755 */

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Changing a fedjit account's local password (op=chauthtok, pam_sm_chauthtok), through
 # the module protocol (helper_client) and through pam_fedjit.so itself (libpam loads the
-# module from the build tree, tests/pam/pam-driver calls pam_chauthtok): wrong current
+# module from the build tree, tests/pam/pam_driver calls pam_chauthtok): wrong current
 # password, mismatch and a weak one refused with the hash unchanged; success stores a
 # yescrypt hash that crypt(3) verifies for the new password only. The hash is read back
 # with `fedjit db dump --secrets`. No IdP needed. Needs root (root-only secret store).
@@ -17,11 +17,11 @@ if ! command -v perl >/dev/null; then
 	echo "1..0 # SKIP perl (its crypt() checks the hashes) not installed"
 	exit 0
 fi
-HELPER=$top_builddir/pam/fedjit-helper
+HELPER=$top_builddir/pam/helper/fedjit-helper
 CLIENT=$top_builddir/tests/helper/helper_client
 MKACCOUNT=$top_builddir/tests/helper/mkaccount
 FEDJIT=$top_builddir/cli/fedjit
-DRIVER=$top_builddir/tests/pam/pam-driver
+DRIVER=$top_builddir/tests/pam/pam_driver
 MODULE=$top_builddir/pam/.libs/pam_fedjit.so
 HELPER_CMD=$HELPER
 if [ "${FEDJIT_VALGRIND:-0}" = 1 ]; then

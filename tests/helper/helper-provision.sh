@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # fedjit-helper's provisioning joints that need no IdP, through the module's side of
-# pam/proto.h (helper_client): the check before any device flow (a name provisioning
+# pam/proto/proto.h (helper_client): the check before any device flow (a name provisioning
 # would refuse gets unknown_user at once) and op=chauthtok (prelim, update with and
 # without a current local password). Needs root (the secret store is root-only).
 set -u
@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP needs root"
 	exit 0
 fi
-HELPER=$top_builddir/pam/fedjit-helper
+HELPER=$top_builddir/pam/helper/fedjit-helper
 CLIENT=$top_builddir/tests/helper/helper_client
 MKACCOUNT=$top_builddir/tests/helper/mkaccount
 if [ "${FEDJIT_VALGRIND:-0}" = 1 ]; then

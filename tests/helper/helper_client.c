@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Test client for fedjit-helper: plays pam_fedjit.so's part of pam/proto.h. It starts the
+ * Test client for fedjit-helper: plays pam_fedjit.so's part of pam/proto/proto.h. It starts the
  * helper with a socketpair on fd 3, sends one login request, runs an approval command when
  * the device message arrives, and prints what it saw as "key=value" lines for the shell
  * tests:
@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pam/proto.h"
+#include "pam/proto/proto.h"
 
 static void print_field(const struct fedjit_msg *m, const char *key)
 {

@@ -44,7 +44,7 @@ helper_setup() {
 		echo "1..0 # SKIP $IDP_SKIP_REASON"
 		exit 0
 	fi
-	HELPER=$top_builddir/pam/fedjit-helper
+	HELPER=$top_builddir/pam/helper/fedjit-helper
 	CLIENT=$top_builddir/tests/helper/helper_client
 	MKACCOUNT=$top_builddir/tests/helper/mkaccount
 	HELPER_CMD=$HELPER

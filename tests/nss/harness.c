@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "fixture.h"
-#include "harness.h"
+#include "tests/nss/fixture.h"
+#include "tests/nss/harness.h"
 
 struct fedjit_test_nss_syms fedjit_test_nss;
 char fedjit_test_tmpdir[] = "/tmp/fedjit-nss-test.XXXXXX";

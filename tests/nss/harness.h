@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "nss-fedjit.h"
+#include "nss/nss_fedjit.h"
 
 /* Declared for typeof only; the module is reached through dlsym. */
 FEDJIT_NSS_PROTOTYPES(extern);

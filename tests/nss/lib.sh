@@ -95,7 +95,7 @@ nss_setup() {
 	mount -t overlay overlay \
 		-o "lowerdir=$libdir,upperdir=$tmp/ov/upper,workdir=$tmp/ov/work" "$libdir"
 	nss_switch "passwd: files fedjit" "group: files fedjit" "shadow: files fedjit"
-	"$top_builddir/tests/nss/nss-fixture" "$tmp/fedjit.tdb" "$tmp/secret.tdb" "$1"
+	"$top_builddir/tests/nss/nss_fixture" "$tmp/fedjit.tdb" "$tmp/secret.tdb" "$1"
 	export FEDJIT_NSS_DB="$tmp/fedjit.tdb" FEDJIT_NSS_SECRET_DB="$tmp/secret.tdb"
 }
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The sshd pre-authentication entry (DESIGN.md invariant 5) through real
-# glibc. tests/nss/nss-getent is bind-mounted over /usr/sbin/sshd in the
+# glibc. tests/nss/nss_getent is bind-mounted over /usr/sbin/sshd in the
 # private mount namespace, so it is sshd as the module recognises it (the
 # binary the kernel ran is /usr/sbin/sshd); the same program under its own
 # name, or a copy named sshd elsewhere, is not.
 . "$(dirname "$0")/lib.sh"
 nss_enter_namespace "$@"
 nss_setup 0
-getent_bin="$top_builddir/tests/nss/nss-getent"
+getent_bin="$top_builddir/tests/nss/nss_getent"
 if [ -f /usr/sbin/sshd ]; then
 	mount --bind "$getent_bin" /usr/sbin/sshd
 else # no openssh-server here: an overlay adds the file
@@ -39,7 +39,7 @@ cp /etc/passwd "$tmp/passwd"
 cp /etc/group "$tmp/group"
 conf always
 
-uid=$("$top_builddir/tests/nss/nss-fixture" --uid primary newbie 200000 299999)
+uid=$("$top_builddir/tests/nss/nss_fixture" --uid primary newbie 200000 299999)
 t_eq "sshd: a provisionable name gets the entry provisioning will create" \
 	"newbie:x:$uid:$uid::/home/primary/newbie.$uid:/bin/zsh" "$(sshd passwd newbie)"
 t_eq "sshd: the same entry every time" "$(sshd passwd newbie)" "$(sshd passwd newbie)"
@@ -96,7 +96,7 @@ t_true "two IdPs: the configuration is valid" "$top_builddir/cli/fedjit" --confi
 t_eq "two IdPs: a bare name gets the entry of the IdP serving PRIMARY" \
 	"$other" "$(sshd passwd newbie | cut -d: -f3)"
 t_eq "two IdPs: CORP/name gets the CORP IdP's entry" \
-	"$("$top_builddir/tests/nss/nss-fixture" --uid corp newbie 300000 399999)" \
+	"$("$top_builddir/tests/nss/nss_fixture" --uid corp newbie 300000 399999)" \
 	"$(sshd passwd CORP/newbie | cut -d: -f3)"
 conf always "username_from = subject"
 t_false "username_from = subject: the name is not known before login" sshd passwd newbie

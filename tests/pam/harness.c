@@ -62,7 +62,7 @@ int fedjit_pt_setup(void **state)
 	assert_non_null(realpath(build, e->module));
 	strcpy(e->helper, e->module);
 	strcat(e->module, "/pam/.libs/pam_fedjit.so");
-	strcat(e->helper, "/tests/pam/fake-helper");
+	strcat(e->helper, "/tests/pam/fake_helper");
 	assert_int_equal(mkdir(e->confdir, 0700), 0);
 	f = fopen(e->conf, "w");
 	assert_non_null(f);

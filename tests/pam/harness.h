@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The harness of the PAM-level tests: pam_start_confdir() on service files
- * the tests write, the module from the build tree, tests/pam/fake-helper in
+ * the tests write, the module from the build tree, tests/pam/fake_helper in
  * place of fedjit-helper, and a conversation function that records every
  * call. See test_pam_fedjit.c and test_pam_robust.c.
  */

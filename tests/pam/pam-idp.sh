@@ -1,12 +1,12 @@
 #!/bin/bash
 # pam_fedjit.so end to end: libpam loads the module from the build tree, the
 # module runs the real fedjit-helper, the helper talks to the test IdP
-# (tests/idp, oidc-provider over HTTPS). tests/pam/pam-driver plays the person:
+# (tests/idp, oidc-provider over HTTPS). tests/pam/pam_driver plays the person:
 # it approves at the IdP's test API when the Enter prompt shows, with the user
 # code it was shown. Needs root (the helper drops privileges) and node.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
-if [ ! -f "$top_srcdir/tests/helper/lib.sh" ] || [ ! -x "$top_builddir/pam/fedjit-helper" ]; then
+if [ ! -f "$top_srcdir/tests/helper/lib.sh" ] || [ ! -x "$top_builddir/pam/helper/fedjit-helper" ]; then
 	echo "1..0 # SKIP fedjit-helper not built"
 	exit 0
 fi
@@ -16,7 +16,7 @@ idp_start || { echo "1..0 # SKIP the test IdP did not start"; exit 0; }
 echo "1..15"
 
 ISS=$FEDJIT_IDP_ISSUER
-DRIVER=$top_builddir/tests/pam/pam-driver
+DRIVER=$top_builddir/tests/pam/pam_driver
 MODULE=$top_builddir/pam/.libs/pam_fedjit.so
 CONF=$T/fedjit.conf
 mkdir -p "$T/pam.d"

@@ -5,7 +5,7 @@ if ! command -v zbarimg >/dev/null 2>&1; then
 	echo "1..0 # SKIP zbarimg (zbar-tools) not installed"
 	exit 0
 fi
-pbm="${top_builddir:-.}/tests/pam/qr-pbm"
+pbm="${top_builddir:-.}/tests/pam/qr_pbm"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 set -- "https://idp.example.test/device?user_code=WDJB-MJHT" \

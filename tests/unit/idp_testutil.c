@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* See idp_testutil.h. Test code: failures abort, nothing is scrubbed. */
-#include "config.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "idp_testutil.h"
+#include "tests/unit/idp_testutil.h"
 
 #define CHECK(x)                                                                       \
 	do {                                                                           \

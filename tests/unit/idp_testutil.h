@@ -7,7 +7,7 @@
 
 #include <openssl/evp.h>
 
-#include "jose.h"
+#include "pam/idp/jose.h"
 
 /* type: "RSA" (bits), "RSA-PSS" is not needed: PS* use plain RSA keys; "P-256", "P-384",
  * "ED25519". Aborts the test program on failure. */

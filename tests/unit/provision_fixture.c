@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "provision_fixture.h"
+#include "tests/unit/provision_fixture.h"
 
 #define ISSUER "https://idp.example"
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "common/store.h"
-#include "pam/helper/provision.h"
+#include "pam/provision/provision.h"
 
 /* Other NSS sources: users and groups the fake lookups know. */
 struct fx_entry {

@@ -21,8 +21,8 @@
 
 #include <cmocka.h>
 
-#include "macro.h"
-#include "store.h"
+#include "common/macro.h"
+#include "common/store.h"
 
 struct fx {
 	char dir[512];

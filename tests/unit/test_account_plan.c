@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "account_plan.h"
-#include "macro.h"
+#include "common/account_plan.h"
+#include "common/macro.h"
 
 struct world {
 	uint32_t taken_uid, taken_gid; /* one taken id each (0: none) */

@@ -4,7 +4,7 @@
  * written form of a configuration (test_config_errors.c has every kind of error).
  * Each test writes its files into a fresh mkdtemp directory.
  */
-#include "config_fixture.h"
+#include "tests/unit/config_fixture.h"
 
 static void test_missing_main_file(void **state)
 {

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "cache.h"
+#include "pam/helper/cache.h"
 
 #define ISS "https://idp.example/realms/corp"
 

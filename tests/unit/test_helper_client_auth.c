@@ -19,8 +19,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "client_auth.h"
-#include "jose.h"
+#include "pam/helper/client_auth.h"
+#include "pam/idp/jose.h"
 
 static char *key_pem(EVP_PKEY *pkey)
 {

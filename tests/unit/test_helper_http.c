@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "http.h"
+#include "pam/helper/http.h"
 
 static void test_form_add(void **state)
 {

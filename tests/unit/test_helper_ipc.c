@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "ipc.h"
-#include "pam/proto.h"
+#include "pam/helper/ipc.h"
+#include "pam/proto/proto.h"
 
 static void test_round_trip(void **state)
 {

@@ -25,7 +25,7 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
-#include "privdrop.h"
+#include "pam/helper/privdrop.h"
 
 static void test_lookup(void **state)
 {

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "idalloc.h"
-#include "macro.h"
+#include "common/idalloc.h"
+#include "common/macro.h"
 
 /* A set of taken ids, a call log, and an optional error to return. */
 struct taken {

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Discovery documents, device authorization responses and token responses: real-world
  * shapes (Keycloak, Google, Entra ID) and the malformed ones that must fail cleanly. */
-#include "config.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "discovery.h"
-#include "macro.h"
-#include "token_response.h"
+#include "pam/idp/discovery.h"
+#include "common/macro.h"
+#include "pam/idp/token_response.h"
 
 #define ISS "https://idp.example.test/realms/corp"
 

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ID token claim checks (iss, aud, azp, exp, nbf, iat, sub, nonce, max_age, acr), claim
  * limits and UserInfo merging, on tokens signed at test time. */
-#include "config.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "idp_testutil.h"
-#include "idtoken.h"
-#include "macro.h"
+#include "tests/unit/idp_testutil.h"
+#include "pam/idp/idtoken.h"
+#include "common/macro.h"
 
 #define ISS    "https://idp.example.test/realms/corp"
 #define CLIENT "fedjit-client"

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* JOSE layer: base64url, JWKS parsing and key choice, JWS signatures for every allowed
  * algorithm, and every forgery fedjit must refuse. Keys are generated at test time. */
-#include "config.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "idp_testutil.h"
-#include "macro.h"
-#include "idtoken.h"
-#include "jwks.h"
+#include "tests/unit/idp_testutil.h"
+#include "common/macro.h"
+#include "pam/idp/idtoken.h"
+#include "pam/idp/jwks.h"
 
 #define ISS    "https://idp.example.test/realms/corp"
 #define CLIENT "fedjit-client"

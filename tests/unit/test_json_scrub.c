@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "json_scrub.h"
+#include "pam/idp/json_scrub.h"
 
 /* The whole usable size is zeroed, not only the bytes asked for. */
 static void test_scrub_block(void **state)

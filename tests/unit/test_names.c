@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "macro.h"
-#include "names.h"
+#include "common/macro.h"
+#include "common/names.h"
 
 static struct fedjit_domain test_domains[] = {
         {.name = "PRIMARY", .uid_min = 200000, .uid_max = 299999, .case_fold = true},

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "common/macro.h"
-#include "pam/proto.h"
+#include "pam/proto/proto.h"
 
 static struct fedjit_msg *new_msg(void)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Provisioning from verified claims to a committed account, against a
- * temporary store (pam/helper/provision.h): modes, names, binding, groups,
+ * temporary store (pam/provision/provision.h): modes, names, binding, groups,
  * associate_existing, the sshd rule. Needs root for the homes (chown): skips
  * otherwise.
  */
@@ -19,8 +19,8 @@
 #include <cmocka.h>
 
 #include "common/account_plan.h"
-#include "pam/helper/provision-private.h"
-#include "provision_fixture.h"
+#include "pam/provision/provision_private.h"
+#include "tests/unit/provision_fixture.h"
 
 static void test_create_silent(void **state)
 {

@@ -22,8 +22,8 @@
 #include <cmocka.h>
 
 #include "common/macro.h"
-#include "pam/proto.h"
-#include "provision_fixture.h"
+#include "pam/proto/proto.h"
+#include "tests/unit/provision_fixture.h"
 
 static struct fedjit_consent *consent_of(struct fx *f, const char *name)
 {

@@ -26,7 +26,7 @@
 
 #include <cmocka.h>
 
-#include "provision_fixture.h"
+#include "tests/unit/provision_fixture.h"
 
 #define KILLS         200
 #define PER_CHILD     50

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "macro.h"
-#include "record.h"
+#include "common/macro.h"
+#include "common/record.h"
 
 static const struct fedjit_user alice = {
         .name = "alice",

@@ -7,7 +7,7 @@
  * read-only handles against concurrent and dying writers).
  * Every test works in its own temporary directory.
  */
-#include "store_fixture.h"
+#include "tests/unit/store_fixture.h"
 
 static void test_open_missing(void **state)
 {

@@ -3,7 +3,7 @@
  * The store's consistency checker finds planted problems, and repair fixes
  * what needs no judgement. Every test works in its own temporary directory.
  */
-#include "store_fixture.h"
+#include "tests/unit/store_fixture.h"
 
 /* ---- the checker finds planted problems ---- */
 

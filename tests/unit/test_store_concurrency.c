@@ -5,7 +5,7 @@
  * and writers killed in the middle of a commit.
  * Every test works in its own temporary directory.
  */
-#include "store_fixture.h"
+#include "tests/unit/store_fixture.h"
 
 /* ---- read-only handles and a concurrent writer ---- */
 
