@@ -163,6 +163,26 @@ int fedjit_cli_parse_selector(const char *cmd, int argc, char **argv, bool allow
 int fedjit_cli_find_user(struct fedjit_cli *cli, struct fedjit_store *s,
                          const struct fedjit_cli_selector *sel, struct fedjit_user **ret);
 
+/* ---- running fedjit-helper (helper_run.c) ---- */
+struct fedjit_msg;
+struct fedjit_cli_helper_run {
+	const char *helper; /* path */
+	bool debug;
+	int steps_failed; /* idp test: steps reported as failed */
+};
+/* The options of the commands that run the helper (idp: --idp allowed when non-NULL)
+ * and one operand. --help prints usage and sets *help. 0 or an exit status. */
+int fedjit_cli_helper_options(const char *cmd, const char *usage, int argc, char **argv,
+                              struct fedjit_cli_helper_run *run, const char **idp,
+                              const char **name, bool *help);
+/* Starts msg=request with the fields every op shares. 0 or an exit status. */
+int fedjit_cli_helper_request(struct fedjit_cli *cli, struct fedjit_msg *m, const char *op,
+                              bool debug, unsigned timeout);
+/* Runs the helper with req (needs root), shows its conversation until the result.
+ * login_test: print the login-test fields of the result. Returns the exit status. */
+int fedjit_cli_helper_run(struct fedjit_cli_helper_run *run, struct fedjit_msg *req,
+                          bool login_test, unsigned timeout);
+
 /* ---- subcommands ---- */
 int fedjit_cli_user_lock(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cli_user_unlock(struct fedjit_cli *cli, int argc, char **argv);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fedjit idp list|purge|test: the configured IdPs and the accounts they own. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "common/config.h"
 #include "common/macro.h"
+#include "pam/proto/proto.h"
 
 /* ---- accounts of one IdP ---- */
 
@@ -270,4 +271,35 @@ static const struct fedjit_cli_verb verbs[] = {
 int fedjit_cmd_idp(struct fedjit_cli *cli, int argc, char **argv)
 {
 	return fedjit_cli_dispatch(cli, "idp", verbs, argc - 1, argv + 1);
+}
+
+int fedjit_cmd_idp_test(struct fedjit_cli *cli, int argc, char **argv)
+{
+	struct fedjit_cli_helper_run run = {.helper = FEDJIT_HELPER_PATH};
+	_cleanup_msg_ struct fedjit_msg *req = fedjit_msg_new();
+	const struct fedjit_config *config;
+	const char *name = NULL;
+	bool help;
+	int r = fedjit_cli_helper_options(
+	        "idp test",
+	        "Usage: fedjit idp test NAME [--debug] [--helper PATH]\n"
+	        "Ask fedjit-helper to check the IdP NAME: discovery, TLS, issuer, JWKS and the\n"
+	        "device endpoint, with a verdict per step. Exit 0 when every step passed.\n",
+	        argc, argv, &run, NULL, &name, &help);
+
+	if (r != 0 || help)
+		return r;
+	if (!req)
+		return fedjit_cli_error("out of memory");
+	r = fedjit_cli_config(cli, true, &config);
+	if (r != 0)
+		return r;
+	if (!fedjit_config_idp(config, name))
+		return fedjit_cli_error("no IdP %s in the configuration", name);
+	r = fedjit_cli_helper_request(cli, req, "idp-test", run.debug, 60);
+	if (r != 0)
+		return r;
+	if (fedjit_msg_add(req, "idp", name) < 0 || fedjit_msg_add_bool(req, "interactive", false))
+		return fedjit_cli_error("building the request failed");
+	return fedjit_cli_helper_run(&run, req, false, 60);
 }

@@ -2,7 +2,7 @@
 /*
  * fedjit-helper: the program pam_fedjit.so runs for every login (FEDJIT_HELPER_PATH).
  *
- * Process shape (DESIGN.md invariant 1):
+ * Process shape (ARCHITECTURE.md invariant 1):
  *   root parent   started by the module with the socketpair on fd 3 (pam/proto/proto.h); reads
  *                 the configuration, the root-only secrets and CA file, the cache
  *                 (cache.h); forks the network child; forwards msg=device; writes fresh
@@ -93,7 +93,7 @@ struct fedjit_user;
 int fedjit_helper_lookup_user(struct fedjit_helper *h, const char *name, struct fedjit_user **ret);
 
 /*
- * Binding (DESIGN.md invariants 3, 4): the verified (issuer, subject) must own the account
+ * Binding (ARCHITECTURE.md invariants 3, 4): the verified (issuer, subject) must own the account
  * the PAM user names. Opens the store read-only, looks up the link, closes the store
  * before returning. Sends the result itself (ok, wrong_account, no_account, error).
  */
@@ -113,6 +113,14 @@ int fedjit_helper_chauthtok(struct fedjit_helper *h, const char *user);
 int fedjit_helper_send_approved(struct fedjit_helper *h);
 int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *subject,
                        const struct fedjit_msg *identity);
+/* Sends msg=result status=ok for the account the identity owns (chosen: the person chose
+ * the new account's name, pam/provision/provision.h). Returns 0 or -errno. */
+int fedjit_helper_send_ok(struct fedjit_helper *h, const char *issuer, const char *subject,
+                          const char *account, bool chosen);
+/* The login of an IdP that provisions (provision_calls.c): provisioning binds, re-syncs or
+ * creates, then the result is sent. Returns 0 or -errno. */
+int fedjit_helper_provision(struct fedjit_helper *h, const char *issuer, const char *subject,
+                            const struct fedjit_msg *identity);
 
 /*
  * op=login-test (login_test.c), after the network child verified the identity: sends

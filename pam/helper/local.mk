@@ -41,6 +41,7 @@ tests_unit_test_helper_privdrop_LDADD = $(helper_libs) $(unit_test_libs)
 fedjithelper_PROGRAMS += pam/helper/fedjit-helper
 pam_helper_fedjit_helper_SOURCES = \
 	pam/helper/helper.h pam/helper/main.c pam/helper/login.c pam/helper/binding.c \
+	pam/helper/provision_calls.c \
 	pam/helper/account.c pam/helper/idp_test.c pam/helper/login_test.c \
 	pam/helper/device_flow.h pam/helper/device_flow.c \
 	pam/helper/claims.h pam/helper/claims.c

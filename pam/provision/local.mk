@@ -4,7 +4,8 @@
 noinst_LTLIBRARIES += pam/provision/libfedjit_provision.la
 pam_provision_libfedjit_provision_la_SOURCES = \
 	pam/provision/provision.h pam/provision/provision_private.h \
-	pam/provision/provision.c pam/provision/provision_new.c pam/provision/provision_ops.c \
+	pam/provision/provision.c pam/provision/provision_new.c pam/provision/provision_worker.c \
+	pam/provision/provision_precheck.c pam/provision/provision_chauthtok.c \
 	pam/provision/provision_lookup.c pam/provision/provision_memo.c \
 	pam/provision/provision_groups.c pam/provision/provision_prompt.c \
 	pam/provision/provision_finish.c pam/provision/provision_audit.c \

@@ -32,7 +32,7 @@ void fedjit_prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ct
 	};
 	run->lookups = fedjit_prov_plan_lookups(run);
 	/* The store stays open across lookups of other sources: fedjit's own NSS
-	 * module must not open it in this process (HELPERS.md). */
+	 * module must not open it in this process (ARCHITECTURE.md). */
 	if (!getenv("FEDJIT_NSS_BYPASS"))
 		setenv("FEDJIT_NSS_BYPASS", "1", 1);
 }

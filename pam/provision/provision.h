@@ -4,7 +4,7 @@
  * committed account, in fedjit-helper's root parent, after the network child
  * reported the identity. One call per login: fedjit_provision_login().
  *
- * WHAT IT DECIDES (DESIGN.md invariants 3, 4, 5):
+ * WHAT IT DECIDES (ARCHITECTURE.md invariants 3, 4, 5):
  *  1. The login name (PAM user) is parsed in the domain the IdP provisions
  *     (account_plan.h fedjit_idp_login).
  *  2. An account linked to (issuer, subject) decides everything: it must be

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fedjit idp test NAME and fedjit login-test NAME: both run fedjit-helper
- * (pam/proto/spawn.h, the same way pam_fedjit.so does) and talk pam/proto/proto.h to it;
- * the tool itself has no network code (DESIGN.md invariant 1).
+ * Running fedjit-helper from the admin tool: `fedjit idp test NAME` (cmd_idp.c) and
+ * `fedjit login-test NAME` (cmd_login_test.c) start it (pam/proto/spawn.h, the same way
+ * pam_fedjit.so does), send one request and show the conversation; the tool itself has
+ * no network code (ARCHITECTURE.md invariant 1).
  *
  * PROTOCOL ADDITIONS (pam/proto/proto.h framing, fields, `v=1`):
  *   CLI -> helper
@@ -28,26 +29,17 @@
  * An unknown message type is ignored (the protocol grows by optional parts).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
-#include "common/config.h"
 #include "common/macro.h"
 #include "pam/proto/proto.h"
 #include "pam/proto/spawn.h"
-
-struct run {
-	const char *helper; /* path */
-	bool debug;
-	int steps_failed;
-	int status; /* exit status */
-};
 
 static int answer_prompt(int fd, struct fedjit_msg *m)
 {
@@ -108,8 +100,8 @@ static void print_result(const struct fedjit_msg *m, bool login_test)
 }
 
 /* Read helper messages until the result; returns the exit status. */
-static int converse(struct run *run, int fd, struct fedjit_msg *m, bool login_test,
-                    uint64_t deadline)
+static int converse(struct fedjit_cli_helper_run *run, int fd, struct fedjit_msg *m,
+                    bool login_test, uint64_t deadline)
 {
 	for (;;) {
 		const char *type;
@@ -164,7 +156,8 @@ static int converse(struct run *run, int fd, struct fedjit_msg *m, bool login_te
 	}
 }
 
-static int run_helper(struct run *run, struct fedjit_msg *req, bool login_test, unsigned timeout)
+int fedjit_cli_helper_run(struct fedjit_cli_helper_run *run, struct fedjit_msg *req,
+                          bool login_test, unsigned timeout)
 {
 	struct fedjit_helper_proc h = FEDJIT_HELPER_PROC_INIT;
 	_cleanup_msg_ struct fedjit_msg *m = fedjit_msg_new();
@@ -192,9 +185,8 @@ static int run_helper(struct run *run, struct fedjit_msg *req, bool login_test, 
 	return r;
 }
 
-/* Shared request fields. */
-static int start_request(struct fedjit_cli *cli, struct fedjit_msg *m, const char *op, bool debug,
-                         unsigned timeout)
+int fedjit_cli_helper_request(struct fedjit_cli *cli, struct fedjit_msg *m, const char *op,
+                              bool debug, unsigned timeout)
 {
 	if (fedjit_msg_start(m, "request") < 0 || fedjit_msg_add(m, "op", op) < 0 ||
 	    fedjit_msg_add(m, "config", cli->config_file) < 0 ||
@@ -205,10 +197,9 @@ static int start_request(struct fedjit_cli *cli, struct fedjit_msg *m, const cha
 	return 0;
 }
 
-/* The options of idp test and login-test (idp: --idp allowed when non-NULL) and one
- * operand. --help prints usage and sets *help. 0 or an exit status. */
-static int parse_common(const char *cmd, const char *usage, int argc, char **argv, struct run *run,
-                        const char **idp, const char **name, bool *help)
+int fedjit_cli_helper_options(const char *cmd, const char *usage, int argc, char **argv,
+                              struct fedjit_cli_helper_run *run, const char **idp,
+                              const char **name, bool *help)
 {
 	static const struct option options[] = {
 	        {"idp", required_argument, NULL, 'i'},
@@ -247,73 +238,4 @@ static int parse_common(const char *cmd, const char *usage, int argc, char **arg
 		return fedjit_cli_usage_error(cmd, "name one %s", idp ? "login name" : "IdP");
 	*name = argv[optind];
 	return 0;
-}
-
-int fedjit_cmd_idp_test(struct fedjit_cli *cli, int argc, char **argv)
-{
-	struct run run = {.helper = FEDJIT_HELPER_PATH};
-	_cleanup_msg_ struct fedjit_msg *req = fedjit_msg_new();
-	const struct fedjit_config *config;
-	const char *name = NULL;
-	bool help;
-	int r = parse_common(
-	        "idp test",
-	        "Usage: fedjit idp test NAME [--debug] [--helper PATH]\n"
-	        "Ask fedjit-helper to check the IdP NAME: discovery, TLS, issuer, JWKS and the\n"
-	        "device endpoint, with a verdict per step. Exit 0 when every step passed.\n",
-	        argc, argv, &run, NULL, &name, &help);
-
-	if (r != 0 || help)
-		return r;
-	if (!req)
-		return fedjit_cli_error("out of memory");
-	r = fedjit_cli_config(cli, true, &config);
-	if (r != 0)
-		return r;
-	if (!fedjit_config_idp(config, name))
-		return fedjit_cli_error("no IdP %s in the configuration", name);
-	r = start_request(cli, req, "idp-test", run.debug, 60);
-	if (r != 0)
-		return r;
-	if (fedjit_msg_add(req, "idp", name) < 0 || fedjit_msg_add_bool(req, "interactive", false))
-		return fedjit_cli_error("building the request failed");
-	return run_helper(&run, req, false, 60);
-}
-
-int fedjit_cmd_login_test(struct fedjit_cli *cli, int argc, char **argv)
-{
-	struct run run = {.helper = FEDJIT_HELPER_PATH};
-	_cleanup_msg_ struct fedjit_msg *req = fedjit_msg_new();
-	const struct fedjit_config *config;
-	const struct fedjit_idp *idp_conf = NULL;
-	const char *name = NULL, *idp = NULL;
-	unsigned timeout;
-	bool help;
-	int r = parse_common(
-	        "login-test",
-	        "Usage: fedjit login-test NAME [--idp NAME] [--debug] [--helper PATH]\n"
-	        "Run a device flow for the login name NAME through fedjit-helper without PAM,\n"
-	        "print the verified claims and the account provisioning would create. Nothing\n"
-	        "is stored (dry run).\n",
-	        argc, argv, &run, &idp, &name, &help);
-
-	if (r != 0 || help)
-		return r;
-	if (!req)
-		return fedjit_cli_error("out of memory");
-	r = fedjit_cli_config(cli, true, &config);
-	if (r != 0)
-		return r;
-	if (idp && !(idp_conf = fedjit_config_idp(config, idp)))
-		return fedjit_cli_error("no IdP %s in the configuration", idp);
-	timeout = (idp_conf && idp_conf->timeout ? idp_conf->timeout : 300) + 30;
-	r = start_request(cli, req, "login-test", run.debug, timeout);
-	if (r != 0)
-		return r;
-	if (fedjit_msg_add(req, "user", name) < 0 || fedjit_msg_add(req, "idp", idp) < 0 ||
-	    fedjit_msg_add_bool(req, "dry_run", true) < 0 ||
-	    fedjit_msg_add_bool(req, "interactive", true) < 0 ||
-	    fedjit_msg_add(req, "service", "fedjit-login-test") < 0)
-		return fedjit_cli_error("building the request failed");
-	return run_helper(&run, req, true, timeout);
 }
