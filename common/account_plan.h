@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The account plan: the exact passwd entry a new account gets (DESIGN.md
+ * The account plan: the exact passwd entry a new account gets (ARCHITECTURE.md
  * invariant 5). The sshd pre-authentication entry of the NSS module and
  * provisioning in fedjit-helper both compute it here, with the same inputs,
  * so what sshd saw before PAM is what the account becomes.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Deterministic uid/gid allocation (DESIGN.md invariant 6).
+ * Deterministic uid/gid allocation (ARCHITECTURE.md invariant 6).
  *
  * The same (domain, canonical name) gets the same id on every host with the
  * same configuration and the same set of taken ids. Pure functions: whether an

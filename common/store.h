@@ -5,7 +5,7 @@
  * Record formats and keys: record.h / record.c.
  *
  * Every write goes through the functions below, each one tdb transaction:
- * all of its records commit together or none do (DESIGN.md invariant 2).
+ * all of its records commit together or none do (ARCHITECTURE.md invariant 2).
  *
  * Errors: functions return 0 (or a documented non-negative value) or a
  * negative errno:

@@ -44,7 +44,7 @@ enum nss_status _nss_fedjit_getpwnam_r(const char *name, struct passwd *pw, char
 		return fedjit_nss_bypass_status(errnop);
 	r = fedjit_nss_name_ok(name) ? fedjit_nss_lookup_user(name, &u) : -ENOENT;
 	/* Only here, only in sshd: the entry a provisionable name would get
-	 * (DESIGN.md invariant 5). Never for getpwuid, enumeration or others. */
+	 * (ARCHITECTURE.md invariant 5). Never for getpwuid, enumeration or others. */
 	if (r == -ENOENT && fedjit_nss_is_sshd())
 		r = fedjit_nss_preauth_user(name, &u);
 	return fedjit_nss_finish(pack_user(r, &u, pw, buf, buflen), errnop, saved);

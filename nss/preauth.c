@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The sshd pre-authentication entry (DESIGN.md invariant 5).
+ * The sshd pre-authentication entry (ARCHITECTURE.md invariant 5).
  *
  * sshd calls getpwnam() before PAM runs and rejects the connection ("Invalid
  * user") when it fails, even if PAM would then succeed. So when the name is

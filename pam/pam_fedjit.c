@@ -2,7 +2,7 @@
 /*
  * pam_fedjit.so: federated sign-in with the OAuth 2.0 device flow.
  *
- * The module stays thin (DESIGN.md invariant 1): it parses its arguments,
+ * The module stays thin (ARCHITECTURE.md invariant 1): it parses its arguments,
  * reads the configuration (never the store: the NSS module may hold it open
  * in this very process), checks the name, and lets fedjit-helper do the rest
  * (pam/exchange.c). It then enforces the binding itself (invariant 3): the

@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(
 	build-essential autoconf automake libtool pkg-config git
-	libtdb-dev tdb-tools libinih-dev libpam0g-dev liboauth2-dev libssl-dev libjansson-dev
-	libcjose-dev libcurl4-openssl-dev libqrencode-dev libcrypt-dev libaudit-dev
-	libcmocka-dev libpam-wrapper libpamtest0-dev
+	libtdb-dev tdb-tools libinih-dev libpam0g-dev libssl-dev libjansson-dev
+	libcurl4-openssl-dev libqrencode-dev libcrypt-dev libaudit-dev
+	libcmocka-dev
 	debhelper dh-autoreconf dpkg-dev
 	clang libclang-rt-14-dev clang-format valgrind mandoc zbar-tools
 	openssl ca-certificates util-linux curl jq

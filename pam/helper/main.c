@@ -360,7 +360,7 @@ int main(int argc, char **argv)
 	/* tokens and claims pass through jansson's buffers: zero them when freed */
 	fedjit_json_scrub_install();
 	/* Everything this process looks up goes around the fedjit NSS module (tdb allows one
-	 * open of the store per process; DESIGN.md cross-part rules). */
+	 * open of the store per process; ARCHITECTURE.md invariant 2). */
 	setenv("FEDJIT_NSS_BYPASS", "1", 1);
 	openlog("fedjit-helper", LOG_PID | (getenv("FEDJIT_HELPER_LOG_STDERR") ? LOG_PERROR : 0),
 	        LOG_AUTHPRIV);

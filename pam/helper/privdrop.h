@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Privilege drop of the helper's network child (DESIGN.md invariant 1).
+ * Privilege drop of the helper's network child (ARCHITECTURE.md invariant 1).
  *
  * The root parent looks the helper user up (fedjit_privdrop_lookup) before it forks, since
  * the child must not need NSS or any file after the drop. The child then calls

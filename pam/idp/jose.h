@@ -4,7 +4,7 @@
  * no whitespace, no characters outside the URL-safe alphabet) and strict JSON loading.
  *
  * This code belongs to the helper program only (pam/idp/libfedjit_idp.la); it is never linked
- * into pam_fedjit.so or the NSS module (DESIGN.md invariant 1). */
+ * into pam_fedjit.so or the NSS module (ARCHITECTURE.md invariant 1). */
 #pragma once
 
 #include <errno.h>
@@ -72,9 +72,8 @@ int fedjit_json_get_int(json_t *obj, const char *key, int64_t *ret);
 
 /* json_decref() that first zeroes every string value the call will free (values shared
  * with another reference survive untouched). For documents holding tokens, device codes or
- * personal data. jansson's parser frees its scratch buffer unscrubbed; that copy is out of
- * reach without replacing jansson's process-wide allocator, which liboauth2 (through cjose)
- * also sets. */
+ * personal data. The parser's own scratch buffer is out of this function's reach: the
+ * helper installs a scrubbing allocator for that (json_scrub.h). */
 void fedjit_json_decref_scrub(json_t *j);
 
 /* printf into a malloc'd reason string for ret_reason out-parameters (NULL-safe: does

@@ -4,8 +4,8 @@
  * claims pass through jansson's own buffers (the parser's string buffer, each
  * string value's copy), which fedjit never sees and so cannot zero: once
  * installed, every block jansson frees is zeroed over its whole usable size
- * first. jansson has one allocator per process, shared here with liboauth2
- * and cjose: their frees get scrubbed too, which costs a memset per free and
+ * first. jansson has one allocator per process: every other user of jansson
+ * in the helper gets its frees scrubbed too, which costs a memset per free and
  * nothing else.
  */
 #pragma once

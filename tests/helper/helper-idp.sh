@@ -60,7 +60,7 @@ track
 check_store "slow_down adds 5 s to the interval and the login still succeeds" \
 	bash -c "grep -q 'slow_down: polling every 6 s' '$T/err' && grep -q '^result status=ok' '$T/out'"
 
-# 11-14: binding (DESIGN.md invariant 3)
+# 11-14: binding (ARCHITECTURE.md invariant 3)
 login --approve "$(approve mallory)" alice
 track
 check_store "mallory (preferred_username alice) gets nothing for alice's account" result_is wrong_account

@@ -159,7 +159,7 @@ const initialKeys = await initialKeysPromise;
 // ---------------------------------------------------------------------------
 // Users. `sub` is the account id inside oidc-provider; the login name is what
 // the login form and the test API take. mallory claims alice's
-// preferred_username with a different sub (DESIGN.md invariant 3).
+// preferred_username with a different sub (ARCHITECTURE.md invariant 3).
 const users = new Map();
 function addUser(login, u) {
   const prev = users.get(login) || {};

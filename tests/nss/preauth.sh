@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The sshd pre-authentication entry (DESIGN.md invariant 5) through real
+# The sshd pre-authentication entry (ARCHITECTURE.md invariant 5) through real
 # glibc. tests/nss/nss_getent is bind-mounted over /usr/sbin/sshd in the
 # private mount namespace, so it is sshd as the module recognises it (the
 # binary the kernel ran is /usr/sbin/sshd); the same program under its own

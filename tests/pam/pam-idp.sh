@@ -75,7 +75,7 @@ check_pam "account phase for carol (locked): PAM_PERM_DENIED with the reason" 6 
 pam --op account "$T/pam.d" zed
 check_pam "account phase for a name not in the store: PAM_USER_UNKNOWN" 10
 
-# 5-6: binding (DESIGN.md invariant 3): mallory, whose preferred_username is
+# 5-6: binding (ARCHITECTURE.md invariant 3): mallory, whose preferred_username is
 # alice, and bob approve for alice's account
 pam --approve "$(approve_as mallory)" "$T/pam.d" alice
 check_pam "mallory (preferred_username alice) cannot sign in as alice" 7 \
