@@ -272,7 +272,7 @@ static int start_device(struct run *r, struct fedjit_device_auth **ret)
 	char *form = NULL, *reason = NULL;
 	int e;
 
-	e = fedjit_form_add(&form, "scope", idp->scopes ? idp->scopes : "openid profile email");
+	e = fedjit_form_add(&form, "scope", idp->scopes);
 	if (e >= 0 && idp->acr_values)
 		e = fedjit_form_add(&form, "acr_values", idp->acr_values);
 	if (e < 0) {
@@ -502,7 +502,7 @@ static int check_groups_elsewhere(struct run *r, const struct fedjit_idtoken *to
 	            "or create_groups need the list: let the IdP send fewer groups (Entra ID: "
 	            "groupMembershipClaims = ApplicationGroup, groups assigned to the "
 	            "application)",
-	            idp->groups_claim ? idp->groups_claim : "groups");
+	            idp->groups_claim);
 }
 
 static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
@@ -537,17 +537,13 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 		e = fedjit_msg_add(r->msg, "subject", tok->sub);
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "username",
-		                   fedjit_idtoken_claim_string(
-		                           tok, idp->username_claim ? idp->username_claim
-		                                                    : "preferred_username"));
+		                   fedjit_idtoken_claim_string(tok, idp->username_claim));
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "gecos",
-		                   fedjit_idtoken_claim_string(
-		                           tok, idp->gecos_claim ? idp->gecos_claim : "name"));
+		                   fedjit_idtoken_claim_string(tok, idp->gecos_claim));
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "email",
-		                   fedjit_idtoken_claim_string(
-		                           tok, idp->email_claim ? idp->email_claim : "email"));
+		                   fedjit_idtoken_claim_string(tok, idp->email_claim));
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "groups", groups);
 	if (e >= 0)

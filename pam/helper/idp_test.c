@@ -114,7 +114,7 @@ static void test_client_auth(struct test *t, const struct fedjit_discovery *d)
 		return;
 	}
 	auth.audience = d->token_endpoint;
-	r = fedjit_form_add(&form, "scope", idp->scopes ? idp->scopes : "openid profile email");
+	r = fedjit_form_add(&form, "scope", idp->scopes);
 	if (r >= 0)
 		r = fedjit_client_auth_apply(&auth, &form, &user, &pass, &reason);
 	if (r < 0) {

@@ -118,3 +118,47 @@ int fedjit_ipc_recv(int fd, uint64_t deadline_usec, uint32_t *ret_type, char **r
 	*ret_len = len;
 	return 0;
 }
+
+#define ALL_MODES (FEDJIT_IPC_MODE_LOGIN | FEDJIT_IPC_MODE_LOGIN_TEST | FEDJIT_IPC_MODE_IDP_TEST)
+
+/* The table of ipc.h, row for row. */
+static const struct ipc_rule {
+	const char *type;
+	unsigned modes;
+	unsigned max;
+	int after; /* enum fedjit_ipc_msg that must have come first, or -1 */
+} ipc_rules[FEDJIT_IPC_MSG_COUNT] = {
+        [FEDJIT_IPC_MSG_DEBUG] = {"debug", ALL_MODES, 256, -1},
+        [FEDJIT_IPC_MSG_DEVICE] = {"device", FEDJIT_IPC_MODE_LOGIN | FEDJIT_IPC_MODE_LOGIN_TEST, 1,
+                                   -1},
+        [FEDJIT_IPC_MSG_CHECK] = {"check", FEDJIT_IPC_MODE_IDP_TEST, 32, -1},
+        [FEDJIT_IPC_MSG_TESTED] = {"tested", FEDJIT_IPC_MODE_IDP_TEST, 1, -1},
+        [FEDJIT_IPC_MSG_FAIL] = {"fail", ALL_MODES, 1, -1},
+        [FEDJIT_IPC_MSG_CLAIMS] = {"claims", FEDJIT_IPC_MODE_LOGIN_TEST, 1, FEDJIT_IPC_MSG_DEVICE},
+        [FEDJIT_IPC_MSG_IDENTITY] = {"identity", FEDJIT_IPC_MODE_LOGIN | FEDJIT_IPC_MODE_LOGIN_TEST,
+                                     1, FEDJIT_IPC_MSG_DEVICE},
+};
+
+int fedjit_ipc_msg_accept(enum fedjit_ipc_mode mode, struct fedjit_ipc_seen *seen, const char *type,
+                          const char **ret_why)
+{
+	for (int i = 0; i < FEDJIT_IPC_MSG_COUNT; i++) {
+		const struct ipc_rule *rule = &ipc_rules[i];
+
+		if (strcmp(rule->type, type) != 0)
+			continue;
+		if (!(rule->modes & mode))
+			*ret_why = "a message this operation does not allow";
+		else if (seen->n[i] >= rule->max)
+			*ret_why = "a message too many times";
+		else if (rule->after >= 0 && seen->n[rule->after] == 0)
+			*ret_why = "a message out of order";
+		else {
+			seen->n[i]++;
+			return i;
+		}
+		return -EPROTO;
+	}
+	*ret_why = "an unknown message";
+	return -EPROTO;
+}

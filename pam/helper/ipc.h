@@ -19,9 +19,21 @@
  *       msg=debug   v=1 text=  (privilege report, statistics) logged at debug
  *       msg=check   v=1 step= status= [text=]  op=idp-test: one step, forwarded
  *       msg=tested  v=1 failed=N               op=idp-test: done
- * Anything malformed, an unknown type or a frame over the limit ends the login with an
- * error (the child is not trusted to speak correctly, only to be the one that talks to
- * the IdP over verified TLS).
+ *       msg=claims  v=1 json= [omitted=]       op=login-test: the claims (claims.h)
+ * Which message is allowed when, and how often, is one table (ipc.c, ipc_rules):
+ *
+ *   message   modes                        at most  after
+ *   debug     login, login-test, idp-test  256      -
+ *   device    login, login-test            1        -
+ *   check     idp-test                     32       -
+ *   tested    idp-test                     1        -
+ *   fail      login, login-test, idp-test  1        -
+ *   claims    login-test                   1        device
+ *   identity  login, login-test            1        device
+ *
+ * Anything malformed, an unknown type, a message outside its row or a frame over the
+ * limit ends the login with an error (the child is not trusted to speak correctly, only
+ * to be the one that talks to the IdP over verified TLS).
  */
 #pragma once
 
@@ -36,6 +48,36 @@ enum fedjit_ipc_type {
 	FEDJIT_IPC_JWKS_REFETCHED = 3,
 	FEDJIT_IPC_MSG = 4,
 };
+
+/* The modes of a run (the request's op), as bits. */
+enum fedjit_ipc_mode {
+	FEDJIT_IPC_MODE_LOGIN = 1 << 0,      /* op=login */
+	FEDJIT_IPC_MODE_LOGIN_TEST = 1 << 1, /* op=login-test */
+	FEDJIT_IPC_MODE_IDP_TEST = 1 << 2,   /* op=idp-test */
+};
+
+/* The messages the child may send (FEDJIT_IPC_MSG frames), in table order. */
+enum fedjit_ipc_msg {
+	FEDJIT_IPC_MSG_DEBUG,
+	FEDJIT_IPC_MSG_DEVICE,
+	FEDJIT_IPC_MSG_CHECK,
+	FEDJIT_IPC_MSG_TESTED,
+	FEDJIT_IPC_MSG_FAIL,
+	FEDJIT_IPC_MSG_CLAIMS,
+	FEDJIT_IPC_MSG_IDENTITY,
+	FEDJIT_IPC_MSG_COUNT,
+};
+
+/* How often each message came in this run; start zeroed. */
+struct fedjit_ipc_seen {
+	unsigned n[FEDJIT_IPC_MSG_COUNT];
+};
+
+/* May the child send a message of this type now, in a run of this mode? Yes: counts it
+ * and returns its enum fedjit_ipc_msg. No: -EPROTO and *ret_why says why (a static
+ * string: an unknown message, not in this mode, too many times, out of order). */
+int fedjit_ipc_msg_accept(enum fedjit_ipc_mode mode, struct fedjit_ipc_seen *seen, const char *type,
+                          const char **ret_why);
 
 /* write(2) all of data to a blocking fd, again after EINTR: 0 or -errno. Used for the
  * frames and for the cache files (cache.c). */

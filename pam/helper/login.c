@@ -148,86 +148,127 @@ static void cache_document(struct fedjit_helper *h, uint32_t type, const char *d
 		syslog(LOG_WARNING, "writing the cache in %s: %s", h->cache_dir, strerror(-r));
 }
 
-/* One proto frame from the child. Returns 0 to go on, 1 when the login is decided. */
-static int child_message(struct fedjit_helper *h, const char *data, size_t len)
+/* ---- the network child's messages ----
+ *
+ * Which message the child may send when, and how often, is the table of ipc.h
+ * (fedjit_ipc_msg_accept): anything outside it ends the run, as OpenSSH's monitor treats
+ * its unprivileged child. Once the result was sent, only debug lines (the child's
+ * statistics) are read; anything else is dropped. Each accepted message has one handler
+ * below: 0 to go on, 1 when the run is decided, or -errno; a handler may take the
+ * message (set *m to NULL) to keep it. */
+
+static enum fedjit_ipc_mode run_mode(const struct fedjit_helper *h)
 {
-	struct fedjit_msg *m = fedjit_msg_new();
-	const char *type, *status, *log;
-	int r;
+	return h->idp_test     ? FEDJIT_IPC_MODE_IDP_TEST
+	       : h->login_test ? FEDJIT_IPC_MODE_LOGIN_TEST
+	                       : FEDJIT_IPC_MODE_LOGIN;
+}
+
+static int module_gone(struct fedjit_helper *h, int r)
+{
+	return r < 0 ? fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r)) ?: 1
+	             : 0;
+}
+
+static int on_debug(struct fedjit_helper *h, struct fedjit_msg **m)
+{
+	const char *text = fedjit_msg_get(*m, "text");
+	unsigned n;
+
+	if (text && sscanf(text, "http_requests=%u", &n) == 1)
+		h->http_requests = n;
+	syslog(LOG_DEBUG, "%s", text ? text : "");
+	return 0;
+}
+
+static int on_device(struct fedjit_helper *h, struct fedjit_msg **m)
+{
+	syslog(LOG_INFO, "%s: user %s: device flow started at %s", h->service, h->account,
+	       h->idp->name);
+	syslog(LOG_DEBUG, "user code %s", fedjit_msg_get(*m, "user_code"));
+	return module_gone(h, fedjit_msg_send(h->module_fd, *m, h->deadline_usec));
+}
+
+static int on_check(struct fedjit_helper *h, struct fedjit_msg **m)
+{
+	syslog(LOG_INFO, "%s: idp-test %s: %s %s", h->idp->name, fedjit_msg_get(*m, "step") ?: "?",
+	       fedjit_msg_get(*m, "status") ?: "?", fedjit_msg_get(*m, "text") ?: "");
+	return module_gone(h, fedjit_msg_send(h->module_fd, *m, h->deadline_usec));
+}
+
+static int on_tested(struct fedjit_helper *h, struct fedjit_msg **m)
+{
+	uint64_t failed = 1;
+
+	(void)fedjit_msg_get_uint(*m, "failed", 1000, &failed);
+	if (failed)
+		return fedjit_helper_result(h, "error", NULL, "%s: idp-test: %llu steps failed",
+		                            h->idp->name, (unsigned long long)failed)
+		               ?: 1;
+	return fedjit_helper_result(h, "ok", NULL, "%s: idp-test: every step passed", h->idp->name)
+	               ?: 1;
+}
+
+static int on_fail(struct fedjit_helper *h, struct fedjit_msg **m)
+{
+	const char *status = fedjit_msg_get(*m, "status") ?: "error";
+	const char *log = fedjit_msg_get(*m, "log");
+
+	return fedjit_helper_result(h, status, person_message(status), "%s: %s", h->idp->name,
+	                            log ? log : "no reason given")
+	               ?: 1;
+}
+
+static int on_claims(struct fedjit_helper *h, struct fedjit_msg **m)
+{
+	h->claims = *m; /* sent after msg=approved (login_test.c) */
+	*m = NULL;
+	return 0;
+}
+
+static int on_identity(struct fedjit_helper *h, struct fedjit_msg **m)
+{
+	const char *iss = fedjit_msg_get(*m, "issuer"), *sub = fedjit_msg_get(*m, "subject");
+
+	if (!iss || !sub || strcmp(iss, h->idp->issuer) != 0)
+		return fedjit_helper_result(h, "error", NULL, "network child sent a bad identity")
+		               ?: 1;
+	if (h->login_test)
+		return fedjit_helper_login_test(h, iss, sub, *m) ?: 1;
+	return fedjit_helper_bind(h, iss, sub, *m) ?: 1;
+}
+
+static int (*const child_handlers[FEDJIT_IPC_MSG_COUNT])(struct fedjit_helper *h,
+                                                         struct fedjit_msg **m) = {
+        [FEDJIT_IPC_MSG_DEBUG] = on_debug,       [FEDJIT_IPC_MSG_DEVICE] = on_device,
+        [FEDJIT_IPC_MSG_CHECK] = on_check,       [FEDJIT_IPC_MSG_TESTED] = on_tested,
+        [FEDJIT_IPC_MSG_FAIL] = on_fail,         [FEDJIT_IPC_MSG_CLAIMS] = on_claims,
+        [FEDJIT_IPC_MSG_IDENTITY] = on_identity,
+};
+
+/* One proto frame from the child. Returns 0 to go on, 1 when the run is decided. */
+static int child_message(struct fedjit_helper *h, struct fedjit_ipc_seen *seen, const char *data,
+                         size_t len)
+{
+	_cleanup_msg_ struct fedjit_msg *m = fedjit_msg_new();
+	const char *why = NULL;
+	int i;
 
 	if (!m)
 		return -ENOMEM;
-	r = fedjit_msg_decode(m, data, len);
-	if (r < 0) {
-		fedjit_msg_free(m);
-		return fedjit_helper_result(h, "error", NULL, "network child sent a bad frame")
-		               ?: 1;
-	}
-	type = fedjit_msg_type(m);
-	if (strcmp(type, "debug") == 0) {
-		const char *text = fedjit_msg_get(m, "text");
-		unsigned n;
-
-		if (text && sscanf(text, "http_requests=%u", &n) == 1)
-			h->http_requests = n;
-		syslog(LOG_DEBUG, "%s", text ? text : "");
-		r = 0;
-	} else if (strcmp(type, "device") == 0 && !h->done) {
-		syslog(LOG_INFO, "%s: user %s: device flow started at %s", h->service, h->account,
-		       h->idp->name);
-		syslog(LOG_DEBUG, "user code %s", fedjit_msg_get(m, "user_code"));
-		r = fedjit_msg_send(h->module_fd, m, h->deadline_usec);
-		if (r < 0)
-			r = fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r))
-			            ?: 1;
-	} else if (strcmp(type, "check") == 0 && h->idp_test && !h->done) {
-		syslog(LOG_INFO, "%s: idp-test %s: %s %s", h->idp->name,
-		       fedjit_msg_get(m, "step") ?: "?", fedjit_msg_get(m, "status") ?: "?",
-		       fedjit_msg_get(m, "text") ?: "");
-		r = fedjit_msg_send(h->module_fd, m, h->deadline_usec);
-		if (r < 0)
-			r = fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r))
-			            ?: 1;
-	} else if (strcmp(type, "tested") == 0 && h->idp_test && !h->done) {
-		uint64_t failed = 1;
-
-		(void)fedjit_msg_get_uint(m, "failed", 1000, &failed);
-		r = (failed ? fedjit_helper_result(h, "error", NULL,
-		                                   "%s: idp-test: %llu steps failed", h->idp->name,
-		                                   (unsigned long long)failed)
-		            : fedjit_helper_result(h, "ok", NULL, "%s: idp-test: every step passed",
-		                                   h->idp->name))
-		            ?: 1;
-	} else if (strcmp(type, "fail") == 0 && !h->done) {
-		status = fedjit_msg_get(m, "status");
-		log = fedjit_msg_get(m, "log");
-		if (!status)
-			status = "error";
-		r = fedjit_helper_result(h, status, person_message(status), "%s: %s", h->idp->name,
-		                         log ? log : "no reason given")
-		            ?: 1;
-	} else if (strcmp(type, "claims") == 0 && h->login_test && !h->done && !h->claims) {
-		h->claims = m; /* sent after msg=approved (login_test.c) */
-		m = NULL;
-		r = 0;
-	} else if (strcmp(type, "identity") == 0 && !h->done) {
-		const char *iss = fedjit_msg_get(m, "issuer"), *sub = fedjit_msg_get(m, "subject");
-
-		if (!iss || !sub || strcmp(iss, h->idp->issuer) != 0)
-			r = fedjit_helper_result(h, "error", NULL,
-			                         "network child sent a bad identity")
-			            ?: 1;
-		else if (h->login_test)
-			r = fedjit_helper_login_test(h, iss, sub, m) ?: 1;
-		else
-			r = fedjit_helper_bind(h, iss, sub, m) ?: 1;
-	} else {
-		r = h->done ? 0
-			    : fedjit_helper_result(h, "error", NULL,
-						   "network child sent an unexpected message") ?: 1;
-	}
-	fedjit_msg_free(m);
-	return r;
+	if (fedjit_msg_decode(m, data, len) < 0)
+		return h->done ? 0
+		               : fedjit_helper_result(h, "error", NULL,
+		                                      "network child sent a bad frame") ?: 1;
+	if (h->done && strcmp(fedjit_msg_type(m), "debug") != 0)
+		return 0;
+	i = fedjit_ipc_msg_accept(run_mode(h), seen, fedjit_msg_type(m), &why);
+	if (i < 0)
+		return h->done ? 0
+		               : fedjit_helper_result(h, "error", NULL,
+		                                      "network child sent %s (msg=%s)", why,
+		                                      fedjit_msg_type(m)) ?: 1;
+	return child_handlers[i](h, &m);
 }
 
 /* The module closed its end, or sent something: nothing is expected from it during the
@@ -284,6 +325,7 @@ static void stop_child(struct fedjit_helper *h, uint64_t grace_usec)
 
 static int relay(struct fedjit_helper *h)
 {
+	struct fedjit_ipc_seen seen = {0};
 	bool child_open = true;
 
 	for (;;) {
@@ -342,7 +384,7 @@ static int relay(struct fedjit_helper *h)
 				                                      "%s: network child pipe: %s",
 				                                      h->idp->name, strerror(-r));
 			if (type == FEDJIT_IPC_MSG)
-				r = child_message(h, data, len);
+				r = child_message(h, &seen, data, len);
 			else {
 				cache_document(h, type, data, len);
 				r = 0;
@@ -358,8 +400,7 @@ static int relay(struct fedjit_helper *h)
 int fedjit_helper_run_login(struct fedjit_helper *h)
 {
 	struct fedjit_privdrop p = {.cpu_seconds = CHILD_CPU_SECONDS, .as_bytes = CHILD_AS_BYTES};
-	const char *user =
-	        h->config->global.helper_user ? h->config->global.helper_user : FEDJIT_HELPER_USER;
+	const char *user = h->config->global.helper_user;
 	int fds[2], r;
 
 	r = fedjit_privdrop_lookup(user, &p);

@@ -291,8 +291,9 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 		h->debug = true;
 		setlogmask(LOG_UPTO(LOG_DEBUG));
 	}
-	h->cache_dir = h->config->global.cache_dir ? h->config->global.cache_dir : FEDJIT_CACHE_DIR;
-	h->db_file = h->config->global.db_file ? h->config->global.db_file : FEDJIT_DB_FILE;
+	/* The loader fills every default (common/config_keys.c): these are never NULL. */
+	h->cache_dir = h->config->global.cache_dir;
+	h->db_file = h->config->global.db_file;
 	if (strcmp(op, "idp-test") == 0) {
 		const char *name = fedjit_msg_get(req, "idp");
 
@@ -327,7 +328,7 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 	if (r != 0)
 		return r;
 	if (timeout == 0 || timeout > h->idp->timeout)
-		timeout = h->idp->timeout ? h->idp->timeout : 300;
+		timeout = h->idp->timeout;
 	h->deadline_usec = fedjit_proto_now_usec() + timeout * 1000000;
 	return 0;
 }

@@ -22,12 +22,8 @@ void fedjit_prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ct
 	*run = (struct prov_run){
 	        .ctx = ctx,
 	        .res = ret,
-	        .db_file = ctx->db_file  ? ctx->db_file
-	                   : gl->db_file ? gl->db_file
-	                                 : FEDJIT_DB_FILE,
-	        .secret_db_file = ctx->secret_db_file  ? ctx->secret_db_file
-	                          : gl->secret_db_file ? gl->secret_db_file
-	                                               : FEDJIT_SECRET_DB_FILE,
+	        .db_file = ctx->db_file ? ctx->db_file : gl->db_file,
+	        .secret_db_file = ctx->secret_db_file ? ctx->secret_db_file : gl->secret_db_file,
 	        .now = ctx->now ? ctx->now : (int64_t)time(NULL),
 	};
 	run->lookups = fedjit_prov_plan_lookups(run);
