@@ -211,7 +211,7 @@ static void test_outcomes(void **state)
 	        {"notallowed", ACCT, PAM_PERM_DENIED, "not allowed"},
 	        {"idpgone", ACCT, PAM_ACCT_EXPIRED, "no longer available"},
 	        {"unknown", ACCT, PAM_USER_UNKNOWN, NULL},
-	        {"unknown", CHAUTHTOK, PAM_USER_UNKNOWN, NULL},
+	        {"unknown", CHAUTHTOK, PAM_IGNORE, NULL},
 	        {"nosuchop", ACCT, PAM_IGNORE, NULL},
 	        {"nosuchop", CHAUTHTOK, PAM_IGNORE, NULL},
 	};
@@ -237,6 +237,47 @@ static void test_outcomes(void **state)
 	}
 }
 
+/*
+ * The password stack for names fedjit does not handle (a helper's
+ * unknown_user, or a name the module itself refuses, such as root): no
+ * opinion (PAM_IGNORE), but the new password is asked in the update phase and
+ * left in PAM_AUTHTOK, for pam_unix's use_authtok below the module in the
+ * stack pam-auth-update writes; nothing is asked in the prelim phase (two
+ * prompts in all, the first one "New password"). That pam_unix then sets it:
+ * tests/helper/helper-chauthtok.sh.
+ */
+static void test_chauthtok_not_ours(void **state)
+{
+	static const char *const users[] = {"unknown", "root"};
+
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(users); i++) {
+		struct env *e;
+		int prompts = 0;
+
+		print_message("# %s\n", users[i]);
+		fedjit_pt_teardown(state);
+		fedjit_pt_setup(state);
+		e = *state;
+		e->permit_after = true;
+		fedjit_pt_service(e, "");
+		assert_int_equal(fedjit_pt_run(e, CHAUTHTOK, users[i], 0), PAM_SUCCESS);
+		for (int j = 0; j < e->ncalls; j++)
+			for (int k = 0; k < e->calls[j].n; k++)
+				if (e->calls[j].style[k] == PAM_PROMPT_ECHO_OFF) {
+					assert_non_null(strstr(e->calls[j].text[k],
+					                       prompts ? "Retype new password"
+					                               : "New password"));
+					prompts++;
+				}
+		assert_int_equal(prompts, 2);
+		/* The helper was asked twice (prelim, update) for the unknown name;
+		 * never for root, which the module refuses itself. */
+		assert_int_equal(strstr(fedjit_pt_helper_log(e), "op=chauthtok phase=update") !=
+		                         NULL,
+		                 i == 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +297,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_prompts, fedjit_pt_setup, fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, fedjit_pt_setup, fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_chosen_name, fedjit_pt_setup,
+	                                        fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_chauthtok_not_ours, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
 	};
 
