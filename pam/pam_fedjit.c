@@ -60,12 +60,16 @@ static const struct status_map {
         {"no_account",
          {PAM_AUTH_ERR, PAM_USER_UNKNOWN, PAM_USER_UNKNOWN},
          "There is no account for you here."},
-        {"locked", {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED}, "This account is locked."},
+        /* A refusal another sign-in cannot change: PAM_MAXTRIES, "do not try
+         * again". sshd then ends keyboard-interactive for the connection
+         * (else the client's next round shows a new code), login(1) stops
+         * asking. */
+        {"locked", {PAM_MAXTRIES, PAM_PERM_DENIED, PAM_PERM_DENIED}, "This account is locked."},
         {"not_allowed",
-         {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED},
+         {PAM_MAXTRIES, PAM_PERM_DENIED, PAM_PERM_DENIED},
          "You are not allowed to sign in here."},
         {"idp_removed",
-         {PAM_AUTH_ERR, PAM_ACCT_EXPIRED, PAM_PERM_DENIED},
+         {PAM_MAXTRIES, PAM_ACCT_EXPIRED, PAM_PERM_DENIED},
          "The identity provider of this account is no longer available."},
         {"error", {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_AUTHTOK_ERR}, "The sign-in failed."},
 };
