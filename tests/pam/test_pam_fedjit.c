@@ -91,6 +91,19 @@ static void test_enter_too_early(void **state)
 	assert_int_equal(e->calls[1].style[e->calls[1].n - 1], PAM_PROMPT_ECHO_OFF);
 }
 
+/* Enter pressed before approval, the approval seen within one poll interval
+ * plus 3 s after it: the sign-in goes on, no reminder, no second prompt. */
+static void test_enter_then_approved(void **state)
+{
+	struct env *e = *state;
+
+	fedjit_pt_service(e, "");
+	assert_int_equal(fedjit_pt_run(e, AUTH, "late", 0), PAM_SUCCESS);
+	assert_int_equal(e->ncalls, 1);
+	assert_int_equal(e->prompts, 1);
+	assert_false(fedjit_pt_has_msg(&e->calls[0], PAM_TEXT_INFO, "not been approved yet"));
+}
+
 /* Once the helper says the sign-in is approved, slow provisioning after it
  * brings no "not approved yet" reminder. */
 static void test_approved(void **state)
@@ -290,6 +303,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_idp_settings, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_enter_too_early, fedjit_pt_setup,
+	                                        fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_enter_then_approved, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_helper_text_batched, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
