@@ -163,6 +163,18 @@ PY
 SINK_PID=$!
 show_logs() { diag "--- syslog" "$(tail -n 30 "$W/syslog" 2>/dev/null)"; }
 
+# installed PATH SOURCE: PATH as the package installed it; SOURCE (in the
+# tree) where dpkg's path-exclude left it out (minimal images drop /usr/share/doc
+# and man pages)
+installed() {
+	local f
+	f=$(ls "$1"* 2>/dev/null | head -n 1)
+	if [ -n "$f" ]; then echo "$f"; else
+		echo "# $1 not installed (dpkg path-exclude?): the tree's $2" >&2
+		echo "$top/$2"
+	fi
+}
+
 # man_blocks FILE SECTION DIR: the literal blocks (.Bd -literal ... .Ed) of an
 # installed man page, from section SECTION (.Sh) on, one file each: DIR/1, 2, ...
 man_blocks() {
@@ -207,7 +219,7 @@ check "the profile is installed but off: no pam_fedjit in /etc/pam.d yet" \
 	bash -c '! grep -rq pam_fedjit /etc/pam.d'
 
 # ---- every example configuration of fedjit.conf(5) passes fedjit config check
-man5=$(ls /usr/share/man/man5/fedjit.conf.5*)
+man5=$(installed /usr/share/man/man5/fedjit.conf.5 man/fedjit.conf.5)
 man_blocks "$man5" EXAMPLES "$W/ex5"
 for f in "$W/ex5"/*; do # configuration blocks start with a section
 	grep -v '^[[:space:]]*$' "$f" | head -n 1 | grep -q '^\[' || rm -f "$f"
@@ -240,7 +252,7 @@ if [ "${#ex[@]}" = 3 ]; then
 		config_check "$W/ex12" "$e3"
 fi
 check "the packaged fedjit.conf.example passes fedjit config check" \
-	config_check /usr/share/doc/fedjit/examples/fedjit.conf.example
+	config_check "$(installed /usr/share/doc/fedjit/examples/fedjit.conf.example data/fedjit.conf.example)"
 rm -rf /etc/fedjit/fedjit.conf /etc/fedjit/conf.d/* /etc/fedjit/*.secret /etc/fedjit/*.key
 
 # ---- pam-auth-update ----------------------------------------------------------
@@ -255,7 +267,7 @@ check "common-account: pam_fedjit after pam_unix" \
 	grep -Pzq 'pam_unix\.so[^\0]*pam_fedjit\.so' /etc/pam.d/common-account
 
 # ---- nsswitch.conf, fedjit.conf and sshd as the man pages say -----------------
-man_blocks "$(ls /usr/share/man/man8/libnss_fedjit.8*)" SYNOPSIS "$W/nss"
+man_blocks "$(installed /usr/share/man/man8/libnss_fedjit.8 man/libnss_fedjit.8)" SYNOPSIS "$W/nss"
 nsslines=$(cat "$W/nss/1")
 check "libnss_fedjit(8) SYNOPSIS gives passwd, group (with [SUCCESS=merge]) and shadow lines" \
 	grep -q '^group:.*files \[SUCCESS=merge\] fedjit' <<<"$nsslines"
@@ -295,11 +307,11 @@ if [ -n "${e1:-}" ]; then
 fi
 check "fedjit config check: the site's configuration" fedjit config check --quiet
 
-man_blocks "$(ls /usr/share/man/man8/pam_fedjit.8*)" EXAMPLES "$W/ex8"
+man_blocks "$(installed /usr/share/man/man8/pam_fedjit.8 man/pam_fedjit.8)" EXAMPLES "$W/ex8"
 dropin=$(grep -l KbdInteractiveAuthentication "$W/ex8"/* | head -n 1)
 install -m 0644 "$dropin" /etc/ssh/sshd_config.d/fedjit.conf
 check "pam_fedjit(8)'s sshd drop-in is the one the package ships (its settings)" \
-	diff <(grep -Ev '^(#|$)' /usr/share/doc/libpam-fedjit/examples/sshd-fedjit.conf) \
+	diff <(grep -Ev '^(#|$)' "$(installed /usr/share/doc/libpam-fedjit/examples/sshd-fedjit.conf data/sshd-fedjit.conf)") \
 	<(grep -Ev '^(#|$)' /etc/ssh/sshd_config.d/fedjit.conf)
 check "sshd -t: Debian's stock sshd_config with the drop-in" /usr/sbin/sshd -t
 # why a drop-in: appended to the stock file, the same lines do not count
