@@ -6,7 +6,7 @@
  *           seconds, 0 = never), "locked", "pending" (booleans),
  *           "groups": [supplementary gids]}
  *   group: {"name", "gid", "origin" ("private", "shared-primary", "jit",
- *           "admin"), "domain", "members": [names]}
+ *           "admin", "foreign"), "domain", "members": [names]}
  * db_restore.c reads the same objects back.
  */
 #include <errno.h>
@@ -16,10 +16,9 @@
 #include "cli/cli.h"
 
 static const char *const origins[] = {
-        [FEDJIT_GROUP_PRIVATE] = "private",
-        [FEDJIT_GROUP_SHARED_PRIMARY] = "shared-primary",
-        [FEDJIT_GROUP_JIT] = "jit",
-        [FEDJIT_GROUP_ADMIN] = "admin",
+        [FEDJIT_GROUP_PRIVATE] = "private", [FEDJIT_GROUP_SHARED_PRIMARY] = "shared-primary",
+        [FEDJIT_GROUP_JIT] = "jit",         [FEDJIT_GROUP_ADMIN] = "admin",
+        [FEDJIT_GROUP_FOREIGN] = "foreign",
 };
 
 const char *fedjit_group_origin_to_string(unsigned origin)

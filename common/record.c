@@ -183,7 +183,7 @@ void fedjit_user_free(struct fedjit_user *u)
  * Group record, key "group/NAME", format 1:
  *   off size
  *    0   1   format = 1
- *    1   1   origin (enum fedjit_group_origin, 1..4)
+ *    1   1   origin (enum fedjit_group_origin, 1..5)
  *    2   2   reserved, zero
  *    4   4   gid (not 0, not 0xffffffff)
  *    8   4   N = number of members (at most FEDJIT_RECORD_MEMBERS_MAX)
@@ -199,7 +199,7 @@ int fedjit_record_encode_group(const struct fedjit_group *g, TDB_DATA *ret)
 	unsigned char *buf, *p;
 
 	if (!enc_ok(g->name, STR_NAME) || !enc_ok(g->domain, STR_OPTIONAL) || !id_ok(g->gid) ||
-	    g->origin < FEDJIT_GROUP_PRIVATE || g->origin > FEDJIT_GROUP_ADMIN ||
+	    g->origin < FEDJIT_GROUP_PRIVATE || g->origin > FEDJIT_GROUP_FOREIGN ||
 	    g->n_members > FEDJIT_RECORD_MEMBERS_MAX || (g->n_members && !g->members))
 		return -EINVAL;
 	gb = strlen(g->name) + sizeof(FEDJIT_PASSWD_FIELD) + 1;
@@ -240,7 +240,7 @@ int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
 	v.gid = get_u32(p + 4);
 	v.n_members = get_u32(p + 8);
 	gb = get_u32(p + 12);
-	if (v.origin < FEDJIT_GROUP_PRIVATE || v.origin > FEDJIT_GROUP_ADMIN || !id_ok(v.gid) ||
+	if (v.origin < FEDJIT_GROUP_PRIVATE || v.origin > FEDJIT_GROUP_FOREIGN || !id_ok(v.gid) ||
 	    v.n_members > FEDJIT_RECORD_MEMBERS_MAX || gb > d.dsize - 16)
 		return -EBADMSG;
 	p += 16;

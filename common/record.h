@@ -98,6 +98,13 @@ enum fedjit_group_origin {
 	FEDJIT_GROUP_SHARED_PRIMARY = 2, /* a domain's shared primary group */
 	FEDJIT_GROUP_JIT = 3,            /* created for an IdP group (group map / create_groups) */
 	FEDJIT_GROUP_ADMIN = 4,          /* created by the administrator */
+	/* A group of another NSS source (e.g. sudo in /etc/group) that provisioning
+	 * put federated accounts in: the record keeps its name, gid and those
+	 * members only, so that NSS can add them to that source's entry
+	 * ("group: files [SUCCESS=merge] fedjit", libnss_fedjit(8)). Never
+	 * enumerated (the group is the other source's); deleted with its last
+	 * member. */
+	FEDJIT_GROUP_FOREIGN = 5,
 };
 
 /* A group; one heap block, free with fedjit_group_free(). */

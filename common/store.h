@@ -200,8 +200,9 @@ void fedjit_strv_free(char **v);
  *     not served twice.
  *   gids: supplementary gids (order and duplicates do not matter; the
  *     primary gid is dropped). A gid that is a group in this store gets the
- *     user added to its members; any other gid (e.g. sudo from /etc/group) is
- *     only recorded for initgroups.
+ *     user added to its members (also a FEDJIT_GROUP_FOREIGN record of
+ *     another source's group); any other gid (e.g. sudo from /etc/group
+ *     without such a record) is only recorded for initgroups.
  * Refusals, checked in this order: -FEDJIT_STORE_ENAME, -FEDJIT_STORE_EUID,
  * -FEDJIT_STORE_ELINK, then -FEDJIT_STORE_EGROUP / -FEDJIT_STORE_EGID for the
  * private group; -EINVAL for a record the format cannot hold (see record.h).

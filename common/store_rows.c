@@ -237,7 +237,19 @@ int fedjit_row_set_member(struct fedjit_store *s, uint32_t gid, const char *user
 	}
 	if (member && !found)
 		members[n++] = (char *)user;
-	if (found != member) {
+	if (found != member && n == 0 && g->origin == FEDJIT_GROUP_FOREIGN) {
+		/* Another source's group keeps a record only for its federated
+		 * members: the last one gone, so is the record. */
+		char kb[FEDJIT_KEY_MAX];
+		TDB_DATA key;
+
+		fedjit_key_group(kb, g->name, &key);
+		r = fedjit_store_tx_delete(s, key);
+		if (r >= 0) {
+			fedjit_key_gid(kb, g->gid, &key);
+			r = fedjit_row_delete_if_points_to(s, key, g->name);
+		}
+	} else if (found != member) {
 		struct fedjit_group ng = *g;
 
 		ng.members = members;

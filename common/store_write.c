@@ -135,9 +135,11 @@ static int set_groups(struct fedjit_store *s, const char *name, uint32_t primary
 		if (!fedjit_row_gid_in(new, n_new, old[i]) &&
 		    (r = fedjit_row_set_member(s, old[i], name, false)) < 0)
 			return r;
+	/* Every gid of the new list, not only the added ones: a group record
+	 * written since (another source's group, FEDJIT_GROUP_FOREIGN) gets the
+	 * members it lacks. A member already there costs no write. */
 	for (size_t i = 0; i < n_new; i++)
-		if (!fedjit_row_gid_in(old, n_old, new[i]) &&
-		    (r = fedjit_row_set_member(s, new[i], name, true)) < 0)
+		if ((r = fedjit_row_set_member(s, new[i], name, true)) < 0)
 			return r;
 	return fedjit_row_put_gids(s, name, new, n_new);
 }

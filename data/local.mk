@@ -2,7 +2,7 @@
 # pam-auth-update profile: `pam-auth-update --enable fedjit`.
 pamconfigsdir = $(datadir)/pam-configs
 tmpfilesdir = $(prefix)/lib/tmpfiles.d
-EXTRA_DIST += data/pam-config data/tmpfiles.conf
+EXTRA_DIST += data/pam-config data/tmpfiles.conf data/sshd-fedjit.conf
 
 install-data-local: install-data-local-fedjit
 install-data-local-fedjit:
@@ -18,5 +18,6 @@ uninstall-local-fedjit:
 # Debian packaging (dpkg-buildpackage -us -uc -b; tests/package.sh checks it).
 EXTRA_DIST += debian/changelog debian/control debian/copyright debian/rules \
 	debian/source/format debian/fedjit.install debian/fedjit.postinst \
-	debian/libpam-fedjit.install debian/libpam-fedjit.postinst debian/libpam-fedjit.prerm \
-	debian/libnss-fedjit.install
+	debian/fedjit.postrm debian/libpam-fedjit.install debian/libpam-fedjit.postinst \
+	debian/libpam-fedjit.prerm debian/libpam-fedjit.examples debian/libnss-fedjit.install \
+	debian/libnss-fedjit.postrm

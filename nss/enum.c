@@ -204,9 +204,15 @@ enum nss_status _nss_fedjit_getgrent_r(struct group *gr, char *buf, size_t bufle
 		return fedjit_nss_bypass_status(errnop);
 	fedjit_nss_scratch_init(&s);
 	pthread_mutex_lock(&gr_iter.lock);
-	r = iter_next(&gr_iter, &s, &rec, &next);
-	if (r >= 0)
-		r = fedjit_record_view_group(rec, &v);
+	for (;;) {
+		r = iter_next(&gr_iter, &s, &rec, &next);
+		if (r >= 0)
+			r = fedjit_record_view_group(rec, &v);
+		/* Another source's group (record.h): that source lists it. */
+		if (r < 0 || v.origin != FEDJIT_GROUP_FOREIGN)
+			break;
+		iter_advance(&gr_iter, &next);
+	}
 	if (r >= 0) {
 		fedjit_nss_gr_from_view(&v, &g);
 		r = fedjit_nss_pack_group(&g, gr, buf, buflen);

@@ -7,7 +7,9 @@
  * in this very process), checks the name, and lets fedjit-helper do the rest
  * (pam/exchange.c). It then enforces the binding itself (invariant 3): the
  * account the verified identity owns must be the canonical form of PAM_USER.
- * Names fedjit does not handle get PAM_USER_UNKNOWN so the stack can go on.
+ * Names fedjit does not handle get PAM_USER_UNKNOWN so the stack can go on
+ * (in the password stack PAM_IGNORE, after asking the new password for the
+ * modules below: chauthtok_not_ours()).
  */
 #include <errno.h>
 #include <security/pam_ext.h>
@@ -58,12 +60,16 @@ static const struct status_map {
         {"no_account",
          {PAM_AUTH_ERR, PAM_USER_UNKNOWN, PAM_USER_UNKNOWN},
          "There is no account for you here."},
-        {"locked", {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED}, "This account is locked."},
+        /* A refusal another sign-in cannot change: PAM_MAXTRIES, "do not try
+         * again". sshd then ends keyboard-interactive for the connection
+         * (else the client's next round shows a new code), login(1) stops
+         * asking. */
+        {"locked", {PAM_MAXTRIES, PAM_PERM_DENIED, PAM_PERM_DENIED}, "This account is locked."},
         {"not_allowed",
-         {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED},
+         {PAM_MAXTRIES, PAM_PERM_DENIED, PAM_PERM_DENIED},
          "You are not allowed to sign in here."},
         {"idp_removed",
-         {PAM_AUTH_ERR, PAM_ACCT_EXPIRED, PAM_PERM_DENIED},
+         {PAM_MAXTRIES, PAM_ACCT_EXPIRED, PAM_PERM_DENIED},
          "The identity provider of this account is no longer available."},
         {"error", {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_AUTHTOK_ERR}, "The sign-in failed."},
 };
@@ -302,6 +308,33 @@ out:
 	return r;
 }
 
+/*
+ * The password stack for a name fedjit does not handle. pam-auth-update puts
+ * the first Primary module's Password-Initial line first and gives the ones
+ * after it use_authtok (pam_unix among them): the first module is the one that
+ * asks for the new password. So, in the update phase, it is asked here (unless
+ * an earlier module did: pam_get_authtok returns that one) and left in
+ * PAM_AUTHTOK for the modules below; then PAM_IGNORE, no opinion. Without it,
+ * pam_unix finds no new password and `passwd` fails for every local account.
+ * The prelim phase has nothing to ask: pam_unix asks the current password.
+ */
+static int chauthtok_not_ours(pam_handle_t *pamh, int flags, bool debug)
+{
+	const char *tok = NULL;
+	int r;
+
+	if (!(flags & PAM_UPDATE_AUTHTOK))
+		return PAM_IGNORE;
+	r = pam_get_authtok(pamh, PAM_AUTHTOK, &tok, NULL);
+	if (r != PAM_SUCCESS) {
+		if (debug)
+			pam_syslog(pamh, LOG_DEBUG, "no new password for the modules below: %s",
+			           pam_strerror(pamh, r));
+		return PAM_AUTHTOK_ERR;
+	}
+	return PAM_IGNORE;
+}
+
 /* One PAM entry point: set up the context from the module arguments, run op. */
 static int entry(pam_handle_t *pamh, int flags, int argc, const char **argv, enum op op,
                  const char *phase)
@@ -311,6 +344,8 @@ static int entry(pam_handle_t *pamh, int flags, int argc, const char **argv, enu
 
 	if (r == PAM_SUCCESS)
 		r = run(&c, op, phase);
+	if (op == OP_CHAUTHTOK && r == PAM_USER_UNKNOWN)
+		r = chauthtok_not_ours(pamh, flags, c.args.debug);
 	context_done(&c);
 	return r;
 }
@@ -326,7 +361,8 @@ FEDJIT_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, cons
 }
 
 /* Local passwords of provisioned accounts live in fedjit's root-only store,
- * which pam_unix cannot write: the helper asks for and stores them. */
+ * which pam_unix cannot write: the helper asks for and stores them. Other
+ * names: chauthtok_not_ours(). */
 FEDJIT_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	return entry(pamh, flags, argc, argv, OP_CHAUTHTOK,

@@ -4,7 +4,8 @@ TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
 SH_LOG_COMPILER = $(SHELL)
 LOG_COMPILER =
-EXTRA_DIST += tests/deps.sh tests/run-all.sh tests/valgrind-wrap.sh tests/package.sh
+EXTRA_DIST += tests/deps.sh tests/run-all.sh tests/valgrind-wrap.sh tests/package.sh \
+	tests/package-lifecycle.sh
 include tests/idp/local.mk
 include tests/e2e/local.mk
 include tests/harden/local.mk

@@ -33,6 +33,11 @@ else
 	exit 1
 fi
 
+# FEDJIT_DEB_OUT=DIR: keep the packages there (tests/package-lifecycle.sh installs them)
+if [ -n "${FEDJIT_DEB_OUT:-}" ]; then
+	mkdir -p "$FEDJIT_DEB_OUT" && cp "$work"/*.deb "$FEDJIT_DEB_OUT/"
+fi
+
 root="$work/root"
 mkdir -p "$root"
 debs=("$work"/fedjit_*.deb "$work"/libpam-fedjit_*.deb "$work"/libnss-fedjit_*.deb)

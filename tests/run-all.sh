@@ -3,7 +3,9 @@
 #  1. dependencies (tests/deps.sh), 2. clang-format check, 3. a -Werror build
 #  with `make check`, 4. the same suite under ASan+UBSan, 5. the unit, NSS and
 #  helper tests under valgrind memcheck, 6. `make fuzz-smoke` in a clang
-#  --enable-fuzzing build, 7. man page lint, 8. `make distcheck`.
+#  --enable-fuzzing build, 7. man page lint, 8. the Debian packages built
+#  (tests/package.sh) and taken through install, first logins, remove and
+#  purge in a throwaway root (tests/package-lifecycle.sh), 9. `make distcheck`.
 # Every test prints TAP; the totals below count test cases over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -104,14 +106,29 @@ if command -v mandoc >/dev/null && ls man/*.[0-9] >/dev/null 2>&1; then
 	if mandoc -Tlint -Wwarning man/*.[0-9]; then echo "man pages clean"; else failed_steps+=(mandoc); fi
 fi
 
+tap_counts() { # tap_counts TAP-FILE: the totals lines this script adds up
+	echo "# PASS: $(grep -c '^ok ' "$1")"
+	echo "# FAIL: $(grep -c '^not ok ' "$1")"
+	echo "# SKIP: $(grep -c '^1\.\.0 # SKIP' "$1")"
+}
+
 step "Debian packages"
-tests/package.sh | tee _ci-package.tap
+rm -rf _ci-debs
+FEDJIT_DEB_OUT=$top/_ci-debs tests/package.sh | tee _ci-package.tap
 if [ "${PIPESTATUS[0]}" != 0 ]; then failed_steps+=(package); fi
-{
-	echo "# PASS: $(grep -c '^ok ' _ci-package.tap)"
-	echo "# FAIL: $(grep -c '^not ok ' _ci-package.tap)"
-	echo "# SKIP: $(grep -c '^1\.\.0 # SKIP' _ci-package.tap)"
-} >_ci-package.out
+tap_counts _ci-package.tap >_ci-package.out
+
+step "Debian package lifecycle (install, first hour, remove, purge)"
+# The packages just built, in a throwaway root: tests/package-lifecycle.sh.
+if ls _ci-debs/fedjit_*.deb >/dev/null 2>&1; then
+	tests/package-lifecycle.sh "$top/_ci-debs" | tee _ci-lifecycle.tap
+	if [ "${PIPESTATUS[0]}" != 0 ]; then failed_steps+=(lifecycle); fi
+else
+	echo "not ok 1 - no packages were built" | tee _ci-lifecycle.tap
+	failed_steps+=(lifecycle)
+fi
+tap_counts _ci-lifecycle.tap >_ci-lifecycle.out
+rm -rf _ci-debs
 
 step distcheck
 if [ -f _build/Makefile ]; then
@@ -139,7 +156,7 @@ for f in _ci-*.out; do
 done
 # A failed step that is not a test run (format, build, lint, distcheck) counts as a failed test.
 for s in "${failed_steps[@]}"; do
-	case "$s" in plain|asan|valgrind|package|fuzz|asan-coverage|valgrind-coverage) ;; *) fail=$((fail + 1)); echo "step failed: $s" ;; esac
+	case "$s" in plain|asan|valgrind|package|lifecycle|fuzz|asan-coverage|valgrind-coverage) ;; *) fail=$((fail + 1)); echo "step failed: $s" ;; esac
 done
 echo
 echo "$pass passed, $fail failed, $skip skipped"

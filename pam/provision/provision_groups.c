@@ -6,7 +6,9 @@
  * name, then against the domain's groupname_regex; a name that fails is
  * skipped and logged, never fatal: hostile group claims cost their group, not
  * the login). A local group is, in this order: a group of the store, a group
- * of another NSS source (e.g. sudo in /etc/group: only its gid is recorded),
+ * of another NSS source (e.g. sudo in /etc/group: its gid goes into the
+ * account's list, and a FEDJIT_GROUP_FOREIGN record with its name and gid
+ * gathers its federated members, for "group: files [SUCCESS=merge] fedjit"),
  * or a new JIT group with a gid from the domain's gid range (idalloc.h).
  * The whole set is recomputed at every login and replaces the account's
  * supplementary list, so a group removed at the IdP is removed here.
@@ -36,6 +38,8 @@ void fedjit_prov_groups_free(struct prov_groups *g)
 	g->n = 0;
 }
 
+/* A group of the store (1), or none (0). A record of another source's group
+ * does not count: that source has the group's gid. */
 static int store_group_gid(struct prov_run *run, const char *name, uint32_t *ret_gid)
 {
 	struct fedjit_group *grp = NULL;
@@ -45,9 +49,45 @@ static int store_group_gid(struct prov_run *run, const char *name, uint32_t *ret
 		return 0;
 	if (r < 0)
 		return r;
-	*ret_gid = grp->gid;
+	r = grp->origin == FEDJIT_GROUP_FOREIGN ? 0 : 1;
+	if (r)
+		*ret_gid = grp->gid;
 	fedjit_group_free(grp);
-	return 1;
+	return r;
+}
+
+/*
+ * Another source's group the account goes into: make sure the store has its
+ * record (FEDJIT_GROUP_FOREIGN; the members follow with the account's gid
+ * list). Never fatal, and nothing written that could fail the batch: a gid
+ * the store already gives another group, or a record of this name with
+ * another gid (the group was renumbered there), leaves the record as it is;
+ * the account still gets the gid (initgroups).
+ */
+static int note_foreign_group(struct prov_run *run, const char *name, uint32_t gid)
+{
+	struct fedjit_group *grp = NULL;
+	int r = fedjit_store_get_group(run->store, name, &grp);
+
+	if (r == 0) {
+		if (grp->gid != gid && !run->memo.warming)
+			syslog(LOG_AUTHPRIV | LOG_WARNING,
+			       "provisioning: group %s has gid %u, its record in the store %u: "
+			       "members of the record are not merged into it",
+			       name, gid, grp->gid);
+		fedjit_group_free(grp);
+		return 0;
+	}
+	if (r != -ENOENT)
+		return 0;
+	r = fedjit_store_get_group_by_gid(run->store, gid, &grp);
+	if (r == 0)
+		fedjit_group_free(grp);
+	if (r != -ENOENT)
+		return 0;
+	r = fedjit_store_ensure_group(run->store, name, gid, run->domain->name,
+	                              FEDJIT_GROUP_FOREIGN, NULL);
+	return r < 0 ? r : 0;
 }
 
 /* Resolve (and with create, make) one local group and append it. */
@@ -64,8 +104,14 @@ static int add_group(struct prov_run *run, const char *name, bool create, struct
 			return 0;
 	snprintf(pg.name, sizeof(pg.name), "%s", name);
 	r = store_group_gid(run, name, &pg.gid);
-	if (r == 0)
+	if (r == 0) {
 		r = fedjit_prov_other_group_gid(run, name, &pg.gid);
+		if (r > 0 && create) {
+			int e = note_foreign_group(run, name, pg.gid);
+			if (e < 0)
+				r = e;
+		}
+	}
 	if (r < 0)
 		return r;
 	if (r == 0) {

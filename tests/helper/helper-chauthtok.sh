@@ -5,7 +5,9 @@
 # module from the build tree, tests/pam/pam_driver calls pam_chauthtok): wrong current
 # password, mismatch and a weak one refused with the hash unchanged; success stores a
 # yescrypt hash that crypt(3) verifies for the new password only. The hash is read back
-# with `fedjit db dump --secrets`. No IdP needed. Needs root (root-only secret store).
+# with `fedjit db dump --secrets`. Then a local account's password through the stack
+# pam-auth-update writes (pam_fedjit, then pam_unix with use_authtok), in a private
+# mount namespace over /etc. No IdP needed. Needs root (root-only secret store).
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=$(cd "${top_builddir:-$top_srcdir}" && pwd) # absolute: libpam resolves relative module paths in its own dir
@@ -71,7 +73,7 @@ CONF
 mkdir -p "$T/pam.d"
 echo "password required $MODULE config=$T/fedjit.conf helper=$HELPER" >"$T/pam.d/fedjit-e2e"
 "$MKACCOUNT" "$T/fedjit.tdb" carla 200500 test https://idp.invalid sub-carla >/dev/null
-echo "1..13"
+echo "1..14"
 
 # 1-2: the first local password (none set yet)
 run carla --answer 'First123x' --answer 'First123x'
@@ -107,9 +109,34 @@ check "pam_chauthtok: the stored hash now verifies the new password" verifies Th
 pam carla 'Second45y' 'Fourth90w' 'Fourth90w'
 check "pam_chauthtok: a wrong current password fails (PAM_PERM_DENIED), hash unchanged" \
 	eval 'grep -q "^pam=6 Permission denied" "$T/out" && test "$(hash_of)" = "$h3"'
-pam nosuchuser 'x'
-check "pam_chauthtok: a name fedjit does not know is PAM_USER_UNKNOWN (others in the stack decide)" \
-	grep -q '^pam=10 User not known' "$T/out"
+# 12-13: a local account, through the password stack pam-auth-update writes
+# with the fedjit profile enabled: pam_fedjit first, pam_unix after it with
+# use_authtok (the new password must come from the module above). Root sets
+# the password, in a private mount namespace whose /etc is an overlay.
+mkdir -p "$T/unix.d"
+cat >"$T/unix.d/fedjit-e2e" <<EOF
+password [success=2 user_unknown=ignore ignore=ignore default=die] $MODULE config=$T/fedjit.conf helper=$HELPER
+password [success=1 default=ignore] pam_unix.so obscure use_authtok try_first_pass yescrypt
+password requisite pam_deny.so
+password required pam_permit.so
+EOF
+unshare -m --propagation private bash -c '
+	set -e
+	mkdir -p "$1/ov"
+	mount -t tmpfs tmpfs "$1/ov"
+	mkdir "$1/ov/up" "$1/ov/work"
+	mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/ov/up,workdir=$1/ov/work" /etc
+	echo "pwlocal:x:1778:1778:Local:/nonexistent:/bin/sh" >>/etc/passwd
+	echo "pwlocal:x:1778:" >>/etc/group
+	echo "pwlocal:!:19000:0:99999:7:::" >>/etc/shadow
+	"$2" --op chauthtok --answer Local123x --answer Local123x "$1/unix.d" pwlocal
+	echo "shadow=$(grep "^pwlocal:" /etc/shadow | cut -d: -f2)"
+' _ "$T" "$DRIVER" >"$T/out" 2>&1
+h_local=$(sed -n 's/^shadow=//p' "$T/out")
+check "a local account under the pam-auth-update stack: pam_fedjit asks the new password, pam_unix (use_authtok) sets it" \
+	eval 'grep -q "^pam=0 " "$T/out" && has "secret: New password" && has "secret: Retype new password"'
+check "the local account's shadow entry now verifies the new password (yescrypt)" \
+	eval 'case "$h_local" in \$y\$*) verifies Local123x "$h_local";; *) false;; esac'
 
 check "the helper ended cleanly every time (exit 0; under valgrind: no error, no leak)" test "$unclean" = 0
 [ "$failed" = 0 ]

@@ -46,6 +46,9 @@ int fedjit_test_nss_fixture(const char *db, const char *secret, unsigned n_bulk)
 	            0 ||
 	    (r = fedjit_store_ensure_group(s, "empty", 300003, "PRIMARY", FEDJIT_GROUP_ADMIN,
 	                                   NULL)) < 0 ||
+	    /* sudo of /etc/group, with its federated members (record.h) */
+	    (r = fedjit_store_ensure_group(s, "sudo", FIX_SUDO_GID, "PRIMARY", FEDJIT_GROUP_FOREIGN,
+	                                   NULL)) < 0 ||
 	    (r = add_user(s, "alice", 200001, "Alice Liddell", 0, alice_g, 3)) < 0 ||
 	    (r = add_user(s, "bob", 200002, "Bob", 0, bob_g, 1)) < 0 ||
 	    (r = add_user(s, "carol", 200003, "", FEDJIT_USER_LOCKED, NULL, 0)) < 0 ||

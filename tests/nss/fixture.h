@@ -6,6 +6,9 @@
  *   carol  uid 200003, locked, a local password hash
  *   dave   uid 200004, locked, no local password
  *   devs   gid 300001, members alice bob; ops 300002, alice; empty 300003
+ *   sudo   gid 27, /etc/group's: a record of another source's group
+ *          (FEDJIT_GROUP_FOREIGN) with the federated members alice and the
+ *          bulk users, never enumerated
  *   n_bulk more users u000000.. (uid 400000 + i, private groups, sudo).
  */
 #pragma once

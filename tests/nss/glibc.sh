@@ -19,6 +19,25 @@ t_false "unknown name: not found" run getent passwd nosuchuser
 t_false "invalid name: not found" run getent passwd 'a:b'
 t_eq "root still comes from files" "0" "$(run getent passwd root | cut -d: -f3)"
 
+# A group of /etc/group that group_map targets (sudo): "files fedjit" gives
+# the files entry alone; with "group: files [SUCCESS=merge] fedjit" glibc adds
+# the federated members the module records for it (libnss_fedjit(8)), by name
+# and by gid, so getgrnam-based admin checks (polkit, GNOME, cockpit) see them.
+files_sudo=$(run getent -s files group sudo)
+files_n=$(cut -d: -f4 <<<"$files_sudo" | tr , '\n' | grep -c .)
+t_eq "getent group sudo without merge: the files entry alone" "$files_sudo" \
+	"$(run getent group sudo)"
+nss_switch "passwd: files fedjit" "group: files [SUCCESS=merge] fedjit" "shadow: files fedjit"
+merged=$(run getent group sudo)
+t_eq "merge: getent group sudo keeps name, password field and gid of files" \
+	"$(cut -d: -f1-3 <<<"$files_sudo")" "$(cut -d: -f1-3 <<<"$merged")"
+t_eq "merge: getent group sudo lists files' members, alice and every bulk user" \
+	"$((files_n + 1 + N))" "$(cut -d: -f4 <<<"$merged" | tr , '\n' | grep -c .)"
+t_true "merge: alice is a member of sudo" grep -Eq '[:,]alice(,|$)' <<<"$merged"
+t_eq "merge: getent group 27 is the same entry" "$merged" "$(run getent group 27)"
+t_eq "merge: enumeration lists sudo once" "1" "$(run getent group | grep -c '^sudo:')"
+nss_switch "passwd: files fedjit" "group: files fedjit" "shadow: files fedjit"
+
 groups=" $(run id -G alice) "
 t_true "id: devs among alice's groups" grep -q " 300001 " <<<"$groups"
 t_true "id: ops among alice's groups" grep -q " 300002 " <<<"$groups"

@@ -181,7 +181,8 @@ static void test_misses(void **state)
 	                 NSS_STATUS_NOTFOUND);
 	assert_int_equal(nss.getpwuid_r(0, &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
 	assert_int_equal(nss.getpwuid_r(199999, &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
-	assert_int_equal(nss.getgrgid_r(27, &gr, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+	assert_int_equal(nss.getgrgid_r(FIX_SUDO_GID + 1, &gr, buf, sizeof(buf), &err),
+	                 NSS_STATUS_NOTFOUND);
 }
 
 static void check_devs(const struct group *gr)
@@ -222,6 +223,23 @@ static void test_getgr(void **state)
 	sweep(call_grnam, &gr, "alice", &buf);
 	assert_int_equal(gr.gr_gid, 200001);
 	free(buf);
+
+	/* another source's group (sudo, 27): its federated members, by name and
+	 * by gid, for glibc's [SUCCESS=merge] */
+	gid = FIX_SUDO_GID;
+	for (int by_gid = 0; by_gid < 2; by_gid++) {
+		size_t n = 0;
+		bool alice = false;
+
+		sweep(by_gid ? call_grgid : call_grnam, &gr, by_gid ? (void *)&gid : "sudo", &buf);
+		assert_string_equal(gr.gr_name, "sudo");
+		assert_int_equal(gr.gr_gid, FIX_SUDO_GID);
+		for (; gr.gr_mem[n]; n++)
+			alice |= strcmp(gr.gr_mem[n], "alice") == 0;
+		assert_true(alice);
+		assert_int_equal(n, 1 + N_BULK);
+		free(buf);
+	}
 }
 
 /* Buffers at every misalignment: gr_mem must still come out aligned. */
@@ -382,12 +400,14 @@ static void test_enum_group(void **state)
 			check_devs(&gr);
 			devs = true;
 		}
+		assert_string_not_equal(gr.gr_name, "sudo");
 		total++;
 		free(buf);
 	}
 	nss.endgrent();
 	assert_true(devs);
-	/* 3 shared groups + 4 + N_BULK private groups */
+	/* 3 shared groups + 4 + N_BULK private groups; not sudo, whose record
+	 * only carries the federated members of /etc/group's sudo */
 	assert_int_equal(total, 3 + 4 + N_BULK);
 }
 

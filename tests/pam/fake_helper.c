@@ -7,6 +7,8 @@
  *
  *   ok         device event, then result ok at once
  *   wait       device event, result ok once <config>.go exists
+ *   late       device event, result ok 2 s later (approved while the module
+ *              waits after an early Enter)
  *   approve    device event, approved, 5 s of "provisioning", result ok
  *   anon       like ok, but the device event names no IdP
  *   nodevice   result ok without a device flow
@@ -207,6 +209,10 @@ int main(void)
 	} else if (strcmp(user, "wait") == 0) {
 		device();
 		wait_for_go();
+		result("ok", user);
+	} else if (strcmp(user, "late") == 0) {
+		device();
+		sleep(2);
 		result("ok", user);
 	} else if (strcmp(user, "anon") == 0) {
 		name_idp = false;

@@ -91,6 +91,19 @@ static void test_enter_too_early(void **state)
 	assert_int_equal(e->calls[1].style[e->calls[1].n - 1], PAM_PROMPT_ECHO_OFF);
 }
 
+/* Enter pressed before approval, the approval seen within one poll interval
+ * plus 3 s after it: the sign-in goes on, no reminder, no second prompt. */
+static void test_enter_then_approved(void **state)
+{
+	struct env *e = *state;
+
+	fedjit_pt_service(e, "");
+	assert_int_equal(fedjit_pt_run(e, AUTH, "late", 0), PAM_SUCCESS);
+	assert_int_equal(e->ncalls, 1);
+	assert_int_equal(e->prompts, 1);
+	assert_false(fedjit_pt_has_msg(&e->calls[0], PAM_TEXT_INFO, "not been approved yet"));
+}
+
 /* Once the helper says the sign-in is approved, slow provisioning after it
  * brings no "not approved yet" reminder. */
 static void test_approved(void **state)
@@ -200,7 +213,9 @@ static void test_outcomes(void **state)
 	        {"denied", AUTH, PAM_AUTH_ERR, "denied"},
 	        {"expired", AUTH, PAM_AUTH_ERR, "expired"},
 	        {"unreachable", AUTH, PAM_AUTHINFO_UNAVAIL, "cannot be reached"},
-	        {"locked", AUTH, PAM_AUTH_ERR, "locked"},
+	        {"locked", AUTH, PAM_MAXTRIES, "locked"},
+	        {"notallowed", AUTH, PAM_MAXTRIES, "not allowed"},
+	        {"idpgone", AUTH, PAM_MAXTRIES, "no longer available"},
 	        {"oops", AUTH, PAM_AUTH_ERR, "failed"},
 	        {"wrong", AUTH, PAM_AUTH_ERR, "does not own this account"},
 	        {"noident", AUTH, PAM_AUTH_ERR, NULL},
@@ -211,7 +226,7 @@ static void test_outcomes(void **state)
 	        {"notallowed", ACCT, PAM_PERM_DENIED, "not allowed"},
 	        {"idpgone", ACCT, PAM_ACCT_EXPIRED, "no longer available"},
 	        {"unknown", ACCT, PAM_USER_UNKNOWN, NULL},
-	        {"unknown", CHAUTHTOK, PAM_USER_UNKNOWN, NULL},
+	        {"unknown", CHAUTHTOK, PAM_IGNORE, NULL},
 	        {"nosuchop", ACCT, PAM_IGNORE, NULL},
 	        {"nosuchop", CHAUTHTOK, PAM_IGNORE, NULL},
 	};
@@ -237,6 +252,47 @@ static void test_outcomes(void **state)
 	}
 }
 
+/*
+ * The password stack for names fedjit does not handle (a helper's
+ * unknown_user, or a name the module itself refuses, such as root): no
+ * opinion (PAM_IGNORE), but the new password is asked in the update phase and
+ * left in PAM_AUTHTOK, for pam_unix's use_authtok below the module in the
+ * stack pam-auth-update writes; nothing is asked in the prelim phase (two
+ * prompts in all, the first one "New password"). That pam_unix then sets it:
+ * tests/helper/helper-chauthtok.sh.
+ */
+static void test_chauthtok_not_ours(void **state)
+{
+	static const char *const users[] = {"unknown", "root"};
+
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(users); i++) {
+		struct env *e;
+		int prompts = 0;
+
+		print_message("# %s\n", users[i]);
+		fedjit_pt_teardown(state);
+		fedjit_pt_setup(state);
+		e = *state;
+		e->permit_after = true;
+		fedjit_pt_service(e, "");
+		assert_int_equal(fedjit_pt_run(e, CHAUTHTOK, users[i], 0), PAM_SUCCESS);
+		for (int j = 0; j < e->ncalls; j++)
+			for (int k = 0; k < e->calls[j].n; k++)
+				if (e->calls[j].style[k] == PAM_PROMPT_ECHO_OFF) {
+					assert_non_null(strstr(e->calls[j].text[k],
+					                       prompts ? "Retype new password"
+					                               : "New password"));
+					prompts++;
+				}
+		assert_int_equal(prompts, 2);
+		/* The helper was asked twice (prelim, update) for the unknown name;
+		 * never for root, which the module refuses itself. */
+		assert_int_equal(strstr(fedjit_pt_helper_log(e), "op=chauthtok phase=update") !=
+		                         NULL,
+		                 i == 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +304,8 @@ int main(void)
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_enter_too_early, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_enter_then_approved, fedjit_pt_setup,
+	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_helper_text_batched, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_approved, fedjit_pt_setup, fedjit_pt_teardown),
@@ -256,6 +314,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_prompts, fedjit_pt_setup, fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, fedjit_pt_setup, fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_chosen_name, fedjit_pt_setup,
+	                                        fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_chauthtok_not_ours, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
 	};
 

@@ -281,7 +281,7 @@ static void test_groups(void **state)
 	struct fedjit_identity id = fx_identity("sub-dan", "dan", g1);
 	uint32_t gids[8];
 	struct fedjit_store *s = NULL;
-	struct fedjit_group *devs = NULL, *ops = NULL;
+	struct fedjit_group *devs = NULL, *ops = NULL, *sudo = NULL;
 
 	NEED_ROOT(f);
 	fx_config(f, "",
@@ -298,8 +298,16 @@ static void test_groups(void **state)
 	char **names = NULL;
 	size_t ng = 0;
 	assert_true(fedjit_store_list_groups(s, &names, &ng) >= 0);
-	assert_int_equal(ng, 3); /* dan (private), developers, ops: nothing for Bad:Group, root */
+	/* dan (private), developers, ops, and the record of the other source's
+	 * sudo with its federated member; nothing for Bad:Group, root */
+	assert_int_equal(ng, 4);
 	fedjit_strv_free(names);
+	assert_int_equal(fedjit_store_get_group(s, "sudo", &sudo), 0);
+	assert_int_equal(sudo->origin, FEDJIT_GROUP_FOREIGN);
+	assert_int_equal(sudo->gid, 27);
+	assert_int_equal(sudo->n_members, 1);
+	assert_string_equal(sudo->members[0], "dan");
+	fedjit_group_free(sudo);
 	fedjit_store_close(s);
 
 	size_t n = fx_gids(f, "dan", gids, 8);
@@ -316,6 +324,12 @@ static void test_groups(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(gids[0], devs->gid);
 	fedjit_group_free(devs);
+	/* sudo's record went with its last federated member */
+	assert_int_equal(fedjit_store_open(f->db, FEDJIT_STORE_RDONLY, &s), 0);
+	assert_int_equal(fedjit_store_get_group(s, "sudo", &sudo), -ENOENT);
+	assert_int_equal(fedjit_store_get_group_by_gid(s, 27, &sudo), -ENOENT);
+	assert_int_equal(fedjit_store_check(s, NULL, NULL), 0);
+	fedjit_store_close(s);
 }
 
 static void test_allowed_groups(void **state)

@@ -174,7 +174,7 @@ static void test_group_round_trip(void **state)
 	/* Refusals. */
 	g.origin = 0;
 	assert_int_equal(fedjit_record_encode_group(&g, &d), -EINVAL);
-	g.origin = FEDJIT_GROUP_ADMIN + 1;
+	g.origin = FEDJIT_GROUP_FOREIGN + 1;
 	assert_int_equal(fedjit_record_encode_group(&g, &d), -EINVAL);
 	g.origin = FEDJIT_GROUP_PRIVATE;
 	g.gid = 0;

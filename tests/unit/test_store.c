@@ -307,6 +307,42 @@ static void test_shared_primary_and_groups(void **state)
 	assert_consistent(f->s);
 }
 
+/* A record of another source's group (FEDJIT_GROUP_FOREIGN): an account that
+ * already had its gid joins it at the next group update, members follow the
+ * lists, and the record goes with its last member. */
+static void test_foreign_group(void **state)
+{
+	struct fx *f = *state;
+	char b1[128], b2[128];
+	struct fedjit_user u1 = mkuser(b1, sizeof(b1), 1, "corp"),
+	                   u2 = mkuser(b2, sizeof(b2), 2, "corp");
+	struct fedjit_group *g = NULL;
+	const uint32_t sudo[] = {27};
+
+	open_rw(f);
+	assert_int_equal(fedjit_store_create_account(f->s, &u1, NULL, sudo, 1), 0);
+	assert_int_equal(
+	        fedjit_store_ensure_group(f->s, "sudo", 27, "", FEDJIT_GROUP_FOREIGN, NULL), 1);
+	assert_int_equal(fedjit_store_create_account(f->s, &u2, NULL, sudo, 1), 0);
+	assert_int_equal(fedjit_store_update_account(f->s, &u1, sudo, 1, FEDJIT_UPDATE_GROUPS), 0);
+	assert_int_equal(fedjit_store_get_group_by_gid(f->s, 27, &g), 0);
+	assert_string_equal(g->name, "sudo");
+	assert_int_equal(g->origin, FEDJIT_GROUP_FOREIGN);
+	assert_int_equal(g->n_members, 2);
+	fedjit_group_free(g);
+	assert_consistent(f->s);
+
+	assert_int_equal(fedjit_store_update_account(f->s, &u1, NULL, 0, FEDJIT_UPDATE_GROUPS), 0);
+	assert_int_equal(fedjit_store_get_group(f->s, "sudo", &g), 0);
+	assert_int_equal(g->n_members, 1);
+	assert_string_equal(g->members[0], "user2");
+	fedjit_group_free(g);
+	assert_int_equal(fedjit_store_delete_account(f->s, "user2"), 0);
+	assert_int_equal(fedjit_store_get_group(f->s, "sudo", &g), -ENOENT);
+	assert_int_equal(fedjit_store_get_group_by_gid(f->s, 27, &g), -ENOENT);
+	assert_consistent(f->s);
+}
+
 static void test_update(void **state)
 {
 	struct fx *f = *state;
@@ -658,6 +694,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_shared_primary_and_groups, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_update, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_foreign_group, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_delete_and_purge, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_iteration, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_fail_halfway, setup, teardown),
