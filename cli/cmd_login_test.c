@@ -37,14 +37,8 @@ int fedjit_cmd_login_test(struct fedjit_cli *cli, int argc, char **argv)
 		return r;
 	if (idp && !(idp_conf = fedjit_config_idp(config, idp)))
 		return fedjit_cli_error("no IdP %s in the configuration", idp);
-	/* The helper ends the flow at the IdP's timeout: wait a little longer than the
-	 * longest the chosen IdP (or, when the helper chooses, any IdP) can take. */
-	timeout = 0;
-	for (size_t i = 0; i < config->n_idps; i++)
-		if ((!idp_conf || idp_conf == &config->idps[i]) &&
-		    config->idps[i].timeout > timeout)
-			timeout = config->idps[i].timeout;
-	timeout += 30;
+	/* The helper ends the flow at the IdP's timeout: wait a little longer. */
+	timeout = fedjit_config_login_timeout(config, idp_conf) + 30;
 	r = fedjit_cli_helper_request(cli, req, "login-test", run.debug, timeout);
 	if (r != 0)
 		return r;

@@ -297,6 +297,19 @@ size_t fedjit_idp_strip_suffix(const struct fedjit_idp *idp, const char *name)
 	return n;
 }
 
+unsigned fedjit_config_login_timeout(const struct fedjit_config *config,
+                                     const struct fedjit_idp *idp)
+{
+	unsigned longest = 0;
+
+	if (idp)
+		return idp->timeout;
+	for (size_t i = 0; i < config->n_idps; i++)
+		if (config->idps[i].timeout > longest)
+			longest = config->idps[i].timeout;
+	return longest;
+}
+
 const struct fedjit_idp *fedjit_config_idp_for_domain(const struct fedjit_config *config,
                                                       const char *domain)
 {

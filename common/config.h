@@ -241,6 +241,10 @@ size_t fedjit_idp_strip_suffix(const struct fedjit_idp *idp, const char *name);
 
 const struct fedjit_idp *fedjit_config_idp_for_domain(const struct fedjit_config *config,
                                                       const char *domain);
+/* How long a device-flow login may take, in seconds: idp's timeout, or when the IdP is
+ * not known yet (the helper chooses it), the longest timeout of any configured IdP. */
+unsigned fedjit_config_login_timeout(const struct fedjit_config *config,
+                                     const struct fedjit_idp *idp);
 /* Does idp serve login names of domain (its `domains` list; NULL list: all)? */
 bool fedjit_idp_serves_domain(const struct fedjit_idp *idp, const char *domain);
 

@@ -24,8 +24,7 @@
 #include "common/names.h"
 #include "pam/exchange.h"
 
-#define DEFAULT_TIMEOUT 300 /* seconds, when neither argument nor IdP says */
-#define ACCOUNT_TIMEOUT 30  /* op=account and chauthtok: no device flow */
+#define ACCOUNT_TIMEOUT 30 /* op=account and chauthtok: no device flow */
 
 enum op {
 	OP_LOGIN,
@@ -178,16 +177,13 @@ static const struct fedjit_idp *likely_idp(const struct context *c)
 	return fedjit_config_idp_for_domain(c->cfg, c->login.domain->name);
 }
 
-/* The timeout for a login: argument, else the IdP's. */
+/* The timeout for a login: argument, else the IdP's (the longest when the helper will
+ * choose the IdP). */
 static unsigned login_timeout(const struct context *c)
 {
-	const struct fedjit_idp *idp = likely_idp(c);
-
 	if (c->args.timeout)
 		return c->args.timeout;
-	if (idp && idp->timeout)
-		return idp->timeout;
-	return DEFAULT_TIMEOUT;
+	return fedjit_config_login_timeout(c->cfg, likely_idp(c));
 }
 
 /*
