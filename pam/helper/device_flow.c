@@ -556,6 +556,10 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 		                   fedjit_idtoken_claim_string(tok, idp->email_claim));
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "groups", groups);
+	/* No groups claim at all is not an empty list: the refusal says which it was. */
+	json_t *g = json_object_get(tok->claims, idp->groups_claim ? idp->groups_claim : "groups");
+	if (e >= 0 && (!g || json_is_null(g)))
+		e = fedjit_msg_add(r->msg, "groups_claim", "absent");
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "acr", tok->acr);
 	free(groups);
