@@ -25,6 +25,7 @@
 #                          NAME@example.test) in the given groups
 #   gw_user_groups NAME [GROUP...]  sets the user's groups (none: no groups)
 #   gw_user_enable NAME true|false
+#   gw_user_name NAME FULL-NAME   changes the user's name (the "name" claim)
 #   gw_revoke_refresh NAME revokes every refresh token of NAME (what an administrator
 #                          does to cut a person off: disabling alone does not)
 #   gw_rotate_key          a new signing key; the JWKS publishes only the new one
@@ -379,6 +380,10 @@ gw_user_groups() { # gw_user_groups NAME [GROUP...]
 
 gw_user_enable() { # gw_user_enable NAME true|false
 	_gw_user_put "$1" '.enabled = $e' --argjson e "$2"
+}
+
+gw_user_name() { # gw_user_name NAME FULL-NAME
+	_gw_user_put "$1" '.name = $n' --arg n "$2"
 }
 
 gw_revoke_refresh() { # gw_revoke_refresh NAME
