@@ -14,9 +14,11 @@
  *                service=fedjit-login-test
  *     msg=answer as for op=login.
  *   helper -> CLI
- *     msg=check  v=1 step=STEP status=ok|fail|skip [text=DETAIL]
+ *     msg=check  v=1 step=STEP status=ok|warn|fail|skip [text=DETAIL] (warn: a doubt
+ *                the helper cannot settle, e.g. whether the IdP sends the groups claim;
+ *                not a failure)
  *                (idp-test, one per step, in order; STEP is one of discovery,
- *                tls, issuer, jwks, device_endpoint, client_auth, or another
+ *                tls, issuer, jwks, device_endpoint, client_auth, groups, or another
  *                word: the CLI prints what it gets)
  *     msg=claims v=1 json=TEXT    (login-test: the verified ID token claims as
  *                                 a JSON object; before the result)
@@ -118,7 +120,8 @@ static int converse(struct fedjit_cli_helper_run *run, int fd, struct fedjit_msg
 
 			printf("%-16s %-4s %s\n", fedjit_msg_get(m, "step") ?: "?", st,
 			       fedjit_msg_get(m, "text") ?: "");
-			if (strcmp(st, "ok") != 0 && strcmp(st, "skip") != 0)
+			if (strcmp(st, "ok") != 0 && strcmp(st, "skip") != 0 &&
+			    strcmp(st, "warn") != 0)
 				run->steps_failed++;
 		} else if (strcmp(type, "device") == 0) {
 			const char *complete = fedjit_msg_get(m, "verification_uri_complete");

@@ -14,6 +14,7 @@ PKGS=(
 	libnss-cache strace
 	openssh-server openssh-client sudo login expect iproute2 chromium
 	libpam-google-authenticator oathtool
+	glewlwyd dbconfig-no-thanks sqlite3
 )
 # The end-to-end tests (tests/e2e) run the real sshd, ssh, sudo, login and su,
 # drive terminals with expect, give each script its own loopback network
@@ -22,13 +23,22 @@ PKGS=(
 # Debian after pam_fedjit (libpam-google-authenticator, oathtool for the codes).
 # libnss-cache and strace: `make bench` compares libnss_fedjit with libnss-cache and
 # counts syscalls per lookup with strace (the benchmark is not part of make check).
+# Glewlwyd is the second test IdP (tests/glewlwyd): its package asks debconf how
+# to set up a database (the tests make their own sqlite database from the schema
+# it ships, so "No configuration"), and dbconfig-no-thanks keeps apt from pulling
+# in a MySQL client for dbconfig-common; sqlite3 loads the schema.
 # The machine image ships Node.js (with npm) from its own repository; Debian's npm
 # package conflicts with that nodejs, so they are installed only when node is absent.
 command -v node >/dev/null || PKGS+=(nodejs npm)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	export DEBIAN_FRONTEND=noninteractive
+	echo 'glewlwyd glewlwyd/config_type select No configuration' | debconf-set-selections
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${PKGS[@]}" >/dev/null
+	# the tests start their own Glewlwyd; the package's service is not wanted
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now glewlwyd.service >/dev/null 2>&1 || true
+	fi
 fi
 for d in tests/idp tests/e2e; do
 	if [ -f "$d/package-lock.json" ]; then

@@ -7,5 +7,6 @@ LOG_COMPILER =
 EXTRA_DIST += tests/deps.sh tests/run-all.sh tests/valgrind-wrap.sh tests/package.sh \
 	tests/package-lifecycle.sh
 include tests/idp/local.mk
+include tests/glewlwyd/local.mk
 include tests/e2e/local.mk
 include tests/harden/local.mk

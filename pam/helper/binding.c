@@ -19,6 +19,7 @@
 #include "common/macro.h"
 #include "common/store.h"
 #include "pam/helper/helper.h"
+#include "pam/provision/provision.h" /* the refusal texts of allowed_groups */
 
 /* allowed_groups: the identity's groups claim (LF separated) must name one of them. */
 static bool groups_allowed(const struct fedjit_idp *idp, const char *groups)
@@ -72,6 +73,8 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 	struct fedjit_store *s = NULL;
 	struct fedjit_user *owned = NULL, *named = NULL;
 	const char *claimed = fedjit_msg_get(identity, "username");
+	const char *groups_claim = fedjit_msg_get(identity, "groups_claim");
+	bool no_groups_claim = groups_claim && strcmp(groups_claim, "absent") == 0;
 	int r;
 
 	if (h->idp->provisioning != FEDJIT_PROVISIONING_NONE)
@@ -99,6 +102,14 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 			        "%s: identity (%s, %s) [claimed name %s] owns account %s, not %s",
 			        h->idp->name, issuer, subject, claimed ? claimed : "-", owned->name,
 			        h->account);
+		} else if (!groups_allowed(h->idp, fedjit_msg_get(identity, "groups")) &&
+		           no_groups_claim) {
+			r = fedjit_helper_result(
+			        h, "not_allowed", FEDJIT_NO_GROUPS_CLAIM_MESSAGE,
+			        "%s: identity (%s, %s): " FEDJIT_NO_GROUPS_CLAIM_LOG, h->idp->name,
+			        issuer, subject,
+			        h->idp->groups_claim ? h->idp->groups_claim : "groups",
+			        h->idp->scopes ? h->idp->scopes : "openid profile email");
 		} else if (!groups_allowed(h->idp, fedjit_msg_get(identity, "groups"))) {
 			r = fedjit_helper_result(
 			        h, "not_allowed", "You are not in a group allowed to sign in here.",

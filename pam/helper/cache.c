@@ -126,12 +126,12 @@ int fedjit_cache_write(const char *dir, enum fedjit_cache_kind kind, const char 
 	return r;
 }
 
-bool fedjit_cache_refetch_allowed(const char *dir, const char *jwks_uri, time_t now)
+bool fedjit_cache_refetch_allowed(const char *dir, const char *issuer, time_t now)
 {
 	_cleanup_free_ char *path = NULL;
 	struct stat st;
 
-	if (fedjit_cache_path(dir, FEDJIT_CACHE_JWKS_REFETCH, jwks_uri, &path) < 0)
+	if (fedjit_cache_path(dir, FEDJIT_CACHE_JWKS_REFETCH, issuer, &path) < 0)
 		return false;
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT;
@@ -140,7 +140,7 @@ bool fedjit_cache_refetch_allowed(const char *dir, const char *jwks_uri, time_t 
 	       st.st_mtime > now + FEDJIT_JWKS_REFETCH_INTERVAL;
 }
 
-int fedjit_cache_refetch_mark(const char *dir, const char *jwks_uri)
+int fedjit_cache_refetch_mark(const char *dir, const char *issuer)
 {
-	return fedjit_cache_write(dir, FEDJIT_CACHE_JWKS_REFETCH, jwks_uri, "", 0);
+	return fedjit_cache_write(dir, FEDJIT_CACHE_JWKS_REFETCH, issuer, "", 0);
 }

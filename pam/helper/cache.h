@@ -7,10 +7,12 @@
  *   KEY.discovery    the discovery document exactly as the IdP served it
  *   KEY.jwks         a JWKS document exactly as served
  *   KEY.jwks-refetch empty stamp: its mtime is the last JWKS refetch caused by an unknown
- *                    kid (rate limit, FEDJIT_JWKS_REFETCH_INTERVAL)
- * KEY is the first 32 hex digits of SHA-256 over the issuer URL (discovery) or the
- * jwks_uri (jwks, jwks-refetch), so names never depend on text from the IdP and a changed
- * jwks_uri never serves the old keys.
+ *                    kid at this IdP (rate limit, FEDJIT_JWKS_REFETCH_INTERVAL)
+ * KEY is the first 32 hex digits of SHA-256 over the issuer URL (discovery, jwks-refetch)
+ * or the jwks_uri (jwks), so names never depend on text from the IdP and a changed
+ * jwks_uri never serves the old keys. The stamp goes by the issuer, which is known before
+ * anything is fetched: a run that starts without a cached discovery document (so without
+ * the jwks_uri) can still be allowed its one refetch.
  * A document is fresh while mtime + ttl > now. Files are 0600 root, written to a temporary
  * file in the same directory and renamed over the old one (readers see the old or the new
  * document, never half of one). A file that is not a regular file owned by root with mode
@@ -50,8 +52,8 @@ int fedjit_cache_read(const char *dir, enum fedjit_cache_kind kind, const char *
 int fedjit_cache_write(const char *dir, enum fedjit_cache_kind kind, const char *id,
                        const char *data, size_t len);
 
-/* Is a JWKS refetch for an unknown kid allowed now (no stamp, or stamp older than
- * FEDJIT_JWKS_REFETCH_INTERVAL)? */
-bool fedjit_cache_refetch_allowed(const char *dir, const char *jwks_uri, time_t now);
+/* Is a JWKS refetch for an unknown kid at the IdP issuer allowed now (no stamp, or stamp
+ * older than FEDJIT_JWKS_REFETCH_INTERVAL)? */
+bool fedjit_cache_refetch_allowed(const char *dir, const char *issuer, time_t now);
 /* Records a refetch (creates/touches the stamp). 0 or -errno. */
-int fedjit_cache_refetch_mark(const char *dir, const char *jwks_uri);
+int fedjit_cache_refetch_mark(const char *dir, const char *issuer);

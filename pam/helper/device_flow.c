@@ -29,7 +29,12 @@ struct run {
 	struct fedjit_discovery *disc;
 	struct fedjit_jwks *jwks;
 	struct fedjit_msg *msg;
-	bool jwks_fetched; /* this run fetched the JWKS: a refetch would learn nothing */
+	/* When r->jwks was fetched (0: it came from the cache) and when the token request
+	 * that got the ID token was sent. Keys fetched before that request may predate a
+	 * key the IdP published during the minutes of polling; keys fetched after it know
+	 * every key the token could be signed with, so a refetch would learn nothing. */
+	uint64_t jwks_fetched_usec;
+	uint64_t token_sent_usec;
 };
 
 static int send_msg(struct run *r)
@@ -190,7 +195,7 @@ static int fetch_jwks(struct run *r, uint32_t ipc_type)
 	}
 	fedjit_jwks_free(r->jwks);
 	r->jwks = jwks;
-	r->jwks_fetched = true;
+	r->jwks_fetched_usec = fedjit_proto_now_usec();
 	e = fedjit_ipc_send(r->f->ipc_fd, ipc_type, resp.body, resp.len);
 	fedjit_http_response_clear(&resp);
 	return e;
@@ -361,6 +366,7 @@ static int poll_token(struct run *r, const struct fedjit_device_auth *d,
 			return e;
 		}
 		polls++;
+		r->token_sent_usec = fedjit_proto_now_usec();
 		e = post(r, "token request", r->disc->token_endpoint, form, &resp);
 		if (e != 0)
 			return e;
@@ -426,7 +432,11 @@ static int verify(struct run *r, const struct fedjit_token_response *t, struct f
 	}
 	expect.now = (int64_t)time(NULL);
 	e = fedjit_idtoken_verify(t->id_token, r->jwks, &expect, ret, &reason);
-	if (e == -ENOKEY && r->f->jwks_refetch_allowed && !r->jwks_fetched) {
+	/* An unknown key: the IdP may have rotated its keys while the person was signing in.
+	 * One refetch, only when the keys in hand are older than the token request (so at
+	 * most once per run) and the parent's rate limit allows it (cache.h). */
+	if (e == -ENOKEY && r->f->jwks_refetch_allowed &&
+	    r->jwks_fetched_usec < r->token_sent_usec) {
 		free(reason);
 		reason = NULL;
 		send_debug(r, "unknown key id in the ID token: refetching the JWKS");
@@ -546,6 +556,10 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 		                   fedjit_idtoken_claim_string(tok, idp->email_claim));
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "groups", groups);
+	/* No groups claim at all is not an empty list: the refusal says which it was. */
+	json_t *g = json_object_get(tok->claims, idp->groups_claim ? idp->groups_claim : "groups");
+	if (e >= 0 && (!g || json_is_null(g)))
+		e = fedjit_msg_add(r->msg, "groups_claim", "absent");
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "acr", tok->acr);
 	free(groups);

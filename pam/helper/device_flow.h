@@ -10,7 +10,9 @@
  *      access_denied, expired_token, another error, the device code's expiry or the
  *      deadline;
  *   5. ID token verification (fedjit_idtoken_verify); an unknown kid refetches the JWKS
- *      once when the parent allowed it (rate limit) and verifies again;
+ *      once when the parent allowed it (rate limit) and the keys in hand are older than
+ *      the token request (the JWKS fetched at step 2 may predate a key the IdP
+ *      published while the person signed in), and verifies again;
  *   6. optional userinfo (claims missing from the ID token, matched on sub);
  *   7. msg=identity, or msg=fail with a status and a reason at any step.
  * Everything goes to the parent over ipc_fd (ipc.h). Nothing is logged here: reasons

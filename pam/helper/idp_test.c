@@ -4,18 +4,27 @@
  * IdP's configuration step by step, without a person and without storing anything but
  * the documents it fetched (the parent validates and caches them as for a login).
  *
- * One msg=check v=1 step=STEP status=ok|fail|skip [text=] per step, in order:
+ * One msg=check v=1 step=STEP status=ok|warn|fail|skip [text=] per step, in order:
  *   tls              the discovery URL answers over verified TLS (CA file or system)
  *   discovery        .well-known/openid-configuration is a valid discovery document
  *   issuer           its "issuer" equals the configured issuer byte for byte
  *   jwks             jwks_uri serves a key set with at least one usable key
  *   device_endpoint  a device authorization endpoint is listed (https)
- *   client_auth      the configured method is among token_endpoint_auth_methods_supported
- *                    (when listed), and a device authorization request with the
- *                    client's credentials is accepted (it starts a device flow that is
- *                    never polled; its code expires unused)
- * A failed step makes the later ones that depend on it "skip". Then msg=tested v=1
- * failed=N (ipc.h) and the parent answers the result: ok when nothing failed.
+ *   client_auth      a device authorization request with the client's credentials is
+ *                    accepted (it starts a device flow that is never polled; its code
+ *                    expires unused); a method missing from
+ *                    token_endpoint_auth_methods_supported is tried all the same (the
+ *                    list can be incomplete: Glewlwyd accepts public clients without
+ *                    listing "none") and said so
+ *   groups           when allowed_groups, group_map or create_groups is set: whether the
+ *                    document lists the groups claim (claims_supported) and a scope of
+ *                    that name (scopes_supported) that the configured scopes request;
+ *                    warn where it cannot tell or a listed scope is not requested, since
+ *                    IdPs add the claim through mappers they need not list (the claims of
+ *                    a real token: fedjit login-test); skip when no setting uses groups
+ * A failed step makes the later ones that depend on it "skip"; warn is no failure. Then
+ * msg=tested v=1 failed=N (ipc.h) and the parent answers the result: ok when nothing
+ * failed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -25,6 +34,7 @@
 
 #include "pam/helper/device_flow.h"
 #include "pam/idp/discovery.h"
+#include "pam/idp/jose.h"
 #include "pam/helper/ipc.h"
 #include "pam/idp/jwks.h"
 #include "common/macro.h"
@@ -99,6 +109,8 @@ static unsigned method_bit(enum fedjit_client_auth m)
 	return 0;
 }
 
+#define UNLISTED "; the IdP's token_endpoint_auth_methods_supported does not list it"
+
 static void test_client_auth(struct test *t, const struct fedjit_discovery *d)
 {
 	const struct fedjit_idp *idp = t->f->idp;
@@ -108,11 +120,8 @@ static void test_client_auth(struct test *t, const struct fedjit_discovery *d)
 	char *form = NULL, *user = NULL, *pass = NULL, *reason = NULL;
 	int r;
 
-	if (d->auth_methods && !(d->auth_methods & method_bit(idp->client_auth))) {
-		check(t, "client_auth", "fail", "the IdP does not list %s",
-		      method_name(idp->client_auth));
-		return;
-	}
+	bool unlisted = d->auth_methods && !(d->auth_methods & method_bit(idp->client_auth));
+
 	auth.audience = d->token_endpoint;
 	r = fedjit_form_add(&form, "scope", idp->scopes);
 	if (r >= 0)
@@ -135,15 +144,16 @@ static void test_client_auth(struct test *t, const struct fedjit_discovery *d)
 	reason = NULL;
 	r = fedjit_device_auth_parse(resp.body, resp.len, &da, &reason);
 	if (r < 0)
-		check(t, "client_auth", "fail", "HTTP %ld: %s", resp.status,
-		      reason ? reason : strerror(-r));
+		check(t, "client_auth", "fail", "HTTP %ld: %s%s", resp.status,
+		      reason ? reason : strerror(-r), unlisted ? UNLISTED : "");
 	else if (da->err.error != FEDJIT_OAUTH_OK)
-		check(t, "client_auth", "fail", "%s: %s%s%s", method_name(idp->client_auth),
+		check(t, "client_auth", "fail", "%s: %s%s%s%s", method_name(idp->client_auth),
 		      da->err.error_code, da->err.error_description ? ": " : "",
-		      da->err.error_description ? da->err.error_description : "");
+		      da->err.error_description ? da->err.error_description : "",
+		      unlisted ? UNLISTED : "");
 	else
-		check(t, "client_auth", "ok", "%s accepted (device authorization)",
-		      method_name(idp->client_auth));
+		check(t, "client_auth", "ok", "%s accepted (device authorization)%s",
+		      method_name(idp->client_auth), unlisted ? UNLISTED : "");
 	fedjit_device_auth_free(da);
 out:
 	fedjit_http_response_clear(&resp);
@@ -153,14 +163,85 @@ out:
 	fedjit_secret_free(form);
 }
 
+/* What the discovery document says about the groups claim. */
+struct groups_facts {
+	int claim; /* 1 in claims_supported, 0 not, -1 no such list */
+	int scope; /* 1 a scope named like the claim in scopes_supported, 0 not, -1 no list */
+};
+
+static int listed(json_t *doc, const char *list, const char *name)
+{
+	json_t *v = json_object_get(doc, list), *e;
+	size_t i;
+
+	if (!json_is_array(v))
+		return -1;
+	json_array_foreach(v, i, e) if (json_is_string(e) &&
+	                                strcmp(json_string_value(e), name) == 0) return 1;
+	return 0;
+}
+
+static void groups_facts(const char *data, size_t len, const char *claim, struct groups_facts *ret)
+{
+	json_t *doc = NULL;
+
+	*ret = (struct groups_facts){-1, -1};
+	if (fedjit_json_load_object(data, len, FEDJIT_DISCOVERY_MAX_SIZE, &doc, NULL) < 0)
+		return;
+	ret->claim = listed(doc, "claims_supported", claim);
+	ret->scope = listed(doc, "scopes_supported", claim);
+	json_decref(doc);
+}
+
+static bool scope_requested(const char *scopes, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = scopes; *p;) {
+		size_t w;
+
+		p += strspn(p, " \t");
+		w = strcspn(p, " \t");
+		if (w == n && strncmp(p, name, n) == 0)
+			return true;
+		p += w;
+	}
+	return false;
+}
+
+static void test_groups(struct test *t, const struct groups_facts *g)
+{
+	const struct fedjit_idp *idp = t->f->idp;
+	const char *claim = idp->groups_claim ? idp->groups_claim : "groups";
+	const char *scopes = idp->scopes ? idp->scopes : "openid profile email";
+
+	if (!idp->allowed_groups && idp->n_group_map == 0 && !idp->create_groups)
+		check(t, "groups", "skip",
+		      "allowed_groups, group_map and create_groups are not set");
+	else if (g->scope == 1 && !scope_requested(scopes, claim))
+		check(t, "groups", "warn",
+		      "the IdP has a \"%s\" scope that scopes = %s does not request: without it "
+		      "the token may carry no %s claim",
+		      claim, scopes, claim);
+	else if (g->claim == 1)
+		check(t, "groups", "ok", "the IdP lists the %s claim%s", claim,
+		      g->scope == 1 ? ", and its scope is requested" : "");
+	else
+		check(t, "groups", "warn",
+		      "the IdP %s the %s claim (a mapper may add it all the same): fedjit "
+		      "login-test shows whether a real token has it",
+		      g->claim == 0 ? "does not list" : "does not say whether it sends", claim);
+}
+
 static void run(struct test *t)
 {
-	static const char *const after_tls[] = {"discovery",       "issuer",      "jwks",
-	                                        "device_endpoint", "client_auth", NULL};
+	static const char *const after_tls[] = {"discovery",   "issuer", "jwks", "device_endpoint",
+	                                        "client_auth", "groups", NULL};
 	const struct fedjit_idp *idp = t->f->idp;
 	struct fedjit_http_response resp = {0};
 	struct fedjit_discovery *d = NULL;
 	struct fedjit_jwks *jwks = NULL;
+	struct groups_facts groups;
 	size_t n = strlen(idp->issuer);
 	char *url = NULL, *reason = NULL;
 	int r;
@@ -199,6 +280,8 @@ static void run(struct test *t)
 		goto out;
 	}
 	fedjit_ipc_send(t->f->ipc_fd, FEDJIT_IPC_DISCOVERY, resp.body, resp.len);
+	groups_facts(resp.body, resp.len, idp->groups_claim ? idp->groups_claim : "groups",
+	             &groups);
 	fedjit_http_response_clear(&resp);
 	check(t, "discovery", "ok", "%s", url);
 	check(t, "issuer", "ok", "%s", d->issuer);
@@ -222,6 +305,7 @@ static void run(struct test *t)
 	}
 	check(t, "device_endpoint", "ok", "%s", d->device_authorization_endpoint);
 	test_client_auth(t, d);
+	test_groups(t, &groups);
 out:
 	fedjit_http_response_clear(&resp);
 	fedjit_jwks_free(jwks);

@@ -141,7 +141,7 @@ static void cache_document(struct fedjit_helper *h, uint32_t type, const char *d
 		r = fedjit_cache_write(h->cache_dir, FEDJIT_CACHE_JWKS, h->jwks_uri, data, len);
 		if (r >= 0 && type == FEDJIT_IPC_JWKS_REFETCHED) {
 			syslog(LOG_INFO, "%s: JWKS refetched for an unknown key id", h->idp->name);
-			r = fedjit_cache_refetch_mark(h->cache_dir, h->jwks_uri);
+			r = fedjit_cache_refetch_mark(h->cache_dir, h->idp->issuer);
 		}
 	}
 	if (r < 0)

@@ -179,6 +179,24 @@ static int send_result(struct fedjit_helper *h, const struct fedjit_identity *id
 	return send_frame(h, m);
 }
 
+/* The token had no groups claim while a setting needs groups: say so before the result
+ * (the claims shown above lack it; the administrator should not have to notice). */
+static int tell_no_groups_claim(struct fedjit_helper *h, const struct fedjit_identity *id)
+{
+	const struct fedjit_idp *idp = h->idp;
+	char text[512];
+
+	if (!id->groups_claim_absent ||
+	    (!idp->allowed_groups && idp->n_group_map == 0 && !idp->create_groups))
+		return 0;
+	snprintf(text, sizeof(text),
+	         "The identity provider sent no %s claim (scopes: %s): allowed_groups, "
+	         "group_map and create_groups see no groups.",
+	         idp->groups_claim ? idp->groups_claim : "groups",
+	         idp->scopes ? idp->scopes : "openid profile email");
+	return send_info(h, text);
+}
+
 int fedjit_helper_login_test(struct fedjit_helper *h, const char *issuer, const char *subject,
                              const struct fedjit_msg *identity)
 {
@@ -205,6 +223,9 @@ int fedjit_helper_login_test(struct fedjit_helper *h, const char *issuer, const 
 	if (r < 0)
 		return fedjit_helper_result(h, "error", NULL, "%s: identity (%s, %s): %s",
 		                            h->idp->name, issuer, subject, strerror(-r));
+	r = tell_no_groups_claim(h, &id);
+	if (r < 0)
+		return fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r));
 	r = fedjit_provision_login(&ctx, &id, h->account, &res);
 	if (r < 0)
 		r = fedjit_helper_result(h, "error", NULL, "login-test: %s", res.log);

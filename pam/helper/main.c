@@ -166,6 +166,7 @@ static void load_cache(struct fedjit_helper *h)
 		h->cache_dir = NULL;
 		return;
 	}
+	h->jwks_refetch_allowed = fedjit_cache_refetch_allowed(h->cache_dir, idp->issuer, now);
 	if (fedjit_cache_read(h->cache_dir, FEDJIT_CACHE_DISCOVERY, idp->issuer,
 	                      idp->discovery_cache_ttl, now, &h->cached_discovery,
 	                      &h->cached_discovery_len) < 0)
@@ -180,7 +181,6 @@ static void load_cache(struct fedjit_helper *h)
 	fedjit_discovery_free(d);
 	if (!h->jwks_uri)
 		return;
-	h->jwks_refetch_allowed = fedjit_cache_refetch_allowed(h->cache_dir, h->jwks_uri, now);
 	(void)fedjit_cache_read(h->cache_dir, FEDJIT_CACHE_JWKS, h->jwks_uri,
 	                        idp->discovery_cache_ttl, now, &h->cached_jwks,
 	                        &h->cached_jwks_len);

@@ -117,10 +117,22 @@ static int get_groups(json_t *claims, const char *name, char ***ret, size_t *ret
 	*ret_n = 0;
 	if (!v || json_is_null(v))
 		return 0;
-	/* Some IdPs send a single group as a plain string. */
+	/* Some IdPs send a single group as a plain string (Keycloak's mapper without
+	 * "multivalued", AD FS for one group): one name, taken whole. A string that reads as
+	 * a joined list ("admins,users") is refused, never split and never one group: a split
+	 * would trust a separator the IdP never promised, one group would let the
+	 * administrator believe a membership is checked that never matches. Spaces do not
+	 * count: real group names have them ("Domain Users"). */
 	n = json_is_string(v) ? 1 : json_is_array(v) ? json_array_size(v) : 0;
 	if (!json_is_string(v) && !json_is_array(v))
 		return fedjit_reason(-EBADMSG, ret_reason, "%s: not an array of strings", name);
+	if (json_is_string(v) && strpbrk(json_string_value(v), ",;\n\r\t"))
+		return fedjit_reason(
+		        -EBADMSG, ret_reason,
+		        "%s: a string that reads as a list (a comma, semicolon or line "
+		        "break in it); fedjit takes a string as one group name and "
+		        "does not split it: let the IdP send a JSON array",
+		        name);
 	if (n > FEDJIT_IDTOKEN_MAX_GROUPS)
 		return fedjit_reason(-E2BIG, ret_reason, "%s: %zu groups (at most %d)", name, n,
 		                     FEDJIT_IDTOKEN_MAX_GROUPS);

@@ -28,6 +28,10 @@
  *   claim limits: <= FEDJIT_IDTOKEN_MAX_CLAIMS members, strings <= FEDJIT_CLAIM_MAX_LEN,
  *           groups <= FEDJIT_IDTOKEN_MAX_GROUPS names of <= FEDJIT_GROUP_MAX_LEN bytes
  *                                                             -E2BIG
+ *   groups claim (expect->groups_claim): absent or null (no groups), an array of
+ *           non-empty strings, or one string taken as one group name; a string with
+ *           a comma, semicolon, tab or line break reads as a joined list and is
+ *           refused, as is any other type                     -EBADMSG ("groups ...")
  * Any other value: -ENOMEM. The reason never contains the token or its signature. */
 #pragma once
 

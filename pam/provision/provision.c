@@ -241,8 +241,7 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		return 0;
 	}
 	if (!fedjit_prov_groups_allowed(ctx->idp, id)) {
-		fedjit_prov_result(run, "not_allowed", "You are not allowed to sign in here.",
-		                   "not in any of allowed_groups");
+		fedjit_prov_refuse_groups(run);
 		return 0;
 	}
 

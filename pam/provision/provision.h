@@ -73,7 +73,17 @@ struct fedjit_identity {
 	const char *email;         /* email_claim */
 	const char *const *groups; /* groups_claim values */
 	size_t n_groups;
+	bool groups_claim_absent; /* the token had no groups claim (not even an empty one) */
 };
+
+/* allowed_groups refused an identity whose token had no groups claim at all: what the
+ * person is told, and the log line (printf format: the claim name, the scopes). */
+#define FEDJIT_NO_GROUPS_CLAIM_MESSAGE                                                  \
+	"You are not allowed to sign in here: the identity provider did not say which " \
+	"groups you are in."
+#define FEDJIT_NO_GROUPS_CLAIM_LOG                                                           \
+	"the identity provider sent no %s claim, so allowed_groups cannot match: request a " \
+	"scope that carries it (scopes = %s), or the person is in no group there"
 
 enum fedjit_conv_style {
 	FEDJIT_CONV_ECHO_ON = 0,

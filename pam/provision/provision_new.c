@@ -311,8 +311,7 @@ int fedjit_prov_decide_new(struct prov_run *run)
 		return 0;
 	}
 	if (!fedjit_prov_groups_allowed(idp, run->id)) {
-		fedjit_prov_result(run, "not_allowed", "You are not allowed to sign in here.",
-		                   "not in any of allowed_groups");
+		fedjit_prov_refuse_groups(run);
 		return 0;
 	}
 	if (idp->prompt != FEDJIT_PROMPT_SILENT && !ctx->conv && !ctx->dry_run) {

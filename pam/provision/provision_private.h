@@ -117,6 +117,10 @@ int fedjit_prov_other_group_gid(struct prov_run *run, const char *name, uint32_t
 
 /* allowed_groups: true when the identity may log in. */
 bool fedjit_prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id);
+/* The result when it may not: not_allowed, saying whether the token had no groups claim
+ * at all (a missing scope or mapper at the IdP) or groups that none of allowed_groups
+ * names. */
+void fedjit_prov_refuse_groups(struct prov_run *run);
 /* The local groups of the identity (group_map, create_groups), gids resolved
  * or allocated against the store and other sources; with create, missing JIT
  * groups are created in the store at once (inside the caller's batch), so the

@@ -6,7 +6,8 @@
  * text with msg=info).
  *
  * msg=identity (pam/helper/device_flow.c): issuer= subject= [username=]
- * [gecos=] [email=] [groups= (IdP group names, one per line)] [acr=].
+ * [gecos=] [email=] [groups= (IdP group names, one per line)]
+ * [groups_claim=absent (the token had no groups claim at all)] [acr=].
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,6 +34,8 @@ int fedjit_identity_from_msg(const struct fedjit_msg *m, struct fedjit_identity 
 	        .username = fedjit_msg_get(m, "username"),
 	        .gecos = fedjit_msg_get(m, "gecos"),
 	        .email = fedjit_msg_get(m, "email"),
+	        .groups_claim_absent = fedjit_msg_get(m, "groups_claim") &&
+	                               strcmp(fedjit_msg_get(m, "groups_claim"), "absent") == 0,
 	};
 	if (!ret->issuer || !ret->subject)
 		return -EBADMSG;

@@ -48,6 +48,9 @@ static int idp_test(const char *idp)
 	else
 		check("jwks", "ok", "2 keys (RS256, ES256)");
 	check("device_endpoint", "ok", "https://idp.test/device/auth");
+	check("groups", "warn",
+	      "the IdP does not list the groups claim (a mapper may add it all the same): "
+	      "fedjit login-test shows whether a real token has it");
 	fedjit_msg_start(m, "result");
 	fedjit_msg_add(m, "status", strcmp(idp, "bad") == 0 ? "error" : "ok");
 	return send_msg();

@@ -9,9 +9,13 @@
 #
 # The sign-in prompt (a user code in the text): once per code, E2E_ACTION
 # decides what happens at the IdP before Enter is pressed:
-#   approve USER     the test API approves the code as USER (tests/idp/lib.sh)
+#   approve USER     the test API approves the code as USER (tests/idp/lib.sh);
+#                    with E2E_IDP=glewlwyd, USER signs in to Glewlwyd over HTTP,
+#                    grants the client its scopes and enters the code
+#                    (tests/glewlwyd/lib.sh gw_approve)
 #   browser USER     headless Chromium types the code into the IdP's pages,
-#                    logs in as USER and consents (browser.mjs)
+#                    logs in as USER and consents (browser.mjs; Glewlwyd's own
+#                    pages with E2E_IDP=glewlwyd)
 #   deny             the test API denies it
 #   expire SECONDS   nothing; wait SECONDS (the code's lifetime) first
 #   none             nothing
@@ -54,7 +58,8 @@ if printf '%s' "$last_line" | grep -Eq 'login: ?$'; then
 	exit 3
 fi
 
-code=$(printf '%s' "$text" | grep -oE '\b[A-Z]{4}-[A-Z]{4}\b' | tail -n 1)
+# user codes: tests/idp's are letters, Glewlwyd's letters and digits
+code=$(printf '%s' "$text" | grep -oE '\b[A-Z0-9]{4}-[A-Z0-9]{4}\b' | tail -n 1)
 if [ -n "$code" ] && printf '%s' "$text" | grep -qi 'enter'; then
 	if [ ! -e "$state/code-$code" ]; then
 		: >"$state/code-$code"
@@ -62,8 +67,23 @@ if [ -n "$code" ] && printf '%s' "$text" | grep -qi 'enter'; then
 		# shellcheck source=../idp/lib.sh
 		. "$top_srcdir/tests/idp/lib.sh"
 		set -- ${E2E_ACTION:-none}
+		if [ "${E2E_IDP:-test}" = glewlwyd ]; then
+			# shellcheck source=../glewlwyd/lib.sh
+			. "$top_srcdir/tests/glewlwyd/lib.sh"
+			case $1 in
+			approve) set -- gw-approve "$2" ;;
+			browser) set -- gw-browser "$2" ;;
+			esac
+		fi
 		case $1 in
 		approve) idp_approve "$code" "$2" 2>>"$log" || echo "--- approve failed" >>"$log" ;;
+		gw-approve) gw_approve "$code" "$2" 2>>"$log" || echo "--- approve failed" >>"$log" ;;
+		gw-browser)
+			node "$E2E_SRC/browser.mjs" --pages glewlwyd --url "$FEDJIT_GW_ISSUER/device" \
+				--ca "$FEDJIT_GW_CA" --code "$code" --user "$2" --password "$2-password" \
+				${E2E_BROWSER_SHOT:+--shot "$E2E_BROWSER_SHOT"} >>"$log" 2>&1 ||
+				echo "--- browser failed" >>"$log"
+			;;
 		deny) idp_deny "$code" 2>>"$log" || echo "--- deny failed" >>"$log" ;;
 		expire) sleep "$2" ;;
 		browser)

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // browser.mjs --url VERIFICATION_URI --code USER_CODE --user LOGIN --password PW
-//             [--ca CA_FILE] [--shot PNG] [--deny]
+//             [--ca CA_FILE] [--shot PNG] [--deny] [--pages test|glewlwyd]
 //
 // Approves a device code the way a person does: headless Chromium (Debian's
 // /usr/bin/chromium, driven by playwright-core) opens the IdP's verification
 // page, types the user code, confirms it, logs in and consents (or, with
 // --deny, aborts at the confirm page). Prints one line per page reached
 // ("browser: success" at the end); exit 0 done, 1 failed, 2 usage.
+//
+// --pages says whose pages these are: "test" (tests/idp, the default) or
+// "glewlwyd" (Glewlwyd's own web application, tests/glewlwyd: code page,
+// login, the grant page with one box per scope, Continue, "Authorization
+// complete"; it has no way to refuse a code, so no --deny).
 //
 // TLS: the IdP's certificate comes from a per-run test CA that Chromium does
 // not know. Rather than turning verification off, this script checks the
@@ -31,11 +36,13 @@ const { values: opt } = parseArgs({
     ca: { type: 'string', default: process.env.FEDJIT_IDP_CA },
     shot: { type: 'string' },
     deny: { type: 'boolean', default: false },
+    pages: { type: 'string', default: 'test' },
     chromium: { type: 'string', default: process.env.E2E_CHROMIUM || '/usr/bin/chromium' },
   },
 });
-if (!opt.url || !opt.code || (!opt.deny && (!opt.user || !opt.password)) || !opt.ca) {
-  console.error('usage: browser.mjs --url URL --code CODE --user LOGIN --password PW [--ca CA] [--shot PNG] [--deny]');
+if (!opt.url || !opt.code || (!opt.deny && (!opt.user || !opt.password)) || !opt.ca ||
+    !['test', 'glewlwyd'].includes(opt.pages) || (opt.deny && opt.pages !== 'test')) {
+  console.error('usage: browser.mjs --url URL --code CODE --user LOGIN --password PW [--ca CA] [--shot PNG] [--deny] [--pages test|glewlwyd]');
   process.exit(2);
 }
 
@@ -60,23 +67,9 @@ function verifiedSpki(url, caFile) {
 }
 
 const step = (what) => console.log(`browser: ${what}`);
-const profile = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'fedjit-chromium-'));
-let context;
-let status = 1;
-try {
-  const spki = await verifiedSpki(opt.url, opt.ca);
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: opt.chromium,
-    headless: true,
-    timeout: 60000,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-dev-shm-usage', `--ignore-certificate-errors-spki-list=${spki}`,
-    ],
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(20000);
+
+// tests/idp's pages: code, confirm, login, consent, result.
+async function testIdpPages(page) {
   await page.goto(opt.url);
   await page.waitForSelector('input[name=user_code]');
   step('code page');
@@ -111,6 +104,77 @@ try {
     if (opt.shot) await page.screenshot({ path: opt.shot, fullPage: true });
     step('success');
   }
+}
+
+// Glewlwyd's web application (login.html with a "prompt" parameter): the code
+// page, the login form unless signed in already, the grant page when this
+// person has not granted the client its scopes yet (every box ticked, "Grant
+// access"), then Continue, which enters the code.
+const pageText = (t) => t.replace(/\s+/g, ' ').trim().slice(0, 200);
+const verdictUrl = /[?&]prompt=device(Complete|CodeError|ServerError)\b/;
+async function glewlwydRefused(page) {
+  const verdict = new URL(page.url()).searchParams.get('prompt');
+  if (verdict === 'deviceCodeError' || verdict === 'deviceServerError') {
+    await page.waitForTimeout(500); // the page fills in its message
+    throw new Error(`code refused (${verdict}): ${pageText(await page.innerText('body'))}`);
+  }
+}
+async function glewlwydPages(page) {
+  await page.goto(opt.url);
+  const code = page.locator('input[type=text]:visible').first();
+  await code.waitFor();
+  step('code page');
+  await code.fill(opt.code);
+  await page.locator('button:visible', { hasText: 'OK' }).first().click();
+  const login = page.locator('#username:visible');
+  const cont = page.locator('button:visible', { hasText: 'Continue' });
+  // an unknown code comes back at once with prompt=deviceCodeError
+  await Promise.race([login.or(cont).first().waitFor(),
+    page.waitForURL(verdictUrl).catch(() => {})]);
+  await glewlwydRefused(page);
+  if (await login.count()) {
+    step('login page');
+    await login.fill(opt.user);
+    await page.fill('#password', opt.password);
+    await page.click('#loginbut');
+  }
+  await cont.first().waitFor();
+  const grant = page.locator('button:visible', { hasText: 'Grant access' });
+  if (await grant.count()) {
+    const boxes = page.locator('input[id^=grant-]:visible');
+    for (let i = 0; i < await boxes.count(); i++) await boxes.nth(i).check();
+    step(`grant page (${await boxes.count()} scopes ticked)`);
+    await grant.click();
+    await grant.waitFor({ state: 'detached' });
+  }
+  await cont.first().click();
+  // the code is checked on Continue; the page comes back with its verdict
+  await page.waitForURL(verdictUrl);
+  await glewlwydRefused(page);
+  const done = page.getByText('Authorization complete').first();
+  step(`result: ${pageText(await done.textContent())}`);
+  if (opt.shot) await page.screenshot({ path: opt.shot, fullPage: true });
+  step('success');
+}
+
+const profile = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'fedjit-chromium-'));
+let context;
+let status = 1;
+try {
+  const spki = await verifiedSpki(opt.url, opt.ca);
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: opt.chromium,
+    headless: true,
+    timeout: 60000,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage', `--ignore-certificate-errors-spki-list=${spki}`,
+    ],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(20000);
+  await (opt.pages === 'glewlwyd' ? glewlwydPages(page) : testIdpPages(page));
   status = 0;
 } catch (e) {
   console.error(`browser: failed: ${e.message}`);

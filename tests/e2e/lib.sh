@@ -23,12 +23,14 @@
 #                    directory, store directory and cache directory of the build
 #                    (tests/e2e/paths.sh) as empty tmpfs (a missing directory is
 #                    made through an overlay over its nearest existing parent).
-#   e2e_conf KEY=VALUE...   writes fedjit.conf for the test IdP (see below)
+#   e2e_conf KEY=VALUE...   writes fedjit.conf for the test IdP (see below);
+#                    E2E_IDP=glewlwyd: for Glewlwyd (tests/glewlwyd) instead
 #   e2e_sshd_start PORT     sshd on 127.0.0.1:PORT (own host key, config, log)
 #   e2e_ssh USER CMD...     the real ssh client; prompts answered by askpass.sh
 #   e2e_pty CMD...          a program under a pty (expect), prompts answered alike
 #
-# What askpass.sh does with a prompt is set by E2E_ACTION ("approve USER",
+# What askpass.sh does with a prompt is set by E2E_IDP (test or glewlwyd),
+# E2E_ACTION ("approve USER",
 # "browser USER", "deny", "expire SECONDS", "none"), E2E_CONSENT, E2E_PASSWORD,
 # E2E_TOTP_FILE and E2E_SHELL_CMD; every prompt is appended to $E2E_PROMPTS.
 #
@@ -306,6 +308,7 @@ _e2e_dev() {
 e2e_cleanup() {
 	e2e_sshd_stop
 	idp_stop >/dev/null 2>&1
+	if declare -F gw_stop >/dev/null; then gw_stop >/dev/null 2>&1; fi
 	if [ -n "${E2E_SYSLOG_PID:-}" ]; then
 		kill "$E2E_SYSLOG_PID" 2>/dev/null
 		wait "$E2E_SYSLOG_PID" 2>/dev/null
@@ -415,10 +418,15 @@ e2e_pam() {
 	} >"/etc/pam.d/$svc"
 }
 
-# e2e_conf [KEY=VALUE...]: fedjit.conf for the test IdP; the IdP section's
-# defaults below are overridden (or, for group_map, extended) by the arguments.
+# e2e_conf [KEY=VALUE...]: fedjit.conf for the test IdP (E2E_IDP=glewlwyd:
+# Glewlwyd, started by gw_start); the IdP section's defaults below are
+# overridden (or, for group_map, extended) by the arguments.
 e2e_conf() {
 	local prov=always prompt=silent extra=() kv
+	local issuer=${FEDJIT_IDP_ISSUER:-} client=fedjit-public ca=${FEDJIT_IDP_CA:-}
+	if [ "${E2E_IDP:-test}" = glewlwyd ]; then
+		issuer=$FEDJIT_GW_ISSUER client=fedjit ca=$FEDJIT_GW_CA
+	fi
 	for kv in "$@"; do
 		case $kv in
 		provisioning=*) prov=${kv#*=} ;;
@@ -439,10 +447,10 @@ e2e_conf() {
 		echo 'username_regex = [a-z][a-z0-9._-]{0,30}'
 		echo
 		echo '[idp test]'
-		echo "issuer = $FEDJIT_IDP_ISSUER"
-		echo 'client_id = fedjit-public'
+		echo "issuer = $issuer"
+		echo "client_id = $client"
 		echo 'client_auth = none'
-		echo "ca_file = $FEDJIT_IDP_CA"
+		echo "ca_file = $ca"
 		echo 'scopes = openid profile email groups'
 		echo "provisioning = $prov"
 		[ "$prov" = always ] && echo 'domain = PRIMARY'

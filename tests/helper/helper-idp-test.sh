@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 helper_setup
 idp_start || { echo "1..0 # SKIP the test IdP did not start"; exit 0; }
-echo "1..6"
+echo "1..9"
 ISS=$FEDJIT_IDP_ISSUER
 CONF=$T/fedjit.conf
 secret() { printf '%s\n' "$1" >"$T/secret" && chmod 600 "$T/secret"; }
@@ -38,7 +38,22 @@ write_config "$CONF" "issuer=$ISS" client_id=fedjit-basic "ca_file=$FEDJIT_IDP_D
 	client_auth=client_secret_basic "client_secret_file=$T/secret"
 login --op idp-test --idp test -
 check "another CA: tls fails, every later step skipped" \
-	bash -c "grep -q '^check step=tls status=fail' '$T/out' && [ \$(grep -c '^check step=.* status=skip' '$T/out') = 5 ]"
+	bash -c "grep -q '^check step=tls status=fail' '$T/out' && [ \$(grep -c '^check step=.* status=skip' '$T/out') = 6 ]"
+
+# the groups step: whether the token can carry what allowed_groups needs
+write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA"
+login --op idp-test --idp test -
+check "groups: no setting uses groups: skipped, result ok" \
+	bash -c "grep -q '^check step=groups status=skip text=allowed_groups, group_map and create_groups are not set' '$T/out' && grep -q '^result status=ok' '$T/out'"
+write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA" allowed_groups=admins
+login --op idp-test --idp test -
+check "groups: allowed_groups, but the IdP's groups scope is not requested: warn, result ok" \
+	bash -c "grep -q '^check step=groups status=warn text=the IdP has a \"groups\" scope that scopes = openid profile email does not request' '$T/out' && grep -q '^result status=ok' '$T/out'"
+write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA" allowed_groups=admins \
+	"scopes=openid profile email groups"
+login --op idp-test --idp test -
+check "groups: the claim listed and its scope requested: ok" \
+	grep -q '^check step=groups status=ok text=the IdP lists the groups claim, and its scope is requested' "$T/out"
 
 login --op idp-test --idp nope -
 check "an IdP that is not configured: result error" \

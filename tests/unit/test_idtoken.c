@@ -297,7 +297,21 @@ static void test_group_limits(void **state)
 	assert_int_equal(check("{\"groups\":[\"a\",{\"b\":1}]}", "groups: entry 1"), -EBADMSG);
 	assert_int_equal(check("{\"groups\":7}", "groups: not an array"), -EBADMSG);
 
-	/* A single group as a string; a configured groups claim name. */
+	/* A string that reads as a joined list is neither split nor one group. */
+	assert_int_equal(
+	        check("{\"groups\":\"admins,users\"}", "groups: a string that reads as a list"),
+	        -EBADMSG);
+	assert_int_equal(
+	        check("{\"groups\":\"admins;users\"}", "groups: a string that reads as a list"),
+	        -EBADMSG);
+	assert_int_equal(
+	        check("{\"groups\":\"admins\\nroot\"}", "groups: a string that reads as a list"),
+	        -EBADMSG);
+	assert_int_equal(check("{\"groups\":\"\"}", "groups: entry 0 is not a name"), -EBADMSG);
+	/* in an array every entry is a name, whatever it holds */
+	assert_int_equal(check("{\"groups\":[\"admins,users\"]}", NULL), 0);
+
+	/* A single group as a string, spaces and all; a configured groups claim name. */
 	char *t = token("{\"groups\":\"admins\",\"roles\":[\"r1\"]}");
 	struct fedjit_idtoken_expect x = expect();
 	struct fedjit_idtoken *tok = NULL;
@@ -305,6 +319,14 @@ static void test_group_limits(void **state)
 	assert_int_equal(tok->n_groups, 1);
 	assert_string_equal(tok->groups[0], "admins");
 	fedjit_idtoken_free(tok);
+	free(t);
+	t = token("{\"groups\":\"Domain Users\"}");
+	assert_int_equal(fedjit_idtoken_verify(t, jwks, &x, &tok, NULL), 0);
+	assert_int_equal(tok->n_groups, 1);
+	assert_string_equal(tok->groups[0], "Domain Users");
+	fedjit_idtoken_free(tok);
+	free(t);
+	t = token("{\"groups\":\"admins\",\"roles\":[\"r1\"]}");
 	x.groups_claim = "roles";
 	assert_int_equal(fedjit_idtoken_verify(t, jwks, &x, &tok, NULL), 0);
 	assert_int_equal(tok->n_groups, 1);

@@ -362,6 +362,72 @@ static void test_unknown_kid(void **state)
 	/* No kid and two RSA keys in the set would be ambiguous: also "refetch". */
 }
 
+/* Verifies a kid-less token signed with key (alg) against a set of the given JWKs. */
+static int verify_in(const char *const *jwk, size_t n, EVP_PKEY *key, enum fedjit_jose_alg alg,
+                     const char *want_reason)
+{
+	char *doc = tu_jwks(jwk, n), *header = NULL, *reason = NULL;
+	struct fedjit_jwks *set = NULL;
+	struct fedjit_idtoken *t = NULL;
+	int r;
+
+	assert_int_equal(fedjit_jwks_parse(doc, strlen(doc), &set, NULL), 0);
+	assert_true(asprintf(&header, "{\"alg\":\"%s\"}", fedjit_jose_alg_to_string(alg)) > 0);
+	char *tok = tu_sign(header, payload, key, alg);
+	r = fedjit_idtoken_verify(tok, set, &expect, &t, &reason);
+	if (r == 0)
+		fedjit_idtoken_free(t);
+	else if (want_reason && (!reason || strncmp(reason, want_reason, strlen(want_reason))))
+		fail_msg("reason \"%s\" does not start with \"%s\"", reason ? reason : "",
+		         want_reason);
+	free(reason);
+	free(tok);
+	free(header);
+	fedjit_jwks_free(set);
+	free(doc);
+	return r;
+}
+
+/* A token without kid (fedjit.conf(5), IDENTITY PROVIDERS): the one key of the set that
+ * can verify its alg, never a guess among several and never one key after the other. */
+static void test_no_kid(void **state)
+{
+	char *rsa_k = tu_jwk(rsa, "a", NULL), *other_k = tu_jwk(rsa_other, "b", NULL);
+	char *other_rs512 = tu_jwk(rsa_other, "b", "RS512"), *ec_k = tu_jwk(p256, "c", NULL);
+	char *other_enc = NULL;
+
+	/* one RSA and one EC key: each alg has exactly one candidate */
+	const char *mixed[] = {rsa_k, ec_k};
+	assert_int_equal(verify_in(mixed, 2, rsa, FEDJIT_JOSE_RS256, NULL), 0);
+	assert_int_equal(verify_in(mixed, 2, p256, FEDJIT_JOSE_ES256, NULL), 0);
+	/* two RSA keys: refused, though one of them would verify (no trying in turn) */
+	const char *two[] = {rsa_k, other_k};
+	assert_int_equal(verify_in(two, 2, rsa, FEDJIT_JOSE_RS256,
+	                           "kid: token has no kid and several keys could verify RS256"),
+	                 -ENOKEY);
+	assert_int_equal(verify_in(two, 2, rsa_other, FEDJIT_JOSE_RS256, "kid: token has no kid"),
+	                 -ENOKEY);
+	/* a key pinned to another alg, or for encryption, is no candidate */
+	const char *pinned[] = {rsa_k, other_rs512};
+	assert_int_equal(verify_in(pinned, 2, rsa, FEDJIT_JOSE_RS256, NULL), 0);
+	/* ... while for RS512 both are: refused */
+	assert_int_equal(verify_in(pinned, 2, rsa, FEDJIT_JOSE_RS512, "kid: token has no kid"),
+	                 -ENOKEY);
+	size_t len = strlen(other_k);
+	assert_true(asprintf(&other_enc, "%.*s,\"use\":\"enc\"}", (int)(len - 1), other_k) > 0);
+	const char *enc[] = {other_enc, rsa_k};
+	assert_int_equal(verify_in(enc, 2, rsa, FEDJIT_JOSE_RS256, NULL), 0);
+	/* the only key is the wrong one: a signature failure, not a key choice */
+	const char *one[] = {other_k};
+	assert_int_equal(verify_in(one, 1, rsa, FEDJIT_JOSE_RS256, "signature: does not verify"),
+	                 -EPERM);
+	free(rsa_k);
+	free(other_k);
+	free(other_rs512);
+	free(ec_k);
+	free(other_enc);
+}
+
 static void test_bad_signature(void **state)
 {
 	assert_int_equal(sign_verify("{\"alg\":\"RS256\",\"kid\":\"rsa\"}", rsa_other,
@@ -480,6 +546,7 @@ int main(void)
 	        cmocka_unit_test(test_hs256_with_public_key),
 	        cmocka_unit_test(test_header_refusals),
 	        cmocka_unit_test(test_unknown_kid),
+	        cmocka_unit_test(test_no_kid),
 	        cmocka_unit_test(test_bad_signature),
 	        cmocka_unit_test(test_alg_key_mismatch),
 	        cmocka_unit_test(test_ecdsa_signature_length),
