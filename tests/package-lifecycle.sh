@@ -115,10 +115,14 @@ if [ "${3:-}" != --chrooted ]; then
 		mount -t tmpfs -o mode=0755 tmpfs "$R/$d"
 	done
 	chmod 1777 "$R/tmp" "$R/var/tmp"
-	mkdir -p "$R/run/life"
-	mount --bind "$T" "$R/run/life" # the debs, and the upper layer to list
+	mkdir -p "$R/run/life" "$T/src"
+	# The source tree (this script, the test IdP, the man pages) wherever it is:
+	# /tmp, /home and /run are fresh tmpfs in the root.
+	mount --bind "$top" "$T/src" && mount -o remount,bind,ro "$T/src"
+	mount --bind "$T" "$R/run/life" # the debs, the source, and the upper layer to list
 	chroot "$R" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LANG=C.UTF-8 TERM=dumb bash "$self" --inside /run/life/debs --chrooted
+		HOME=/root LANG=C.UTF-8 TERM=dumb bash /run/life/src/tests/package-lifecycle.sh \
+		--inside /run/life/debs --chrooted
 	rc=$?
 	cp "$T/count" "$4" 2>/dev/null
 	exit $rc

@@ -133,7 +133,7 @@ before=$(snapshot)
 "$FEDJIT" --config "$CONF" login-test dave --helper "$HELPER" >"$T/cli.out" 2>"$T/cli.err" &
 cli=$!
 code=
-for _ in $(seq 100); do
+for _ in $(seq 600); do
 	code=$(sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p' "$T/cli.out")
 	[ -n "$code" ] && break
 	sleep 0.1
@@ -151,7 +151,7 @@ check "fedjit login-test exits 0 (the dry run itself worked)" test "$rc" = 0
 "$FEDJIT" --config "$CONF" login-test bob --helper "$HELPER" >"$T/cli.out" 2>"$T/cli.err" &
 cli=$!
 code=
-for _ in $(seq 100); do
+for _ in $(seq 600); do
 	code=$(sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p' "$T/cli.out")
 	[ -n "$code" ] && break
 	sleep 0.1
