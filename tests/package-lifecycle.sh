@@ -116,10 +116,10 @@ if [ "${3:-}" != --chrooted ]; then
 	done
 	chmod 1777 "$R/tmp" "$R/var/tmp"
 	mkdir -p "$R/run/life" "$T/src"
+	mount --bind "$T" "$R/run/life" # the debs, and the upper layer to list
 	# The source tree (this script, the test IdP, the man pages) wherever it is:
 	# /tmp, /home and /run are fresh tmpfs in the root.
-	mount --bind "$top" "$T/src" && mount -o remount,bind,ro "$T/src"
-	mount --bind "$T" "$R/run/life" # the debs, the source, and the upper layer to list
+	mount --bind "$top" "$R/run/life/src" && mount -o remount,bind,ro "$R/run/life/src"
 	chroot "$R" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb bash /run/life/src/tests/package-lifecycle.sh \
 		--inside /run/life/debs --chrooted
