@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Provisioning internals shared by pam/provision/*.c (see provision.h). */
+/* Provisioning internals shared by the files of pam/provision/ (see provision.h). */
 #pragma once
 
 #include <stdarg.h>
