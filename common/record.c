@@ -75,28 +75,38 @@ int fedjit_record_encode_user(const struct fedjit_user *u, TDB_DATA *ret)
 	return finish(ret, buf, p, size);
 }
 
-int fedjit_record_view_user(TDB_DATA d, struct fedjit_user_view *ret)
+int fedjit_record_user_block(const unsigned char *rec, size_t len, size_t *ret_off, size_t *ret_len)
 {
-	struct fedjit_user_view v = {0};
-	const unsigned char *p = d.dptr, *end, *pw_end;
 	uint32_t pw;
 
-	if (!p || d.dsize < 36 || p[0] != USER_FORMAT_V1 || p[1] || p[2] || p[3])
+	if (!rec || len < 36 || rec[0] != USER_FORMAT_V1)
 		return -EBADMSG;
-	end = p + d.dsize;
-	v.flags = get_u32(p + 4);
-	v.uid = get_u32(p + 8);
-	v.gid = get_u32(p + 12);
-	v.created = get_i64(p + 16);
-	v.last_login = get_i64(p + 24);
-	pw = get_u32(p + 32);
-	if ((v.flags & ~FEDJIT_USER_FLAGS_KNOWN) || !id_ok(v.uid) || !id_ok(v.gid) ||
-	    pw > d.dsize - 36)
+	pw = get_u32(rec + 32);
+	if (pw > len - 36)
 		return -EBADMSG;
-	p += 36;
-	pw_end = p + pw;
+	*ret_off = 36;
+	*ret_len = pw;
+	return 0;
+}
+
+int fedjit_record_view_user_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
+                                  struct fedjit_user_view *ret)
+{
+	struct fedjit_user_view v = {0};
+	const unsigned char *p = block.dptr, *pw_end = block.dptr + block.dsize;
+
+	if (hdr_len != 36 || hdr[0] != USER_FORMAT_V1 || hdr[1] || hdr[2] || hdr[3] ||
+	    get_u32(hdr + 32) != block.dsize)
+		return -EBADMSG;
+	v.flags = get_u32(hdr + 4);
+	v.uid = get_u32(hdr + 8);
+	v.gid = get_u32(hdr + 12);
+	v.created = get_i64(hdr + 16);
+	v.last_login = get_i64(hdr + 24);
+	if ((v.flags & ~FEDJIT_USER_FLAGS_KNOWN) || !id_ok(v.uid) || !id_ok(v.gid))
+		return -EBADMSG;
 	v.pw_block = (const char *)p;
-	v.pw_block_len = pw;
+	v.pw_block_len = block.dsize;
 	if (take_str(&p, pw_end, STR_NAME, &v.name) < 0 ||
 	    take_str(&p, pw_end, STR_FIELD, &v.passwd) < 0 ||
 	    strcmp(v.passwd, FEDJIT_PASSWD_FIELD) != 0 ||
@@ -104,6 +114,21 @@ int fedjit_record_view_user(TDB_DATA d, struct fedjit_user_view *ret)
 	    take_str(&p, pw_end, STR_PATH, &v.home) < 0 ||
 	    take_str(&p, pw_end, STR_PATH, &v.shell) < 0 || p != pw_end)
 		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+int fedjit_record_view_user(TDB_DATA d, struct fedjit_user_view *ret)
+{
+	struct fedjit_user_view v;
+	const unsigned char *p, *end;
+	size_t off, len;
+
+	if (fedjit_record_user_block(d.dptr, d.dsize, &off, &len) < 0 ||
+	    fedjit_record_view_user_block(d.dptr, off, (TDB_DATA){d.dptr + off, len}, &v) < 0)
+		return -EBADMSG;
+	p = d.dptr + off + len;
+	end = d.dptr + d.dsize;
 	if (take_str(&p, end, STR_OPAQUE, &v.domain) < 0 ||
 	    take_str(&p, end, STR_OPAQUE, &v.idp) < 0 ||
 	    take_str(&p, end, STR_OPAQUE, &v.issuer) < 0 ||
@@ -226,27 +251,40 @@ int fedjit_record_encode_group(const struct fedjit_group *g, TDB_DATA *ret)
 	return finish(ret, buf, p, size);
 }
 
-int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
+int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_off,
+                              size_t *ret_len, uint32_t *ret_n_members)
 {
-	struct fedjit_group_view v = {0};
-	const unsigned char *p = d.dptr, *end, *gb_end;
-	const char *m;
 	uint32_t gb;
 
-	if (!p || d.dsize < 16 || p[0] != GROUP_FORMAT_V1 || p[2] || p[3])
+	if (!rec || len < 16 || rec[0] != GROUP_FORMAT_V1)
 		return -EBADMSG;
-	end = p + d.dsize;
-	v.origin = p[1];
-	v.gid = get_u32(p + 4);
-	v.n_members = get_u32(p + 8);
-	gb = get_u32(p + 12);
+	gb = get_u32(rec + 12);
+	if (gb > len - 16)
+		return -EBADMSG;
+	*ret_off = 16;
+	*ret_len = gb;
+	*ret_n_members = get_u32(rec + 8);
+	return *ret_n_members > FEDJIT_RECORD_MEMBERS_MAX ? -EBADMSG : 0;
+}
+
+int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
+                                   struct fedjit_group_view *ret)
+{
+	struct fedjit_group_view v = {0};
+	const unsigned char *p = block.dptr, *gb_end = block.dptr + block.dsize;
+	const char *m;
+
+	if (hdr_len != 16 || hdr[0] != GROUP_FORMAT_V1 || hdr[2] || hdr[3] ||
+	    get_u32(hdr + 12) != block.dsize)
+		return -EBADMSG;
+	v.origin = hdr[1];
+	v.gid = get_u32(hdr + 4);
+	v.n_members = get_u32(hdr + 8);
 	if (v.origin < FEDJIT_GROUP_PRIVATE || v.origin > FEDJIT_GROUP_ADMIN || !id_ok(v.gid) ||
-	    v.n_members > FEDJIT_RECORD_MEMBERS_MAX || gb > d.dsize - 16)
+	    v.n_members > FEDJIT_RECORD_MEMBERS_MAX)
 		return -EBADMSG;
-	p += 16;
-	gb_end = p + gb;
 	v.gr_block = (const char *)p;
-	v.gr_block_len = gb;
+	v.gr_block_len = block.dsize;
 	if (take_str(&p, gb_end, STR_NAME, &v.name) < 0 ||
 	    take_str(&p, gb_end, STR_FIELD, &v.passwd) < 0 ||
 	    strcmp(v.passwd, FEDJIT_PASSWD_FIELD) != 0)
@@ -258,7 +296,22 @@ int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
 	if (p != gb_end)
 		return -EBADMSG;
 	v.members_len = (size_t)(gb_end - (const unsigned char *)v.members);
-	if (take_str(&p, end, STR_OPTIONAL, &v.domain) < 0 || p != end)
+	*ret = v;
+	return 0;
+}
+
+int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
+{
+	struct fedjit_group_view v;
+	const unsigned char *p;
+	size_t off, len;
+	uint32_t n;
+
+	if (fedjit_record_group_block(d.dptr, d.dsize, &off, &len, &n) < 0 ||
+	    fedjit_record_view_group_block(d.dptr, off, (TDB_DATA){d.dptr + off, len}, &v) < 0)
+		return -EBADMSG;
+	p = d.dptr + off + len;
+	if (take_str(&p, d.dptr + d.dsize, STR_OPTIONAL, &v.domain) < 0 || p != d.dptr + d.dsize)
 		return -EBADMSG;
 	*ret = v;
 	return 0;
