@@ -8,6 +8,9 @@
  * reading nothing outside the record.
  */
 #include <errno.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,13 +110,31 @@ int fedjit_record_view_user_block(const unsigned char *hdr, size_t hdr_len, TDB_
 		return -EBADMSG;
 	v.pw_block = (const char *)p;
 	v.pw_block_len = block.dsize;
-	if (take_str(&p, pw_end, STR_NAME, &v.name) < 0 ||
-	    take_str(&p, pw_end, STR_FIELD, &v.passwd) < 0 ||
-	    strcmp(v.passwd, FEDJIT_PASSWD_FIELD) != 0 ||
-	    take_str(&p, pw_end, STR_FIELD, &v.gecos) < 0 ||
-	    take_str(&p, pw_end, STR_PATH, &v.home) < 0 ||
-	    take_str(&p, pw_end, STR_PATH, &v.shell) < 0 || p != pw_end)
+	/* The five fields in one go: the block ends in its fifth NUL (so every
+	 * strlen stays inside), then one memchr per forbidden character over
+	 * the whole block: ':' and '\n' in no field, ',' not in the name. */
+	const char *f[5];
+	size_t n[5];
+	if (block.dsize == 0 || pw_end[-1] != '\0')
 		return -EBADMSG;
+	for (int i = 0; i < 5; i++) {
+		if (p >= pw_end)
+			return -EBADMSG;
+		f[i] = (const char *)p;
+		n[i] = strlen(f[i]);
+		p += n[i] + 1;
+	}
+	if (p != pw_end || n[0] == 0 || n[0] > FEDJIT_RECORD_NAME_MAX || n[3] == 0 || n[4] == 0 ||
+	    n[2] > FEDJIT_RECORD_STRING_MAX || n[3] > FEDJIT_RECORD_STRING_MAX ||
+	    n[4] > FEDJIT_RECORD_STRING_MAX || strcmp(f[1], FEDJIT_PASSWD_FIELD) != 0 ||
+	    memchr(block.dptr, ':', block.dsize) || memchr(block.dptr, '\n', block.dsize) ||
+	    memchr(f[0], ',', n[0]))
+		return -EBADMSG;
+	v.name = f[0];
+	v.passwd = f[1];
+	v.gecos = f[2];
+	v.home = f[3];
+	v.shell = f[4];
 	*ret = v;
 	return 0;
 }
@@ -268,11 +289,10 @@ int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_
 }
 
 int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
-                                   struct fedjit_group_view *ret)
+                                   bool check_members, struct fedjit_group_view *ret)
 {
 	struct fedjit_group_view v = {0};
 	const unsigned char *p = block.dptr, *gb_end = block.dptr + block.dsize;
-	const char *m;
 
 	if (hdr_len != 16 || hdr[0] != GROUP_FORMAT_V1 || hdr[2] || hdr[3] ||
 	    get_u32(hdr + 12) != block.dsize)
@@ -285,19 +305,69 @@ int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB
 		return -EBADMSG;
 	v.gr_block = (const char *)p;
 	v.gr_block_len = block.dsize;
-	if (take_str(&p, gb_end, STR_NAME, &v.name) < 0 ||
-	    take_str(&p, gb_end, STR_FIELD, &v.passwd) < 0 ||
-	    strcmp(v.passwd, FEDJIT_PASSWD_FIELD) != 0)
+	/* Names and "x", back to back: the block ends in a NUL (every strlen
+	 * stays inside), and no name anywhere in it holds ':', ',' or '\n' (one
+	 * memchr each over the whole block, not three per member). */
+	if (block.dsize == 0 || gb_end[-1] != '\0' || memchr(p, ':', block.dsize) ||
+	    memchr(p, ',', block.dsize) || memchr(p, '\n', block.dsize))
 		return -EBADMSG;
+	v.name = (const char *)p;
+	size_t n = strlen(v.name);
+	if (n == 0 || n > FEDJIT_RECORD_NAME_MAX)
+		return -EBADMSG;
+	p += n + 1;
+	if (p >= gb_end || strcmp((const char *)p, FEDJIT_PASSWD_FIELD) != 0)
+		return -EBADMSG;
+	v.passwd = (const char *)p;
+	p += sizeof(FEDJIT_PASSWD_FIELD);
 	v.members = (const char *)p;
-	for (uint32_t i = 0; i < v.n_members; i++)
-		if (take_str(&p, gb_end, STR_NAME, &m) < 0)
-			return -EBADMSG;
-	if (p != gb_end)
+	v.members_len = (size_t)(gb_end - p);
+	if (check_members && fedjit_record_group_members(&v, NULL) < 0)
 		return -EBADMSG;
-	v.members_len = (size_t)(gb_end - (const unsigned char *)v.members);
 	*ret = v;
 	return 0;
+}
+
+/*
+ * The names of a members area, found by its NULs, 16 bytes at a time where
+ * SSE2 is there (x86-64 always): a strlen() per member cost more than the
+ * rest of a getgrnam of a 200-member group. Each NUL ends the name that
+ * began after the previous one; it must be 1 to FEDJIT_RECORD_NAME_MAX
+ * bytes long.
+ */
+int fedjit_record_group_members(const struct fedjit_group_view *v, char **mem)
+{
+	const char *p = v->members, *end = v->members + v->members_len, *start = p;
+	char *dummy[1];
+	char **out = mem ? mem : dummy;
+	uintptr_t step = mem ? 1 : 0;
+	uint32_t i = 0, n = v->n_members;
+
+#define MEMBER_END(q)                                                            \
+	do {                                                                     \
+		if ((size_t)((q)-start) - 1 >= FEDJIT_RECORD_NAME_MAX || i == n) \
+			return -EBADMSG;                                         \
+		*out = (char *)start;                                            \
+		out += step;                                                     \
+		i++;                                                             \
+		start = (q) + 1;                                                 \
+	} while (0)
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+
+	for (; end - p >= 16; p += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(
+		        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), zero));
+
+		for (; m; m &= m - 1)
+			MEMBER_END(p + __builtin_ctz(m));
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '\0')
+			MEMBER_END(p);
+#undef MEMBER_END
+	return i == n && start == end ? 0 : -EBADMSG;
 }
 
 int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
@@ -308,7 +378,8 @@ int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
 	uint32_t n;
 
 	if (fedjit_record_group_block(d.dptr, d.dsize, &off, &len, &n) < 0 ||
-	    fedjit_record_view_group_block(d.dptr, off, (TDB_DATA){d.dptr + off, len}, &v) < 0)
+	    fedjit_record_view_group_block(d.dptr, off, (TDB_DATA){d.dptr + off, len}, true, &v) <
+	            0)
 		return -EBADMSG;
 	p = d.dptr + off + len;
 	if (take_str(&p, d.dptr + d.dsize, STR_OPTIONAL, &v.domain) < 0 || p != d.dptr + d.dsize)

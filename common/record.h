@@ -180,6 +180,12 @@ int fedjit_record_view_pwhash(TDB_DATA d, const char **ret_hash);
  * copy of the header (hdr_len bytes, the offset *_block returned) and a copy
  * of the block with the same rules as the full view decoders. The view's
  * fields from the rest of the record (domain, idp, ...) stay NULL.
+ *
+ * With check_members false the members' number and lengths are left to
+ * fedjit_record_group_members, which the caller must then call: it points
+ * mem (NULL: nowhere) at the n_members names while it checks them, so that
+ * the NSS module walks a 200-member group once, not twice. The characters
+ * of every name are checked either way.
  */
 int fedjit_record_user_block(const unsigned char *rec, size_t len, size_t *ret_off,
                              size_t *ret_len);
@@ -188,7 +194,8 @@ int fedjit_record_view_user_block(const unsigned char *hdr, size_t hdr_len, TDB_
 int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_off,
                               size_t *ret_len, uint32_t *ret_n_members);
 int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
-                                   struct fedjit_group_view *ret);
+                                   bool check_members, struct fedjit_group_view *ret);
+int fedjit_record_group_members(const struct fedjit_group_view *v, char **mem);
 /* The longest header the two formats have. */
 #define FEDJIT_RECORD_HDR_MAX 36
 

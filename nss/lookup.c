@@ -109,18 +109,16 @@ int fedjit_nss_getgr(const char *name, uint32_t gid, struct group *gr, char *buf
 
 	if (r >= 0)
 		r = fedjit_record_view_group_block(
-		        bp.hdr, bp.hdr_len, (TDB_DATA){(unsigned char *)buf + bp.off, bp.len}, &v);
+		        bp.hdr, bp.hdr_len, (TDB_DATA){(unsigned char *)buf + bp.off, bp.len},
+		        false, &v);
 	if (r >= 0 &&
 	    ((name ? strcmp(v.name, name) != 0 : v.gid != gid) || v.n_members != bp.n_members))
 		r = -EBADMSG;
+	char **mem = (char **)(void *)(buf + bp.off - ((size_t)bp.n_members + 1) * sizeof(char *));
+	if (r >= 0)
+		r = fedjit_record_group_members(&v, mem);
 	if (r < 0)
 		return r;
-	char **mem = (char **)(void *)(buf + bp.off - ((size_t)bp.n_members + 1) * sizeof(char *));
-	const char *m = v.members;
-	for (uint32_t i = 0; i < v.n_members; i++) {
-		mem[i] = (char *)m;
-		m += strlen(m) + 1;
-	}
 	mem[v.n_members] = NULL;
 	*gr = (struct group){
 	        .gr_name = (char *)v.name,
