@@ -55,6 +55,9 @@ int fedjit_read_chain(struct fedjit_store *s, uint32_t chain, fedjit_chain_fn fn
 /* Number of hash chains; whether chain is empty (a memory read). */
 uint32_t fedjit_read_chains(struct fedjit_store *s);
 bool fedjit_read_chain_empty(struct fedjit_store *s, uint32_t chain);
+/* The first chain from chain on that is not known to be empty (or the number
+ * of chains): a loop over the chain heads, for walks of a sparse store. */
+uint32_t fedjit_read_next_chain(struct fedjit_store *s, uint32_t chain);
 
 /* One validated attempt: begin, fn, end. fn's result, or -EAGAIN. */
 int fedjit_read_once(struct fedjit_store *s, int (*fn)(struct fedjit_store *s, void *userdata),

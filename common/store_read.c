@@ -334,8 +334,11 @@ static int walk_chains(struct fedjit_store *s, enum fedjit_key_kind kind, fedjit
 	int r = 0;
 
 	for (c.chain = 0; c.chain < n && r == 0; c.chain++) {
-		if (fedjit_read_chain_empty(s, c.chain))
+		uint32_t next = fedjit_read_next_chain(s, c.chain);
+		if (next != c.chain) {
+			c.chain = next - 1; /* the loop steps on to next */
 			continue;
+		}
 		r = fedjit_read(s, chain_copy_body, &c);
 		for (size_t off = 0; r == 0 && off < c.len;) {
 			uint32_t lens[2];

@@ -423,6 +423,17 @@ uint32_t fedjit_read_chains(struct fedjit_store *s)
 	                                                       : (uint32_t)tdb_hash_size(s->tdb);
 }
 
+uint32_t fedjit_read_next_chain(struct fedjit_store *s, uint32_t chain)
+{
+	const struct fedjit_view *v = &s->view;
+
+	if (!v->map || !(s->flags & FEDJIT_STORE_RDONLY))
+		return chain;
+	while (chain < v->hash_size && ld32(v->map + HASH_TOP(chain)) == 0)
+		chain++;
+	return chain;
+}
+
 bool fedjit_read_chain_empty(struct fedjit_store *s, uint32_t chain)
 {
 	const struct fedjit_view *v = &s->view;

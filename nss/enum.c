@@ -87,8 +87,12 @@ static int read_next(struct fedjit_store *st, void *userdata)
 	q->s->len = 0;
 	q->skip = q->it->skip;
 	for (q->chain = q->it->chain; q->chain < n_chains; q->chain++, q->skip = 0) {
-		if (fedjit_read_chain_empty(st, q->chain))
+		uint32_t next = fedjit_read_next_chain(st, q->chain);
+		if (next != q->chain) {
+			q->chain = next - 1; /* the loop steps on to next */
+			q->skip = 0;
 			continue;
+		}
 		q->seen = 0;
 		q->found = false;
 		q->error = 0;
