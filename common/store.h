@@ -49,9 +49,9 @@
  *    opener of either kind: a read-write open always, a read-only open of a
  *    process that can take the writers' lock (the helper, the admin tool;
  *    not the NSS module). FEDJIT_STORE_NOSYNC turns fsync off: tests and
- *    benchmarks only. It also turns off tdb's recovery area, the commit
- *    marker readers rely on: against a NOSYNC writer a reader may fail a
- *    lookup (EIO) that raced a commit.
+ *    benchmarks only (tdb 1.4.8 still arms its recovery record then, so
+ *    readers still see its commits as such, but a power loss can leave a
+ *    file tdb cannot repair).
  *  - Read-only handles (FEDJIT_STORE_RDONLY) never lock: a read copies the
  *    records it needs out of the reader's own mapping and validates the
  *    copy afterwards, seqlock style, retrying a read that raced a commit for
