@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fedjit db check|dump: the store's consistency checker and a JSON dump.
+ * fedjit db check|dump|recover: the store's consistency checker, a JSON dump,
+ * and the roll-back of an interrupted commit.
  *
  * DUMP FORMAT (read back by `fedjit db restore`, db_restore.c):
  *   {
@@ -424,10 +425,49 @@ out:
 	return r;
 }
 
+/* ---- recover ---- */
+
+/* A read-write open rolls back a commit its writer did not finish (common/store.c). */
+static int db_recover(struct fedjit_cli *cli, int argc, char **argv)
+{
+	struct fedjit_store *s = NULL;
+	struct fedjit_secret_store *ss = NULL;
+	int r;
+
+	if (argc == 2 && fedjit_cli_is_help(argv[1])) {
+		printf("Usage: fedjit db recover\n"
+		       "Open the store and the secret store for writing: a commit that a crash\n"
+		       "left unfinished is rolled back (any root open does it; this is the\n"
+		       "one to run from scripts). Nothing else changes.\n");
+		return FEDJIT_EXIT_OK;
+	}
+	if (argc != 1)
+		return fedjit_cli_usage_error("db recover", "unexpected argument '%s'", argv[1]);
+	r = fedjit_cli_need_root("recovering the store");
+	if (r != 0)
+		return r;
+	r = fedjit_store_open(fedjit_cli_db_path(cli), 0, &s);
+	if (r < 0 && r != -ENOENT)
+		return fedjit_cli_error("%s: %s", fedjit_cli_db_path(cli),
+		                        fedjit_store_strerror(r));
+	fedjit_store_close(s);
+	printf("%s: %s\n", fedjit_cli_db_path(cli), r == -ENOENT ? "no store yet" : "ok");
+	if (!fedjit_cli_secret_path(cli))
+		return FEDJIT_EXIT_OK;
+	r = fedjit_secret_open(fedjit_cli_secret_path(cli), 0, &ss);
+	if (r < 0 && r != -ENOENT)
+		return fedjit_cli_error("%s: %s", fedjit_cli_secret_path(cli),
+		                        fedjit_store_strerror(r));
+	fedjit_secret_close(ss);
+	printf("%s: %s\n", fedjit_cli_secret_path(cli), r == -ENOENT ? "no store yet" : "ok");
+	return FEDJIT_EXIT_OK;
+}
+
 static const struct fedjit_cli_verb verbs[] = {
         {"check", db_check, "check the store's consistency"},
         {"dump", db_dump, "write the store as JSON to stdout"},
         {"restore", fedjit_cmd_db_restore, "add the accounts of a dump (one transaction)"},
+        {"recover", db_recover, "roll back a commit a crash left unfinished"},
         {NULL, NULL, NULL},
 };
 

@@ -5,8 +5,11 @@
  *
  * Three stages, and nothing is written unless the first two pass:
  *  1. the dump itself (dump_check.c);
- *  2. against the store: no name, uid, gid, group or identity that is already
- *     there (every conflict is reported);
+ *  2. against the configuration, when there is one: every account's domain
+ *     is configured and its uid in that domain's uid range, every group's
+ *     gid in its domain's gid range (a group without a domain: in some
+ *     domain's); against the store: no name, uid, gid, group or identity that
+ *     is already there (every conflict is reported);
  *  3. the batch: shared and admin/JIT groups, then the accounts; any failure
  *     cancels it. Secrets (a dump made with --secrets) go to the secret store
  *     after the commit (a separate file: not in the same transaction).
@@ -21,7 +24,49 @@
 #include "common/macro.h"
 #include "cli/dump.h"
 
-/* ---- stage 2: conflicts with the store ---- */
+/* ---- stage 2: the configuration's ranges, conflicts with the store ---- */
+
+static bool gid_in(const struct fedjit_domain *d, uint32_t gid)
+{
+	return gid >= d->gid_min && gid <= d->gid_max;
+}
+
+static void ranges(struct fedjit_dump *rs, const struct fedjit_config *config)
+{
+	for (size_t i = 0; i < rs->n_users; i++) {
+		const struct fedjit_user *u = &rs->users[i].u;
+		const struct fedjit_domain *d = fedjit_config_domain(config, u->domain);
+
+		if (!d)
+			fedjit_dump_problem(rs, "user %s: domain %s is not configured", u->name,
+			                    u->domain);
+		else if (u->uid < d->uid_min || u->uid > d->uid_max)
+			fedjit_dump_problem(rs,
+			                    "user %s: uid %" PRIu32 " is outside domain %s's "
+			                    "uid range %" PRIu32 "-%" PRIu32,
+			                    u->name, u->uid, d->name, d->uid_min, d->uid_max);
+	}
+	for (size_t i = 0; i < rs->n_groups; i++) {
+		const struct fedjit_group *g = &rs->groups[i].g;
+		const struct fedjit_domain *d =
+		        g->domain && g->domain[0] ? fedjit_config_domain(config, g->domain) : NULL;
+		bool ok = false;
+
+		if (g->domain && g->domain[0] && !d) {
+			fedjit_dump_problem(rs, "group %s: domain %s is not configured", g->name,
+			                    g->domain);
+			continue;
+		}
+		if (d)
+			ok = gid_in(d, g->gid);
+		for (size_t k = 0; !d && !ok && k < config->n_domains; k++)
+			ok = gid_in(&config->domains[k], g->gid);
+		if (!ok)
+			fedjit_dump_problem(
+			        rs, "group %s: gid %" PRIu32 " is outside %s%s's gid range",
+			        g->name, g->gid, d ? "domain " : "every domain", d ? d->name : "");
+	}
+}
 
 static void conflicts(struct fedjit_dump *rs, struct fedjit_store *s,
                       struct fedjit_secret_store *ss)
@@ -152,6 +197,17 @@ int fedjit_cmd_db_restore(struct fedjit_cli *cli, int argc, char **argv)
 	r = fedjit_dump_load(&rs, argv[1]);
 	if (r != 0)
 		goto out;
+	const struct fedjit_config *config = NULL;
+	r = fedjit_cli_config(cli, false, &config);
+	if (r != 0)
+		goto out;
+	if (config)
+		ranges(&rs, config);
+	if (rs.errors) {
+		r = fedjit_cli_error("%s: %u conflict%s with the configuration; nothing changed",
+		                     argv[1], rs.errors, rs.errors == 1 ? "" : "s");
+		goto out;
+	}
 	r = fedjit_cli_open_rw(cli, true, &s);
 	if (r != 0)
 		goto out;
@@ -170,8 +226,9 @@ int fedjit_cmd_db_restore(struct fedjit_cli *cli, int argc, char **argv)
 	}
 	conflicts(&rs, s, ss);
 	if (rs.errors) {
-		r = fedjit_cli_error("%s: %u conflict%s with the store; nothing changed", argv[1],
-		                     rs.errors, rs.errors == 1 ? "" : "s");
+		r = fedjit_cli_error("%s: %u conflict%s with the configuration or the store; "
+		                     "nothing changed",
+		                     argv[1], rs.errors, rs.errors == 1 ? "" : "s");
 		goto out;
 	}
 	r = apply(&rs, s);

@@ -92,9 +92,9 @@ tests_fuzz_fuzz_names_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 # codec, the key builders, and their tests.
 common_libfedjit_common_la_SOURCES += \
 	common/record.h common/record_codec.h common/record.c common/record_small.c common/key.c \
-	common/store.h common/store_private.h common/store.c \
+	common/store.h common/store_private.h common/commit_grace.h common/store.c \
 	common/store_read.c common/store_rows.c common/store_write.c common/store_delete.c common/store_check.c common/store_repair.c \
-	common/store_snap.c \
+	common/store_snap.c common/store_lookup.c common/store_lock.c common/snapshot.h \
 	common/secret.c
 
 check_PROGRAMS += tests/unit/test_record tests/unit/test_store tests/unit/test_store_concurrency \

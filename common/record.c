@@ -8,6 +8,9 @@
  * reading nothing outside the record.
  */
 #include <errno.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,35 +78,78 @@ int fedjit_record_encode_user(const struct fedjit_user *u, TDB_DATA *ret)
 	return finish(ret, buf, p, size);
 }
 
-int fedjit_record_view_user(TDB_DATA d, struct fedjit_user_view *ret)
+int fedjit_record_user_block(const unsigned char *rec, size_t len, size_t *ret_off, size_t *ret_len)
 {
-	struct fedjit_user_view v = {0};
-	const unsigned char *p = d.dptr, *end, *pw_end;
 	uint32_t pw;
 
-	if (!p || d.dsize < 36 || p[0] != USER_FORMAT_V1 || p[1] || p[2] || p[3])
+	if (!rec || len < 36 || rec[0] != USER_FORMAT_V1)
 		return -EBADMSG;
-	end = p + d.dsize;
-	v.flags = get_u32(p + 4);
-	v.uid = get_u32(p + 8);
-	v.gid = get_u32(p + 12);
-	v.created = get_i64(p + 16);
-	v.last_login = get_i64(p + 24);
-	pw = get_u32(p + 32);
-	if ((v.flags & ~FEDJIT_USER_FLAGS_KNOWN) || !id_ok(v.uid) || !id_ok(v.gid) ||
-	    pw > d.dsize - 36)
+	pw = get_u32(rec + 32);
+	if (pw > len - 36)
 		return -EBADMSG;
-	p += 36;
-	pw_end = p + pw;
+	*ret_off = 36;
+	*ret_len = pw;
+	return 0;
+}
+
+int fedjit_record_view_user_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
+                                  struct fedjit_user_view *ret)
+{
+	struct fedjit_user_view v = {0};
+	const unsigned char *p = block.dptr, *pw_end = block.dptr + block.dsize;
+
+	if (hdr_len != 36 || hdr[0] != USER_FORMAT_V1 || hdr[1] || hdr[2] || hdr[3] ||
+	    get_u32(hdr + 32) != block.dsize)
+		return -EBADMSG;
+	v.flags = get_u32(hdr + 4);
+	v.uid = get_u32(hdr + 8);
+	v.gid = get_u32(hdr + 12);
+	v.created = get_i64(hdr + 16);
+	v.last_login = get_i64(hdr + 24);
+	if ((v.flags & ~FEDJIT_USER_FLAGS_KNOWN) || !id_ok(v.uid) || !id_ok(v.gid))
+		return -EBADMSG;
 	v.pw_block = (const char *)p;
-	v.pw_block_len = pw;
-	if (take_str(&p, pw_end, STR_NAME, &v.name) < 0 ||
-	    take_str(&p, pw_end, STR_FIELD, &v.passwd) < 0 ||
-	    strcmp(v.passwd, FEDJIT_PASSWD_FIELD) != 0 ||
-	    take_str(&p, pw_end, STR_FIELD, &v.gecos) < 0 ||
-	    take_str(&p, pw_end, STR_PATH, &v.home) < 0 ||
-	    take_str(&p, pw_end, STR_PATH, &v.shell) < 0 || p != pw_end)
+	v.pw_block_len = block.dsize;
+	/* The five fields in one go: the block ends in its fifth NUL (so every
+	 * strlen stays inside), then one memchr per forbidden character over
+	 * the whole block: ':' and '\n' in no field, ',' not in the name. */
+	const char *f[5];
+	size_t n[5];
+	if (block.dsize == 0 || pw_end[-1] != '\0')
 		return -EBADMSG;
+	for (int i = 0; i < 5; i++) {
+		if (p >= pw_end)
+			return -EBADMSG;
+		f[i] = (const char *)p;
+		n[i] = strlen(f[i]);
+		p += n[i] + 1;
+	}
+	if (p != pw_end || n[0] == 0 || n[0] > FEDJIT_RECORD_NAME_MAX || n[3] == 0 || n[4] == 0 ||
+	    n[2] > FEDJIT_RECORD_STRING_MAX || n[3] > FEDJIT_RECORD_STRING_MAX ||
+	    n[4] > FEDJIT_RECORD_STRING_MAX || strcmp(f[1], FEDJIT_PASSWD_FIELD) != 0 ||
+	    memchr(block.dptr, ':', block.dsize) || memchr(block.dptr, '\n', block.dsize) ||
+	    memchr(f[0], ',', n[0]))
+		return -EBADMSG;
+	v.name = f[0];
+	v.passwd = f[1];
+	v.gecos = f[2];
+	v.home = f[3];
+	v.shell = f[4];
+	*ret = v;
+	return 0;
+}
+
+int fedjit_record_view_user(TDB_DATA d, struct fedjit_user_view *ret)
+{
+	struct fedjit_user_view v;
+	const unsigned char *p, *end;
+	size_t off, len;
+
+	if (fedjit_record_user_block(d.dptr, d.dsize, &off, &len) < 0 ||
+	    fedjit_record_view_user_block(d.dptr, off, (TDB_DATA){d.dptr + off, len}, &v) < 0)
+		return -EBADMSG;
+	p = d.dptr + off + len;
+	end = d.dptr + d.dsize;
 	if (take_str(&p, end, STR_OPAQUE, &v.domain) < 0 ||
 	    take_str(&p, end, STR_OPAQUE, &v.idp) < 0 ||
 	    take_str(&p, end, STR_OPAQUE, &v.issuer) < 0 ||
@@ -226,39 +272,117 @@ int fedjit_record_encode_group(const struct fedjit_group *g, TDB_DATA *ret)
 	return finish(ret, buf, p, size);
 }
 
-int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
+int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_off,
+                              size_t *ret_len, uint32_t *ret_n_members)
 {
-	struct fedjit_group_view v = {0};
-	const unsigned char *p = d.dptr, *end, *gb_end;
-	const char *m;
 	uint32_t gb;
 
-	if (!p || d.dsize < 16 || p[0] != GROUP_FORMAT_V1 || p[2] || p[3])
+	if (!rec || len < 16 || rec[0] != GROUP_FORMAT_V1)
 		return -EBADMSG;
-	end = p + d.dsize;
-	v.origin = p[1];
-	v.gid = get_u32(p + 4);
-	v.n_members = get_u32(p + 8);
-	gb = get_u32(p + 12);
+	gb = get_u32(rec + 12);
+	if (gb > len - 16)
+		return -EBADMSG;
+	*ret_off = 16;
+	*ret_len = gb;
+	*ret_n_members = get_u32(rec + 8);
+	return *ret_n_members > FEDJIT_RECORD_MEMBERS_MAX ? -EBADMSG : 0;
+}
+
+int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
+                                   bool check_members, struct fedjit_group_view *ret)
+{
+	struct fedjit_group_view v = {0};
+	const unsigned char *p = block.dptr, *gb_end = block.dptr + block.dsize;
+
+	if (hdr_len != 16 || hdr[0] != GROUP_FORMAT_V1 || hdr[2] || hdr[3] ||
+	    get_u32(hdr + 12) != block.dsize)
+		return -EBADMSG;
+	v.origin = hdr[1];
+	v.gid = get_u32(hdr + 4);
+	v.n_members = get_u32(hdr + 8);
 	if (v.origin < FEDJIT_GROUP_PRIVATE || v.origin > FEDJIT_GROUP_FOREIGN || !id_ok(v.gid) ||
-	    v.n_members > FEDJIT_RECORD_MEMBERS_MAX || gb > d.dsize - 16)
+	    v.n_members > FEDJIT_RECORD_MEMBERS_MAX)
 		return -EBADMSG;
-	p += 16;
-	gb_end = p + gb;
 	v.gr_block = (const char *)p;
-	v.gr_block_len = gb;
-	if (take_str(&p, gb_end, STR_NAME, &v.name) < 0 ||
-	    take_str(&p, gb_end, STR_FIELD, &v.passwd) < 0 ||
-	    strcmp(v.passwd, FEDJIT_PASSWD_FIELD) != 0)
+	v.gr_block_len = block.dsize;
+	/* Names and "x", back to back: the block ends in a NUL (every strlen
+	 * stays inside), and no name anywhere in it holds ':', ',' or '\n' (one
+	 * memchr each over the whole block, not three per member). */
+	if (block.dsize == 0 || gb_end[-1] != '\0' || memchr(p, ':', block.dsize) ||
+	    memchr(p, ',', block.dsize) || memchr(p, '\n', block.dsize))
 		return -EBADMSG;
+	v.name = (const char *)p;
+	size_t n = strlen(v.name);
+	if (n == 0 || n > FEDJIT_RECORD_NAME_MAX)
+		return -EBADMSG;
+	p += n + 1;
+	if (p >= gb_end || strcmp((const char *)p, FEDJIT_PASSWD_FIELD) != 0)
+		return -EBADMSG;
+	v.passwd = (const char *)p;
+	p += sizeof(FEDJIT_PASSWD_FIELD);
 	v.members = (const char *)p;
-	for (uint32_t i = 0; i < v.n_members; i++)
-		if (take_str(&p, gb_end, STR_NAME, &m) < 0)
-			return -EBADMSG;
-	if (p != gb_end)
+	v.members_len = (size_t)(gb_end - p);
+	if (check_members && fedjit_record_group_members(&v, NULL) < 0)
 		return -EBADMSG;
-	v.members_len = (size_t)(gb_end - (const unsigned char *)v.members);
-	if (take_str(&p, end, STR_OPTIONAL, &v.domain) < 0 || p != end)
+	*ret = v;
+	return 0;
+}
+
+/*
+ * The names of a members area, found by its NULs, 16 bytes at a time where
+ * SSE2 is there (x86-64 always): a strlen() per member cost more than the
+ * rest of a getgrnam of a 200-member group. Each NUL ends the name that
+ * began after the previous one; it must be 1 to FEDJIT_RECORD_NAME_MAX
+ * bytes long.
+ */
+int fedjit_record_group_members(const struct fedjit_group_view *v, char **mem)
+{
+	const char *p = v->members, *end = v->members + v->members_len, *start = p;
+	char *dummy[1];
+	char **out = mem ? mem : dummy;
+	uintptr_t step = mem ? 1 : 0;
+	uint32_t i = 0, n = v->n_members;
+
+#define MEMBER_END(q)                                                            \
+	do {                                                                     \
+		if ((size_t)((q)-start) - 1 >= FEDJIT_RECORD_NAME_MAX || i == n) \
+			return -EBADMSG;                                         \
+		*out = (char *)start;                                            \
+		out += step;                                                     \
+		i++;                                                             \
+		start = (q) + 1;                                                 \
+	} while (0)
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+
+	for (; end - p >= 16; p += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(
+		        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), zero));
+
+		for (; m; m &= m - 1)
+			MEMBER_END(p + __builtin_ctz(m));
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '\0')
+			MEMBER_END(p);
+#undef MEMBER_END
+	return i == n && start == end ? 0 : -EBADMSG;
+}
+
+int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
+{
+	struct fedjit_group_view v;
+	const unsigned char *p;
+	size_t off, len;
+	uint32_t n;
+
+	if (fedjit_record_group_block(d.dptr, d.dsize, &off, &len, &n) < 0 ||
+	    fedjit_record_view_group_block(d.dptr, off, (TDB_DATA){d.dptr + off, len}, true, &v) <
+	            0)
+		return -EBADMSG;
+	p = d.dptr + off + len;
+	if (take_str(&p, d.dptr + d.dsize, STR_OPTIONAL, &v.domain) < 0 || p != d.dptr + d.dsize)
 		return -EBADMSG;
 	*ret = v;
 	return 0;

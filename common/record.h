@@ -178,6 +178,34 @@ int fedjit_record_view_name(TDB_DATA d, const char **ret_name);
 /* *ret_hash points into d, NUL-terminated. */
 int fedjit_record_view_pwhash(TDB_DATA d, const char **ret_hash);
 
+/*
+ * The passwd (group) block of a user (group) record on its own, for the NSS
+ * module, which copies just the block into glibc's buffer and the fixed
+ * header beside it. *_block tells where the block lies in a record (from
+ * bytes that may still change under the caller: offsets only, checked
+ * against len; for a group also the member count); view_*_block decodes a
+ * copy of the header (hdr_len bytes, the offset *_block returned) and a copy
+ * of the block with the same rules as the full view decoders. The view's
+ * fields from the rest of the record (domain, idp, ...) stay NULL.
+ *
+ * With check_members false the members' number and lengths are left to
+ * fedjit_record_group_members, which the caller must then call: it points
+ * mem (NULL: nowhere) at the n_members names while it checks them, so that
+ * the NSS module walks a 200-member group once, not twice. The characters
+ * of every name are checked either way.
+ */
+int fedjit_record_user_block(const unsigned char *rec, size_t len, size_t *ret_off,
+                             size_t *ret_len);
+int fedjit_record_view_user_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
+                                  struct fedjit_user_view *ret);
+int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_off,
+                              size_t *ret_len, uint32_t *ret_n_members);
+int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
+                                   bool check_members, struct fedjit_group_view *ret);
+int fedjit_record_group_members(const struct fedjit_group_view *v, char **mem);
+/* The longest header the two formats have. */
+#define FEDJIT_RECORD_HDR_MAX 36
+
 /* Allocating decoders: 0 and *ret owned by the caller, -EBADMSG or -ENOMEM. */
 int fedjit_record_decode_user(TDB_DATA d, struct fedjit_user **ret);
 int fedjit_record_decode_group(TDB_DATA d, struct fedjit_group **ret);

@@ -96,18 +96,33 @@ static inline unsigned char *put_str(unsigned char *p, const char *s)
 	return p + n;
 }
 
-/* Decoder side: take one NUL-terminated string from [*pos, end). */
+/* Decoder side: take one NUL-terminated string from [*pos, end). The string
+ * kinds with forbidden characters are checked in the same one pass that finds
+ * the NUL (a memchr per forbidden character cost more than the lookup). */
 static inline int take_str(const unsigned char **pos, const unsigned char *end, enum str_kind kind,
                            const char **ret)
 {
-	const unsigned char *nul;
+	/* bit 1: not in a passwd/group field; bit 2: not in a name */
+	static const unsigned char bad[256] = {[':'] = 3, ['\n'] = 3, [','] = 2};
+	const unsigned char *s = *pos, *p = s, *nul;
 
-	if (*pos >= end)
+	if (p >= end)
 		return -EBADMSG;
-	nul = memchr(*pos, '\0', (size_t)(end - *pos));
-	if (!nul || !str_ok((const char *)*pos, (size_t)(nul - *pos), kind))
-		return -EBADMSG;
-	*ret = (const char *)*pos;
+	if (kind == STR_OPAQUE || kind == STR_OPTIONAL) {
+		nul = memchr(p, '\0', (size_t)(end - p));
+		if (!nul || !str_ok((const char *)s, (size_t)(nul - s), kind))
+			return -EBADMSG;
+	} else {
+		unsigned char mask = kind == STR_NAME ? 3 : 1;
+		size_t max = kind == STR_NAME ? FEDJIT_RECORD_NAME_MAX : FEDJIT_RECORD_STRING_MAX;
+
+		while (p < end && *p && !(bad[*p] & mask))
+			p++;
+		if (p == end || *p || (size_t)(p - s) > max || (p == s && kind != STR_FIELD))
+			return -EBADMSG;
+		nul = p;
+	}
+	*ret = (const char *)s;
 	*pos = nul + 1;
 	return 0;
 }

@@ -57,15 +57,11 @@ static int snap_secret(struct fedjit_secret_store *ss,
                        struct fedjit_snap *a)
 {
 	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap b = {0};
 	TDB_DATA key;
-	int r;
 
 	if (keyfn(kb, name, &key) < 0)
 		return -ENOENT; /* a name no record can have */
-	r = fedjit_store_lookup(&ss->st, key, NULL, a, &b);
-	fedjit_snap_free(&b);
-	return r;
+	return fedjit_store_copy_key(&ss->st, key, a);
 }
 
 /* Free a copy that held a password hash, scrubbing it first. */
@@ -167,7 +163,7 @@ struct secret_names {
 	int r;
 };
 
-static int secret_names_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *p)
+static int secret_names_cb(TDB_DATA key, TDB_DATA data, void *p)
 {
 	struct secret_names *sn = p;
 	const char *rest;
@@ -177,21 +173,17 @@ static int secret_names_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data,
 	if (kind != FEDJIT_KEY_PWHASH && kind != FEDJIT_KEY_CONSENT)
 		return 0;
 	sn->r = fedjit_strv_push(&sn->sv, rest, len);
-	return sn->r < 0; /* 1 stops the traverse */
+	return sn->r;
 }
 
 int fedjit_secret_list_users(struct fedjit_secret_store *ss, char ***ret, size_t *ret_n)
 {
 	struct secret_names sn = {0};
-	int r = fedjit_store_rlock(&ss->st);
+	int r = fedjit_store_walk(&ss->st, 0, secret_names_cb, &sn);
 
-	if (r < 0)
-		return r;
-	r = tdb_traverse_read(ss->st.tdb, secret_names_cb, &sn);
-	fedjit_store_runlock(&ss->st);
-	if (sn.r < 0 || r < 0) {
+	if (r < 0) {
 		fedjit_strv_free(sn.sv.v);
-		return sn.r < 0 ? sn.r : -EIO;
+		return r;
 	}
 	if (!sn.sv.v && !(sn.sv.v = calloc(1, sizeof(char *))))
 		return -ENOMEM;

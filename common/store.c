@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Store plumbing: opening (symlink-safe, version-checked, created atomically),
- * read locks, transactions with failure injection, error messages.
+ * Store plumbing: opening (symlink-safe, version-checked, created atomically,
+ * an interrupted commit recovered), transactions with failure injection,
+ * error messages. The writers' lock: store_lock.c; reads: store_snap.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <pthread.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,91 +22,7 @@
 #include "common/store_private.h"
 
 unsigned fedjit_store_debug_fail_after;
-
-/*
- * tdb's all-record lock covers [FREELIST_TOP, EOF): FREELIST_TOP is
- * sizeof(struct tdb_header), 168 bytes in every tdb 1.x file. A transaction
- * holds it shared while it runs and exclusively from prepare-commit (before
- * the recovery area and the data are written) until the commit is complete.
- * Read-only handles take it shared on one byte to exclude exactly that.
- */
-#define TDB_ALLRECORD_LOCK_OFFSET 168
-
-/* The poll of a lock that is taken: sleeps of 50, 100, 200 .. 1600 us, then
- * 2 ms each, until timeout_ms have been slept. A commit holds the lock for
- * about half a millisecond (four fdatasyncs): millisecond sleeps left the
- * lock idle between commits, and 8 writers got less done than one. Start at
- * {.step_us = BACKOFF_FIRST_US}. */
-#define BACKOFF_FIRST_US 50
-#define BACKOFF_MAX_US   2000
-struct backoff {
-	long waited_us, step_us;
-};
-
-/* Sleep the next step: 0, or -ETIMEDOUT (without sleeping) once timeout_ms
- * have been slept. */
-static int backoff_wait(struct backoff *b, long timeout_ms)
-{
-	if (b->waited_us >= timeout_ms * 1000L)
-		return -ETIMEDOUT;
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = b->step_us * 1000L};
-	nanosleep(&ts, NULL);
-	b->waited_us += b->step_us;
-	b->step_us = b->step_us * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : b->step_us * 2;
-	return 0;
-}
-
-static int lock_byte(int fd, short type, bool wait_for_it)
-{
-	struct flock fl = {
-	        .l_type = type,
-	        .l_whence = SEEK_SET,
-	        .l_start = TDB_ALLRECORD_LOCK_OFFSET,
-	        .l_len = 1,
-	};
-	struct backoff b = {.step_us = BACKOFF_FIRST_US};
-
-	for (;;) {
-		if (fcntl(fd, F_SETLK, &fl) == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if ((errno != EAGAIN && errno != EACCES) || !wait_for_it)
-			return -errno;
-		/* A commit is being written: poll rather than block forever on a
-		 * writer that is stopped or stuck. */
-		int r = backoff_wait(&b, FEDJIT_STORE_READ_LOCK_TIMEOUT_MS);
-		if (r < 0)
-			return r;
-	}
-}
-
-int fedjit_store_rlock(struct fedjit_store *s)
-{
-	int r = 0;
-
-	if (s->lock_depth++ > 0 || (s->flags & FEDJIT_STORE_NOLOCK) ||
-	    tdb_transaction_active(s->tdb))
-		return 0;
-	if (s->flags & FEDJIT_STORE_RDONLY)
-		r = lock_byte(tdb_fd(s->tdb), F_RDLCK, true);
-	else if (tdb_lockall_read(s->tdb) != 0)
-		r = -EIO;
-	if (r < 0)
-		s->lock_depth--;
-	return r;
-}
-
-void fedjit_store_runlock(struct fedjit_store *s)
-{
-	if (--s->lock_depth > 0 || (s->flags & FEDJIT_STORE_NOLOCK) ||
-	    tdb_transaction_active(s->tdb))
-		return;
-	if (s->flags & FEDJIT_STORE_RDONLY)
-		(void)lock_byte(tdb_fd(s->tdb), F_UNLCK, false);
-	else
-		tdb_unlockall_read(s->tdb);
-}
+void (*fedjit_store_debug_commit_hook)(void);
 
 struct parse_ctx {
 	int (*fn)(TDB_DATA data, void *userdata);
@@ -119,6 +38,7 @@ static int parse_cb(TDB_DATA key, TDB_DATA data, void *p)
 	return 0;
 }
 
+/* Inside a transaction (the write API's row helpers): tdb directly. */
 int fedjit_store_parse_key(struct fedjit_store *s, TDB_DATA key,
                            int (*fn)(TDB_DATA data, void *userdata), void *userdata)
 {
@@ -138,23 +58,24 @@ int fedjit_store_exists(struct fedjit_store *s, TDB_DATA key)
 
 int fedjit_store_tx_begin(struct fedjit_store *s)
 {
+	int r;
+
 	if (s->flags & FEDJIT_STORE_RDONLY)
 		return -EROFS;
 	/* Inside a batch every operation joins the batch's transaction (tdb
 	 * nesting is disabled: its error semantics are too subtle). */
 	if (s->batch)
 		return s->batch_failed ? -ECANCELED : 0;
-	/* Poll rather than block forever behind a writer that is stopped or stuck
-	 * (the login waiting here would only end when the module kills it). */
-	for (struct backoff b = {.step_us = BACKOFF_FIRST_US};;) {
-		if (tdb_transaction_start_nonblock(s->tdb) == 0)
-			return 0;
-		if (tdb_error(s->tdb) != TDB_ERR_NOLOCK)
-			return -EIO;
-		int r = backoff_wait(&b, FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS);
-		if (r < 0)
-			return r;
+	/* The writers' lock, with its deadline (store_lock.c); tdb itself takes
+	 * no lock (TDB_NOLOCK), so nothing below can wait for a reader. */
+	r = fedjit_store_wlock(s);
+	if (r < 0)
+		return r;
+	if (tdb_transaction_start(s->tdb) != 0) {
+		fedjit_store_wunlock(s);
+		return -EIO;
 	}
+	return 0;
 }
 
 static int debug_fail(void)
@@ -196,6 +117,32 @@ int fedjit_store_tx_delete(struct fedjit_store *s, TDB_DATA key)
 	return -EIO;
 }
 
+/*
+ * The commit proper, with every signal that can be blocked held back: a
+ * SIGTERM or SIGINT (a deadline, a parent that died, Ctrl-C) then lands after
+ * the commit instead of in the middle of it, where it would leave the
+ * recovery record armed until the next root opener repairs the file.
+ * SIGKILL cannot be blocked: the PAM module sends it only after waiting
+ * long enough for a commit (pam/proto/spawn.c).
+ */
+static int commit(struct fedjit_store *s)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	fedjit_live_lock(tdb_fd(s->tdb), true);
+	r = tdb_transaction_prepare_commit(s->tdb); /* arms the recovery record */
+	if (r == 0 && fedjit_store_debug_commit_hook)
+		fedjit_store_debug_commit_hook();
+	if (r == 0)
+		r = tdb_transaction_commit(s->tdb);
+	fedjit_live_lock(tdb_fd(s->tdb), false);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 int fedjit_store_tx_end(struct fedjit_store *s, int r)
 {
 	if (s->batch) {
@@ -207,10 +154,10 @@ int fedjit_store_tx_end(struct fedjit_store *s, int r)
 	}
 	if (r < 0) {
 		tdb_transaction_cancel(s->tdb);
-		return r;
+	} else if (commit(s) != 0) {
+		r = write_error(s);
 	}
-	if (tdb_transaction_commit(s->tdb) != 0)
-		return write_error(s);
+	fedjit_store_wunlock(s);
 	return r;
 }
 
@@ -240,6 +187,8 @@ int fedjit_store_batch_end(struct fedjit_store *s, int r)
 
 /* ---- opening ---- */
 
+/* Missing parents of path are created 0755 whatever the umask (a 0700
+ * directory over the store would hide it from every non-root reader). */
 static int mkdir_parents(const char *path)
 {
 	_cleanup_free_ char *dir = strdup(path);
@@ -257,15 +206,17 @@ static int mkdir_parents(const char *path)
 	int r = mkdir_parents(dir);
 	if (r < 0)
 		return r;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	if (mkdir(dir, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	return chmod(dir, 0755) < 0 ? -errno : 0;
 }
 
 static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mode, int hash_size,
                     struct tdb_context **ret)
 {
-	int tdb_flags = TDB_DEFAULT;
+	/* No fcntl lock from tdb, ever: writers serialise on the lock file
+	 * (store_lock.c), readers validate (store_snap.c). */
+	int tdb_flags = TDB_NOLOCK;
 	struct tdb_context *tdb;
 
 	if (!(flags & FEDJIT_STORE_RDONLY))
@@ -278,9 +229,9 @@ static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mod
 	 * fsync; provisioning is about 1.5x faster (make bench-provision). A walk
 	 * of the whole store on such a handle costs a pread per hash chain and
 	 * record, so handles that walk (the admin tool's purge, check, repair)
-	 * keep the mapping. Read-only handles, the NSS module's included, always
-	 * read through mappings; the page cache is coherent between the two. */
-	if (!(flags & FEDJIT_STORE_RDONLY) && (flags & FEDJIT_STORE_POINT))
+	 * keep the mapping. Read-only handles read through the reader's own
+	 * mapping (store_snap.c); tdb's would only double it. */
+	if (((flags & FEDJIT_STORE_RDONLY) || (flags & FEDJIT_STORE_POINT)))
 		tdb_flags |= TDB_NOMMAP;
 	if (flags & FEDJIT_STORE_NOSYNC)
 		tdb_flags |= TDB_NOSYNC;
@@ -306,19 +257,24 @@ static int open_tdb(const char *path, unsigned flags, int open_flags, mode_t mod
 	return 0;
 }
 
-static int read_version(struct tdb_context *tdb, uint32_t *ret)
+struct version_read {
+	uint32_t v;
+};
+
+static int version_place(const unsigned char *data, size_t len, void *p)
+{
+	return fedjit_record_decode_version((TDB_DATA){(unsigned char *)data, len}, p);
+}
+
+static int version_body(struct fedjit_store *s, void *p)
 {
 	char kb[FEDJIT_KEY_MAX];
-	TDB_DATA key, data;
+	TDB_DATA key;
 	int r;
 
 	fedjit_key_version(kb, &key);
-	data = tdb_fetch(tdb, key);
-	if (!data.dptr)
-		return tdb_error(tdb) == TDB_ERR_NOEXIST ? -EBADMSG : -EIO;
-	r = fedjit_record_decode_version(data, ret);
-	free(data.dptr);
-	return r;
+	r = fedjit_read_get(s, key, version_place, p);
+	return r == -ENOENT ? -EBADMSG : r;
 }
 
 /*
@@ -342,8 +298,8 @@ static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new.%ld.%u", path, (long)getpid(), counter++) >=
 	    sizeof(tmp))
 		return -ENAMETOOLONG;
-	r = open_tdb(tmp, flags & ~FEDJIT_STORE_RDONLY, O_RDWR | O_CREAT | O_EXCL, mode, hash_size,
-	             &tdb);
+	r = open_tdb(tmp, flags & ~(FEDJIT_STORE_RDONLY | FEDJIT_STORE_POINT),
+	             O_RDWR | O_CREAT | O_EXCL, mode, hash_size, &tdb);
 	if (r < 0)
 		return r;
 	/* The umask may have taken bits away (or the caller's mode is what we want
@@ -371,12 +327,137 @@ out:
 	return r;
 }
 
+/* The path must name a regular file that is not a symbolic link. */
+static int check_path(const char *path, bool secret, struct stat *ret)
+{
+	if (lstat(path, ret) < 0)
+		return -errno;
+	if (S_ISLNK(ret->st_mode))
+		return -ELOOP;
+	if (!S_ISREG(ret->st_mode))
+		return -ENOTTY;
+	if (secret && (ret->st_mode & 077))
+		return -EPERM;
+	return 0;
+}
+
+/* After tdb rolled an interrupted commit back, commit once more (the version
+ * key, unchanged): the rollback restored the old sequence number, and a
+ * reader that read across the dead commit must see a new one (store_snap.c). */
+static int bump(struct fedjit_store *s)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key, data = {0};
+	uint32_t v;
+	int r;
+
+	fedjit_key_version(kb, &key);
+	data = tdb_fetch(s->tdb, key);
+	if (!data.dptr)
+		return -EIO;
+	r = fedjit_record_decode_version(data, &v);
+	if (r >= 0)
+		r = fedjit_store_tx_begin(s);
+	if (r >= 0)
+		r = fedjit_store_tx_end(s, fedjit_store_tx_store(s, key, data));
+	free(data.dptr);
+	return r;
+}
+
+/*
+ * Read-write: under the writers' lock, so that tdb's open, which rolls back a
+ * commit its writer could not finish (tdb_transaction_recover), runs with no
+ * other writer about. While it does, the liveness marker is set, so readers
+ * wait for the recovery instead of reporting a dead writer.
+ */
+static int open_rw(struct fedjit_store *s, const char *path, unsigned flags, mode_t mode,
+                   bool *ret_recovered)
+{
+	_cleanup_close_ int fd = -1;
+	int r = fedjit_store_wlock(s);
+
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	*ret_recovered = fd >= 0 && fedjit_view_fd_armed(fd);
+	if (*ret_recovered)
+		fedjit_live_lock(fd, true); /* released when fd closes */
+	r = open_tdb(path, flags, O_RDWR, mode, 0, &s->tdb);
+	if (r == 0 && *ret_recovered)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		       "store: %s: rolled back a commit whose writer died before finishing it",
+		       path);
+	fedjit_store_wunlock(s);
+	return r;
+}
+
+/*
+ * Read-only. tdb refuses to open a file whose recovery record is armed, and a
+ * commit being written looks the same as one whose writer died. So: armed
+ * and this process may take the writers' lock (root, and not the NSS module,
+ * which never writes: FEDJIT_STORE_NORECOVER): recover it with a read-write
+ * open (which waits for a live writer on the lock) and look again. Otherwise
+ * wait while its writer is alive (store_snap.c tells), or fail with -EIO when
+ * it died.
+ */
+static int open_ro(struct fedjit_store *s, const char *path, unsigned flags, mode_t mode,
+                   uint32_t version, bool secret)
+{
+	struct fedjit_retry rt = {0};
+	bool may_recover = !(flags & (FEDJIT_STORE_NORECOVER | FEDJIT_STORE_NOLOCK));
+	int r;
+
+	for (;;) {
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		struct stat st;
+
+		if (fd < 0)
+			return -errno;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return -ENOTTY;
+		}
+		r = 0;
+		if (fedjit_view_fd_armed(fd)) {
+			int lfd = -1;
+
+			if (may_recover && fedjit_store_lock_open(path, false, &lfd) == 0) {
+				struct fedjit_store w = {.lock_fd = -1};
+
+				close(lfd);
+				r = fedjit_store_open_internal(&w, path,
+				                               flags & FEDJIT_STORE_NOSYNC, mode,
+				                               version, secret);
+				if (r == 0)
+					fedjit_store_close_internal(&w);
+				may_recover = false;
+				r = r < 0 ? r : -EAGAIN;
+			} else {
+				r = fedjit_view_judge_fd(fd);
+			}
+		} else {
+			r = open_tdb(path, flags, O_RDONLY, mode, 0, &s->tdb);
+			/* a commit armed between the check and tdb's look */
+			if (r == -EIO && fedjit_view_fd_armed(fd))
+				r = -EAGAIN;
+		}
+		if (r == 0) {
+			fedjit_view_init(&s->view, fd);
+			return 0;
+		}
+		close(fd);
+		/* The NSS module waits outside its mutex: hand it the -EAGAIN. */
+		if (r == -EAGAIN && (flags & FEDJIT_STORE_NORECOVER))
+			return r;
+		if (r != -EAGAIN || fedjit_retry_wait(&rt, FEDJIT_READ_BUDGET_MS) < 0)
+			return r == -EAGAIN ? -EIO : r;
+	}
+}
+
 int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigned flags,
                                mode_t mode, uint32_t version, bool secret)
 {
-	bool rdonly = flags & FEDJIT_STORE_RDONLY;
-	_cleanup_close_ int lockfd = -1;
-	struct tdb_context *tdb = NULL;
+	bool rdonly = flags & FEDJIT_STORE_RDONLY, recovered = false;
 	struct stat lst, st;
 	uint32_t v;
 	int r;
@@ -385,37 +466,23 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 		return -EINVAL;
 	if (rdonly && (flags & FEDJIT_STORE_CREATE))
 		return -EINVAL;
-	for (int attempt = 0;; attempt++) {
-		if (lstat(path, &lst) == 0)
-			break;
-		if (errno != ENOENT || !(flags & FEDJIT_STORE_CREATE) || attempt > 0)
-			return -errno;
+	*s = (struct fedjit_store){.flags = flags, .lock_fd = -1, .view = {.fd = -1}};
+	s->path = strdup(path);
+	if (!s->path)
+		return -ENOMEM;
+	r = check_path(path, secret, &lst);
+	if (r == -ENOENT && (flags & FEDJIT_STORE_CREATE)) {
 		r = create_store(path, flags, mode, version,
 		                 secret ? FEDJIT_SECRET_STORE_HASH_SIZE : FEDJIT_STORE_HASH_SIZE);
-		if (r < 0)
-			return r;
+		if (r == 0)
+			r = check_path(path, secret, &lst);
 	}
-	if (S_ISLNK(lst.st_mode))
-		return -ELOOP;
-	if (!S_ISREG(lst.st_mode))
-		return -ENOTTY;
-	if (secret && (lst.st_mode & 077))
-		return -EPERM;
-
-	if (rdonly && !(flags & FEDJIT_STORE_NOLOCK)) {
-		/* Hold the read lock across tdb_open: tdb's open refuses a store
-		 * whose commit is in flight (it sees the recovery area armed). */
-		lockfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (lockfd < 0)
-			return -errno;
-		r = lock_byte(lockfd, F_RDLCK, true);
-		if (r < 0)
-			return r;
-	}
-	r = open_tdb(path, flags, rdonly ? O_RDONLY : O_RDWR, mode, 0, &tdb);
+	if (r == 0)
+		r = rdonly ? open_ro(s, path, flags, mode, version, secret)
+		           : open_rw(s, path, flags, mode, &recovered);
 	if (r < 0)
-		return r;
-	if (fstat(tdb_fd(tdb), &st) < 0) {
+		goto fail;
+	if (fstat(tdb_fd(s->tdb), &st) < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -424,34 +491,42 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 		r = -ESTALE;
 		goto fail;
 	}
-	r = read_version(tdb, &v);
+	r = fedjit_read(s, version_body, &v);
 	if (r < 0)
 		goto fail;
 	if (v > version) {
 		r = -EPROTONOSUPPORT;
 		goto fail;
 	}
-	/* Closing lockfd (cleanup) drops our read lock; a read-only tdb holds
-	 * no fcntl locks of its own that closing could drop. */
-	s->tdb = tdb;
-	s->flags = flags;
-	s->lock_depth = 0;
-	if (rdonly && !(flags & FEDJIT_STORE_NOLOCK))
-		fedjit_store_snap_init(s);
+	if (recovered) {
+		r = bump(s);
+		if (r < 0)
+			goto fail;
+	}
 	return 0;
 fail:
-	tdb_close(tdb);
+	fedjit_store_close_internal(s);
 	return r;
 }
 
 void fedjit_store_close_internal(struct fedjit_store *s)
 {
 	/* An open batch is cancelled (tdb_close cancels a transaction). */
+	if (s->batch && s->tdb && tdb_transaction_active(s->tdb)) {
+		tdb_transaction_cancel(s->tdb);
+		fedjit_store_wunlock(s);
+	}
 	s->batch = false;
-	fedjit_store_snap_done(s);
+	fedjit_view_done(&s->view);
 	if (s->tdb)
 		tdb_close(s->tdb);
 	s->tdb = NULL;
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
+	s->lock_depth = 0;
+	free(s->path);
+	s->path = NULL;
 }
 
 int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **ret)

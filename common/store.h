@@ -17,12 +17,13 @@
  *                     open per file per process: never keep a handle across a
  *                     call that can reach NSS, e.g. getpwnam)
  *   -ELOOP            the path is a symbolic link; -ENOTTY not a regular file
- *   -ETIMEDOUT        a read lock could not be taken within
- *                     FEDJIT_STORE_READ_LOCK_TIMEOUT_MS (a writer stuck mid-commit),
- *                     or a write transaction could not start within
- *                     FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS (another writer holds one)
- *   -EIO              tdb failed, or a read-only open of a store whose writer
- *                     crashed mid-commit (the next read-write open rolls it back)
+ *   -ETIMEDOUT        a write transaction could not start within
+ *                     FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS (another writer holds the
+ *                     writers' lock; its pid is logged)
+ *   -EIO              tdb failed; or, on a read-only handle that may not recover
+ *                     it, a store whose writer died mid-commit (the next root
+ *                     opener rolls it back), or commits kept the read from
+ *                     standing for FEDJIT_READ_BUDGET_MS
  *   -ENOSPC           a write failed and the file system has less room left than
  *                     the file would grow by (disk full); nothing was written
  *   -EROFS            a write on a read-only handle
@@ -34,37 +35,38 @@
  * with the function named beside it. View callbacks get pointers into a
  * private copy of the record that is valid only during the callback.
  *
- * Concurrency (one writer at a time, any number of readers, across processes):
- *  - Writers (read-write handles) serialise on tdb's transaction lock; a
- *    transaction sees its own writes; others see them only after the commit.
- *    Commits use tdb's fsync semantics (recovery area written and synced
- *    before the data, synced again after), so a crash mid-commit is rolled
- *    back by the next read-write open. FEDJIT_STORE_NOSYNC turns fsync off:
- *    tests and benchmarks only. It also turns off tdb's recovery area, the
- *    commit marker lock-free readers (below, and nss/db.c) rely on: against
- *    a NOSYNC writer such a reader may fail a lookup (EIO) that raced a commit.
- *  - Read-only handles (FEDJIT_STORE_RDONLY): tdb itself takes no locks on
- *    read-only handles. Lookups (parse_*, get_*) read without any lock or
- *    syscall and validate afterwards, seqlock style (store_snap.c): they copy
- *    the raw records out of the mapping, then check that no commit was armed
- *    before, none is armed now and tdb's sequence number did not move. A
- *    lookup that raced a commit is redone under a shared fcntl lock on the
- *    byte that tdb's all-record lock covers (FREELIST_TOP); a committing
- *    writer holds that range exclusively from before its first data write
- *    until after its last, so the redo waits for the commit (polling, at most
- *    FEDJIT_STORE_READ_LOCK_TIMEOUT_MS, then -ETIMEDOUT). A lookup never
- *    returns a mix of two states, and an index hop (uid -> name -> user)
- *    reads both records from one state. If a writer died mid-commit, its
- *    half-written data is never served: lookups return -EIO until the next
- *    read-write open rolls the commit back (the PAM helper and the admin tool
- *    open read-write). Cost of a warm lookup: no syscall, one copy of the
- *    record bytes. Iteration and the checker hold the lock for their walk.
- *    The open takes the lock too (tdb refuses a read-only open while a
- *    commit is armed).
- *  - FEDJIT_STORE_RDONLY | FEDJIT_STORE_NOLOCK: no validation and no locks.
- *    A lookup that races a commit may see a mix of old and new bytes: the
- *    decoders stay in bounds (-EBADMSG, or a record that never existed as
- *    such), so it is safe but not consistent. For benchmarks.
+ * Concurrency (one writer at a time, any number of readers, across processes;
+ * nothing a reader does can delay a writer):
+ *  - Writers (read-write handles) serialise on the writers' lock, a root-only
+ *    lock file beside the store (PATH.lock; store_lock.c); tdb itself runs
+ *    with TDB_NOLOCK and takes no fcntl lock on the world-readable file, so
+ *    no lock a reader can take (any byte, shared or exclusive where it can
+ *    get one) is ever waited for. A transaction sees its own writes; others
+ *    see them only after the commit. Commits use tdb's fsync semantics
+ *    (recovery area written and synced before the data, synced again
+ *    after), with every blockable signal held back (store.c). A commit that
+ *    did not finish (kill -9, power loss) is rolled back by the next root
+ *    opener of either kind: a read-write open always, a read-only open of a
+ *    process that can take the writers' lock (the helper, the admin tool;
+ *    not the NSS module). FEDJIT_STORE_NOSYNC turns fsync off: tests and
+ *    benchmarks only (tdb 1.4.8 still arms its recovery record then, so
+ *    readers still see its commits as such, but a power loss can leave a
+ *    file tdb cannot repair).
+ *  - Read-only handles (FEDJIT_STORE_RDONLY) never lock: a read copies the
+ *    records it needs out of the reader's own mapping and validates the
+ *    copy afterwards, seqlock style, retrying a read that raced a commit for
+ *    at most FEDJIT_READ_BUDGET_MS (then -EIO); an index hop (uid -> name ->
+ *    user) reads both records from one state (store_snap.c,
+ *    store_lookup.c, one implementation shared with the NSS module). If a
+ *    writer died mid-commit, its half-written data is never served: reads
+ *    fail with -EIO at once until a root opener rolls the commit back. A
+ *    warm lookup makes no syscall. Whole-store walks (iteration, the
+ *    checker) go chain by chain; a process that can take the writers' lock
+ *    holds it for the walk.
+ *  - FEDJIT_STORE_RDONLY | FEDJIT_STORE_NOLOCK: no validation. A lookup that
+ *    races a commit may see a mix of old and new bytes: the decoders stay in
+ *    bounds (-EBADMSG, or a record that never existed as such), so it is
+ *    safe but not consistent. For benchmarks.
  *  - A handle may be used from one thread at a time (tdb contexts are not
  *    thread-safe); after fork() a read-only handle keeps working in the child.
  */
@@ -75,12 +77,12 @@
 #include <stdint.h>
 #include <tdb.h>
 
+#include "common/commit_grace.h"
 #include "common/record.h"
 
 /* Store format version written into the "version" key. */
-#define FEDJIT_STORE_VERSION              1
-#define FEDJIT_SECRET_STORE_VERSION       1
-#define FEDJIT_STORE_READ_LOCK_TIMEOUT_MS 10000
+#define FEDJIT_STORE_VERSION        1
+#define FEDJIT_SECRET_STORE_VERSION 1
 /* How long a write transaction waits for another writer's (then -ETIMEDOUT). */
 #define FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS 30000
 /*
@@ -101,16 +103,20 @@
 #define FEDJIT_STORE_EIMMUTABLE ENOTSUP
 
 enum fedjit_store_open_flags {
-	FEDJIT_STORE_RDONLY = 1 << 0, /* missing file: -ENOENT */
-	FEDJIT_STORE_CREATE = 1 << 1, /* read-write; create the file (0644 / 0600 for
+	FEDJIT_STORE_RDONLY = 1 << 0,    /* missing file: -ENOENT */
+	FEDJIT_STORE_CREATE = 1 << 1,    /* read-write; create the file (0644 / 0600 for
 	                                 the secret store) and its parent dir (0755) */
-	FEDJIT_STORE_NOLOCK = 1 << 2, /* with RDONLY: no read locks (see above) */
-	FEDJIT_STORE_NOSYNC = 1 << 3, /* no fsync on commit: tests/benchmarks only */
-	FEDJIT_STORE_POINT = 1 << 4,  /* read-write, for a few lookups and small
+	FEDJIT_STORE_NOLOCK = 1 << 2,    /* with RDONLY: no validation (see above) */
+	FEDJIT_STORE_NOSYNC = 1 << 3,    /* no fsync on commit: tests/benchmarks only */
+	FEDJIT_STORE_POINT = 1 << 4,     /* read-write, for a few lookups and small
 	                                 transactions (a login's provisioning): tdb
 	                                 reads and writes with pread/pwrite instead of
 	                                 a mapping (see open_tdb in store.c); a walk
 	                                 of the whole store is slow on such a handle */
+	FEDJIT_STORE_NORECOVER = 1 << 5, /* with RDONLY: never roll back an interrupted
+	                                    commit (the NSS module never writes), and
+	                                    -EAGAIN instead of waiting for one being
+	                                    written (the caller retries) */
 };
 
 struct fedjit_store;
@@ -144,7 +150,7 @@ typedef int (*fedjit_gids_view_fn)(const struct fedjit_gids_view *v, void *userd
 
 int fedjit_store_parse_user(struct fedjit_store *s, const char *name, fedjit_user_view_fn fn,
                             void *userdata);
-/* uid -> name -> user, both under one read lock. */
+/* uid -> name -> user, both from one committed state. */
 int fedjit_store_parse_user_by_uid(struct fedjit_store *s, uint32_t uid, fedjit_user_view_fn fn,
                                    void *userdata);
 int fedjit_store_parse_group(struct fedjit_store *s, const char *name, fedjit_group_view_fn fn,
@@ -167,8 +173,10 @@ int fedjit_store_get_gids(struct fedjit_store *s, const char *name, uint32_t **r
                           size_t *ret_n);
 
 /*
- * Iteration over every user / group record, in tdb order (not sorted), under
- * one read lock held for the whole walk (writers wait for it: keep fn short).
+ * Iteration over every user / group record, in tdb order (not sorted): a
+ * read-write handle, or a read-only one of a process that can take the
+ * writers' lock, holds it for the whole walk (writers wait: keep fn short);
+ * other read-only handles walk chain by chain (see Concurrency).
  * fn returns 0 to continue, > 0 to stop (returned), < 0 to abort (returned).
  * Returns the number of records visited when fn never stopped.
  */
@@ -274,11 +282,17 @@ int fedjit_store_batch_end(struct fedjit_store *s, int r);
  */
 extern unsigned fedjit_store_debug_fail_after;
 /*
- * Test-only: when set, called in a lock-free read of a read-only handle
+ * Test-only: when set, called in a validated read of a read-only handle
  * after the records were copied and before the copy is validated, so tests
  * can commit (or crash) a writer exactly there.
  */
 extern void (*fedjit_store_debug_read_hook)(void);
+/*
+ * Test-only: when set, called in every commit with tdb's recovery record
+ * armed, before the data is written (signals are blocked there), so tests
+ * can hold a commit open or die in the middle of one.
+ */
+extern void (*fedjit_store_debug_commit_hook)(void);
 
 /* ---- consistency ---- */
 

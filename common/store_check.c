@@ -223,12 +223,12 @@ static void collect_one(struct check *c, TDB_DATA key, TDB_DATA data)
 	}
 }
 
-static int collect_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *p)
+static int collect_cb(TDB_DATA key, TDB_DATA data, void *p)
 {
 	struct check *c = p;
 
 	collect_one(c, key, data);
-	return c->err < 0 ? 1 : 0;
+	return c->err < 0 ? c->err : 0;
 }
 
 /* ---- sorting and lookup (empty arrays are NULL: never hand those to libc) ---- */
@@ -521,12 +521,8 @@ static void check_free(struct check *c)
 int fedjit_store_check(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata)
 {
 	struct check c = {.report = report, .userdata = userdata};
-	int r = fedjit_store_rlock(s);
+	int r = fedjit_store_walk(s, 0, collect_cb, &c);
 
-	if (r < 0)
-		return r;
-	r = tdb_traverse_read(s->tdb, collect_cb, &c);
-	fedjit_store_runlock(s);
 	if (c.err < 0 || r < 0) {
 		check_free(&c);
 		return c.err < 0 ? c.err : -EIO;

@@ -7,20 +7,33 @@
 #include <sys/types.h>
 #include <tdb.h>
 
+#include "common/snapshot.h"
 #include "common/store.h"
+
+/*
+ * How the lock-free reader sees one tdb file (store_snap.c): its own
+ * read-only descriptor and a read-only shared mapping of the whole file
+ * (grown when the file grows), in which it walks tdb's hash chains itself.
+ * map is NULL when the file could not be mapped or is not a layout the
+ * walker knows (then reads go through tdb and the header through pread).
+ */
+struct fedjit_view {
+	int fd;
+	const unsigned char *map;
+	size_t map_len;
+	uint32_t hash_size;
+};
 
 struct fedjit_store {
 	struct tdb_context *tdb;
 	unsigned flags;    /* FEDJIT_STORE_* */
-	int lock_depth;    /* read-lock nesting */
 	bool batch;        /* inside fedjit_store_batch_begin/end */
 	bool batch_failed; /* an operation of the batch failed: it will be cancelled */
-	/* Optimistic reads (store_snap.c): private read-only mappings of the
-	 * header page and of the bytes around the recovery record's magic. */
-	const unsigned char *hdr;
-	const unsigned char *rwin;
-	off_t rwin_off;
-	size_t rwin_len;
+	/* The writers' lock (store_lock.c): a root-only file beside the store. */
+	int lock_fd;
+	int lock_depth;
+	char *path;
+	struct fedjit_view view; /* read-only handles */
 };
 
 /* The secret store is a store with another file, mode and version. */
@@ -34,13 +47,20 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 void fedjit_store_close_internal(struct fedjit_store *s);
 
 /*
- * Read lock for a group of reads that must see one committed state: a shared
- * fcntl lock (read-only handles), tdb's all-record read lock (read-write
- * handles outside a transaction), nothing with NOLOCK or inside a
- * transaction. Nests.
+ * The writers' lock (store_lock.c). A read-write handle holds it for every
+ * transaction and for reads outside one; read-only handles of root take it to
+ * recover an interrupted commit and for whole-store walks. Nests.
+ * -ETIMEDOUT after FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS; -EACCES/-EPERM when
+ * this process cannot open the lock file (not root).
  */
-int fedjit_store_rlock(struct fedjit_store *s);
-void fedjit_store_runlock(struct fedjit_store *s);
+int fedjit_store_wlock(struct fedjit_store *s);
+void fedjit_store_wunlock(struct fedjit_store *s);
+/* Open (creating it 0600 when create) the lock file of the store at path. */
+int fedjit_store_lock_open(const char *path, bool create, int *ret_fd);
+/* The commit in flight marker readers test for (store_snap.c): set on any
+ * descriptor of the file around the part of a commit or a recovery that arms
+ * tdb's recovery record. */
+void fedjit_live_lock(int fd, bool on);
 
 /* tdb_parse_record with a decoder: returns fn's value, -ENOENT or -EIO. */
 int fedjit_store_parse_key(struct fedjit_store *s, TDB_DATA key,
@@ -57,45 +77,38 @@ int fedjit_store_tx_store(struct fedjit_store *s, TDB_DATA key, TDB_DATA data);
 int fedjit_store_tx_delete(struct fedjit_store *s, TDB_DATA key);
 int fedjit_store_tx_end(struct fedjit_store *s, int r);
 
-/* ---- consistent reads (store_snap.c) ---- */
+/* ---- the reader's view of a file (store_snap.c; reads: snapshot.h) ---- */
 
-int fedjit_store_snap_init(struct fedjit_store *s);
-void fedjit_store_snap_done(struct fedjit_store *s);
+/* Map fd (owned by v from here on: closed by fedjit_view_done). */
+void fedjit_view_init(struct fedjit_view *v, int fd);
+void fedjit_view_done(struct fedjit_view *v);
+/* Whether fd's file holds an armed (interrupted or in flight) commit. */
+bool fedjit_view_fd_armed(int fd);
+/* For a file with an armed commit: -EAGAIN while its writer is alive,
+ * -EIO when it died (then only a read-write open recovers the file). */
+int fedjit_view_judge_fd(int fd);
 
-enum {
-	FEDJIT_READ_UNCHECKED = 0, /* NOLOCK handles, or inside our own transaction */
-	FEDJIT_READ_OPTIMISTIC,    /* validated by fedjit_store_read_end */
-	FEDJIT_READ_LOCKED,        /* under fedjit_store_rlock */
-};
-struct fedjit_read {
-	int mode;
-	uint32_t seq, rh;
-};
-/* Start a group of reads; optimistic only if allowed (first attempt). */
-int fedjit_store_read_begin(struct fedjit_store *s, struct fedjit_read *rd, bool optimistic);
-/* 0: what was read is one committed state; -EAGAIN: redo (not optimistically);
- * -EIO: a writer died mid-commit. Ends the lock of a locked read. */
-int fedjit_store_read_end(struct fedjit_store *s, struct fedjit_read *rd);
-
-/* A private copy of one record's bytes, taken during a read. */
+/* A private copy of one record's bytes (a place callback's target). */
 struct fedjit_snap {
 	TDB_DATA d;
 	unsigned char inline_buf[512];
 	unsigned char *heap;
 };
-/* Copy key's record into sn (replacing what it held): 0, -ENOENT, -EIO, -ENOMEM. */
-int fedjit_store_snap_key(struct fedjit_store *s, TDB_DATA key, struct fedjit_snap *sn);
+int fedjit_snap_place(const unsigned char *data, size_t len, void *snap);
 void fedjit_snap_free(struct fedjit_snap *sn);
+/* key's record into sn, validated (retried): 0, -ENOENT, ... */
+int fedjit_store_copy_key(struct fedjit_store *s, TDB_DATA key, struct fedjit_snap *sn);
 
 /*
- * Copy key1's record, and, if second is set, the record whose key second()
- * builds from the first one (an index -> record hop; a missing second record
- * is -EBADMSG), as one consistent state. 0 or a negative errno; the snaps
- * hold the bytes (free them with fedjit_snap_free either way).
+ * Every record (kind 0) or every record of one key kind, in tdb order:
+ * read-write handles under the writers' lock (or in their transaction);
+ * read-only handles chain by chain, each chain one validated copy, under the
+ * writers' lock when this process can take it (store_read.c). fn(key, data,
+ * userdata): 0 go on, > 0 stop, < 0 abort; returns 0 or fn's value or a
+ * negative errno.
  */
-int fedjit_store_lookup(struct fedjit_store *s, TDB_DATA key1,
-                        int (*second)(TDB_DATA rec1, char *kb, TDB_DATA *ret_key2),
-                        struct fedjit_snap *a, struct fedjit_snap *b);
+int fedjit_store_walk(struct fedjit_store *s, enum fedjit_key_kind kind, fedjit_chain_fn fn,
+                      void *userdata);
 
 /* ---- record helpers of the write API (store_rows.c), inside a transaction ---- */
 

@@ -12,27 +12,26 @@
 
 /* ---- lookups ----
  *
- * Each lookup copies the raw record bytes out of the mapping once
- * (fedjit_store_lookup: consistent without locks on read-only handles, see
- * store_snap.c) and decodes the copy in place with a view decoder; the
- * callback's view points into that copy.
+ * Each lookup copies the raw record bytes once into a private copy, inside
+ * one validated read (store_lookup.c: the index hop; store_snap.c: why it is
+ * consistent without locks), and decodes the copy in place with a view
+ * decoder; the callback's view points into that copy.
  */
 
-/* Index/link record -> the key of the record it names. */
-static int hop_user(TDB_DATA rec1, char *kb, TDB_DATA *ret)
+/* The record asked for into a (free it either way). */
+static int lookup_copy(struct fedjit_store *s, enum fedjit_lookup_kind kind, const char *name,
+                       uint32_t id, const TDB_DATA *via, struct fedjit_snap *a)
 {
-	const char *name;
-	int r = fedjit_record_view_name(rec1, &name);
+	struct fedjit_lookup q = {
+	        .kind = kind,
+	        .name = name,
+	        .id = id,
+	        .via = via,
+	        .place = fedjit_snap_place,
+	        .userdata = a,
+	};
 
-	return r < 0 ? r : fedjit_key_user(kb, name, ret);
-}
-
-static int hop_group(TDB_DATA rec1, char *kb, TDB_DATA *ret)
-{
-	const char *name;
-	int r = fedjit_record_view_name(rec1, &name);
-
-	return r < 0 ? r : fedjit_key_group(kb, name, ret);
+	return fedjit_read(s, fedjit_lookup, &q);
 }
 
 /* Decode a user copy; it must be the one asked for (by name or uid). */
@@ -62,73 +61,34 @@ static int group_view(TDB_DATA d, const char *want_name, uint32_t want_gid,
 	return 0;
 }
 
-/*
- * Copy the user (group if is_group) record named by name, or, when name is
- * NULL, the one id's index record points at. *ret_d is the copy of that
- * record (in a or b); free both snaps either way.
- */
-static int snap_entry(struct fedjit_store *s, bool is_group, const char *name, uint32_t id,
-                      struct fedjit_snap *a, struct fedjit_snap *b, TDB_DATA *ret_d)
-{
-	char kb[FEDJIT_KEY_MAX];
-	TDB_DATA key;
-	int r;
-
-	if (name) {
-		r = is_group ? fedjit_key_group(kb, name, &key) : fedjit_key_user(kb, name, &key);
-		if (r < 0)
-			return -ENOENT; /* a name no record can have */
-		r = fedjit_store_lookup(s, key, NULL, a, b);
-		if (r >= 0)
-			*ret_d = a->d;
-		return r;
-	}
-	if (id == 0 || id == UINT32_MAX)
-		return -ENOENT;
-	if (is_group)
-		fedjit_key_gid(kb, id, &key);
-	else
-		fedjit_key_uid(kb, id, &key);
-	r = fedjit_store_lookup(s, key, is_group ? hop_group : hop_user, a, b);
-	if (r >= 0)
-		*ret_d = b->d;
-	return r;
-}
-
 /* By name, or by uid when name is NULL. */
 static int parse_user(struct fedjit_store *s, const char *name, uint32_t uid,
                       fedjit_user_view_fn fn, void *userdata)
 {
-	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_snap a = {0};
 	struct fedjit_user_view v;
-	TDB_DATA d;
-	int r;
+	int r = lookup_copy(s, FEDJIT_LOOKUP_USER, name, uid, NULL, &a);
 
-	r = snap_entry(s, false, name, uid, &a, &b, &d);
 	if (r >= 0)
-		r = user_view(d, name, uid, &v);
+		r = user_view(a.d, name, uid, &v);
 	if (r >= 0)
 		r = fn(&v, userdata);
 	fedjit_snap_free(&a);
-	fedjit_snap_free(&b);
 	return r;
 }
 
 static int parse_group(struct fedjit_store *s, const char *name, uint32_t gid,
                        fedjit_group_view_fn fn, void *userdata)
 {
-	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_snap a = {0};
 	struct fedjit_group_view v;
-	TDB_DATA d;
-	int r;
+	int r = lookup_copy(s, FEDJIT_LOOKUP_GROUP, name, gid, NULL, &a);
 
-	r = snap_entry(s, true, name, gid, &a, &b, &d);
 	if (r >= 0)
-		r = group_view(d, name, gid, &v);
+		r = group_view(a.d, name, gid, &v);
 	if (r >= 0)
 		r = fn(&v, userdata);
 	fedjit_snap_free(&a);
-	fedjit_snap_free(&b);
 	return r;
 }
 
@@ -159,21 +119,15 @@ int fedjit_store_parse_group_by_gid(struct fedjit_store *s, uint32_t gid, fedjit
 int fedjit_store_parse_gids(struct fedjit_store *s, const char *name, fedjit_gids_view_fn fn,
                             void *userdata)
 {
-	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_snap a = {0};
 	struct fedjit_gids_view v;
-	TDB_DATA key;
-	int r;
+	int r = lookup_copy(s, FEDJIT_LOOKUP_GIDS, name, 0, NULL, &a);
 
-	if (fedjit_key_gids(kb, name, &key) < 0)
-		return -ENOENT;
-	r = fedjit_store_lookup(s, key, NULL, &a, &b);
 	if (r >= 0) {
 		r = fedjit_record_view_gids(a.d, &v);
 	} else if (r == -ENOENT) {
 		/* No list: an empty one if the user exists. */
-		fedjit_key_user(kb, name, &key);
-		r = fedjit_store_lookup(s, key, NULL, &a, &b);
+		r = lookup_copy(s, FEDJIT_LOOKUP_USER, name, 0, NULL, &a);
 		v = (struct fedjit_gids_view){.n = 0, .raw = (const unsigned char *)""};
 	}
 	if (r >= 0)
@@ -208,23 +162,22 @@ int fedjit_store_get_user_by_link(struct fedjit_store *s, const char *issuer, co
                                   struct fedjit_user **ret)
 {
 	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_snap a = {0};
 	struct fedjit_user_view v;
 	TDB_DATA key;
 	int r;
 
 	if (fedjit_key_link(kb, issuer, subject, &key) < 0)
 		return -ENOENT;
-	r = fedjit_store_lookup(s, key, hop_user, &a, &b);
+	r = lookup_copy(s, FEDJIT_LOOKUP_USER, NULL, 0, &key, &a);
 	if (r >= 0)
-		r = user_view(b.d, NULL, 0, &v);
+		r = user_view(a.d, NULL, 0, &v);
 	/* The link must be the account's own identity. */
 	if (r >= 0 && (strcmp(v.issuer, issuer) != 0 || strcmp(v.subject, subject) != 0))
 		r = -EBADMSG;
 	if (r >= 0)
 		r = fedjit_user_from_view(&v, ret);
 	fedjit_snap_free(&a);
-	fedjit_snap_free(&b);
 	return r;
 }
 
@@ -281,9 +234,8 @@ struct walk {
 	int count; /* records visited */
 };
 
-static int walk_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *p)
+static int walk_one(struct walk *w, TDB_DATA key, TDB_DATA data)
 {
-	struct walk *w = p;
 	const char *rest;
 	size_t rest_len;
 	int r;
@@ -328,22 +280,152 @@ static int walk_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *p
 	return 0;
 }
 
+/*
+ * The records of one chain, copied in one validated read (a chain at a time:
+ * a walk of a million users takes seconds, longer than commits leave the
+ * store alone). Each copy is [key length, data length, key, data], 8-aligned.
+ */
+struct chain_copy {
+	enum fedjit_key_kind kind; /* 0: every record */
+	unsigned char *p;
+	size_t len, cap;
+	uint32_t chain;
+};
+
+static int chain_copy_cb(TDB_DATA key, TDB_DATA data, void *p)
+{
+	struct chain_copy *c = p;
+	const char *rest;
+	size_t rest_len, need = 8 + ((key.dsize + data.dsize + 7) & ~(size_t)7);
+
+	if (c->kind && fedjit_key_classify(key, &rest, &rest_len) != c->kind)
+		return 0;
+	if (c->len + need > c->cap) {
+		size_t cap = c->cap ? c->cap : 4096;
+		while (cap < c->len + need)
+			cap *= 2;
+		unsigned char *np = realloc(c->p, cap);
+		if (!np)
+			return -ENOMEM;
+		c->p = np;
+		c->cap = cap;
+	}
+	uint32_t lens[2] = {(uint32_t)key.dsize, (uint32_t)data.dsize};
+	memcpy(c->p + c->len, lens, 8);
+	memcpy(c->p + c->len + 8, key.dptr, key.dsize);
+	memcpy(c->p + c->len + 8 + key.dsize, data.dptr, data.dsize);
+	c->len += need;
+	return 0;
+}
+
+static int chain_copy_body(struct fedjit_store *s, void *p)
+{
+	struct chain_copy *c = p;
+
+	c->len = 0; /* a retry starts over */
+	return fedjit_read_chain(s, c->chain, chain_copy_cb, c);
+}
+
+static int walk_chains(struct fedjit_store *s, enum fedjit_key_kind kind, fedjit_chain_fn fn,
+                       void *userdata)
+{
+	struct chain_copy c = {.kind = kind};
+	uint32_t n = fedjit_read_chains(s);
+	int r = 0;
+
+	for (c.chain = 0; c.chain < n && r == 0; c.chain++) {
+		uint32_t next = fedjit_read_next_chain(s, c.chain);
+		if (next != c.chain) {
+			c.chain = next - 1; /* the loop steps on to next */
+			continue;
+		}
+		r = fedjit_read(s, chain_copy_body, &c);
+		for (size_t off = 0; r == 0 && off < c.len;) {
+			uint32_t lens[2];
+
+			memcpy(lens, c.p + off, 8);
+			TDB_DATA key = {c.p + off + 8, lens[0]};
+			TDB_DATA data = {c.p + off + 8 + lens[0], lens[1]};
+			off += 8 + ((lens[0] + lens[1] + 7) & ~(size_t)7);
+			r = fn(key, data, userdata);
+		}
+	}
+	free(c.p);
+	return r;
+}
+
+struct tdb_walk {
+	enum fedjit_key_kind kind;
+	fedjit_chain_fn fn;
+	void *userdata;
+	int r;
+};
+
+static int tdb_walk_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *p)
+{
+	struct tdb_walk *w = p;
+	const char *rest;
+	size_t len;
+
+	if (w->kind && fedjit_key_classify(key, &rest, &len) != w->kind)
+		return 0;
+	w->r = w->fn(key, data, w->userdata);
+	return w->r != 0;
+}
+
+int fedjit_store_walk(struct fedjit_store *s, enum fedjit_key_kind kind, fedjit_chain_fn fn,
+                      void *userdata)
+{
+	int r;
+
+	if (!(s->flags & FEDJIT_STORE_RDONLY)) {
+		struct tdb_walk w = {kind, fn, userdata, 0};
+		bool tx = tdb_transaction_active(s->tdb);
+
+		if (!tx && (r = fedjit_store_wlock(s)) < 0)
+			return r;
+		r = tx ? tdb_traverse(s->tdb, tdb_walk_cb, &w)
+		       : tdb_traverse_read(s->tdb, tdb_walk_cb, &w);
+		if (!tx)
+			fedjit_store_wunlock(s);
+		return w.r != 0 ? w.r : r < 0 ? -EIO : 0;
+	}
+	bool locked = !(s->flags & (FEDJIT_STORE_NOLOCK | FEDJIT_STORE_NORECOVER)) &&
+	              fedjit_store_wlock(s) == 0;
+	r = walk_chains(s, kind, fn, userdata);
+	if (locked)
+		fedjit_store_wunlock(s);
+	return r;
+}
+
+static int walk_cb(TDB_DATA key, TDB_DATA data, void *p)
+{
+	return walk_one(p, key, data);
+}
+
 static int walk(struct fedjit_store *s, struct walk *w)
 {
-	int r = fedjit_store_rlock(s);
+	int r = fedjit_store_walk(s, w->kind, walk_cb, w);
 
-	if (r < 0)
-		return r;
-	if (tdb_transaction_active(s->tdb))
-		r = tdb_traverse(s->tdb, walk_cb, w);
-	else
-		r = tdb_traverse_read(s->tdb, walk_cb, w);
-	fedjit_store_runlock(s);
 	if (w->r != 0)
 		return w->r;
 	if (r < 0)
-		return -EIO;
+		return r;
 	return w->count;
+}
+
+static int copy_key_body(struct fedjit_store *s, void *p)
+{
+	void **a = p;
+
+	return fedjit_read_get(s, *(TDB_DATA *)a[0], fedjit_snap_place, a[1]);
+}
+
+int fedjit_store_copy_key(struct fedjit_store *s, TDB_DATA key, struct fedjit_snap *sn)
+{
+	void *a[2] = {&key, sn};
+
+	return fedjit_read(s, copy_key_body, a);
 }
 
 int fedjit_store_foreach_user(struct fedjit_store *s, fedjit_user_view_fn fn, void *userdata)

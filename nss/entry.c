@@ -24,16 +24,6 @@ static int pack_user(int r, struct fedjit_nss_user_copy *u, struct passwd *pw, c
 	return r;
 }
 
-static int pack_group(int r, struct fedjit_nss_group_copy *g, struct group *gr, char *buf,
-                      size_t buflen)
-{
-	if (r < 0)
-		return r;
-	r = fedjit_nss_pack_group(&g->gr, gr, buf, buflen);
-	fedjit_nss_scratch_done(&g->scratch);
-	return r;
-}
-
 enum nss_status _nss_fedjit_getpwnam_r(const char *name, struct passwd *pw, char *buf,
                                        size_t buflen, int *errnop)
 {
@@ -42,48 +32,45 @@ enum nss_status _nss_fedjit_getpwnam_r(const char *name, struct passwd *pw, char
 
 	if (fedjit_nss_bypassed())
 		return fedjit_nss_bypass_status(errnop);
-	r = fedjit_nss_name_ok(name) ? fedjit_nss_lookup_user(name, &u) : -ENOENT;
+	r = fedjit_nss_name_ok(name) ? fedjit_nss_getpw(name, 0, pw, buf, buflen) : -ENOENT;
 	/* Only here, only in sshd: the entry a provisionable name would get
 	 * (ARCHITECTURE.md invariant 5). Never for getpwuid, enumeration or others. */
-	if (r == -ENOENT && fedjit_nss_is_sshd())
+	if (r == -ENOENT && fedjit_nss_is_sshd()) {
 		r = fedjit_nss_preauth_user(name, &u);
-	return fedjit_nss_finish(pack_user(r, &u, pw, buf, buflen), errnop, saved);
+		r = pack_user(r, &u, pw, buf, buflen);
+	}
+	return fedjit_nss_finish(r, errnop, saved);
 }
 
 enum nss_status _nss_fedjit_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t buflen,
                                        int *errnop)
 {
-	int saved = errno, r;
-	struct fedjit_nss_user_copy u;
+	int saved = errno;
 
 	if (fedjit_nss_bypassed())
 		return fedjit_nss_bypass_status(errnop);
-	r = fedjit_nss_lookup_uid(uid, &u);
-	return fedjit_nss_finish(pack_user(r, &u, pw, buf, buflen), errnop, saved);
+	return fedjit_nss_finish(fedjit_nss_getpw(NULL, uid, pw, buf, buflen), errnop, saved);
 }
 
 enum nss_status _nss_fedjit_getgrnam_r(const char *name, struct group *gr, char *buf, size_t buflen,
                                        int *errnop)
 {
 	int saved = errno, r;
-	struct fedjit_nss_group_copy g;
 
 	if (fedjit_nss_bypassed())
 		return fedjit_nss_bypass_status(errnop);
-	r = fedjit_nss_name_ok(name) ? fedjit_nss_lookup_group(name, &g) : -ENOENT;
-	return fedjit_nss_finish(pack_group(r, &g, gr, buf, buflen), errnop, saved);
+	r = fedjit_nss_name_ok(name) ? fedjit_nss_getgr(name, 0, gr, buf, buflen) : -ENOENT;
+	return fedjit_nss_finish(r, errnop, saved);
 }
 
 enum nss_status _nss_fedjit_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t buflen,
                                        int *errnop)
 {
-	int saved = errno, r;
-	struct fedjit_nss_group_copy g;
+	int saved = errno;
 
 	if (fedjit_nss_bypassed())
 		return fedjit_nss_bypass_status(errnop);
-	r = fedjit_nss_lookup_gid(gid, &g);
-	return fedjit_nss_finish(pack_group(r, &g, gr, buf, buflen), errnop, saved);
+	return fedjit_nss_finish(fedjit_nss_getgr(NULL, gid, gr, buf, buflen), errnop, saved);
 }
 
 /* Append gid unless it is already there; grow within limit (<= 0: none). */

@@ -5,8 +5,8 @@
  * The only state kept between calls: one iterator per database, each behind
  * its own mutex, holding a position: a tdb hash chain and how many matching
  * records of it were returned. Each getXXent_r walks the chains from there
- * (tdb_traverse_chain) to the next user or group record and copies it, in
- * one consistent snapshot (db.c). The iterator moves only when the entry was
+ * (fedjit_read_chain, the store's reader) to the next user or group record
+ * and copies it, in one consistent read (common/store_snap.c). The iterator moves only when the entry was
  * packed: after ERANGE the next call (with a bigger buffer) returns the same
  * entry. Order is tdb's, not sorted. An enumeration is not a snapshot of the
  * whole database (no NSS source's is): records added or removed while it
@@ -59,7 +59,7 @@ struct next_req {
 	int error;
 };
 
-static int chain_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *userdata)
+static int chain_cb(TDB_DATA key, TDB_DATA data, void *userdata)
 {
 	struct next_req *q = userdata;
 	const char *rest;
@@ -79,21 +79,26 @@ static int chain_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *
 	return 1; /* stop */
 }
 
-static int read_next(struct tdb_context *tdb, void *userdata)
+static int read_next(struct fedjit_store *st, void *userdata)
 {
 	struct next_req *q = userdata;
-	uint32_t n_chains = (uint32_t)tdb_hash_size(tdb);
+	uint32_t n_chains = fedjit_read_chains(st);
 
 	q->s->len = 0;
 	q->skip = q->it->skip;
 	for (q->chain = q->it->chain; q->chain < n_chains; q->chain++, q->skip = 0) {
-		if (fedjit_nss_db_chain_empty(q->chain))
+		uint32_t next = fedjit_read_next_chain(st, q->chain);
+		if (next != q->chain) {
+			q->chain = next - 1; /* the loop steps on to next */
+			q->skip = 0;
 			continue;
+		}
 		q->seen = 0;
 		q->found = false;
 		q->error = 0;
-		if (tdb_traverse_chain(tdb, q->chain, chain_cb, q) < 0)
-			return -EIO; /* a torn chain is retried by db.c */
+		int r = fedjit_read_chain(st, q->chain, chain_cb, q);
+		if (r < 0)
+			return r; /* -EAGAIN: a torn chain, retried */
 		if (q->error < 0)
 			return q->error;
 		if (q->found) {

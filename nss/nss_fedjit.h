@@ -17,6 +17,7 @@
 #include <tdb.h>
 
 #include "common/record.h"
+#include "common/snapshot.h"
 
 /*
  * Every entry point, declared once. The module exports exactly these (and the
@@ -64,37 +65,30 @@ void fedjit_nss_scratch_done(struct fedjit_nss_scratch *s);
 /* Append n bytes; returns the offset they start at, or -ENOMEM. */
 long fedjit_nss_scratch_append(struct fedjit_nss_scratch *s, const void *data, size_t n);
 
-/* ---- the store: one cached read-only handle, consistent lock-free reads ---- */
+/* ---- the store: one cached read-only handle (db.c) ---- */
 
 /*
- * A read: fn runs against the store's tdb and copies what it needs into its
- * userdata (never keeping a pointer into the database). It may run several
- * times: each run starts from scratch (it resets its own output) and only the
- * result of a run that saw no concurrent commit is returned. fn returns 0 or a
- * negative errno (-ENOENT: not there).
+ * A read body (common/snapshot.h): it fetches through fedjit_read_get /
+ * fedjit_read_chain / fedjit_lookup and copies what it needs into its
+ * userdata, never keeping a pointer into the store. It may run several times:
+ * each run starts from scratch (it resets its own output) and only the result
+ * of a run that saw no concurrent commit is returned. Returns 0 or a negative
+ * errno (-ENOENT: not there).
  */
-typedef int (*fedjit_nss_read_fn)(struct tdb_context *tdb, void *userdata);
+typedef int (*fedjit_nss_read_fn)(struct fedjit_store *s, void *userdata);
 
 /*
  * Run fn on a consistent snapshot of the store at path. Returns fn's result;
  * -ENOENT when the store file does not exist; -EIO / -EBADMSG /
- * -EPROTONOSUPPORT when it cannot be used; -EAGAIN when a writer kept
- * committing for longer than the read budget (FEDJIT_NSS_READ_BUDGET_MS).
+ * -EPROTONOSUPPORT when it cannot be used (-EIO also while a commit whose
+ * writer died waits for a root opener to roll it back); -EAGAIN when commits
+ * kept the read from standing for FEDJIT_READ_BUDGET_MS.
  */
 int fedjit_nss_db_read(const char *path, fedjit_nss_read_fn fn, void *userdata);
 
 /* Drop the cached handle (tests; after fork it is reopened lazily anyway). */
 void fedjit_nss_db_reset(void);
 
-/* Is tdb hash chain `chain` empty? Only from inside a fedjit_nss_read_fn;
- * false when not known (then ask tdb). */
-bool fedjit_nss_db_chain_empty(uint32_t chain);
-
-/* Copy the record under key into s (appended); -ENOENT when absent. */
-int fedjit_nss_fetch(struct tdb_context *tdb, TDB_DATA key, struct fedjit_nss_scratch *s,
-                     size_t *ret_off, size_t *ret_len);
-
-#define FEDJIT_NSS_READ_BUDGET_MS 5000
 /* How often a process checks that the store file was not replaced or removed. */
 #define FEDJIT_NSS_RECHECK_MS 100
 
@@ -177,10 +171,15 @@ struct fedjit_nss_group_copy {
 	struct fedjit_nss_gr gr;
 };
 
+/* The passwd / group entry by name (or, name NULL, by id) straight into
+ * glibc's struct and buffer (-ERANGE: buffer too small). */
+int fedjit_nss_getpw(const char *name, uint32_t uid, struct passwd *pw, char *buf, size_t buflen);
+int fedjit_nss_getgr(const char *name, uint32_t gid, struct group *gr, char *buf, size_t buflen);
+/* Whether a store user (group) has the id: 1, 0 (-ENOENT is 0), -errno. */
+int fedjit_nss_id_taken(bool group, uint32_t id);
+
 int fedjit_nss_lookup_user(const char *name, struct fedjit_nss_user_copy *ret);
-int fedjit_nss_lookup_uid(uint32_t uid, struct fedjit_nss_user_copy *ret);
 int fedjit_nss_lookup_group(const char *name, struct fedjit_nss_group_copy *ret);
-int fedjit_nss_lookup_gid(uint32_t gid, struct fedjit_nss_group_copy *ret);
 /* The user's supplementary gids; the view points into s (caller inits and frees s). */
 int fedjit_nss_lookup_gids(const char *name, struct fedjit_nss_scratch *s,
                            struct fedjit_gids_view *ret);

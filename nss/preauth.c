@@ -122,37 +122,11 @@ static int lookup_files_user(const char *name, uint32_t *ret_uid, void *userdata
 
 /* ---- "is this id taken?" for the allocator ---- */
 
-struct exists_req {
-	bool group;
-	uint32_t id;
-	struct fedjit_nss_scratch *s;
-};
-
-static int read_exists(struct tdb_context *tdb, void *userdata)
-{
-	struct exists_req *q = userdata;
-	char kbuf[FEDJIT_KEY_MAX];
-	TDB_DATA key;
-	size_t off, len;
-
-	q->s->len = 0;
-	int r = q->group ? fedjit_key_gid(kbuf, q->id, &key) : fedjit_key_uid(kbuf, q->id, &key);
-	if (r < 0)
-		return r;
-	return fedjit_nss_fetch(tdb, key, q->s, &off, &len);
-}
-
 static int id_taken(bool group, uint32_t id)
 {
-	struct fedjit_nss_scratch s;
-	struct exists_req q = {.group = group, .id = id, .s = &s};
+	int r = fedjit_nss_id_taken(group, id);
 
-	fedjit_nss_scratch_init(&s);
-	int r = fedjit_nss_db_read(fedjit_nss_db_path(), read_exists, &q);
-	fedjit_nss_scratch_done(&s);
-	if (r == 0)
-		return 1;
-	if (r != -ENOENT)
+	if (r != 0)
 		return r;
 	return files_find(group, FILES_BY_ID, NULL, id, NULL);
 }

@@ -25,9 +25,16 @@ static int copy_hash(const char *hash, void *userdata)
 static int secret_hash(const char *name, struct fedjit_nss_scratch *s, size_t *ret_off)
 {
 	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_retry rt = {0};
 	size_t off = s->len;
+	int r;
 
-	int r = fedjit_secret_open(fedjit_nss_secret_db_path(), FEDJIT_STORE_RDONLY, &ss);
+	/* NORECOVER: the module never writes; it waits (bounded) for a commit
+	 * being written instead. */
+	do
+		r = fedjit_secret_open(fedjit_nss_secret_db_path(),
+		                       FEDJIT_STORE_RDONLY | FEDJIT_STORE_NORECOVER, &ss);
+	while (r == -EAGAIN && fedjit_retry_wait(&rt, FEDJIT_READ_BUDGET_MS) == 0);
 	if (r >= 0) {
 		r = fedjit_secret_parse_password_hash(ss, name, copy_hash, s);
 		fedjit_secret_close(ss);

@@ -106,22 +106,57 @@ unsigned _nss_fedjit_block(int block)
 	return blocked;
 }
 
-/* secure_getenv(), cheaper: one byte compared per variable before strncmp (every lookup runs it). */
-static const char *bypass_value(void)
+/*
+ * secure_getenv(), without its scan of the environment on every lookup (it
+ * cost more than the rest of a lookup): the answer is kept per thread with
+ * what it was read from, the environ array, its length, its last entry and
+ * the variable's entry, and read again when any of them changed. setenv()
+ * and putenv() append new variables (the length changes) or put a new
+ * string in the variable's slot; unsetenv() moves the entries after the one
+ * it removes; clearenv() empties environ.
+ */
+struct bypass_cache {
+	char **env;
+	size_t n;
+	const char *last, *entry; /* entry: NULL when the variable is absent */
+	long idx;
+	bool on;
+};
+static _Thread_local struct bypass_cache bypass_cache;
+
+static bool bypass_value_on(const char *v)
+{
+	return strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0;
+}
+
+static bool bypass_env(void)
 {
 	static const char var[] = "FEDJIT_NSS_BYPASS=";
+	struct bypass_cache *c = &bypass_cache;
+	char **env = environ;
 
-	for (char **e = environ; e && *e; e++)
-		if ((*e)[0] == 'F' && strncmp(*e, var, sizeof(var) - 1) == 0)
-			return getauxval(AT_SECURE) ? NULL : *e + sizeof(var) - 1;
-	return NULL;
+	if (c->env && env == c->env && env[c->n] == NULL &&
+	    (c->n == 0 || env[c->n - 1] == c->last) && (c->idx < 0 || env[c->idx] == c->entry))
+		return c->on;
+	*c = (struct bypass_cache){.env = env, .idx = -1};
+	for (size_t i = 0; env && env[i]; i++) {
+		if (env[i][0] == 'F' && strncmp(env[i], var, sizeof(var) - 1) == 0 && c->idx < 0) {
+			c->idx = (long)i;
+			c->entry = env[i];
+			/* setuid and setgid programs do not see it (see above) */
+			c->on = !getauxval(AT_SECURE) && bypass_value_on(env[i] + sizeof(var) - 1);
+		}
+		c->n = i + 1;
+		c->last = env[i];
+	}
+	if (!env)
+		c->env = NULL;
+	return c->on;
 }
 
 bool fedjit_nss_bypassed(void)
 {
-	const char *e = blocked > 0 ? "1" : bypass_value();
-
-	if (!e || (strcmp(e, "1") != 0 && strcmp(e, "yes") != 0 && strcmp(e, "true") != 0))
+	if (blocked == 0 && !bypass_env())
 		return false;
 	/* Switched off after lookups: let go of the store, so that the
 	 * process can open it itself (tdb allows one open per process). */
@@ -146,11 +181,15 @@ bool fedjit_nss_name_ok(const char *name)
 	 * "..", and it cannot be all digits or start with '-' or '.').
 	 * Anything else is judged by names.c.
 	 */
+	static const bool plain[256] = {
+	        ['a' ... 'z'] = true,
+	        ['0' ... '9'] = true,
+	        ['_'] = true,
+	        ['-'] = true,
+	};
 	if (len <= FEDJIT_NAME_MAX && ((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_')) {
 		size_t i = 1;
-		while (i < len &&
-		       ((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
-		        name[i] == '_' || name[i] == '-'))
+		while (i < len && plain[(unsigned char)name[i]])
 			i++;
 		if (i == len)
 			return true;

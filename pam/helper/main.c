@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -345,6 +346,27 @@ static void write_stats(const struct fedjit_helper *h)
 		dprintf(fd, "http_requests=%u\n", h->http_requests);
 }
 
+/*
+ * Run from a set-uid program (su, sudo), the helper inherits the caller's real
+ * uid, and a process may signal another whose real or saved uid is its own:
+ * the caller could stop (SIGSTOP, holding the store's writers' lock) or kill
+ * it in the middle of a commit. With euid 0, every id becomes root. That is a
+ * change of credentials, which clears the parent-death signal: set it again
+ * (SIGTERM, as pam/proto/spawn.c does) and leave if the parent is gone.
+ */
+static int own_ids(void)
+{
+	pid_t parent = getppid();
+
+	if (geteuid() != 0)
+		return 0;
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return -errno;
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		return -ECHILD;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fedjit_helper h = {.module_fd = FEDJIT_PROTO_FD, .child = -1, .child_fd = -1};
@@ -356,6 +378,8 @@ int main(int argc, char **argv)
 		stats_fd = atoi(getenv("FEDJIT_HELPER_STATS_FD"));
 	if (stats_fd <= FEDJIT_PROTO_FD)
 		close_other_fds();
+	if (own_ids() < 0)
+		return 2;
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	/* tokens and claims pass through jansson's buffers: zero them when freed */

@@ -29,7 +29,8 @@
  *   end: the helper stops everything (polling, provisioning not yet
  *   committed) when it sees EOF/POLLHUP on fd 3; the module treats EOF before
  *   a `result` as a helper failure. After its `result` the helper exits
- *   within 2 s (the module waits that long, then SIGTERM, 1 s, SIGKILL); work
+ *   within 2 s (the module waits that long, then SIGTERM, up to
+ *   FEDJIT_COMMIT_GRACE_S for a store commit to finish, then SIGKILL); work
  *   that outlives the login (non-blocking provisioning) must be in a detached
  *   grandchild, never the direct child.
  *   The helper decides first, before any device flow, whether the name is one

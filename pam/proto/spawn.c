@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/commit_grace.h"
 #include "pam/proto/proto.h"
 #include "pam/proto/spawn.h"
 
@@ -30,7 +31,9 @@ child(const char *path, int sock, pid_t parent, const sigset_t *empty)
 		if (s != SIGKILL && s != SIGSTOP)
 			(void)sigaction(s, &dfl, NULL);
 	(void)sigprocmask(SIG_SETMASK, empty, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+	/* SIGTERM, not SIGKILL: a helper writing the store when its parent dies
+	 * finishes the commit first (signals are held back during one). */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 		_exit(127);
 
 	/* Move the socket out of the way, put /dev/null on 0-2, the socket on 3. */
@@ -132,7 +135,11 @@ int fedjit_helper_finish(struct fedjit_helper_proc *h, uint64_t grace_usec, int 
 		r = reap_until(h->pid, fedjit_proto_now_usec() + grace_usec, &st);
 		if (r == 0) {
 			(void)kill(h->pid, SIGTERM);
-			r = reap_until(h->pid, fedjit_proto_now_usec() + 1000000, &st);
+			/* long enough for a commit it is in to finish: SIGKILL
+			 * must not land in one (common/commit_grace.h) */
+			r = reap_until(h->pid,
+			               fedjit_proto_now_usec() + FEDJIT_COMMIT_GRACE_S * 1000000ULL,
+			               &st);
 			if (r == 0) {
 				(void)kill(h->pid, SIGKILL);
 				/* Bounded even for a child stuck in the kernel (D state):

@@ -6,8 +6,10 @@
  * SOCK_STREAM socketpair (pam/proto/proto.h), fds 0-2 = /dev/null, every other fd
  * closed, default signal dispositions, an empty signal mask, the environment
  * PATH=/usr/sbin:/usr/bin:/sbin:/bin FEDJIT_NSS_BYPASS=1 and nothing else,
- * and PR_SET_PDEATHSIG=SIGKILL (cleared by the kernel when the helper changes
+ * and PR_SET_PDEATHSIG=SIGTERM (cleared by the kernel when the helper changes
  * its credentials: a helper that drops root must watch fd 3 for a hangup).
+ * SIGTERM because a helper in the middle of a store commit holds signals
+ * back until the commit is done; a SIGKILL would land in it.
  * While it runs, SIGCHLD is set to SIG_DFL in the host so that a host that
  * ignores SIGCHLD cannot make it unreapable (as pam_unix does for its helper).
  */
@@ -36,7 +38,8 @@ int fedjit_helper_spawn(const char *path, struct fedjit_helper_proc *h);
 
 /*
  * Ends the helper: closes the socket (the helper's cue to stop), waits up to
- * grace_usec for it to exit, then SIGTERM, up to one more second, then
+ * grace_usec for it to exit, then SIGTERM, up to FEDJIT_COMMIT_GRACE_S more
+ * (a store commit it is in finishes first: common/commit_grace.h), then
  * SIGKILL; reaps it (waitpid looping on EINTR) and restores SIGCHLD. Safe to
  * call on a helper that never started or already finished. Returns 0 and the
  * wait status in *ret_wstatus (may be NULL) when it exited within the grace

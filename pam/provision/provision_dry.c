@@ -16,7 +16,7 @@
 
 int fedjit_prov_dry_store_open(struct prov_run *run)
 {
-	char dir[] = "/tmp/fedjit-dry-run.XXXXXX", path[sizeof(dir) + 16];
+	char dir[] = "/tmp/fedjit-dry-run.XXXXXX", path[sizeof(dir) + 16], lock[sizeof(path) + 8];
 	int r = fedjit_store_open(run->db_file, FEDJIT_STORE_RDONLY, &run->store);
 
 	if (r != -ENOENT)
@@ -27,7 +27,9 @@ int fedjit_prov_dry_store_open(struct prov_run *run)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/empty.tdb", dir);
 	r = fedjit_store_open(path, FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &run->store);
+	snprintf(lock, sizeof(lock), "%s.lock", path); /* the writers' lock (store.h) */
 	(void)unlink(path);
+	(void)unlink(lock);
 	(void)rmdir(dir);
 	return r;
 }

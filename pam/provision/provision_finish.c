@@ -152,22 +152,30 @@ static int rm_tree(const char *path)
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
 }
 
+/* One missing parent, 0755 whatever the umask (the helper runs with 077:
+ * a 0700 parent would keep the user out of their own home). */
+static int mkdir_0755(const char *path)
+{
+	if (mkdir(path, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	return chmod(path, 0755) < 0 ? -errno : 0;
+}
+
 static int mkdir_parents(const char *dir)
 {
 	char buf[FEDJIT_PLAN_PATH_MAX];
+	int r;
 
 	snprintf(buf, sizeof(buf), "%s", dir);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
+		if ((r = mkdir_0755(buf)) < 0)
+			return r;
 		*p = '/';
 	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return mkdir_0755(buf);
 }
 
 /* PARENT/.fedjit-new.NAME for home PARENT/NAME. */
@@ -300,6 +308,7 @@ static int run_hook(const struct prov_finish *f, const struct fedjit_identity *i
 			_exit(126);
 		closefrom(3);
 		signal(SIGPIPE, SIG_DFL);
+		umask(022); /* not the helper's 077 */
 		execve(argv[0], argv, envp);
 		_exit(127);
 	}
@@ -311,9 +320,19 @@ static int run_hook(const struct prov_finish *f, const struct fedjit_identity *i
 		if (w < 0 && errno != EINTR)
 			return -errno;
 		if (waited_ms >= HOOK_TIMEOUT_S * 1000) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
+			/* SIGTERM first: a hook may be writing the store (the admin
+			 * tool), and a commit finishes before a SIGTERM lands. */
+			kill(pid, SIGTERM);
+			w = 0;
+			for (int t = 0; w == 0 && t < FEDJIT_COMMIT_GRACE_S * 50; t++) {
+				poll(NULL, 0, 20);
+				w = waitpid(pid, &status, WNOHANG);
+			}
+			if (w != pid) {
+				kill(pid, SIGKILL);
+				while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+					;
+			}
 			snprintf(err, err_size, "provision_hook timed out after %d s",
 			         HOOK_TIMEOUT_S);
 			return -ETIMEDOUT;

@@ -17,8 +17,9 @@
  *                                (run in a namespace whose nsswitch.conf picks
  *                                the backend)
  *
- * Users: uNNNNNNN, uid 1000000 + i, a private group each, members of two of
- * 100 shared groups gNNN (gid 3000000 + k) and of sudo (27). Lookups go to
+ * Users: uNNNNNNN, uid 1000000 + i, a private group each, members of two
+ * shared groups gNNNNN (gid 3000000 + k) of 200 members each (nss_bench.h)
+ * and of sudo (27); getgrnam looks up the shared groups. Lookups go to
  * random keys (fixed seed). Per operation: median and p99 of single-lookup
  * times, clock_gettime around each call, its own cost (measured) subtracted;
  * each backend runs in its own process (tdb allows one open per process and
@@ -136,6 +137,7 @@ static bool do_op(const struct backend *be, enum op op, unsigned i)
 			name[0] = 'x';
 			return floor_parse(be->tdb, fedjit_key_user, name) != 0;
 		case OP_GRNAM:
+			fedjit_bench_group_name(name, i % fedjit_bench_shared(n_users));
 			return floor_parse(be->tdb, fedjit_key_group, name) == 0;
 		default:
 			return false;
@@ -151,6 +153,7 @@ static bool do_op(const struct backend *be, enum op op, unsigned i)
 			name[0] = 'x';
 			return getpwnam_r(name, &pw, buf, BIGBUF, &pwr) == 0 && !pwr;
 		case OP_GRNAM:
+			fedjit_bench_group_name(name, i % fedjit_bench_shared(n_users));
 			return getgrnam_r(name, &gr, buf, BIGBUF, &grr) == 0 && grr;
 		case OP_INITGR: {
 			int ng = (int)groups_size;
@@ -169,6 +172,7 @@ static bool do_op(const struct backend *be, enum op op, unsigned i)
 		name[0] = 'x';
 		return be->pwnam(name, &pw, buf, BIGBUF, &err) == NSS_STATUS_NOTFOUND;
 	case OP_GRNAM:
+		fedjit_bench_group_name(name, i % fedjit_bench_shared(n_users));
 		return be->grnam(name, &gr, buf, BIGBUF, &err) == NSS_STATUS_SUCCESS;
 	case OP_INITGR: {
 		long int start = 1;

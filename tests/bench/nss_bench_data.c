@@ -17,6 +17,18 @@ void fedjit_bench_user_name(char *buf, unsigned i)
 	sprintf(buf, "u%07u", i);
 }
 
+void fedjit_bench_group_name(char *buf, unsigned k)
+{
+	sprintf(buf, "g%05u", k);
+}
+
+unsigned fedjit_bench_shared(unsigned n_users)
+{
+	unsigned n = n_users * 2 / SHARED_MEMBERS;
+
+	return n < 2 ? 2 : n;
+}
+
 void fedjit_bench_die(const char *what, int r)
 {
 	fprintf(stderr, "nss_bench: %s: %s\n", what, strerror(r < 0 ? -r : r));
@@ -36,12 +48,14 @@ static void enc(int r)
 		fedjit_bench_die("encode", r);
 }
 
-static void shared_of(unsigned i, unsigned *a, unsigned *b)
+/* The two shared groups of user i: i's pair of slots, 2i and 2i + 1, spread
+ * over the groups (each gets SHARED_MEMBERS members, every slot once). */
+static void shared_of(unsigned i, unsigned n_shared, unsigned *a, unsigned *b)
 {
-	*a = i % SHARED;
-	*b = (i / SHARED + i * 7 + 1) % SHARED;
+	*a = (2 * i) % n_shared;
+	*b = (2 * i + 1 + 2 * (i / n_shared)) % n_shared;
 	if (*b == *a)
-		*b = (*a + 1) % SHARED;
+		*b = (*a + 1) % n_shared;
 }
 
 static int generate_store_and_files(const char *dir, unsigned n_users)
@@ -66,10 +80,14 @@ static int generate_store_and_files(const char *dir, unsigned n_users)
 		fedjit_bench_die("files", errno);
 
 	/* shared group members */
-	char **members[SHARED];
-	size_t n_members[SHARED] = {0};
-	for (unsigned k = 0; k < SHARED; k++)
-		members[k] = calloc(n_users, sizeof(char *));
+	unsigned shared = fedjit_bench_shared(n_users);
+	char ***members = calloc(shared, sizeof(char **));
+	size_t *n_members = calloc(shared, sizeof(size_t));
+	if (!members || !n_members)
+		fedjit_bench_die("memory", ENOMEM);
+	for (unsigned k = 0; k < shared; k++)
+		if (!(members[k] = calloc(n_users + 1, sizeof(char *))))
+			fedjit_bench_die("memory", ENOMEM);
 
 	for (unsigned i = 0; i < n_users; i++) {
 		if (i % BATCH == 0 && tdb_transaction_start(tdb) != 0)
@@ -78,7 +96,7 @@ static int generate_store_and_files(const char *dir, unsigned n_users)
 		unsigned a, b;
 		char home[64];
 		fedjit_bench_user_name(name, i);
-		shared_of(i, &a, &b);
+		shared_of(i, shared, &a, &b);
 		members[a][n_members[a]++] = strdup(name);
 		members[b][n_members[b]++] = strdup(name);
 		snprintf(home, sizeof(home), "/home/%s", name);
@@ -135,9 +153,9 @@ static int generate_store_and_files(const char *dir, unsigned n_users)
 	}
 	if (tdb_transaction_start(tdb) != 0)
 		fedjit_bench_die("transaction", EIO);
-	for (unsigned k = 0; k < SHARED; k++) {
+	for (unsigned k = 0; k < shared; k++) {
 		char gname[16];
-		sprintf(gname, "g%03u", k);
+		fedjit_bench_group_name(gname, k);
 		members[k][n_members[k]] = NULL;
 		struct fedjit_group g = {.name = gname,
 		                         .gid = SHARED_BASE + k,
@@ -160,6 +178,8 @@ static int generate_store_and_files(const char *dir, unsigned n_users)
 		fputc('\n', gr);
 		free(members[k]);
 	}
+	free(members);
+	free(n_members);
 	fprintf(gr, "sudo:x:27:\n");
 	if (tdb_transaction_commit(tdb) != 0)
 		fedjit_bench_die("commit", EIO);

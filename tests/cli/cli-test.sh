@@ -416,10 +416,23 @@ dump "$tmp/copy.tdb" "$tmp/d2.json"
 cmp -s "$tmp/d1.json" "$tmp/d2.json" && ok "dump -> restore -> dump is identical" ||
 	notok "dump -> restore -> dump is identical" "$(diff "$tmp/d1.json" "$tmp/d2.json" | head)"
 t_vg "restore of a conflicting dump exits 1" 1 --db "$db" db restore "$tmp/d1.json"
-has "... names the conflicts and changes nothing" err 'conflicts with the store; nothing changed'
+has "... names the conflicts and changes nothing" err 'conflicts with the configuration or the store; nothing changed'
 dump "$db" "$tmp/d3.json"
 cmp -s "$tmp/d1.json" "$tmp/d3.json" && ok "conflicting restore changed nothing" ||
 	notok "conflicting restore changed nothing" "store differs"
+# With a configuration, ids outside every configured range are refused.
+cat >"$tmp/narrow.conf" <<EOF
+[global]
+db_file = $tmp/narrow.tdb
+
+[domain PRIMARY]
+uid_min = 300000
+uid_max = 399999
+EOF
+t "restore of ids outside the configured ranges exits 1" 1 --config "$tmp/narrow.conf" \
+	--db "$tmp/narrow.tdb" db restore "$tmp/d1.json"
+has "... names the uid and the range" err "uid 201234 is outside domain PRIMARY's uid range 300000-399999"
+if [ ! -e "$tmp/narrow.tdb" ]; then ok "... and wrote nothing"; else notok "... and wrote nothing" "a store appeared"; fi
 # One new account that does not conflict plus one that does: still nothing.
 jq '.users[0].name = "zed" | .users[0].subject = "zed" | .users[0].uid = 209999 |
     .users[0].gid = 209999 | .users[0].groups = [] |

@@ -115,8 +115,10 @@ scenario4() {
 	e2e_sudoers auth
 	out=$(E2E_ACTION="approve alice" e2e_pty $(as_args alice) sudo id -u)
 	rc=$?
+	# id's "0" is a line of its own; on a loaded machine the pty may hand the
+	# prompt's echo over after it, so it need not be the last line.
 	t_eq "4c. re-authentication through pam_fedjit in sudo's stack: root" \
-		"0 0" "$rc $(printf '%s\n' "$out" | tr -d '\r' | tail -n 1)"
+		"0 0" "$rc $(printf '%s\n' "$out" | tr -d '\r' | grep -x 0 | tail -n 1)"
 	t_match "4c. sudo showed the sign-in code" '[A-Z]{4}-[A-Z]{4}' "$out"
 	mark=$(e2e_log_mark)
 	out=$(E2E_ACTION="approve mallory" e2e_pty $(as_args alice) sudo id -u)

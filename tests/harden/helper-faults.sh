@@ -82,8 +82,10 @@ check "cache dir 0700 root:root, its documents 0600 root:root" \
 uid=$("$TOOL" user "$STATE/fedjit.tdb" alice | sed -n 's/^uid=//p')
 check "home is home_mode 0750, owned by the account (uid $uid)" \
 	test "$(stat -c '%a %u' "$T/home/alice")" = "750 $uid"
-check "nothing else appeared in the state dir" \
-	test "$(cd "$STATE" && ls -A | grep -v '^fedjit.tdb$' | grep -v '^secret.tdb$' | wc -l)" = 0
+check "nothing else appeared in the state dir (but the writers' lock file, 0600)" \
+	test "$(cd "$STATE" && ls -A | grep -v '^fedjit.tdb$' | grep -v '^secret.tdb$' |
+		grep -v '^fedjit.tdb.lock$' | wc -l)" = 0 -a \
+	"$(mode_owner "$STATE/fedjit.tdb.lock")" = "600 root:root"
 
 # 7-8: a symlink at the store path is not followed
 mv "$STATE/fedjit.tdb" "$T/real.tdb"
@@ -179,7 +181,7 @@ read -r -t 10 held <&"${HOLD[0]}"
 login --timeout 60 alice
 echo "# result: $(result_line)"
 check "stuck writer, returning account: fails after the bounded wait with a clear message" \
-	bash -c "grep -Eq '^result status=error.* log=updating account alice: timed out waiting for another writer' '$T/out' && check_clean"
+	bash -c "grep -Eq '^result status=error.* log=(updating account alice|store [^ ]*): timed out waiting for another writer' '$T/out' && check_clean"
 eval "exec $hold_in>&-"
 wait "$hold_pid" 2>/dev/null
 login --timeout 30 alice

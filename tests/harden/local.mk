@@ -73,4 +73,8 @@ tests_harden_store_tool_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
 tests_harden_store_tool_LDADD = $(common_libs)
 TESTS += tests/harden/helper-faults.sh
 EXTRA_DIST += tests/harden/helper-faults.sh tests/harden/sanitizer-coverage.sh
+# A local user holding every lock it can take on the store while logins and the
+# admin tool write; writers killed mid-commit; the helper's umask (root, node).
+TESTS += tests/harden/store-hostile.sh
+EXTRA_DIST += tests/harden/store-hostile.sh
 EXTRA_DIST += SECURITY.md

@@ -198,7 +198,7 @@ static void test_replaced_db(void **state)
 	                 NSS_STATUS_SUCCESS);
 }
 
-/* tdb's on-disk recovery marker (see nss/db.c): set it in a copy of the store. */
+/* tdb's on-disk recovery marker (see common/store_snap.c): set it in a copy of the store. */
 static void set_recovery_magic(const char *path, bool on)
 {
 	uint32_t rs, magic = on ? 0xf53bc0e7u : 0;
@@ -212,10 +212,10 @@ static void set_recovery_magic(const char *path, bool on)
 
 /*
  * A writer that died in the middle of a commit leaves the recovery marker
- * set and holds no lock: UNAVAIL with EIO at once (no waiting, no TRYAGAIN),
- * for a new handle and for one already open; fine again once recovered. A
- * writer stuck in a commit (marker set, lock held): the reader gives up
- * after its bounded wait with EAGAIN.
+ * set and nobody holds the commit-in-flight byte: UNAVAIL with EIO at once
+ * (no waiting, no TRYAGAIN), for a new handle and for one already open; fine
+ * again once recovered. A writer stuck in a commit (marker set, the byte
+ * held): the reader gives up after its bounded wait with EAGAIN.
  */
 static void test_interrupted_commit(void **state)
 {
@@ -243,15 +243,17 @@ static void test_interrupted_commit(void **state)
 	assert_int_equal(nss.getpwuid_r(200001, &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
 	assert_int_equal(err, EIO);
 
-	/* a writer stuck mid-commit: another process holds tdb's all-record lock */
+	/* a writer stuck mid-commit: another process holds the commit-in-flight
+	 * byte (common/store_snap.c, LIVE_OFS) */
 	int ready[2], done[2];
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(done), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int fd = open(path, O_RDWR);
-		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 168};
+		int fd = open(path, O_RDONLY);
+		struct flock fl = {
+		        .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 12, .l_len = 1};
 		char c = fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0 ? 'y' : 'n';
 		(void)!write(ready[1], &c, 1);
 		(void)!read(done[0], &c, 1); /* hold the lock until the parent is done */

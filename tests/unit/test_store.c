@@ -35,15 +35,19 @@ static void test_open_create(void **state)
 	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
 	assert_int_equal(stat(sub, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
-	assert_int_equal(st.st_mode & 0777, 0755 & ~077);
+	assert_int_equal(st.st_mode & 0777, 0755); /* whatever the umask */
 	assert_consistent(f->s);
-	/* Only the version key, no temporary file left behind. */
+	/* Only the version key, no temporary file left behind: the store and
+	 * the writers' lock file, root-only. */
 	assert_int_equal(count_keys(f->s), 1);
 	{
-		char cmd[PATH_MAX + 64];
+		char cmd[PATH_MAX + 64], lock[PATH_MAX + 8];
 
-		snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -eq 1", sub);
+		snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -eq 2", sub);
 		assert_int_equal(system(cmd), 0);
+		snprintf(lock, sizeof(lock), "%s.lock", f->path);
+		assert_int_equal(stat(lock, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
 	}
 	/* tdb allows one open per file per process. */
 	struct fedjit_store *again = NULL;
