@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/escape.h"
 #include "common/idalloc.h"
 #include "common/macro.h"
 #include "common/names.h"
@@ -20,31 +21,17 @@ _Static_assert(FEDJIT_DOMAIN_NAME_MAX >= FEDJIT_CONFIG_NAME_MAX,
 #define QUOTE_BUF_SIZE  (QUOTE_INPUT_MAX * 4 + 4)
 
 /*
- * Render len bytes for a message: printable ASCII as is (except backslash and
- * quote), everything else as \xNN, cut after QUOTE_INPUT_MAX bytes with "...".
- * The result never holds a control character, so it cannot forge log lines.
+ * Render len bytes for a message (common/escape.h, ASCII only, quotes escaped), cut
+ * after QUOTE_INPUT_MAX bytes with "...". The result never holds a control character,
+ * so it cannot forge log lines.
  */
 static const char *quote(char buf[static QUOTE_BUF_SIZE], const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t n = len > QUOTE_INPUT_MAX ? QUOTE_INPUT_MAX : len;
-	char *p = buf;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-			*p++ = (char)c;
-		} else {
-			*p++ = '\\';
-			*p++ = 'x';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
+	fedjit_escape_mem(buf, QUOTE_BUF_SIZE, s, n, FEDJIT_ESCAPE_ASCII | FEDJIT_ESCAPE_QUOTE);
 	if (n < len)
-		p = stpcpy(p, "...");
-	*p = '\0';
+		strcat(buf, "...");
 	return buf;
 }
 

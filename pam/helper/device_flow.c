@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/escape.h"
 #include "pam/helper/claims.h"
 #include "pam/helper/device_flow.h"
 #include "pam/idp/discovery.h"
@@ -66,12 +67,12 @@ static int fail(struct run *r, const char *status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	/* A reason quoting IdP text could hold bytes the codec refuses: neutralise them. */
-	for (unsigned char *p = (unsigned char *)reason; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p >= 0x80)
-			*p = '?';
+	/* IdP text is escaped where it is quoted; this is the net for the rest (the codec
+	 * refuses control characters, the log must not get them). */
 	if (fedjit_msg_start(r->msg, "fail") < 0 || fedjit_msg_add(r->msg, "status", status) < 0 ||
-	    fedjit_msg_add(r->msg, "log", reason) < 0)
+	    fedjit_msg_add(r->msg, "log",
+	                   fedjit_escape((char[sizeof(reason)]){0}, sizeof(reason), reason,
+	                                 FEDJIT_ESCAPE_LINE)) < 0)
 		return -EINVAL;
 	return send_msg(r) ?: STOPPED;
 }
@@ -259,9 +260,9 @@ static int oauth_error_fail(struct run *r, const char *what,
 		status = "denied";
 	else if (err->error == FEDJIT_OAUTH_EXPIRED_TOKEN)
 		status = "expired";
-	return fail(r, status, "%s: %s%s%s", what, err->error_code,
+	return fail(r, status, "%s: %s%s%s", what, FEDJIT_ESC(err->error_code),
 	            err->error_description ? ": " : "",
-	            err->error_description ? err->error_description : "");
+	            err->error_description ? FEDJIT_ESC(err->error_description) : "");
 }
 
 static int start_device(struct run *r, struct fedjit_device_auth **ret)

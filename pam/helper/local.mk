@@ -72,7 +72,7 @@ tests_helper_mkaccount_LDADD = $(common_libs)
 helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh \
 	tests/helper/helper-tls.sh tests/helper/helper-idp-test.sh \
 	tests/helper/helper-provision.sh tests/helper/helper-login-test.sh \
-	tests/helper/helper-chauthtok.sh
+	tests/helper/helper-chauthtok.sh tests/helper/helper-authz.sh
 TESTS += $(helper_script_tests)
 EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh
 

@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "pam/helper/cache.h"
 #include "common/macro.h"
 #include "pam/helper/device_flow.h"
@@ -170,20 +171,21 @@ static int child_message(struct fedjit_helper *h, const char *data, size_t len)
 
 		if (text && sscanf(text, "http_requests=%u", &n) == 1)
 			h->http_requests = n;
-		syslog(LOG_DEBUG, "%s", text ? text : "");
+		syslog(LOG_DEBUG, "%s", FEDJIT_ESC(text));
 		r = 0;
 	} else if (strcmp(type, "device") == 0 && !h->done) {
-		syslog(LOG_INFO, "%s: user %s: device flow started at %s", h->service, h->account,
-		       h->idp->name);
-		syslog(LOG_DEBUG, "user code %s", fedjit_msg_get(m, "user_code"));
+		syslog(LOG_INFO, "%s: user %s: device flow started at %s", FEDJIT_ESC(h->service),
+		       h->account, h->idp->name);
+		syslog(LOG_DEBUG, "user code %s", FEDJIT_ESC(fedjit_msg_get(m, "user_code")));
 		r = fedjit_msg_send(h->module_fd, m, h->deadline_usec);
 		if (r < 0)
 			r = fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r))
 			            ?: 1;
 	} else if (strcmp(type, "check") == 0 && h->idp_test && !h->done) {
 		syslog(LOG_INFO, "%s: idp-test %s: %s %s", h->idp->name,
-		       fedjit_msg_get(m, "step") ?: "?", fedjit_msg_get(m, "status") ?: "?",
-		       fedjit_msg_get(m, "text") ?: "");
+		       FEDJIT_ESC(fedjit_msg_get(m, "step")),
+		       FEDJIT_ESC(fedjit_msg_get(m, "status")),
+		       FEDJIT_ESC(fedjit_msg_get(m, "text")));
 		r = fedjit_msg_send(h->module_fd, m, h->deadline_usec);
 		if (r < 0)
 			r = fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r))
@@ -242,8 +244,8 @@ static int module_event(struct fedjit_helper *h)
 	r = fedjit_msg_recv(h->module_fd, m, fedjit_proto_now_usec() + 1000000);
 	fedjit_msg_free(m);
 	if (r < 0) {
-		syslog(LOG_NOTICE, "%s: user %s: the client went away, login abandoned", h->service,
-		       h->account);
+		syslog(LOG_NOTICE, "%s: user %s: the client went away, login abandoned",
+		       FEDJIT_ESC(h->service), h->account);
 		h->done = true; /* nobody to answer */
 		return 1;
 	}

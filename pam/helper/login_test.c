@@ -25,6 +25,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "common/escape.h"
 #include "common/macro.h"
 #include "pam/helper/helper.h"
 #include "pam/provision/provision.h"
@@ -121,9 +122,11 @@ static int send_result(struct fedjit_helper *h, const struct fedjit_identity *id
 		         res->account);
 	if (dry->groups)
 		fit_groups(dry->groups, &omitted);
-	syslog(LOG_INFO, "%s: user %s: login-test by (%s, %s): would %s%s%s", h->service,
-	       h->account, id->issuer, id->subject, would_word(would), reason[0] ? ": " : "",
-	       reason);
+	syslog(LOG_INFO, "%s: user %s: login-test by (%s, %s): would %s%s%s",
+	       FEDJIT_ESC(h->service), h->account, FEDJIT_ESC(id->issuer), FEDJIT_ESC(id->subject),
+	       would_word(would), reason[0] ? ": " : "",
+	       fedjit_escape((char[FEDJIT_ESCAPE_SIZE]){0}, FEDJIT_ESCAPE_SIZE, reason,
+	                     FEDJIT_ESCAPE_LINE));
 
 	r = fedjit_msg_start(m, "result");
 	if (r >= 0)

@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "pam/helper/cache.h"
 #include "common/account_plan.h"
 #include "common/macro.h"
@@ -35,15 +36,19 @@
 int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char *message,
                          const char *fmt, ...)
 {
-	char reason[2048];
+	char raw[2048], reason[4096];
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* The values in the reason were escaped where they were put in; this is the net
+	 * for anything that was not (an IdP's text inside the child's reason). */
+	fedjit_escape(reason, sizeof(reason), raw, FEDJIT_ESCAPE_LINE);
 	syslog(strcmp(status, "ok") == 0 ? LOG_INFO : LOG_NOTICE, "%s: user %s: %s: %s",
-	       h->service[0] ? h->service : "?", h->account[0] ? h->account : "?", status, reason);
+	       h->service[0] ? FEDJIT_ESC(h->service) : "?", h->account[0] ? h->account : "?",
+	       status, reason);
 	if (h->done)
 		return 0;
 	h->done = true;

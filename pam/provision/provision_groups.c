@@ -16,6 +16,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "common/escape.h"
 #include "pam/provision/provision_private.h"
 
 bool fedjit_prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id)
@@ -120,7 +121,7 @@ int fedjit_prov_groups_compute(struct prov_run *run, bool create, struct prov_gr
 			if (!run->memo.warming)
 				syslog(LOG_AUTHPRIV | LOG_WARNING,
 				       "provisioning: idp=%s subject=%s: IdP group skipped: %s",
-				       idp->name, id->subject,
+				       idp->name, FEDJIT_ESC(id->subject),
 				       fedjit_name_is_reserved(local) ? "a reserved name" : reason);
 			continue;
 		}

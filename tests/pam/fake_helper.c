@@ -30,6 +30,8 @@
  *   slowexit   result ok, then ignores SIGTERM and sleeps
  *   envcheck   logs its fds, environment, signal mask and dispositions
  *   byebye     device event, then waits for EOF on fd 3 and logs "eof"
+ *   hostile    result ok whose log and subject hold line feeds and a tab (what a
+ *              helper that did not escape an IdP's text would send)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -283,6 +285,15 @@ int main(void)
 	} else if (strcmp(user, "envcheck") == 0) {
 		envcheck();
 		result("ok", user);
+	} else if (strcmp(user, "hostile") == 0) {
+		fedjit_msg_start(m, "result");
+		fedjit_msg_add(m, "status", "ok");
+		fedjit_msg_add(m, "log", "claimed name x\nFORGED-LOG: root signed in\tok");
+		fedjit_msg_add(m, "idp", "corp");
+		fedjit_msg_add(m, "issuer", "https://idp.test");
+		fedjit_msg_add(m, "subject", "sub-1\nFORGED-SUBJECT: root signed in");
+		fedjit_msg_add(m, "account", user);
+		send_or_die();
 	} else if (strcmp(user, "byebye") == 0) {
 		signal(SIGTERM, SIG_IGN);
 		device();
