@@ -156,6 +156,11 @@ struct fedjit_global {
 	char *cache_dir;      /* default FEDJIT_CACHE_DIR */
 	char *helper_user;    /* default FEDJIT_HELPER_USER */
 	bool debug;
+	/* reserved_names as written, word by word: NAME (the list replaces the built-in
+	 * service account names), +NAME (added), -NAME (removed from the built-in list),
+	 * none; NULL: the built-in list (common/names.h fedjit_name_is_reserved). */
+	char **reserved_names;
+	size_t n_reserved_names;
 };
 
 struct fedjit_config {

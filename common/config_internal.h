@@ -26,6 +26,7 @@ enum fedjit_key_id {
 	FEDJIT_KEY_CACHE_DIR,
 	FEDJIT_KEY_HELPER_USER,
 	FEDJIT_KEY_DEBUG,
+	FEDJIT_KEY_RESERVED_NAMES,
 
 	FEDJIT_KEY_UID_MIN,
 	FEDJIT_KEY_UID_MAX,
@@ -144,6 +145,8 @@ enum fedjit_key_type {
 	KT_WORDS,     /* char ** + size_t: a list on one line, replaced as a whole */
 	KT_LIST,      /* char ** + size_t: one entry per line, appended */
 	KT_GROUP_MAP, /* struct fedjit_group_map * + size_t: IDPGROUP:local, appended */
+	KT_NAMES,     /* char ** + size_t: space separated words, each checked by .check,
+	                 appended line by line (an empty value: the default, no words) */
 };
 
 enum fedjit_key_check {
@@ -158,6 +161,7 @@ enum fedjit_key_check {
 	KC_HOME,         /* home directory template */
 	KC_TOKENS,       /* space separated OAuth tokens (RFC 6749 scope-token) */
 	KC_ALG,          /* JWS algorithm for private_key_jwt */
+	KC_RESERVED,     /* reserved_names word: NAME, +NAME, -NAME or none */
 };
 
 struct fedjit_key_desc {

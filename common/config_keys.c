@@ -66,6 +66,10 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
         [FEDJIT_KEY_HELPER_USER] = {"helper_user", G(helper_user), STR(KC_SYSNAME),
                                     .def = FEDJIT_HELPER_USER},
         [FEDJIT_KEY_DEBUG] = {"debug", G(debug), BOOLEAN, .def = "no"},
+        [FEDJIT_KEY_RESERVED_NAMES] = {"reserved_names", G(reserved_names), .type = KT_NAMES,
+                                       .check = KC_RESERVED,
+                                       .count_offset =
+                                               offsetof(struct fedjit_global, n_reserved_names)},
 
         /* Ranges are checked as a whole in config_validate.c, so any uint32 parses. */
         [FEDJIT_KEY_UID_MIN] = {"uid_min", D(uid_min), U32(0, UINT32_MAX), .def = "200000"},
@@ -263,6 +267,7 @@ static void key_clear(const struct fedjit_key_desc *key, void *base)
 		break;
 	case KT_WORDS:
 	case KT_LIST:
+	case KT_NAMES:
 		strv_free(*FIELD(base, key, char **));
 		*FIELD(base, key, char **) = NULL;
 		*COUNT(base, key) = 0;
@@ -418,6 +423,32 @@ static int key_parse(const struct fedjit_key_desc *key, void *base, const char *
 		if (!s)
 			return -ENOMEM;
 		return strv_push(FIELD(base, key, char **), COUNT(base, key), s);
+	}
+	case KT_NAMES: {
+		const char *word;
+		size_t len;
+		/* every word is checked before any is added: a bad line adds nothing */
+		for (const char *p = v; fedjit_config_next_word(&p, &word, &len);) {
+			_cleanup_free_ char *w = strndup(word, len);
+			if (!w)
+				return -ENOMEM;
+			r = fedjit_config_check_string(key->check, w, why, n);
+			if (r < 0) {
+				char quoted[256];
+				snprintf(quoted, sizeof(quoted), "%s", why);
+				snprintf(why, n, "has '%.40s', which %s", w, quoted);
+				return r;
+			}
+		}
+		for (const char *p = v; fedjit_config_next_word(&p, &word, &len);) {
+			char *w = strndup(word, len);
+			if (!w)
+				return -ENOMEM;
+			r = strv_push(FIELD(base, key, char **), COUNT(base, key), w);
+			if (r < 0)
+				return r;
+		}
+		return 0;
 	}
 	case KT_GROUP_MAP: {
 		struct fedjit_group_map m = {.origin = *origin};

@@ -209,6 +209,15 @@ int fedjit_config_check_string(enum fedjit_key_check check, const char *v, char 
 		return check_home(v, why, n);
 	case KC_TOKENS:
 		return check_tokens(v, why, n);
+	case KC_RESERVED:
+		if (strcmp(v, "none") == 0)
+			return 0;
+		if (!fedjit_config_sysname_valid(v + (v[0] == '+' || v[0] == '-')))
+			return snprintf(why, n,
+			                "is not a user name ([a-z_][a-z0-9_.-]*, at most 32 "
+			                "characters), +NAME, -NAME or none"),
+			       -EINVAL;
+		return 0;
 	case KC_ALG:
 		for (size_t i = 0; alg_names[i]; i++)
 			if (strcmp(v, alg_names[i]) == 0)

@@ -48,7 +48,8 @@ EXTRA_DIST += tests/fuzz/corpus/config tests/fuzz/config.dict tests/fuzz/smoke.s
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_config
-tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c $(config_sources)
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c $(config_sources) common/names.c \
+	common/idalloc.c common/escape.c
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_config_LDADD = $(INIH_STATIC)

@@ -156,7 +156,7 @@ static int context_init(struct context *c, pam_handle_t *pamh, int flags, int ar
 			pam_syslog(pamh, LOG_DEBUG, "not a fedjit name: %s", reason);
 		return PAM_USER_UNKNOWN;
 	}
-	if (fedjit_name_is_reserved(c->login.canonical)) {
+	if (fedjit_name_is_reserved(c->cfg, c->login.canonical)) {
 		if (c->args.debug)
 			pam_syslog(pamh, LOG_DEBUG, "%s is reserved: ignoring", c->login.canonical);
 		return PAM_USER_UNKNOWN;

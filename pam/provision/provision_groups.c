@@ -117,12 +117,14 @@ int fedjit_prov_groups_compute(struct prov_run *run, bool create, struct prov_gr
 		                     sizeof(reason)) < 0 ||
 		    fedjit_name_policy_check(run->domain, FEDJIT_NAME_GROUP, local, reason,
 		                             sizeof(reason)) < 0 ||
-		    fedjit_name_is_reserved(local)) {
+		    fedjit_name_is_reserved(run->ctx->config, local)) {
 			if (!run->memo.warming)
 				syslog(LOG_AUTHPRIV | LOG_WARNING,
 				       "provisioning: idp=%s subject=%s: IdP group skipped: %s",
 				       idp->name, FEDJIT_ESC(id->subject),
-				       fedjit_name_is_reserved(local) ? "a reserved name" : reason);
+				       fedjit_name_is_reserved(run->ctx->config, local)
+				               ? "a reserved name"
+				               : reason);
 			continue;
 		}
 		r = add_group(run, local, create, &g);

@@ -332,8 +332,9 @@ int fedjit_prov_decide_new(struct prov_run *run)
 		return 0;
 	}
 	struct fedjit_prov_name_memo memo = {.nss = nss};
-	r = fedjit_name_check_reserved(run->domain, run->name, fedjit_prov_user_by_name_once, &memo,
-	                               reason, sizeof(reason));
+	r = fedjit_name_check_reserved(run->ctx->config, run->domain, run->name,
+	                               fedjit_prov_user_by_name_once, &memo, reason,
+	                               sizeof(reason));
 	if (r == -EPERM) {
 		refuse_name(run, reason);
 		return 0;

@@ -66,8 +66,8 @@ static int name_usable(struct prov_run *run, const char *answer, char local[FEDJ
 	if (r >= 0)
 		r = fedjit_name_canonical(run->domain, local, name, reason, size);
 	if (r >= 0)
-		r = fedjit_name_check_reserved(run->domain, name, nss->user_by_name, nss->userdata,
-		                               reason, size);
+		r = fedjit_name_check_reserved(run->ctx->config, run->domain, name,
+		                               nss->user_by_name, nss->userdata, reason, size);
 	if (r < 0)
 		return r;
 	r = fedjit_prov_store_has_user(run, name);

@@ -214,6 +214,19 @@ static void test_log_escaped(void **state)
 	free(log);
 }
 
+/* A reserved service account name is not fedjit's: the stack goes on, no helper
+ * (hence no device flow) is started. */
+static void test_reserved_name(void **state)
+{
+	struct env *e = *state;
+
+	fedjit_pt_service(e, "");
+	assert_int_equal(fedjit_pt_run(e, AUTH, "jenkins", 0), PAM_USER_UNKNOWN);
+	assert_int_equal(fedjit_pt_run(e, AUTH, "gitlab-runner", 0), PAM_USER_UNKNOWN);
+	assert_string_equal(fedjit_pt_helper_log(e), "");
+	assert_int_equal(e->ncalls, 0);
+}
+
 static void test_outcomes(void **state)
 {
 	static const struct outcome cases[] = {
@@ -275,6 +288,8 @@ int main(void)
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_prompts, fedjit_pt_setup, fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, fedjit_pt_setup, fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_reserved_name, fedjit_pt_setup,
+	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_log_escaped, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_chosen_name, fedjit_pt_setup,
