@@ -6,6 +6,7 @@
  * Needs root for the homes (chown): skips otherwise.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,7 +50,7 @@ static void test_escaped_sinks(void **state)
 	                            "issuer=https://idp.example "
 	                            "subject=sub-zed\\x0aFORGED-AUDIT:\\x20account=root "));
 	/* the skipped group: named, escaped */
-	assert_non_null(strstr(log, "IdP group skipped"));
+	assert_non_null(strstr(log, "IdP group ops\\x0aFORGED-GROUP: x skipped"));
 	assert_false(syslog_capture_has_line(log, "FORGED"));
 	free(log);
 	/* the consent prompt shows the claims escaped */
@@ -61,10 +62,95 @@ static void test_escaped_sinks(void **state)
 	assert_null(strchr(f->transcript, '\x1b'));
 }
 
+static bool has_gid(const uint32_t *v, size_t n, uint32_t gid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * create_groups never joins an existing local group: docker (another NSS
+ * source, root-equivalent), carol (another user's private group outside
+ * fedjit), erin (an account's private group in the store), frank (a user
+ * outside fedjit without a group of that name yet). Only group_map may name
+ * an existing group. Each skipped group is logged by name.
+ */
+static void test_groups_own_only(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	const char *dan_groups[] = {"docker", "carol", "erin", "frank", "devs", "admins", NULL};
+	struct fedjit_identity erin = fx_identity("sub-erin", "erin", NULL);
+	struct fedjit_identity dan = fx_identity("sub-dan", "dan", dan_groups);
+	struct fedjit_store *s = NULL;
+	struct fedjit_group *devs = NULL, *erin_grp = NULL, *other = NULL;
+	struct syslog_capture cap;
+	uint32_t gids[16];
+	size_t n;
+	char *log;
+
+	NEED_ROOT(f);
+	f->groups[f->n_groups++] = (struct fx_entry){"docker", 998, 0};
+	f->users[f->n_users++] = (struct fx_entry){"frank", 250100, 100};
+	/* reserved_names = none: docker is refused for being a group, not for its name */
+	fx_config(f, "[global]\nreserved_names = none\n",
+	          "provisioning = always\ndomain = PRIMARY\ncreate_groups = yes\n"
+	          "group_map = admins:sudo\n");
+	assert_string_equal(fx_login(f, &erin, "erin", &res), "ok");
+	syslog_capture_start(&cap);
+	assert_string_equal(fx_login(f, &dan, "dan", &res), "ok");
+	log = syslog_capture_stop(&cap);
+
+	assert_int_equal(fedjit_store_open(f->db, FEDJIT_STORE_RDONLY, &s), 0);
+	assert_int_equal(fedjit_store_get_group(s, "devs", &devs), 0);
+	assert_int_equal(fedjit_store_get_group(s, "erin", &erin_grp), 0);
+	assert_int_equal(devs->origin, FEDJIT_GROUP_JIT);
+	assert_true(devs->gid >= 200000 && devs->gid <= 299999);
+	/* no group of those names was made in the store */
+	assert_int_equal(fedjit_store_get_group(s, "docker", &other), -ENOENT);
+	assert_int_equal(fedjit_store_get_group(s, "carol", &other), -ENOENT);
+	assert_int_equal(fedjit_store_get_group(s, "frank", &other), -ENOENT);
+	assert_int_equal(erin_grp->n_members, 0); /* dan did not join erin's private group */
+	fedjit_store_close(s);
+
+	n = fx_gids(f, "dan", gids, 16);
+	assert_int_equal(n, 2); /* sudo (group_map) and devs (created), nothing else */
+	assert_true(has_gid(gids, n, 27));
+	assert_true(has_gid(gids, n, devs->gid));
+	assert_false(has_gid(gids, n, 998));
+	assert_false(has_gid(gids, n, 250000));
+	assert_false(has_gid(gids, n, erin_grp->gid));
+
+	assert_non_null(strstr(log, "IdP group docker skipped: a group outside fedjit"));
+	assert_non_null(strstr(log, "IdP group carol skipped: a group outside fedjit"));
+	assert_non_null(strstr(log, "IdP group erin skipped: a private group of the store"));
+	assert_non_null(strstr(log, "IdP group frank skipped: the name of a user outside fedjit"));
+	free(log);
+	fedjit_group_free(devs);
+	fedjit_group_free(erin_grp);
+
+	/* with the built-in reserved names docker is refused as a reserved name too;
+	 * group_map may still name it: the administrator's decision */
+	fx_config(f, "",
+	          "provisioning = always\ndomain = PRIMARY\ncreate_groups = yes\n"
+	          "group_map = admins:docker\n");
+	syslog_capture_start(&cap);
+	assert_string_equal(fx_login(f, &dan, "dan", &res), "ok");
+	log = syslog_capture_stop(&cap);
+	assert_non_null(strstr(log, "IdP group docker skipped: a reserved name"));
+	free(log);
+	n = fx_gids(f, "dan", gids, 16);
+	assert_true(has_gid(gids, n, 998));
+	assert_false(has_gid(gids, n, 250000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_escaped_sinks, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_groups_own_only, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
