@@ -124,12 +124,14 @@ struct fedjit_idp {
 	enum fedjit_mode mode;
 	bool associate_existing; /* default no; never root or system accounts */
 	enum fedjit_username_from username_from;
-	char *username_claim;               /* default preferred_username */
-	char *username_strip_suffix;        /* space separated "@example.com" suffixes cut off
+	char *username_claim;        /* default preferred_username */
+	char *username_strip_suffix; /* space separated "@example.com" suffixes cut off
 	                                       the claim (fedjit_idp_strip_suffix); NULL: none */
-	char *gecos_claim;                  /* default name */
-	char *email_claim;                  /* default email */
-	char *groups_claim;                 /* default groups */
+	char *gecos_claim;           /* default name */
+	char *email_claim;           /* default email */
+	bool trust_email;   /* the IdP sends only verified addresses: an email claim without
+	                     email_verified counts as verified (never one with false) */
+	char *groups_claim; /* default groups */
 	struct fedjit_group_map *group_map; /* in file order; one IdP group may map to
 	                                       several local groups */
 	size_t n_group_map;

@@ -124,6 +124,7 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
                                               STR(KC_TOKENS)},
         [FEDJIT_KEY_GECOS_CLAIM] = {"gecos_claim", I(gecos_claim), STR(KC_WORD), .def = "name"},
         [FEDJIT_KEY_EMAIL_CLAIM] = {"email_claim", I(email_claim), STR(KC_WORD), .def = "email"},
+        [FEDJIT_KEY_TRUST_EMAIL] = {"trust_email", I(trust_email), BOOLEAN, .def = "no"},
         [FEDJIT_KEY_GROUPS_CLAIM] = {"groups_claim", I(groups_claim), STR(KC_WORD),
                                      .def = "groups"},
         [FEDJIT_KEY_GROUP_MAP] = {"group_map", I(group_map), .type = KT_GROUP_MAP,

@@ -549,6 +549,9 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 		e = fedjit_msg_add(r->msg, "email",
 		                   fedjit_idtoken_claim_string(
 		                           tok, idp->email_claim ? idp->email_claim : "email"));
+	/* absent when the IdP did not say: provisioning decides what that means */
+	if (e >= 0 && tok->email_verified >= 0)
+		e = fedjit_msg_add_bool(r->msg, "email_verified", tok->email_verified == 1);
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "groups", groups);
 	if (e >= 0)

@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 # fedjit-helper and what a federated identity may reach, against the test IdPs
 # (tests/idp): hostile claims reach the helper's log lines escaped, one line per
-# message (common/escape.h).
+# message (common/escape.h); a name from the email claim needs email_verified.
 . "$(dirname "$0")/lib.sh"
 helper_setup
 bad_idp_start || { echo "1..0 # SKIP the misbehaving IdP did not start"; exit 0; }
+idp_start || { echo "1..0 # SKIP the test IdP did not start"; exit 0; }
+ISS=$FEDJIT_IDP_ISSUER
+approve() { # approve ACCOUNT -> a command for --approve
+	echo "curl -sf --cacert '$FEDJIT_IDP_CA' -H content-type:application/json --data-binary \"{\\\"user_code\\\":\\\"\$USER_CODE\\\",\\\"account\\\":\\\"$1\\\"}\" '$ISS/test/approve' >/dev/null"
+}
 
 CONF=$T/fedjit.conf
 # bad_idp_claims JSON: the good scenario, with these claims in the ID token
@@ -30,6 +35,44 @@ check "... and no log line starts with the forged text" \
 	bash -c "! grep -q '^fedjit-helper\\[1\\]: FORGED\|^FORGED' '$T/err'"
 check_store "... and the module gets the log escaped too (log= of the result)" \
 	grep -qF 'claimed name alice\x0afedjit-helper' "$T/out"
+
+# ---- email_verified: a name from the email claim needs a verified address ----
+# prov_config ISSUER CA [IDP KEY=VALUE...]: provisioning into a domain whose homes are
+# under $T, the name from the email claim
+prov_config() {
+	local iss=$1 ca=$2
+	shift 2
+	rm -rf "$T/fedjit.tdb" "$T/home"
+	mkdir -p "$T/home"
+	{
+		printf '[global]\ncache_dir = %s/cache\ndb_file = %s/fedjit.tdb\n' "$T" "$T"
+		printf 'secret_db_file = %s/secret.tdb\nhelper_user = nobody\n' "$T"
+		printf '[domain PRIMARY]\nhome = %s/home/%%u\nskel = none\n' "$T"
+		printf '[idp test]\nissuer = %s\nclient_id = fedjit-public\nca_file = %s\n' "$iss" "$ca"
+		printf 'provisioning = always\ndomain = PRIMARY\nusername_claim = email\n'
+		printf 'username_strip_suffix = @example.test\n'
+		for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
+	} >"$CONF"
+}
+prov_config "$ISS" "$FEDJIT_IDP_CA"
+login --approve "$(approve carol)" carol
+check_store "email_verified false (carol at the test IdP): refused, nothing created" \
+	bash -c "grep -q '^result status=error message=Your sign-in provider has not verified your email address' '$T/out' &&
+		grep -q 'username_claim = email, but email_verified is false' '$T/err' &&
+		! grep -q 'account=carol' '$T/out' && [ ! -e '$T/home/carol' ]"
+login --approve "$(approve alice)" alice
+check_store "email_verified true (alice): the account is created" \
+	grep -q "^result status=ok idp=test issuer=$ISS subject=u-0001-alice account=alice" "$T/out"
+# an IdP that sends no email_verified at all (Entra ID)
+bad_idp_claims '{"preferred_username":"alice","email_verified":null}'
+prov_config "$FEDJIT_BAD_IDP_ISSUER" "$FEDJIT_BAD_IDP_CA"
+login --timeout 20 alice
+check_store "email_verified absent: refused while trust_email is off" \
+	bash -c "grep -q '^result status=error' '$T/out' && grep -q 'email_verified is absent (and trust_email is off)' '$T/err'"
+prov_config "$FEDJIT_BAD_IDP_ISSUER" "$FEDJIT_BAD_IDP_CA" trust_email=yes
+login --timeout 20 alice
+check_store "email_verified absent, trust_email = yes: the account is created" \
+	grep -q "^result status=ok .*account=alice" "$T/out"
 
 echo "1..$n"
 helper_done

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "pam/proto/proto.h"
 #include "pam/provision/provision_private.h"
 #include "tests/unit/provision_fixture.h"
 #include "tests/unit/syslog_capture.h"
@@ -146,11 +147,91 @@ static void test_groups_own_only(void **state)
 	assert_false(has_gid(gids, n, 250000));
 }
 
+/* A name or a link from the email claim needs email_verified = true (absent:
+ * only with trust_email); other claims do not care. */
+static void test_email_verified(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity vic = fx_identity("sub-vic", "victim@example.org", NULL);
+	struct fedjit_identity car = fx_identity("sub-car", "carol@example.org", NULL);
+	static const char email_idp[] = "provisioning = always\ndomain = PRIMARY\n"
+	                                "username_claim = email\n"
+	                                "username_strip_suffix = @example.org\n";
+	char body[512];
+
+	NEED_ROOT(f);
+	fx_config(f, "", email_idp);
+	vic.email_verified = 0;
+	assert_string_equal(fx_login(f, &vic, "victim", &res), "error");
+	assert_non_null(strstr(res.message, "not verified your email address"));
+	assert_string_equal(res.log, "username_claim = email, but email_verified is false");
+	vic.email_verified = -1;
+	assert_string_equal(fx_login(f, &vic, "victim", &res), "error");
+	assert_string_equal(res.log, "username_claim = email, but email_verified is absent (and "
+	                             "trust_email is off)");
+	assert_int_equal(fx_count_users(f), 0);
+
+	/* associate_existing: carol exists outside fedjit; an unverified address
+	 * does not link her account */
+	snprintf(body, sizeof(body), "%sassociate_existing = yes\n", email_idp);
+	fx_config(f, "", body);
+	car.email_verified = 0;
+	assert_string_equal(fx_login(f, &car, "carol", &res), "error");
+	assert_int_equal(fx_count_users(f), 0);
+	car.email_verified = 1;
+	assert_string_equal(fx_login(f, &car, "carol", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_LINKED);
+
+	/* trust_email: absent counts as verified, false never does */
+	snprintf(body, sizeof(body), "%strust_email = yes\n", email_idp);
+	fx_config(f, "", body);
+	vic.email_verified = 0;
+	assert_string_equal(fx_login(f, &vic, "victim", &res), "error");
+	vic.email_verified = -1;
+	assert_string_equal(fx_login(f, &vic, "victim", &res), "ok");
+	assert_string_equal(res.account, "victim");
+
+	/* the name from another claim: email_verified does not matter */
+	struct fedjit_identity pat = fx_identity("sub-pat", "pat", NULL);
+	pat.email_verified = 0;
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	assert_string_equal(fx_login(f, &pat, "pat", &res), "ok");
+}
+
+/* email_verified travels in msg=identity: 1, 0, absent; anything else is malformed. */
+static void test_email_verified_proto(void **state)
+{
+	struct fedjit_msg *m = fedjit_msg_new();
+	struct fedjit_identity id;
+	char *buf = NULL;
+	static const char *const values[] = {"1", "0", NULL, "yes"};
+	static const int want[] = {1, 0, -1, -2};
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(fedjit_msg_start(m, "identity"), 0);
+		assert_int_equal(fedjit_msg_add(m, "issuer", "https://idp.example"), 0);
+		assert_int_equal(fedjit_msg_add(m, "subject", "s1"), 0);
+		assert_int_equal(fedjit_msg_add(m, "email_verified", values[i]), 0);
+		if (want[i] == -2) {
+			assert_int_equal(fedjit_identity_from_msg(m, &id, &buf), -EBADMSG);
+			continue;
+		}
+		assert_int_equal(fedjit_identity_from_msg(m, &id, &buf), 0);
+		assert_int_equal(id.email_verified, want[i]);
+		free(buf);
+	}
+	fedjit_msg_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_escaped_sinks, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_groups_own_only, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_email_verified, fx_setup, fx_teardown),
+	        cmocka_unit_test(test_email_verified_proto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
