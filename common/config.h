@@ -109,8 +109,11 @@ struct fedjit_idp {
 	char *private_key_alg;               /* RS256 (default), ES256, ... */
 	char *ca_file;                       /* extra CA bundle for the IdP's TLS; NULL: system */
 	char *device_authorization_endpoint; /* https URL used instead of discovery's; NULL: none */
-	char *scopes;                        /* space separated; default "openid profile email" */
-	char *acr_values;                    /* sent with the device authorization request */
+	char **endpoint_hosts; /* NULL-terminated hosts the discovery document's endpoints may be
+	                          on besides the issuer's (pam/idp/discovery.h); NULL: none */
+	size_t n_endpoint_hosts;
+	char *scopes;       /* space separated; default "openid profile email" */
+	char *acr_values;   /* sent with the device authorization request */
 	char *required_acr; /* space separated list; the ID token's acr must be one */
 	unsigned leeway;    /* seconds of clock skew for exp/nbf/iat; default 60 */
 	bool userinfo;      /* fill missing claims from userinfo; default no */

@@ -50,6 +50,7 @@ enum fedjit_key_id {
 	FEDJIT_KEY_PRIVATE_KEY_ALG,
 	FEDJIT_KEY_CA_FILE,
 	FEDJIT_KEY_DEVICE_AUTHORIZATION_ENDPOINT,
+	FEDJIT_KEY_ENDPOINT_HOSTS,
 	FEDJIT_KEY_SCOPES,
 	FEDJIT_KEY_ACR_VALUES,
 	FEDJIT_KEY_REQUIRED_ACR,
@@ -163,6 +164,7 @@ enum fedjit_key_check {
 	KC_TOKENS,       /* space separated OAuth tokens (RFC 6749 scope-token) */
 	KC_ALG,          /* JWS algorithm for private_key_jwt */
 	KC_RESERVED,     /* reserved_names word: NAME, +NAME, -NAME or none */
+	KC_HOST,         /* a DNS host name or a bracketed IPv6 literal, no port */
 };
 
 struct fedjit_key_desc {

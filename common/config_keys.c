@@ -99,6 +99,10 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
         [FEDJIT_KEY_DEVICE_AUTHORIZATION_ENDPOINT] = {"device_authorization_endpoint",
                                                       I(device_authorization_endpoint),
                                                       STR(KC_URL)},
+        [FEDJIT_KEY_ENDPOINT_HOSTS] = {"endpoint_hosts", I(endpoint_hosts), .type = KT_NAMES,
+                                       .check = KC_HOST,
+                                       .count_offset =
+                                               offsetof(struct fedjit_idp, n_endpoint_hosts)},
         [FEDJIT_KEY_SCOPES] = {"scopes", I(scopes), STR(KC_TOKENS), .def = "openid profile email"},
         [FEDJIT_KEY_ACR_VALUES] = {"acr_values", I(acr_values), STR(KC_TOKENS)},
         [FEDJIT_KEY_REQUIRED_ACR] = {"required_acr", I(required_acr), STR(KC_TOKENS)},

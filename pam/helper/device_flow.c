@@ -142,7 +142,8 @@ static int load_discovery(struct run *r)
 
 	if (r->f->cached_discovery &&
 	    fedjit_discovery_parse(r->f->cached_discovery, r->f->cached_discovery_len, idp->issuer,
-	                           idp->device_authorization_endpoint, &r->disc, NULL) == 0) {
+	                           idp->device_authorization_endpoint,
+	                           (const char *const *)idp->endpoint_hosts, &r->disc, NULL) == 0) {
 		send_debug(r, "discovery from the cache");
 		return 0;
 	}
@@ -159,7 +160,8 @@ static int load_discovery(struct run *r)
 	if (e != 0)
 		return e;
 	e = fedjit_discovery_parse(resp.body, resp.len, idp->issuer,
-	                           idp->device_authorization_endpoint, &r->disc, &reason);
+	                           idp->device_authorization_endpoint,
+	                           (const char *const *)idp->endpoint_hosts, &r->disc, &reason);
 	if (e < 0) {
 		e = fail(r, "error", "discovery document refused: %s",
 		         reason ? reason : strerror(-e));

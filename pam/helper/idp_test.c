@@ -186,7 +186,8 @@ static void run(struct test *t)
 	free(reason);
 	reason = NULL;
 	r = fedjit_discovery_parse(resp.body, resp.len, idp->issuer,
-	                           idp->device_authorization_endpoint, &d, &reason);
+	                           idp->device_authorization_endpoint,
+	                           (const char *const *)idp->endpoint_hosts, &d, &reason);
 	if (r == -EACCES) {
 		check(t, "discovery", "ok", "%s", url);
 		check(t, "issuer", "fail", "%s", reason ? reason : "issuer mismatch");

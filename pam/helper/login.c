@@ -123,7 +123,8 @@ static void cache_document(struct fedjit_helper *h, uint32_t type, const char *d
 		return;
 	if (type == FEDJIT_IPC_DISCOVERY) {
 		r = fedjit_discovery_parse(data, len, h->idp->issuer,
-		                           h->idp->device_authorization_endpoint, &d, NULL);
+		                           h->idp->device_authorization_endpoint,
+		                           (const char *const *)h->idp->endpoint_hosts, &d, NULL);
 		if (r < 0) {
 			syslog(LOG_WARNING, "network child sent a bad discovery document");
 			return;

@@ -176,7 +176,8 @@ static void load_cache(struct fedjit_helper *h)
 	                      &h->cached_discovery_len) < 0)
 		return;
 	if (fedjit_discovery_parse(h->cached_discovery, h->cached_discovery_len, idp->issuer,
-	                           idp->device_authorization_endpoint, &d, NULL) < 0) {
+	                           idp->device_authorization_endpoint,
+	                           (const char *const *)idp->endpoint_hosts, &d, NULL) < 0) {
 		free(h->cached_discovery);
 		h->cached_discovery = NULL;
 		return;
