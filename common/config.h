@@ -166,6 +166,11 @@ struct fedjit_global {
 	 * none; NULL: the built-in list (common/names.h fedjit_name_is_reserved). */
 	char **reserved_names;
 	size_t n_reserved_names;
+	/* bounds on device flows (pam/helper/ratelimit.h); 0: no bound */
+	char *run_dir; /* their state; default FEDJIT_RUN_DIR */
+	unsigned max_device_flows;
+	unsigned max_device_flows_per_address;
+	unsigned device_flow_spacing; /* seconds */
 };
 
 struct fedjit_config {

@@ -37,6 +37,9 @@
 #ifndef FEDJIT_CACHE_DIR
 #define FEDJIT_CACHE_DIR "/var/cache/fedjit"
 #endif
+#ifndef FEDJIT_RUN_DIR
+#define FEDJIT_RUN_DIR "/run/fedjit"
+#endif
 #ifndef FEDJIT_HELPER_USER
 #define FEDJIT_HELPER_USER "nobody"
 #endif
@@ -70,6 +73,14 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
                                        .check = KC_RESERVED,
                                        .count_offset =
                                                offsetof(struct fedjit_global, n_reserved_names)},
+        [FEDJIT_KEY_RUN_DIR] = {"run_dir", G(run_dir), STR(KC_PATH), .def = FEDJIT_RUN_DIR},
+        [FEDJIT_KEY_MAX_DEVICE_FLOWS] = {"max_device_flows", G(max_device_flows), U32(0, 100000),
+                                         .def = "32"},
+        [FEDJIT_KEY_MAX_DEVICE_FLOWS_PER_ADDRESS] = {"max_device_flows_per_address",
+                                                     G(max_device_flows_per_address),
+                                                     U32(0, 100000), .def = "4"},
+        [FEDJIT_KEY_DEVICE_FLOW_SPACING] = {"device_flow_spacing", G(device_flow_spacing),
+                                            U32(0, 3600), .def = "5"},
 
         /* Ranges are checked as a whole in config_validate.c, so any uint32 parses. */
         [FEDJIT_KEY_UID_MIN] = {"uid_min", D(uid_min), U32(0, UINT32_MAX), .def = "200000"},

@@ -66,6 +66,11 @@ static const struct status_map {
         {"idp_removed",
          {PAM_AUTH_ERR, PAM_ACCT_EXPIRED, PAM_PERM_DENIED},
          "The identity provider of this account is no longer available."},
+        /* Rate limited: no device flow started. PAM_MAXTRIES makes sshd end the
+         * connection instead of running the stack (and a device flow) again. */
+        {"busy",
+         {PAM_MAXTRIES, PAM_PERM_DENIED, PAM_AUTHTOK_ERR},
+         "Too many sign-ins in progress; try again in a minute."},
         {"error", {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_AUTHTOK_ERR}, "The sign-in failed."},
 };
 
@@ -283,6 +288,9 @@ static int run(struct context *c, enum op op, const char *phase)
 	}
 	map = status_lookup(x.status);
 	r = map->code[op];
+	/* busy: the helper logs those once per window, not per attempt */
+	if (strcmp(x.status, "busy") == 0)
+		goto message;
 	/* One syslog line: the helper is not trusted to have escaped its log (the codec
 	 * lets LF and TAB through), so the whole line is escaped here once more. */
 	if (x.log)
@@ -295,6 +303,7 @@ static int run(struct context *c, enum op op, const char *phase)
 		           FEDJIT_ESC(x.status));
 	if (op == OP_LOGIN && r == PAM_SUCCESS)
 		r = check_binding(c, &x);
+message:
 	if (x.message || map->message)
 		(void)fedjit_conv_queue(
 		        &x.conv, map->code[op] == PAM_SUCCESS ? PAM_TEXT_INFO : PAM_ERROR_MSG,

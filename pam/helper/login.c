@@ -77,6 +77,7 @@ static _Noreturn void child_main(struct fedjit_helper *h, int fd, const struct f
 	int r;
 
 	close(h->module_fd);
+	fedjit_ratelimit_forget(&h->rl); /* the slots are the parent's to hold and release */
 	r = fedjit_privdrop_apply(p);
 	if (r < 0) {
 		/* Never talk to the network with privileges left. */
@@ -206,6 +207,9 @@ static int child_message(struct fedjit_helper *h, const char *data, size_t len)
 		log = fedjit_msg_get(m, "log");
 		if (!status)
 			status = "error";
+		/* the person said no at the IdP: a retry is theirs, not spaced (ratelimit.h) */
+		if (strcmp(status, "denied") == 0)
+			fedjit_ratelimit_end(&h->rl, true);
 		r = fedjit_helper_result(h, status, person_message(status), "%s: %s", h->idp->name,
 		                         log ? log : "no reason given")
 		            ?: 1;
@@ -216,6 +220,10 @@ static int child_message(struct fedjit_helper *h, const char *data, size_t len)
 	} else if (strcmp(type, "identity") == 0 && !h->done) {
 		const char *iss = fedjit_msg_get(m, "issuer"), *sub = fedjit_msg_get(m, "subject");
 
+		/* The device flow is over, the person signed in at the IdP: its slots go now,
+		 * before provisioning can fork a worker that would inherit them, and the
+		 * spacing is lifted (ratelimit.h). */
+		fedjit_ratelimit_end(&h->rl, true);
 		if (!iss || !sub || strcmp(iss, h->idp->issuer) != 0)
 			r = fedjit_helper_result(h, "error", NULL,
 			                         "network child sent a bad identity")

@@ -49,6 +49,7 @@ prov_config() {
 	{
 		printf '[global]\ncache_dir = %s/cache\ndb_file = %s/fedjit.tdb\n' "$T" "$T"
 		printf 'secret_db_file = %s/secret.tdb\nhelper_user = nobody\n' "$T"
+		printf 'run_dir = %s/run\ndevice_flow_spacing = 0\n' "$T"
 		printf '[domain PRIMARY]\nhome = %s/home/%%u\nskel = none\n' "$T"
 		printf '[idp test]\nissuer = %s\nclient_id = fedjit-public\nca_file = %s\n' "$iss" "$ca"
 		printf 'provisioning = always\ndomain = PRIMARY\nusername_claim = email\n'

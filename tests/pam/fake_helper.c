@@ -10,7 +10,7 @@
  *   approve    device event, approved, 5 s of "provisioning", result ok
  *   anon       like ok, but the device event names no IdP
  *   nodevice   result ok without a device flow
- *   denied, expired, unreachable, locked, notallowed, idpgone, nosuchop, oops
+ *   denied, expired, unreachable, locked, notallowed, idpgone, nosuchop, oops, busy
  *              device event, then that status (oops: an unknown status)
  *   wrong      result ok, but for the account "someone"
  *   chooser    result ok for the new account "chosen-name", chosen=1 (the person
@@ -301,10 +301,15 @@ int main(void)
 			logf_("eof");
 	} else {
 		static const char *const statuses[][2] = {
-		        {"denied", "denied"},           {"expired", "expired"},
-		        {"unreachable", "unreachable"}, {"locked", "locked"},
-		        {"notallowed", "not_allowed"},  {"idpgone", "idp_removed"},
-		        {"oops", "no_such_status"},     {"nosuchop", "unsupported"},
+		        {"denied", "denied"},
+		        {"expired", "expired"},
+		        {"unreachable", "unreachable"},
+		        {"locked", "locked"},
+		        {"notallowed", "not_allowed"},
+		        {"idpgone", "idp_removed"},
+		        {"oops", "no_such_status"},
+		        {"nosuchop", "unsupported"},
+		        {"busy", "busy"},
 		};
 
 		for (size_t i = 0; i < FEDJIT_ELEMENTSOF(statuses); i++)

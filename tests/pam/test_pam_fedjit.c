@@ -227,6 +227,25 @@ static void test_reserved_name(void **state)
 	assert_int_equal(e->ncalls, 0);
 }
 
+/* A sign-in the helper refused for the bounds on device flows: PAM_MAXTRIES (sshd
+ * ends the connection, a stack with maxtries=die stops), a plain message, and no
+ * syslog line per attempt (the helper logs them once per window). */
+static void test_busy(void **state)
+{
+	struct env *e = *state;
+	struct syslog_capture cap;
+	char *log;
+
+	fedjit_pt_service(e, "");
+	syslog_capture_start(&cap);
+	assert_int_equal(fedjit_pt_run(e, AUTH, "busy", 0), PAM_MAXTRIES);
+	log = syslog_capture_stop(&cap);
+	assert_true(fedjit_pt_has_msg(&e->calls[e->ncalls - 1], PAM_ERROR_MSG,
+	                              "Too many sign-ins in progress; try again in a minute."));
+	assert_null(strstr(log, "busy"));
+	free(log);
+}
+
 static void test_outcomes(void **state)
 {
 	static const struct outcome cases[] = {
@@ -288,6 +307,7 @@ int main(void)
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_prompts, fedjit_pt_setup, fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, fedjit_pt_setup, fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_busy, fedjit_pt_setup, fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_reserved_name, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_log_escaped, fedjit_pt_setup,
