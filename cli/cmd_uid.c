@@ -199,7 +199,7 @@ int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv)
 	printf("name: %s (domain %s, local part %s)\n", login.canonical, d->name, login.local);
 	if (fedjit_name_policy_check(d, FEDJIT_NAME_USER, login.local, reason, sizeof(reason)) < 0)
 		return fedjit_cli_error("%s would not be provisioned: %s", login.canonical, reason);
-	r = fedjit_name_check_reserved(d, login.canonical, name_lookup, NULL, reason,
+	r = fedjit_name_check_reserved(config, d, login.canonical, name_lookup, NULL, reason,
 	                               sizeof(reason));
 	if (r < 0)
 		return fedjit_cli_error("%s would not be provisioned: %s", login.canonical,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/escape.h"
 #include "cli/cli.h"
 #include "common/config.h"
 #include "common/macro.h"
@@ -309,14 +310,11 @@ static void group_name(struct fedjit_store *s, uint32_t gid, char *buf, size_t s
 	}
 }
 
-/* "label: value", with control characters shown as '?' (the store keeps IdP
- * text as it came; a terminal must never get an escape sequence from it). */
+/* "label: value", escaped (common/escape.h): the store keeps IdP text as it
+ * came; a terminal must never get a line break or an escape sequence from it. */
 static void field(const char *label, const char *value)
 {
-	printf("%-12s ", label);
-	for (const char *p = value; *p; p++)
-		putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
-	putchar('\n');
+	printf("%-12s %s\n", label, FEDJIT_ESC(value));
 }
 
 static int show_text(struct fedjit_store *s, const struct fedjit_user *u, const uint32_t *gids,

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "common/escape.h"
 #include "cli/cli.h"
 #include "common/macro.h"
 #include "pam/proto/proto.h"
@@ -88,16 +89,20 @@ static void print_result(const struct fedjit_msg *m, bool login_test)
 	const char *message = fedjit_msg_get(m, "message");
 	const char *log = fedjit_msg_get(m, "log");
 
-	printf("result: %s\n", status);
+	/* What the helper says may quote claims: one line per field, escaped
+	 * (common/escape.h; the log was escaped by the helper, its escapes stay). */
+	printf("result: %s\n", FEDJIT_ESC(status));
 	if (message)
-		printf("message: %s\n", message);
+		printf("message: %s\n", FEDJIT_ESC(message));
 	if (log)
-		printf("detail: %s\n", log);
+		printf("detail: %s\n",
+		       fedjit_escape((char[FEDJIT_ESCAPE_SIZE * 4]){0}, FEDJIT_ESCAPE_SIZE * 4, log,
+		                     FEDJIT_ESCAPE_LINE));
 	for (size_t i = 0; login_test && i < FEDJIT_ELEMENTSOF(fields); i++) {
 		const char *v = fedjit_msg_get(m, fields[i]);
 
 		if (v)
-			printf("%s: %s\n", fields[i], v);
+			printf("%s: %s\n", fields[i], FEDJIT_ESC(v));
 	}
 }
 
@@ -118,8 +123,11 @@ static int converse(struct fedjit_cli_helper_run *run, int fd, struct fedjit_msg
 		if (strcmp(type, "check") == 0) {
 			const char *st = fedjit_msg_get(m, "status") ?: "?";
 
-			printf("%-16s %-4s %s\n", fedjit_msg_get(m, "step") ?: "?", st,
-			       fedjit_msg_get(m, "text") ?: "");
+			printf("%-16s %-4s %s\n", FEDJIT_ESC(fedjit_msg_get(m, "step")),
+			       FEDJIT_ESC(st),
+			       fedjit_escape((char[FEDJIT_ESCAPE_SIZE * 2]){0},
+			                     FEDJIT_ESCAPE_SIZE * 2,
+			                     fedjit_msg_get(m, "text") ?: "", FEDJIT_ESCAPE_LINE));
 			if (strcmp(st, "ok") != 0 && strcmp(st, "skip") != 0 &&
 			    strcmp(st, "warn") != 0)
 				run->steps_failed++;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "common/escape.h"
 #include "cli/cli.h"
 
 /* Columns on the terminal: a subject or gecos may be UTF-8. Invalid
@@ -41,18 +42,15 @@ static int add_row(struct fedjit_table *t, const char *const *cells)
 		t->cap = cap;
 	}
 	for (size_t i = 0; i < t->n_cols; i++) {
-		char *s = strdup(cells[i] ? cells[i] : "-");
+		/* Names and claims are checked on the way in, but a table must
+		 * never carry line breaks or terminal control sequences. */
+		char *s = strdup(cells[i] ? FEDJIT_ESC(cells[i]) : "-");
 
 		if (!s) {
 			for (size_t j = 0; j < i; j++)
 				free(t->cells[t->n_rows * t->n_cols + j]);
 			return -ENOMEM;
 		}
-		/* Names and claims are checked on the way in, but a table must
-		 * never carry terminal control sequences. */
-		for (char *p = s; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = '?';
 		t->cells[t->n_rows * t->n_cols + i] = s;
 		if (display_width(s) > t->width[i])
 			t->width[i] = display_width(s);

@@ -109,8 +109,11 @@ struct fedjit_idp {
 	char *private_key_alg;               /* RS256 (default), ES256, ... */
 	char *ca_file;                       /* extra CA bundle for the IdP's TLS; NULL: system */
 	char *device_authorization_endpoint; /* https URL used instead of discovery's; NULL: none */
-	char *scopes;                        /* space separated; default "openid profile email" */
-	char *acr_values;                    /* sent with the device authorization request */
+	char **endpoint_hosts; /* NULL-terminated hosts the discovery document's endpoints may be
+	                          on besides the issuer's (pam/idp/discovery.h); NULL: none */
+	size_t n_endpoint_hosts;
+	char *scopes;       /* space separated; default "openid profile email" */
+	char *acr_values;   /* sent with the device authorization request */
 	char *required_acr; /* space separated list; the ID token's acr must be one */
 	unsigned leeway;    /* seconds of clock skew for exp/nbf/iat; default 60 */
 	bool userinfo;      /* fill missing claims from userinfo; default no */
@@ -124,12 +127,14 @@ struct fedjit_idp {
 	enum fedjit_mode mode;
 	bool associate_existing; /* default no; never root or system accounts */
 	enum fedjit_username_from username_from;
-	char *username_claim;               /* default preferred_username */
-	char *username_strip_suffix;        /* space separated "@example.com" suffixes cut off
+	char *username_claim;        /* default preferred_username */
+	char *username_strip_suffix; /* space separated "@example.com" suffixes cut off
 	                                       the claim (fedjit_idp_strip_suffix); NULL: none */
-	char *gecos_claim;                  /* default name */
-	char *email_claim;                  /* default email */
-	char *groups_claim;                 /* default groups */
+	char *gecos_claim;           /* default name */
+	char *email_claim;           /* default email */
+	bool trust_email;   /* the IdP sends only verified addresses: an email claim without
+	                     email_verified counts as verified (never one with false) */
+	char *groups_claim; /* default groups */
 	struct fedjit_group_map *group_map; /* in file order; one IdP group may map to
 	                                       several local groups */
 	size_t n_group_map;
@@ -156,6 +161,16 @@ struct fedjit_global {
 	char *cache_dir;      /* default FEDJIT_CACHE_DIR */
 	char *helper_user;    /* default FEDJIT_HELPER_USER */
 	bool debug;
+	/* reserved_names as written, word by word: NAME (the list replaces the built-in
+	 * service account names), +NAME (added), -NAME (removed from the built-in list),
+	 * none; NULL: the built-in list (common/names.h fedjit_name_is_reserved). */
+	char **reserved_names;
+	size_t n_reserved_names;
+	/* bounds on device flows (pam/helper/ratelimit.h); 0: no bound */
+	char *run_dir; /* their state; default FEDJIT_RUN_DIR */
+	unsigned max_device_flows;
+	unsigned max_device_flows_per_address;
+	unsigned device_flow_spacing; /* seconds */
 };
 
 struct fedjit_config {

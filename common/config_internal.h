@@ -26,6 +26,11 @@ enum fedjit_key_id {
 	FEDJIT_KEY_CACHE_DIR,
 	FEDJIT_KEY_HELPER_USER,
 	FEDJIT_KEY_DEBUG,
+	FEDJIT_KEY_RESERVED_NAMES,
+	FEDJIT_KEY_RUN_DIR,
+	FEDJIT_KEY_MAX_DEVICE_FLOWS,
+	FEDJIT_KEY_MAX_DEVICE_FLOWS_PER_ADDRESS,
+	FEDJIT_KEY_DEVICE_FLOW_SPACING,
 
 	FEDJIT_KEY_UID_MIN,
 	FEDJIT_KEY_UID_MAX,
@@ -49,6 +54,7 @@ enum fedjit_key_id {
 	FEDJIT_KEY_PRIVATE_KEY_ALG,
 	FEDJIT_KEY_CA_FILE,
 	FEDJIT_KEY_DEVICE_AUTHORIZATION_ENDPOINT,
+	FEDJIT_KEY_ENDPOINT_HOSTS,
 	FEDJIT_KEY_SCOPES,
 	FEDJIT_KEY_ACR_VALUES,
 	FEDJIT_KEY_REQUIRED_ACR,
@@ -67,6 +73,7 @@ enum fedjit_key_id {
 	FEDJIT_KEY_USERNAME_STRIP_SUFFIX,
 	FEDJIT_KEY_GECOS_CLAIM,
 	FEDJIT_KEY_EMAIL_CLAIM,
+	FEDJIT_KEY_TRUST_EMAIL,
 	FEDJIT_KEY_GROUPS_CLAIM,
 	FEDJIT_KEY_GROUP_MAP,
 	FEDJIT_KEY_CREATE_GROUPS,
@@ -144,6 +151,8 @@ enum fedjit_key_type {
 	KT_WORDS,     /* char ** + size_t: a list on one line, replaced as a whole */
 	KT_LIST,      /* char ** + size_t: one entry per line, appended */
 	KT_GROUP_MAP, /* struct fedjit_group_map * + size_t: IDPGROUP:local, appended */
+	KT_NAMES,     /* char ** + size_t: space separated words, each checked by .check,
+	                 appended line by line (an empty value: the default, no words) */
 };
 
 enum fedjit_key_check {
@@ -158,6 +167,8 @@ enum fedjit_key_check {
 	KC_HOME,         /* home directory template */
 	KC_TOKENS,       /* space separated OAuth tokens (RFC 6749 scope-token) */
 	KC_ALG,          /* JWS algorithm for private_key_jwt */
+	KC_RESERVED,     /* reserved_names word: NAME, +NAME, -NAME or none */
+	KC_HOST,         /* a DNS host name or a bracketed IPv6 literal, no port */
 };
 
 struct fedjit_key_desc {

@@ -37,6 +37,9 @@
 #ifndef FEDJIT_CACHE_DIR
 #define FEDJIT_CACHE_DIR "/var/cache/fedjit"
 #endif
+#ifndef FEDJIT_RUN_DIR
+#define FEDJIT_RUN_DIR "/run/fedjit"
+#endif
 #ifndef FEDJIT_HELPER_USER
 #define FEDJIT_HELPER_USER "nobody"
 #endif
@@ -66,6 +69,18 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
         [FEDJIT_KEY_HELPER_USER] = {"helper_user", G(helper_user), STR(KC_SYSNAME),
                                     .def = FEDJIT_HELPER_USER},
         [FEDJIT_KEY_DEBUG] = {"debug", G(debug), BOOLEAN, .def = "no"},
+        [FEDJIT_KEY_RESERVED_NAMES] = {"reserved_names", G(reserved_names), .type = KT_NAMES,
+                                       .check = KC_RESERVED,
+                                       .count_offset =
+                                               offsetof(struct fedjit_global, n_reserved_names)},
+        [FEDJIT_KEY_RUN_DIR] = {"run_dir", G(run_dir), STR(KC_PATH), .def = FEDJIT_RUN_DIR},
+        [FEDJIT_KEY_MAX_DEVICE_FLOWS] = {"max_device_flows", G(max_device_flows), U32(0, 100000),
+                                         .def = "32"},
+        [FEDJIT_KEY_MAX_DEVICE_FLOWS_PER_ADDRESS] = {"max_device_flows_per_address",
+                                                     G(max_device_flows_per_address),
+                                                     U32(0, 100000), .def = "4"},
+        [FEDJIT_KEY_DEVICE_FLOW_SPACING] = {"device_flow_spacing", G(device_flow_spacing),
+                                            U32(0, 3600), .def = "5"},
 
         /* Ranges are checked as a whole in config_validate.c, so any uint32 parses. */
         [FEDJIT_KEY_UID_MIN] = {"uid_min", D(uid_min), U32(0, UINT32_MAX), .def = "200000"},
@@ -95,6 +110,10 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
         [FEDJIT_KEY_DEVICE_AUTHORIZATION_ENDPOINT] = {"device_authorization_endpoint",
                                                       I(device_authorization_endpoint),
                                                       STR(KC_URL)},
+        [FEDJIT_KEY_ENDPOINT_HOSTS] = {"endpoint_hosts", I(endpoint_hosts), .type = KT_NAMES,
+                                       .check = KC_HOST,
+                                       .count_offset =
+                                               offsetof(struct fedjit_idp, n_endpoint_hosts)},
         [FEDJIT_KEY_SCOPES] = {"scopes", I(scopes), STR(KC_TOKENS), .def = "openid profile email"},
         [FEDJIT_KEY_ACR_VALUES] = {"acr_values", I(acr_values), STR(KC_TOKENS)},
         [FEDJIT_KEY_REQUIRED_ACR] = {"required_acr", I(required_acr), STR(KC_TOKENS)},
@@ -120,6 +139,7 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
                                               STR(KC_TOKENS)},
         [FEDJIT_KEY_GECOS_CLAIM] = {"gecos_claim", I(gecos_claim), STR(KC_WORD), .def = "name"},
         [FEDJIT_KEY_EMAIL_CLAIM] = {"email_claim", I(email_claim), STR(KC_WORD), .def = "email"},
+        [FEDJIT_KEY_TRUST_EMAIL] = {"trust_email", I(trust_email), BOOLEAN, .def = "no"},
         [FEDJIT_KEY_GROUPS_CLAIM] = {"groups_claim", I(groups_claim), STR(KC_WORD),
                                      .def = "groups"},
         [FEDJIT_KEY_GROUP_MAP] = {"group_map", I(group_map), .type = KT_GROUP_MAP,
@@ -263,6 +283,7 @@ static void key_clear(const struct fedjit_key_desc *key, void *base)
 		break;
 	case KT_WORDS:
 	case KT_LIST:
+	case KT_NAMES:
 		strv_free(*FIELD(base, key, char **));
 		*FIELD(base, key, char **) = NULL;
 		*COUNT(base, key) = 0;
@@ -418,6 +439,32 @@ static int key_parse(const struct fedjit_key_desc *key, void *base, const char *
 		if (!s)
 			return -ENOMEM;
 		return strv_push(FIELD(base, key, char **), COUNT(base, key), s);
+	}
+	case KT_NAMES: {
+		const char *word;
+		size_t len;
+		/* every word is checked before any is added: a bad line adds nothing */
+		for (const char *p = v; fedjit_config_next_word(&p, &word, &len);) {
+			_cleanup_free_ char *w = strndup(word, len);
+			if (!w)
+				return -ENOMEM;
+			r = fedjit_config_check_string(key->check, w, why, n);
+			if (r < 0) {
+				char quoted[256];
+				snprintf(quoted, sizeof(quoted), "%s", why);
+				snprintf(why, n, "has '%.40s', which %s", w, quoted);
+				return r;
+			}
+		}
+		for (const char *p = v; fedjit_config_next_word(&p, &word, &len);) {
+			char *w = strndup(word, len);
+			if (!w)
+				return -ENOMEM;
+			r = strv_push(FIELD(base, key, char **), COUNT(base, key), w);
+			if (r < 0)
+				return r;
+		}
+		return 0;
 	}
 	case KT_GROUP_MAP: {
 		struct fedjit_group_map m = {.origin = *origin};

@@ -20,6 +20,7 @@
 
 #include "common/config.h"
 #include "common/config_internal.h"
+#include "common/names.h"
 
 #define ORIGIN(origins, k) (&(origins)->key[FEDJIT_KEY_##k])
 #define SET(origins, k)    ((origins)->key[FEDJIT_KEY_##k].file != NULL)
@@ -328,6 +329,25 @@ static void check_idp_choice(struct fedjit_config_ctx *ctx)
 	}
 }
 
+/* -NAME takes a name off the built-in service list; a name reserved for the
+ * system cannot be taken off, and a typo should not pass unnoticed. */
+static void check_reserved_names(struct fedjit_config_ctx *ctx)
+{
+	const struct fedjit_global *g = &ctx->config->global;
+
+	for (size_t i = 0; i < g->n_reserved_names; i++) {
+		const char *w = g->reserved_names[i];
+
+		if (w[0] == '-' && !fedjit_name_is_service_default(w + 1))
+			fedjit_config_error(
+			        ctx, &ctx->global_origins.key[FEDJIT_KEY_RESERVED_NAMES],
+			        "reserved_names '%s': %s is not on the built-in list of "
+			        "service account names (names reserved for the system "
+			        "cannot be taken off)",
+			        w, w + 1);
+	}
+}
+
 void fedjit_config_validate(struct fedjit_config_ctx *ctx)
 {
 	struct fedjit_config *c = ctx->config;
@@ -342,4 +362,5 @@ void fedjit_config_validate(struct fedjit_config_ctx *ctx)
 		                    "default_idp %s is not configured (no [idp %s])",
 		                    c->global.default_idp, c->global.default_idp);
 	check_idp_choice(ctx);
+	check_reserved_names(ctx);
 }

@@ -209,6 +209,33 @@ int fedjit_config_check_string(enum fedjit_key_check check, const char *v, char 
 		return check_home(v, why, n);
 	case KC_TOKENS:
 		return check_tokens(v, why, n);
+	case KC_RESERVED:
+		if (strcmp(v, "none") == 0)
+			return 0;
+		if (!fedjit_config_sysname_valid(v + (v[0] == '+' || v[0] == '-')))
+			return snprintf(why, n,
+			                "is not a user name ([a-z_][a-z0-9_.-]*, at most 32 "
+			                "characters), +NAME, -NAME or none"),
+			       -EINVAL;
+		return 0;
+	case KC_HOST: {
+		size_t len = strlen(v);
+		bool ok = len > 0 && len <= 253;
+		if (ok && v[0] == '[')
+			ok = len > 2 && v[len - 1] == ']' &&
+			     strspn(v + 1, "0123456789abcdefABCDEF:.") == len - 2;
+		else if (ok)
+			ok = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"
+			               "789.-") == len &&
+			     v[0] != '.' && v[0] != '-';
+		if (!ok)
+			return snprintf(why, n,
+			                "is not a host name (letters, digits, '.', '-'; an IPv6 "
+			                "address "
+			                "in brackets; no port, no scheme)"),
+			       -EINVAL;
+		return 0;
+	}
 	case KC_ALG:
 		for (size_t i = 0; alg_names[i]; i++)
 			if (strcmp(v, alg_names[i]) == 0)

@@ -73,7 +73,8 @@ static void put_key(FILE *f, const struct fedjit_key_desc *key, const void *base
 		put(f, key->name, line);
 		return;
 	}
-	case KT_LIST: {
+	case KT_LIST:
+	case KT_NAMES: {
 		char *const *l = *FIELD(base, key, char **const);
 		put(f, key->name, "");
 		for (size_t i = 0; l && l[i]; i++)

@@ -48,7 +48,8 @@ EXTRA_DIST += tests/fuzz/corpus/config tests/fuzz/config.dict tests/fuzz/smoke.s
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_config
-tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c $(config_sources)
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c $(config_sources) common/names.c \
+	common/idalloc.c common/escape.c
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_config_LDADD = $(INIH_STATIC)
@@ -61,6 +62,12 @@ EXTRA_DIST += tests/unit/config-man.sh
 
 # Names: name rules and id allocation.
 common_libfedjit_common_la_SOURCES += common/names.h common/names.c common/idalloc.h common/idalloc.c
+# The one escaping of attacker-influenced text (logs, audit records, prompts, output).
+common_libfedjit_common_la_SOURCES += common/escape.h common/escape.c
+check_PROGRAMS += tests/unit/test_escape
+TESTS += tests/unit/test_escape
+tests_unit_test_escape_CFLAGS = $(unit_test_cflags)
+tests_unit_test_escape_LDADD = $(unit_test_libs)
 
 check_PROGRAMS += tests/unit/test_names tests/unit/test_idalloc
 TESTS += tests/unit/test_names tests/unit/test_idalloc
@@ -84,7 +91,8 @@ if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_names
 TESTS += tests/fuzz/smoke-names.sh
 endif
-tests_fuzz_fuzz_names_SOURCES = tests/fuzz/fuzz_names.c common/names.c common/idalloc.c
+tests_fuzz_fuzz_names_SOURCES = tests/fuzz/fuzz_names.c common/names.c common/idalloc.c \
+	common/escape.c
 tests_fuzz_fuzz_names_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_names_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 

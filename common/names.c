@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/escape.h"
 #include "common/idalloc.h"
 #include "common/macro.h"
 #include "common/names.h"
@@ -20,31 +21,17 @@ _Static_assert(FEDJIT_DOMAIN_NAME_MAX >= FEDJIT_CONFIG_NAME_MAX,
 #define QUOTE_BUF_SIZE  (QUOTE_INPUT_MAX * 4 + 4)
 
 /*
- * Render len bytes for a message: printable ASCII as is (except backslash and
- * quote), everything else as \xNN, cut after QUOTE_INPUT_MAX bytes with "...".
- * The result never holds a control character, so it cannot forge log lines.
+ * Render len bytes for a message (common/escape.h, ASCII only, quotes escaped), cut
+ * after QUOTE_INPUT_MAX bytes with "...". The result never holds a control character,
+ * so it cannot forge log lines.
  */
 static const char *quote(char buf[static QUOTE_BUF_SIZE], const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t n = len > QUOTE_INPUT_MAX ? QUOTE_INPUT_MAX : len;
-	char *p = buf;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-			*p++ = (char)c;
-		} else {
-			*p++ = '\\';
-			*p++ = 'x';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
+	fedjit_escape_mem(buf, QUOTE_BUF_SIZE, s, n, FEDJIT_ESCAPE_ASCII | FEDJIT_ESCAPE_QUOTE);
 	if (n < len)
-		p = stpcpy(p, "...");
-	*p = '\0';
+		strcat(buf, "...");
 	return buf;
 }
 
@@ -437,7 +424,9 @@ int fedjit_name_policy_check(const struct fedjit_domain *domain, enum fedjit_nam
  * Names that belong to the system on Debian and its relatives (base-passwd,
  * common daemons, the admin groups), whether or not this host has them: a
  * federated "sudo" or "adm" must not appear on the next host that installs
- * the package. Any name starting with "systemd-" is reserved as well.
+ * the package. Any name starting with "systemd-" or "_" (Debian's convention
+ * for new system users: _apt, _chrony, _ssh) is reserved as well. These are
+ * reserved whatever reserved_names says.
  */
 static const char *const reserved_names[] = {
         "root",
@@ -508,11 +497,152 @@ static const char *const reserved_names[] = {
 #endif
 };
 
-bool fedjit_name_is_reserved(const char *name)
+/*
+ * Names of service accounts that packages create when they are installed
+ * (the default of reserved_names, fedjit.conf(5) lists them): a person who
+ * took "jenkins" or "postgres" before the package came would own its files,
+ * its sockets and its sudo rules afterwards. Also the first users of cloud
+ * images, which cloud-init creates at boot.
+ */
+static const char *const service_names[] = {
+        /* databases and caches */
+        "postgres",
+        "mysql",
+        "mariadb",
+        "redis",
+        "memcache",
+        "memcached",
+        "mongodb",
+        "couchdb",
+        "cassandra",
+        "influxdb",
+        "elasticsearch",
+        "opensearch",
+        "clickhouse",
+        "etcd",
+        /* web, proxies, mail, directory */
+        "nginx",
+        "apache",
+        "httpd",
+        "lighttpd",
+        "caddy",
+        "haproxy",
+        "squid",
+        "varnish",
+        "tomcat",
+        "jetty",
+        "dovecot",
+        "exim",
+        "opendkim",
+        "vmail",
+        "openldap",
+        "slapd",
+        "ldap",
+        "bind",
+        "named",
+        "dnsmasq",
+        "unbound",
+        "chrony",
+        "ntp",
+        "radius",
+        "freerad",
+        /* build, code, CI, containers, virtualisation */
+        "git",
+        "gitlab",
+        "gitlab-runner",
+        "gitea",
+        "forgejo",
+        "gogs",
+        "jenkins",
+        "buildbot",
+        "sonarqube",
+        "nexus",
+        "artifactory",
+        "docker",
+        "dockremap",
+        "podman",
+        "containerd",
+        "lxd",
+        "incus",
+        "libvirt",
+        "libvirt-qemu",
+        "libvirt-dnsmasq",
+        "qemu",
+        "vagrant",
+        "kubernetes",
+        "kube",
+        /* monitoring, queues, config management, secrets */
+        "prometheus",
+        "grafana",
+        "alertmanager",
+        "node-exporter",
+        "zabbix",
+        "nagios",
+        "icinga",
+        "munin",
+        "telegraf",
+        "rabbitmq",
+        "kafka",
+        "zookeeper",
+        "mosquitto",
+        "consul",
+        "vault",
+        "nomad",
+        "puppet",
+        "chef",
+        "salt",
+        "ansible",
+        "minio",
+        "nextcloud",
+        "mattermost",
+        /* first users of cloud and board images */
+        "ubuntu",
+        "debian",
+        "ec2-user",
+        "centos",
+        "fedora",
+        "cloud-user",
+        "azureuser",
+        "opc",
+        "core",
+        "pi",
+};
+
+bool fedjit_name_is_service_default(const char *name)
 {
-	if (!name)
-		return false;
-	if (strncmp(name, "systemd-", 8) == 0)
+	for (size_t i = 0; name && i < FEDJIT_ELEMENTSOF(service_names); i++)
+		if (strcmp(name, service_names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* reserved_names (config.h): NAME or +NAME lists a name, -NAME takes one off the
+ * built-in list, and any bare word (none included) replaces that list. */
+static bool service_name_reserved(const struct fedjit_config *config, const char *name)
+{
+	bool replaced = false, removed = false;
+
+	for (size_t i = 0; config && i < config->global.n_reserved_names; i++) {
+		const char *w = config->global.reserved_names[i];
+
+		if (w[0] == '+' || w[0] == '-') {
+			if (strcmp(w + 1, name) != 0)
+				continue;
+			if (w[0] == '+')
+				return true;
+			removed = true;
+		} else {
+			replaced = true;
+			if (strcmp(w, name) == 0 && strcmp(w, "none") != 0)
+				return true;
+		}
+	}
+	return !replaced && !removed && fedjit_name_is_service_default(name);
+}
+
+static bool system_name_reserved(const char *name)
+{
+	if (name[0] == '_' || strncmp(name, "systemd-", 8) == 0)
 		return true;
 	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(reserved_names); i++)
 		if (strcmp(name, reserved_names[i]) == 0)
@@ -520,7 +650,15 @@ bool fedjit_name_is_reserved(const char *name)
 	return false;
 }
 
-int fedjit_name_check_reserved(const struct fedjit_domain *domain, const char *name,
+bool fedjit_name_is_reserved(const struct fedjit_config *config, const char *name)
+{
+	if (!name)
+		return false;
+	return system_name_reserved(name) || service_name_reserved(config, name);
+}
+
+int fedjit_name_check_reserved(const struct fedjit_config *config,
+                               const struct fedjit_domain *domain, const char *name,
                                fedjit_name_lookup_fn lookup, void *userdata, char *reason,
                                size_t reason_size)
 {
@@ -530,8 +668,14 @@ int fedjit_name_check_reserved(const struct fedjit_domain *domain, const char *n
 
 	if (!domain || !name)
 		return -EINVAL;
-	if (fedjit_name_is_reserved(name)) {
+	if (system_name_reserved(name)) {
 		set_reason(reason, reason_size, "name '%s' is reserved for the system",
+		           quote(q, name, strlen(name)));
+		return -EPERM;
+	}
+	if (service_name_reserved(config, name)) {
+		set_reason(reason, reason_size,
+		           "name '%s' is reserved for a service account (reserved_names)",
 		           quote(q, name, strlen(name)));
 		return -EPERM;
 	}

@@ -53,11 +53,21 @@
  * as if P were written ^(P)$, so "[a-z]+" and "^[a-z]+$" mean the same (and
  * "a|b" accepts exactly "a" and "b"). A NULL or empty pattern means no rule.
  *
- * RESERVED NAMES are never provisioned or linked: root and a fixed list of
- * system names (see fedjit_name_is_reserved), and any name that a caller's
- * lookup finds with uid 0 or a uid below the domain's uid_min (a system
- * account). The lookup is a callback so the NSS module can consult other
- * sources without recursing into itself.
+ * RESERVED NAMES are never provisioned or linked, nor created as groups:
+ *   - root and a fixed list of system names (base-passwd's users and groups,
+ *     the admin groups sudo, adm, wheel, ...), any name starting with
+ *     "systemd-" or "_": always;
+ *   - the names of service accounts that packages create (jenkins, postgres,
+ *     docker, gitlab-runner, ...; fedjit.conf(5) lists them), so a person
+ *     cannot take one before the package is installed: the default of the
+ *     [global] key reserved_names, which can replace the list (NAME...),
+ *     add to it (+NAME) or take names off it (-NAME);
+ *   - any name that a caller's lookup finds with uid 0 or a uid below the
+ *     domain's uid_min (a system account). The lookup is a callback so the
+ *     NSS module can consult other sources without recursing into itself.
+ * The PAM module, sshd's pre-auth entry (nss/preauth.c), provisioning and the
+ * admin tool all ask these functions, so a name is reserved everywhere or
+ * nowhere.
  *
  * NAMES FROM SUBJECT (username_from = subject): "u" followed by the 13-char
  * lower-case RFC 4648 base32 encoding (alphabet a-z2-7, no padding) of the
@@ -136,8 +146,11 @@ int fedjit_login_parse(const struct fedjit_config *config, const char *default_d
 int fedjit_name_policy_check(const struct fedjit_domain *domain, enum fedjit_name_kind kind,
                              const char *local, char *reason, size_t reason_size);
 
-/* True for root and the fixed list of system names (exact, case-sensitive). */
-bool fedjit_name_is_reserved(const char *name);
+/* True for the always reserved names and the reserved service account names of
+ * config (NULL: the built-in list); exact, case-sensitive. */
+bool fedjit_name_is_reserved(const struct fedjit_config *config, const char *name);
+/* True when name is on the built-in list of service account names. */
+bool fedjit_name_is_service_default(const char *name);
 
 /*
  * Look a name up outside fedjit (files, other NSS sources): 1 and *ret_uid when
@@ -148,13 +161,15 @@ typedef int (*fedjit_name_lookup_fn)(const char *name, uint32_t *ret_uid, void *
 
 /*
  * Is the name free of reservations for an account in domain? 0 when it may be
- * used; -EPERM with a reason when it is reserved (fixed list, or lookup finds
- * it with id 0 or an id below domain->uid_min); the lookup's negative errno
+ * used; -EPERM with a reason when it is reserved (fedjit_name_is_reserved with
+ * config, which may be NULL for the built-in lists, or lookup finds it with id 0
+ * or an id below domain->uid_min); the lookup's negative errno
  * otherwise. lookup may be NULL (fixed list only). A name that exists with an
  * id at or above uid_min is NOT reported here: whether an existing account may
  * be associated is the caller's decision (associate_existing).
  */
-int fedjit_name_check_reserved(const struct fedjit_domain *domain, const char *name,
+int fedjit_name_check_reserved(const struct fedjit_config *config,
+                               const struct fedjit_domain *domain, const char *name,
                                fedjit_name_lookup_fn lookup, void *userdata, char *reason,
                                size_t reason_size);
 

@@ -232,8 +232,8 @@ static int preauth(const struct fedjit_config *cfg, const char *name,
 		return -ENOENT;
 
 	/* reserved names, and names of system accounts below the range */
-	if (fedjit_name_check_reserved(login.domain, login.canonical, lookup_files_user, NULL, NULL,
-	                               0) < 0)
+	if (fedjit_name_check_reserved(cfg, login.domain, login.canonical, lookup_files_user, NULL,
+	                               NULL, 0) < 0)
 		return -ENOENT;
 	/* files win: never shadow a local account, under either spelling */
 	int r = files_find(false, FILES_BY_NAME, login.canonical, 0, NULL);

@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <syslog.h>
 
+#include "common/escape.h"
 #include "common/config.h"
 #include "common/macro.h"
 #include "pam/exchange.h"
@@ -330,7 +331,7 @@ static int converse(struct run *run, uint64_t start)
 
 		type = fedjit_msg_type(run->m);
 		if (x->debug)
-			pam_syslog(x->conv.pamh, LOG_DEBUG, "helper: %s", type);
+			pam_syslog(x->conv.pamh, LOG_DEBUG, "helper: %s", FEDJIT_ESC(type));
 		if (strcmp(type, "result") == 0)
 			return on_result(run);
 		if (strcmp(type, "device") == 0)
@@ -393,11 +394,11 @@ int fedjit_exchange_run(pam_handle_t *pamh, struct fedjit_exchange *x)
 	if (r == PAM_SUCCESS && fr == -ETIMEDOUT)
 		pam_syslog(pamh, LOG_WARNING, "helper did not exit after its result; killed");
 	else if (x->conv_failed)
-		pam_syslog(pamh, LOG_NOTICE, "%s for %s: %s; helper stopped", x->op, x->user,
-		           x->failure);
+		pam_syslog(pamh, LOG_NOTICE, "%s for %s: %s; helper stopped", x->op,
+		           FEDJIT_ESC(x->user), x->failure);
 	else if (r != PAM_SUCCESS)
-		pam_syslog(pamh, LOG_ERR, "%s for %s failed: %s (helper %s %d)", x->op, x->user,
-		           x->failure,
+		pam_syslog(pamh, LOG_ERR, "%s for %s failed: %s (helper %s %d)", x->op,
+		           FEDJIT_ESC(x->user), x->failure,
 		           fr == -ETIMEDOUT       ? "stopped, status"
 		           : WIFSIGNALED(wstatus) ? "killed by signal"
 		                                  : "exited with status",

@@ -34,7 +34,7 @@ check_PROGRAMS += tests/pam/fake_helper tests/pam/test_pam_fedjit tests/pam/test
 TESTS += tests/pam/test_pam_fedjit tests/pam/test_pam_robust tests/pam/module-linkage.sh
 tests_pam_fake_helper_LDADD = $(proto_libs)
 tests_pam_test_pam_fedjit_SOURCES = tests/pam/test_pam_fedjit.c tests/pam/harness.c \
-	tests/pam/harness.h
+	tests/pam/harness.h tests/unit/syslog_capture.h
 tests_pam_test_pam_fedjit_CFLAGS = $(unit_test_cflags) $(PAM_CFLAGS)
 tests_pam_test_pam_fedjit_LDADD = $(CMOCKA_LIBS) $(PAM_LIBS)
 tests_pam_test_pam_robust_SOURCES = tests/pam/test_pam_robust.c tests/pam/harness.c \

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "common/escape.h"
 #include "pam/args.h"
 #include "common/config.h"
 #include "common/macro.h"
@@ -70,6 +71,11 @@ static const struct status_map {
         {"idp_removed",
          {PAM_MAXTRIES, PAM_ACCT_EXPIRED, PAM_PERM_DENIED},
          "The identity provider of this account is no longer available."},
+        /* Rate limited: no device flow started. PAM_MAXTRIES makes sshd end the
+         * connection instead of running the stack (and a device flow) again. */
+        {"busy",
+         {PAM_MAXTRIES, PAM_PERM_DENIED, PAM_AUTHTOK_ERR},
+         "Too many sign-ins in progress; try again in a minute."},
         {"error", {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_AUTHTOK_ERR}, "The sign-in failed."},
 };
 
@@ -132,7 +138,8 @@ static int context_init(struct context *c, pam_handle_t *pamh, int flags, int ar
 	if (r == -ENOENT) {
 		/* Not set up on this machine: nobody is a fedjit user. */
 		if (c->args.debug)
-			pam_syslog(pamh, LOG_DEBUG, "no configuration file: ignoring %s", c->user);
+			pam_syslog(pamh, LOG_DEBUG, "no configuration file: ignoring %s",
+			           FEDJIT_ESC(c->user));
 		fedjit_diag_clear(&diag);
 		return PAM_USER_UNKNOWN;
 	}
@@ -159,7 +166,7 @@ static int context_init(struct context *c, pam_handle_t *pamh, int flags, int ar
 			pam_syslog(pamh, LOG_DEBUG, "not a fedjit name: %s", reason);
 		return PAM_USER_UNKNOWN;
 	}
-	if (fedjit_name_is_reserved(c->login.canonical)) {
+	if (fedjit_name_is_reserved(c->cfg, c->login.canonical)) {
 		if (c->args.debug)
 			pam_syslog(pamh, LOG_DEBUG, "%s is reserved: ignoring", c->login.canonical);
 		return PAM_USER_UNKNOWN;
@@ -219,13 +226,13 @@ static int check_binding(struct context *c, struct fedjit_exchange *x)
 		pam_syslog(c->pamh, LOG_NOTICE,
 		           "%s signed in as %s, the new account's chosen name (issuer %s, subject "
 		           "%s, IdP %s)",
-		           c->user, x->account, x->issuer, x->subject,
-		           x->idp_name ? x->idp_name : "?");
+		           FEDJIT_ESC(c->user), FEDJIT_ESC(x->account), FEDJIT_ESC(x->issuer),
+		           FEDJIT_ESC(x->subject), FEDJIT_ESC(x->idp_name));
 		int r = pam_set_item(c->pamh, PAM_USER, x->account);
 		c->user = NULL;
 		if (r != PAM_SUCCESS) {
-			pam_syslog(c->pamh, LOG_ERR, "cannot switch the user to %s: %s", x->account,
-			           pam_strerror(c->pamh, r));
+			pam_syslog(c->pamh, LOG_ERR, "cannot switch the user to %s: %s",
+			           FEDJIT_ESC(x->account), pam_strerror(c->pamh, r));
 			return PAM_AUTH_ERR;
 		}
 		return PAM_SUCCESS;
@@ -233,13 +240,15 @@ static int check_binding(struct context *c, struct fedjit_exchange *x)
 	if (strcmp(x->account, c->login.canonical) != 0) {
 		pam_syslog(c->pamh, LOG_WARNING,
 		           "identity (%s, %s) owns account %s, not %s: login as %s refused",
-		           x->issuer, x->subject, x->account, c->login.canonical, c->user);
+		           FEDJIT_ESC(x->issuer), FEDJIT_ESC(x->subject), FEDJIT_ESC(x->account),
+		           c->login.canonical, FEDJIT_ESC(c->user));
 		(void)fedjit_conv_queue(&x->conv, PAM_ERROR_MSG,
 		                        status_lookup("wrong_account")->message, false);
 		return PAM_AUTH_ERR;
 	}
 	pam_syslog(c->pamh, LOG_NOTICE, "%s signed in as %s (issuer %s, subject %s, IdP %s)",
-	           c->user, x->account, x->issuer, x->subject, x->idp_name ? x->idp_name : "?");
+	           FEDJIT_ESC(c->user), FEDJIT_ESC(x->account), FEDJIT_ESC(x->issuer),
+	           FEDJIT_ESC(x->subject), FEDJIT_ESC(x->idp_name));
 	return PAM_SUCCESS;
 }
 
@@ -281,18 +290,22 @@ static int run(struct context *c, enum op op, const char *phase)
 	}
 	map = status_lookup(x.status);
 	r = map->code[op];
-	/* One syslog line: IdP text inside the helper's log must not start lines
-	 * of its own (the codec already refuses every other control character). */
-	for (char *p = x.log; p && *p; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
+	/* busy: the helper logs those once per window, not per attempt */
+	if (strcmp(x.status, "busy") == 0)
+		goto message;
+	/* One syslog line: the helper is not trusted to have escaped its log (the codec
+	 * lets LF and TAB through), so the whole line is escaped here once more. */
 	if (x.log)
 		pam_syslog(c->pamh, r == PAM_SUCCESS ? LOG_INFO : LOG_NOTICE, "%s for %s: %s: %s",
-		           op_names[op], c->user, x.status, x.log);
+		           op_names[op], FEDJIT_ESC(c->user), FEDJIT_ESC(x.status),
+		           fedjit_escape((char[FEDJIT_ESCAPE_SIZE * 2]){0}, FEDJIT_ESCAPE_SIZE * 2,
+		                         x.log, FEDJIT_ESCAPE_LINE));
 	else if (r != PAM_SUCCESS && r != PAM_USER_UNKNOWN)
-		pam_syslog(c->pamh, LOG_NOTICE, "%s for %s: %s", op_names[op], c->user, x.status);
+		pam_syslog(c->pamh, LOG_NOTICE, "%s for %s: %s", op_names[op], FEDJIT_ESC(c->user),
+		           FEDJIT_ESC(x.status));
 	if (op == OP_LOGIN && r == PAM_SUCCESS)
 		r = check_binding(c, &x);
+message:
 	if (x.message || map->message)
 		(void)fedjit_conv_queue(
 		        &x.conv, map->code[op] == PAM_SUCCESS ? PAM_TEXT_INFO : PAM_ERROR_MSG,

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "common/escape.h"
 #include "common/macro.h"
 #include "common/store.h"
 #include "pam/helper/helper.h"
@@ -58,8 +59,8 @@ int fedjit_helper_send_ok(struct fedjit_helper *h, const char *issuer, const cha
 		r = fedjit_msg_add(h->msg, "account", account);
 	if (r >= 0 && chosen)
 		r = fedjit_msg_add_bool(h->msg, "chosen", true);
-	syslog(LOG_INFO, "%s: user %s: authenticated by %s as (%s, %s)", h->service, h->account,
-	       h->idp->name, issuer, subject);
+	syslog(LOG_INFO, "%s: user %s: authenticated by %s as (%s, %s)", FEDJIT_ESC(h->service),
+	       h->account, h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject));
 	if (r >= 0) {
 		h->done = true;
 		r = fedjit_msg_send(h->module_fd, h->msg, h->deadline_usec);
@@ -85,7 +86,7 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 	if (r == -ENOENT)
 		return fedjit_helper_result(h, "no_account", "There is no account for you here.",
 		                            "%s: identity (%s, %s) owns no account (no store yet)",
-		                            h->idp->name, issuer, subject);
+		                            h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject));
 	if (r < 0)
 		return fedjit_helper_result(h, "error", NULL, "store %s: %s", h->db_file,
 		                            fedjit_store_strerror(r));
@@ -100,25 +101,25 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 			        h, "wrong_account",
 			        "You signed in as someone who does not own this account.",
 			        "%s: identity (%s, %s) [claimed name %s] owns account %s, not %s",
-			        h->idp->name, issuer, subject, claimed ? claimed : "-", owned->name,
-			        h->account);
+			        h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject),
+			        FEDJIT_ESC(claimed), owned->name, h->account);
 		} else if (!groups_allowed(h->idp, fedjit_msg_get(identity, "groups")) &&
 		           no_groups_claim) {
 			r = fedjit_helper_result(
 			        h, "not_allowed", FEDJIT_NO_GROUPS_CLAIM_MESSAGE,
 			        "%s: identity (%s, %s): " FEDJIT_NO_GROUPS_CLAIM_LOG, h->idp->name,
-			        issuer, subject,
-			        h->idp->groups_claim ? h->idp->groups_claim : "groups",
-			        h->idp->scopes ? h->idp->scopes : "openid profile email");
+			        FEDJIT_ESC(issuer), FEDJIT_ESC(subject), h->idp->groups_claim,
+			        h->idp->scopes);
 		} else if (!groups_allowed(h->idp, fedjit_msg_get(identity, "groups"))) {
 			r = fedjit_helper_result(
 			        h, "not_allowed", "You are not in a group allowed to sign in here.",
 			        "%s: identity (%s, %s) is in none of allowed_groups", h->idp->name,
-			        issuer, subject);
+			        FEDJIT_ESC(issuer), FEDJIT_ESC(subject));
 		} else if (owned->flags & FEDJIT_USER_LOCKED) {
 			r = fedjit_helper_result(h, "locked", "This account is locked.",
 			                         "%s: identity (%s, %s) owns locked account %s",
-			                         h->idp->name, issuer, subject, owned->name);
+			                         h->idp->name, FEDJIT_ESC(issuer),
+			                         FEDJIT_ESC(subject), owned->name);
 		} else {
 			r = fedjit_helper_send_ok(h, issuer, subject, owned->name, false);
 		}
@@ -130,9 +131,9 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 		                         "You signed in as someone who does not own this account.",
 		                         "%s: identity (%s, %s) [claimed name %s] tried account %s "
 		                         "owned by (%s, %s)",
-		                         h->idp->name, issuer, subject, claimed ? claimed : "-",
-		                         named->name, named->issuer ? named->issuer : "-",
-		                         named->subject ? named->subject : "-");
+		                         h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject),
+		                         FEDJIT_ESC(claimed), named->name,
+		                         FEDJIT_ESC(named->issuer), FEDJIT_ESC(named->subject));
 		fedjit_user_free(named);
 		return r;
 	}
@@ -142,5 +143,6 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 	return fedjit_helper_result(h, "no_account", "There is no account for you here.",
 	                            "%s: identity (%s, %s) [claimed name %s] owns no account and "
 	                            "provisioning is off",
-	                            h->idp->name, issuer, subject, claimed ? claimed : "-");
+	                            h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject),
+	                            FEDJIT_ESC(claimed));
 }

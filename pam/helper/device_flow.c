@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/escape.h"
 #include "pam/helper/claims.h"
 #include "pam/helper/device_flow.h"
 #include "pam/idp/discovery.h"
@@ -71,12 +72,12 @@ static int fail(struct run *r, const char *status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	/* A reason quoting IdP text could hold bytes the codec refuses: neutralise them. */
-	for (unsigned char *p = (unsigned char *)reason; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p >= 0x80)
-			*p = '?';
+	/* IdP text is escaped where it is quoted; this is the net for the rest (the codec
+	 * refuses control characters, the log must not get them). */
 	if (fedjit_msg_start(r->msg, "fail") < 0 || fedjit_msg_add(r->msg, "status", status) < 0 ||
-	    fedjit_msg_add(r->msg, "log", reason) < 0)
+	    fedjit_msg_add(r->msg, "log",
+	                   fedjit_escape((char[sizeof(reason)]){0}, sizeof(reason), reason,
+	                                 FEDJIT_ESCAPE_LINE)) < 0)
 		return -EINVAL;
 	return send_msg(r) ?: STOPPED;
 }
@@ -146,7 +147,8 @@ static int load_discovery(struct run *r)
 
 	if (r->f->cached_discovery &&
 	    fedjit_discovery_parse(r->f->cached_discovery, r->f->cached_discovery_len, idp->issuer,
-	                           idp->device_authorization_endpoint, &r->disc, NULL) == 0) {
+	                           idp->device_authorization_endpoint,
+	                           (const char *const *)idp->endpoint_hosts, &r->disc, NULL) == 0) {
 		send_debug(r, "discovery from the cache");
 		return 0;
 	}
@@ -163,7 +165,8 @@ static int load_discovery(struct run *r)
 	if (e != 0)
 		return e;
 	e = fedjit_discovery_parse(resp.body, resp.len, idp->issuer,
-	                           idp->device_authorization_endpoint, &r->disc, &reason);
+	                           idp->device_authorization_endpoint,
+	                           (const char *const *)idp->endpoint_hosts, &r->disc, &reason);
 	if (e < 0) {
 		e = fail(r, "error", "discovery document refused: %s",
 		         reason ? reason : strerror(-e));
@@ -264,9 +267,9 @@ static int oauth_error_fail(struct run *r, const char *what,
 		status = "denied";
 	else if (err->error == FEDJIT_OAUTH_EXPIRED_TOKEN)
 		status = "expired";
-	return fail(r, status, "%s: %s%s%s", what, err->error_code,
+	return fail(r, status, "%s: %s%s%s", what, FEDJIT_ESC(err->error_code),
 	            err->error_description ? ": " : "",
-	            err->error_description ? err->error_description : "");
+	            err->error_description ? FEDJIT_ESC(err->error_description) : "");
 }
 
 static int start_device(struct run *r, struct fedjit_device_auth **ret)
@@ -554,10 +557,13 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "email",
 		                   fedjit_idtoken_claim_string(tok, idp->email_claim));
+	/* absent when the IdP did not say: provisioning decides what that means */
+	if (e >= 0 && tok->email_verified >= 0)
+		e = fedjit_msg_add_bool(r->msg, "email_verified", tok->email_verified == 1);
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "groups", groups);
 	/* No groups claim at all is not an empty list: the refusal says which it was. */
-	json_t *g = json_object_get(tok->claims, idp->groups_claim ? idp->groups_claim : "groups");
+	json_t *g = json_object_get(tok->claims, idp->groups_claim);
 	if (e >= 0 && (!g || json_is_null(g)))
 		e = fedjit_msg_add(r->msg, "groups_claim", "absent");
 	if (e >= 0)

@@ -32,6 +32,7 @@
 #include <sys/types.h>
 
 #include "common/config.h"
+#include "pam/helper/ratelimit.h"
 #include "pam/proto/proto.h"
 
 struct fedjit_helper {
@@ -41,7 +42,9 @@ struct fedjit_helper {
 	const char *db_file;
 	char account[256]; /* canonical name of the PAM user */
 	char service[64];
-	bool switch_user; /* request: the module may switch PAM_USER (provision.h) */
+	char rhost[256];            /* the request's rhost (PAM_RHOST), "" when none */
+	struct fedjit_ratelimit rl; /* the device flow's slots (ratelimit.h) */
+	bool switch_user;           /* request: the module may switch PAM_USER (provision.h) */
 	bool debug;
 	bool idp_test;             /* op=idp-test: check the IdP, no login (idp_test.c) */
 	bool login_test;           /* op=login-test: a dry-run login (login_test.c) */

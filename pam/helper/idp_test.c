@@ -212,8 +212,8 @@ static bool scope_requested(const char *scopes, const char *name)
 static void test_groups(struct test *t, const struct groups_facts *g)
 {
 	const struct fedjit_idp *idp = t->f->idp;
-	const char *claim = idp->groups_claim ? idp->groups_claim : "groups";
-	const char *scopes = idp->scopes ? idp->scopes : "openid profile email";
+	const char *claim = idp->groups_claim;
+	const char *scopes = idp->scopes;
 
 	if (!idp->allowed_groups && idp->n_group_map == 0 && !idp->create_groups)
 		check(t, "groups", "skip",
@@ -267,7 +267,8 @@ static void run(struct test *t)
 	free(reason);
 	reason = NULL;
 	r = fedjit_discovery_parse(resp.body, resp.len, idp->issuer,
-	                           idp->device_authorization_endpoint, &d, &reason);
+	                           idp->device_authorization_endpoint,
+	                           (const char *const *)idp->endpoint_hosts, &d, &reason);
 	if (r == -EACCES) {
 		check(t, "discovery", "ok", "%s", url);
 		check(t, "issuer", "fail", "%s", reason ? reason : "issuer mismatch");
@@ -280,8 +281,7 @@ static void run(struct test *t)
 		goto out;
 	}
 	fedjit_ipc_send(t->f->ipc_fd, FEDJIT_IPC_DISCOVERY, resp.body, resp.len);
-	groups_facts(resp.body, resp.len, idp->groups_claim ? idp->groups_claim : "groups",
-	             &groups);
+	groups_facts(resp.body, resp.len, idp->groups_claim, &groups);
 	fedjit_http_response_clear(&resp);
 	check(t, "discovery", "ok", "%s", url);
 	check(t, "issuer", "ok", "%s", d->issuer);

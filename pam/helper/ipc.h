@@ -12,9 +12,10 @@
  *   FEDJIT_IPC_MSG        one pam/proto/proto.h frame (header included), decoded by the parent
  *                         with the strict proto codec. Messages the child sends:
  *       msg=device  as in proto.h, forwarded to the module
- *       msg=identity v=1 issuer= subject= [username=] [gecos=] [email=] [groups= (LF
- *                   separated)] [acr=] : the verified ID token's identity (claims named by
- *                   the IdP's *_claim settings)
+ *       msg=identity v=1 issuer= subject= [username=] [gecos=] [email=]
+ *                   [email_verified=0|1 (the email_verified claim; absent when the IdP
+ *                   sent none)] [groups= (LF separated)] [acr=] : the verified ID
+ *                   token's identity (claims named by the IdP's *_claim settings)
  *       msg=fail    v=1 status=(proto.h result status) log= [message=]
  *       msg=debug   v=1 text=  (privilege report, statistics) logged at debug
  *       msg=check   v=1 step= status= [text=]  op=idp-test: one step, forwarded

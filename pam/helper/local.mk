@@ -11,7 +11,8 @@ pam_helper_libfedjit_helper_la_SOURCES = \
 	pam/helper/client_auth.h pam/helper/client_auth.c \
 	pam/helper/cache.h pam/helper/cache.c \
 	pam/helper/ipc.h pam/helper/ipc.c \
-	pam/helper/privdrop.h pam/helper/privdrop.c
+	pam/helper/privdrop.h pam/helper/privdrop.c \
+	pam/helper/ratelimit.h pam/helper/ratelimit.c
 pam_helper_libfedjit_helper_la_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS)
 pam_helper_libfedjit_helper_la_LIBADD = $(proto_libs) pam/idp/libfedjit_idp.la $(CURL_LIBS) \
 	$(OPENSSL_LIBS) $(JANSSON_LIBS)
@@ -19,7 +20,7 @@ helper_libs = pam/helper/libfedjit_helper.la $(idp_libs) $(CURL_LIBS) $(INIH_STA
 
 helper_unit_tests = tests/unit/test_helper_http tests/unit/test_helper_cache \
 	tests/unit/test_helper_client_auth tests/unit/test_helper_ipc \
-	tests/unit/test_helper_privdrop
+	tests/unit/test_helper_privdrop tests/unit/test_helper_ratelimit
 check_PROGRAMS += $(helper_unit_tests)
 TESTS += $(helper_unit_tests)
 tests_unit_test_helper_http_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS)
@@ -34,6 +35,9 @@ tests_unit_test_helper_client_auth_LDADD = $(helper_libs) $(unit_test_libs)
 tests_unit_test_helper_ipc_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags)
 tests_unit_test_helper_ipc_CFLAGS = $(unit_test_cflags)
 tests_unit_test_helper_ipc_LDADD = $(helper_libs) $(unit_test_libs)
+tests_unit_test_helper_ratelimit_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags)
+tests_unit_test_helper_ratelimit_CFLAGS = $(unit_test_cflags)
+tests_unit_test_helper_ratelimit_LDADD = $(helper_libs) $(unit_test_libs)
 tests_unit_test_helper_privdrop_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags)
 tests_unit_test_helper_privdrop_CFLAGS = $(unit_test_cflags)
 tests_unit_test_helper_privdrop_LDADD = $(helper_libs) $(unit_test_libs)
@@ -73,7 +77,8 @@ helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh 
 	tests/helper/helper-tls.sh tests/helper/helper-idp-test.sh \
 	tests/helper/helper-provision.sh tests/helper/helper-login-test.sh \
 	tests/helper/helper-chauthtok.sh tests/helper/helper-jwks-rotation.sh \
-	tests/helper/helper-glewlwyd.sh
+	tests/helper/helper-glewlwyd.sh tests/helper/helper-authz.sh \
+	tests/helper/helper-ratelimit.sh
 TESTS += $(helper_script_tests)
 EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh
 

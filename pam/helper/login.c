@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "pam/helper/cache.h"
 #include "common/macro.h"
 #include "pam/helper/device_flow.h"
@@ -76,6 +77,7 @@ static _Noreturn void child_main(struct fedjit_helper *h, int fd, const struct f
 	int r;
 
 	close(h->module_fd);
+	fedjit_ratelimit_forget(&h->rl); /* the slots are the parent's to hold and release */
 	r = fedjit_privdrop_apply(p);
 	if (r < 0) {
 		/* Never talk to the network with privileges left. */
@@ -122,7 +124,8 @@ static void cache_document(struct fedjit_helper *h, uint32_t type, const char *d
 		return;
 	if (type == FEDJIT_IPC_DISCOVERY) {
 		r = fedjit_discovery_parse(data, len, h->idp->issuer,
-		                           h->idp->device_authorization_endpoint, &d, NULL);
+		                           h->idp->device_authorization_endpoint,
+		                           (const char *const *)h->idp->endpoint_hosts, &d, NULL);
 		if (r < 0) {
 			syslog(LOG_WARNING, "network child sent a bad discovery document");
 			return;
@@ -177,22 +180,23 @@ static int on_debug(struct fedjit_helper *h, struct fedjit_msg **m)
 
 	if (text && sscanf(text, "http_requests=%u", &n) == 1)
 		h->http_requests = n;
-	syslog(LOG_DEBUG, "%s", text ? text : "");
+	syslog(LOG_DEBUG, "%s", FEDJIT_ESC(text));
 	return 0;
 }
 
 static int on_device(struct fedjit_helper *h, struct fedjit_msg **m)
 {
-	syslog(LOG_INFO, "%s: user %s: device flow started at %s", h->service, h->account,
-	       h->idp->name);
-	syslog(LOG_DEBUG, "user code %s", fedjit_msg_get(*m, "user_code"));
+	syslog(LOG_INFO, "%s: user %s: device flow started at %s", FEDJIT_ESC(h->service),
+	       h->account, h->idp->name);
+	syslog(LOG_DEBUG, "user code %s", FEDJIT_ESC(fedjit_msg_get(*m, "user_code")));
 	return module_gone(h, fedjit_msg_send(h->module_fd, *m, h->deadline_usec));
 }
 
 static int on_check(struct fedjit_helper *h, struct fedjit_msg **m)
 {
-	syslog(LOG_INFO, "%s: idp-test %s: %s %s", h->idp->name, fedjit_msg_get(*m, "step") ?: "?",
-	       fedjit_msg_get(*m, "status") ?: "?", fedjit_msg_get(*m, "text") ?: "");
+	syslog(LOG_INFO, "%s: idp-test %s: %s %s", h->idp->name,
+	       FEDJIT_ESC(fedjit_msg_get(*m, "step")), FEDJIT_ESC(fedjit_msg_get(*m, "status")),
+	       FEDJIT_ESC(fedjit_msg_get(*m, "text")));
 	return module_gone(h, fedjit_msg_send(h->module_fd, *m, h->deadline_usec));
 }
 
@@ -214,6 +218,9 @@ static int on_fail(struct fedjit_helper *h, struct fedjit_msg **m)
 	const char *status = fedjit_msg_get(*m, "status") ?: "error";
 	const char *log = fedjit_msg_get(*m, "log");
 
+	/* the person said no at the IdP: a retry is theirs, not spaced (ratelimit.h) */
+	if (strcmp(status, "denied") == 0)
+		fedjit_ratelimit_end(&h->rl, true);
 	return fedjit_helper_result(h, status, person_message(status), "%s: %s", h->idp->name,
 	                            log ? log : "no reason given")
 	               ?: 1;
@@ -230,6 +237,10 @@ static int on_identity(struct fedjit_helper *h, struct fedjit_msg **m)
 {
 	const char *iss = fedjit_msg_get(*m, "issuer"), *sub = fedjit_msg_get(*m, "subject");
 
+	/* The device flow is over, the person signed in at the IdP: its slots go now,
+	 * before provisioning can fork a worker that would inherit them, and the
+	 * spacing is lifted (ratelimit.h). */
+	fedjit_ratelimit_end(&h->rl, true);
 	if (!iss || !sub || strcmp(iss, h->idp->issuer) != 0)
 		return fedjit_helper_result(h, "error", NULL, "network child sent a bad identity")
 		               ?: 1;
@@ -283,8 +294,8 @@ static int module_event(struct fedjit_helper *h)
 	r = fedjit_msg_recv(h->module_fd, m, fedjit_proto_now_usec() + 1000000);
 	fedjit_msg_free(m);
 	if (r < 0) {
-		syslog(LOG_NOTICE, "%s: user %s: the client went away, login abandoned", h->service,
-		       h->account);
+		syslog(LOG_NOTICE, "%s: user %s: the client went away, login abandoned",
+		       FEDJIT_ESC(h->service), h->account);
 		h->done = true; /* nobody to answer */
 		return 1;
 	}

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "common/escape.h"
 #include "common/macro.h"
 #include "pam/helper/helper.h"
 #include "pam/provision/provision.h"
@@ -121,9 +122,11 @@ static int send_result(struct fedjit_helper *h, const struct fedjit_identity *id
 		         res->account);
 	if (dry->groups)
 		fit_groups(dry->groups, &omitted);
-	syslog(LOG_INFO, "%s: user %s: login-test by (%s, %s): would %s%s%s", h->service,
-	       h->account, id->issuer, id->subject, would_word(would), reason[0] ? ": " : "",
-	       reason);
+	syslog(LOG_INFO, "%s: user %s: login-test by (%s, %s): would %s%s%s",
+	       FEDJIT_ESC(h->service), h->account, FEDJIT_ESC(id->issuer), FEDJIT_ESC(id->subject),
+	       would_word(would), reason[0] ? ": " : "",
+	       fedjit_escape((char[FEDJIT_ESCAPE_SIZE]){0}, FEDJIT_ESCAPE_SIZE, reason,
+	                     FEDJIT_ESCAPE_LINE));
 
 	r = fedjit_msg_start(m, "result");
 	if (r >= 0)
@@ -192,8 +195,7 @@ static int tell_no_groups_claim(struct fedjit_helper *h, const struct fedjit_ide
 	snprintf(text, sizeof(text),
 	         "The identity provider sent no %s claim (scopes: %s): allowed_groups, "
 	         "group_map and create_groups see no groups.",
-	         idp->groups_claim ? idp->groups_claim : "groups",
-	         idp->scopes ? idp->scopes : "openid profile email");
+	         idp->groups_claim, idp->scopes);
 	return send_info(h, text);
 }
 

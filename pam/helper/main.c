@@ -19,8 +19,10 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "pam/helper/cache.h"
 #include "common/account_plan.h"
 #include "common/macro.h"
@@ -36,15 +38,21 @@
 int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char *message,
                          const char *fmt, ...)
 {
-	char reason[2048];
+	char raw[2048], reason[4096];
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	syslog(strcmp(status, "ok") == 0 ? LOG_INFO : LOG_NOTICE, "%s: user %s: %s: %s",
-	       h->service[0] ? h->service : "?", h->account[0] ? h->account : "?", status, reason);
+	/* The values in the reason were escaped where they were put in; this is the net
+	 * for anything that was not (an IdP's text inside the child's reason). */
+	fedjit_escape(reason, sizeof(reason), raw, FEDJIT_ESCAPE_LINE);
+	/* busy: the rate limit logs once per window, not per attempt (ratelimit.h) */
+	if (strcmp(status, "busy") != 0)
+		syslog(strcmp(status, "ok") == 0 ? LOG_INFO : LOG_NOTICE, "%s: user %s: %s: %s",
+		       h->service[0] ? FEDJIT_ESC(h->service) : "?",
+		       h->account[0] ? h->account : "?", status, reason);
 	if (h->done)
 		return 0;
 	h->done = true;
@@ -173,7 +181,8 @@ static void load_cache(struct fedjit_helper *h)
 	                      &h->cached_discovery_len) < 0)
 		return;
 	if (fedjit_discovery_parse(h->cached_discovery, h->cached_discovery_len, idp->issuer,
-	                           idp->device_authorization_endpoint, &d, NULL) < 0) {
+	                           idp->device_authorization_endpoint,
+	                           (const char *const *)idp->endpoint_hosts, &d, NULL) < 0) {
 		free(h->cached_discovery);
 		h->cached_discovery = NULL;
 		return;
@@ -261,6 +270,7 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 	if (strcmp(fedjit_msg_type(req), "request") != 0 || !op)
 		return fedjit_helper_result(h, "error", NULL, "malformed request") ?: 1;
 	snprintf(h->service, sizeof(h->service), "%s", service ? service : "");
+	snprintf(h->rhost, sizeof(h->rhost), "%s", fedjit_msg_get(req, "rhost") ?: "");
 	/* An op this helper does not know: unsupported, whatever else the request says
 	 * (the module answers PAM_IGNORE, the admin tool names the helper as too old). */
 	if (!op_known(op))
@@ -328,6 +338,17 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 	r = choose_idp(h, user, fedjit_msg_get(req, "idp"));
 	if (r != 0)
 		return r;
+	/* A name fedjit handles: now the device flow would cost the IdP (ratelimit.h).
+	 * Refusals are logged there, once per window, not per attempt. */
+	if (!h->login_test) {
+		enum fedjit_ratelimit_verdict v = fedjit_ratelimit_begin(
+		        &h->rl, &h->config->global, h->account, h->rhost, time(NULL));
+
+		if (v != FEDJIT_RATELIMIT_OK)
+			return fedjit_helper_result(h, "busy", fedjit_ratelimit_message(v), "%s",
+			                            fedjit_ratelimit_reason(v))
+			               ?: 1;
+	}
 	if (timeout == 0 || timeout > h->idp->timeout)
 		timeout = h->idp->timeout;
 	h->deadline_usec = fedjit_proto_now_usec() + timeout * 1000000;
@@ -369,7 +390,11 @@ static int own_ids(void)
 
 int main(int argc, char **argv)
 {
-	struct fedjit_helper h = {.module_fd = FEDJIT_PROTO_FD, .child = -1, .child_fd = -1};
+	struct fedjit_helper h = {
+	        .module_fd = FEDJIT_PROTO_FD,
+	        .child = -1,
+	        .child_fd = -1,
+	        .rl = {.dir_fd = -1, .host_fd = -1, .addr_fd = -1, .pair_slot = -1}};
 	struct fedjit_msg *req = NULL;
 	int r, stats_fd = -1;
 
@@ -418,6 +443,8 @@ int main(int argc, char **argv)
 		h.cache_dir = NULL;
 	r = fedjit_helper_run_login(&h);
 out:
+	/* the flow is over (when no identity came back: the spacing stays) */
+	fedjit_ratelimit_end(&h.rl, false);
 	if (!h.done && r < 0)
 		fedjit_helper_result(&h, "error", NULL, "internal error: %s", strerror(-r));
 	write_stats(&h);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OpenID Provider metadata validation; the rules are documented in discovery.h. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,9 +49,48 @@ void fedjit_discovery_free(struct fedjit_discovery *d)
 	free(d);
 }
 
+/* The host of a URL that passed fedjit_url_check_https: after "https://", up to the
+ * port, path or query; an IPv6 literal with its brackets. */
+static void url_host(const char *url, const char **ret, size_t *ret_len)
+{
+	const char *host = url + 8;
+	size_t n = strcspn(host, "/?");
+
+	if (host[0] == '[') {
+		const char *end = memchr(host, ']', n);
+		n = end ? (size_t)(end - host) + 1 : n;
+	} else {
+		n = strcspn(host, ":/?");
+	}
+	*ret = host;
+	*ret_len = n;
+}
+
+/* Is url on the issuer's host or one of the listed hosts? */
+static bool host_allowed(const char *url, const char *issuer, const char *const *hosts)
+{
+	const char *h, *ih;
+	size_t n, in;
+
+	url_host(url, &h, &n);
+	url_host(issuer, &ih, &in);
+	if (n == in && strncasecmp(h, ih, n) == 0)
+		return true;
+	for (size_t i = 0; hosts && hosts[i]; i++)
+		if (strlen(hosts[i]) == n && strncasecmp(h, hosts[i], n) == 0)
+			return true;
+	return false;
+}
+
+struct url_rules {
+	const char *issuer;
+	const char *const *hosts;
+};
+
 /* An endpoint member: required ones missing give -ENOENT; every present one must be a
- * string and an https URL. */
-static int get_url(json_t *doc, const char *name, bool required, char **ret, char **ret_reason)
+ * string, an https URL, and on an allowed host. */
+static int get_url(json_t *doc, const char *name, bool required, const struct url_rules *rules,
+                   char **ret, char **ret_reason)
 {
 	json_t *v = json_object_get(doc, name);
 	int r;
@@ -64,6 +104,16 @@ static int get_url(json_t *doc, const char *name, bool required, char **ret, cha
 	if (r < 0)
 		return fedjit_reason(r, ret_reason, "%s: URL \"%.200s\" rejected (https only)",
 		                     name, json_string_value(v));
+	if (!host_allowed(json_string_value(v), rules->issuer, rules->hosts)) {
+		const char *h;
+		size_t n;
+
+		url_host(json_string_value(v), &h, &n);
+		return fedjit_reason(-EPERM, ret_reason,
+		                     "%s: host %.*s is neither the issuer's nor listed in "
+		                     "endpoint_hosts",
+		                     name, (int)(n > 200 ? 200 : n), h);
+	}
 	return (*ret = strdup(json_string_value(v))) ? 0 : -ENOMEM;
 }
 
@@ -119,9 +169,10 @@ static unsigned get_auth_methods(json_t *doc)
 }
 
 int fedjit_discovery_parse(const char *data, size_t len, const char *issuer,
-                           const char *device_endpoint_override, struct fedjit_discovery **ret,
-                           char **ret_reason)
+                           const char *device_endpoint_override, const char *const *endpoint_hosts,
+                           struct fedjit_discovery **ret, char **ret_reason)
 {
+	const struct url_rules rules = {issuer, endpoint_hosts};
 	struct fedjit_discovery *d = NULL;
 	json_t *doc = NULL;
 	int r;
@@ -164,12 +215,14 @@ int fedjit_discovery_parse(const char *data, size_t len, const char *issuer,
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = get_url(doc, "token_endpoint", true, &d->token_endpoint, ret_reason)) < 0 ||
-	    (r = get_url(doc, "jwks_uri", true, &d->jwks_uri, ret_reason)) < 0 ||
-	    (r = get_url(doc, "authorization_endpoint", false, &d->authorization_endpoint,
+	if ((r = get_url(doc, "token_endpoint", true, &rules, &d->token_endpoint, ret_reason)) <
+	            0 ||
+	    (r = get_url(doc, "jwks_uri", true, &rules, &d->jwks_uri, ret_reason)) < 0 ||
+	    (r = get_url(doc, "authorization_endpoint", false, &rules, &d->authorization_endpoint,
 	                 ret_reason)) < 0 ||
-	    (r = get_url(doc, "userinfo_endpoint", false, &d->userinfo_endpoint, ret_reason)) < 0 ||
-	    (r = get_url(doc, "device_authorization_endpoint", false,
+	    (r = get_url(doc, "userinfo_endpoint", false, &rules, &d->userinfo_endpoint,
+	                 ret_reason)) < 0 ||
+	    (r = get_url(doc, "device_authorization_endpoint", false, &rules,
 	                 &d->device_authorization_endpoint, ret_reason)) < 0)
 		goto out;
 	if (device_endpoint_override) {

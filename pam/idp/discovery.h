@@ -12,6 +12,14 @@
  *    IdP does not list it; the override wins when both exist).
  *  - Every endpoint used (and every optional one kept) is an absolute https URL with a
  *    host, no fragment, no userinfo, no whitespace or control characters, <= 2048 bytes.
+ *  - Every endpoint of the document is on the issuer's host, or on one of the hosts the
+ *    IdP's configuration lists (endpoint_hosts: Google's token endpoint is on
+ *    oauth2.googleapis.com, its keys on www.googleapis.com). Host names compare without
+ *    regard to case; ports do not matter. A document that names any other host is
+ *    refused (-EPERM): whoever could hand one over (a network child exploited through
+ *    curl or OpenSSL, a wrong document in the cache) would otherwise send every later
+ *    login's device request, token request and key fetch to a host of their choosing.
+ *    The configured device endpoint (root's configuration) is not checked.
  *  - Optional lists, kept as bit sets: "id_token_signing_alg_values_supported" (only
  *    allow-listed algorithms are kept; an IdP that lists none of them is refused, since no
  *    token it issues could be verified) and "token_endpoint_auth_methods_supported"
@@ -52,13 +60,15 @@ struct fedjit_discovery {
 
 /* Parses and validates a discovery document of len bytes for the configured issuer.
  * device_endpoint_override: NULL, or the configured device authorization endpoint (must be
- * https too). Returns 0 and a new struct, -EACCES on an issuer mismatch, -EPROTO for a
+ * https too). endpoint_hosts: NULL-terminated host names endpoints may be on besides the
+ * issuer's (may be NULL). Returns 0 and a new struct, -EACCES on an issuer mismatch,
+ * -EPERM for an endpoint on another host, -EPROTO for a
  * non-https or malformed URL, -ENOENT for a missing required member (incl. no device
  * endpoint), -EBADMSG for bad JSON or wrong types, -E2BIG over a limit, -ENOMEM; on failure
  * *ret_reason (if non-NULL) gets a malloc'd message. */
 int fedjit_discovery_parse(const char *data, size_t len, const char *issuer,
-                           const char *device_endpoint_override, struct fedjit_discovery **ret,
-                           char **ret_reason);
+                           const char *device_endpoint_override, const char *const *endpoint_hosts,
+                           struct fedjit_discovery **ret, char **ret_reason);
 void fedjit_discovery_free(struct fedjit_discovery *d);
 
 /* The URL check used above, for configured URLs: 0, or -EPROTO with a reason. */

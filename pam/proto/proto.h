@@ -43,6 +43,7 @@
  *                user=PAM_USER (as given; the module has checked it parses
  *                as a login name of the configuration and is not reserved)
  *                [service=PAM_SERVICE] [rhost=] [ruser=] [tty=]
+ *                (rhost: the remote address the device flow bounds count per)
  *                (PAM items with characters the format refuses are left out)
  *                [idp=NAME (module argument)] [config=PATH (module argument;
  *                the helper must read this file instead of the default)]
@@ -89,7 +90,9 @@
  *   another account or none with this name), no_account (no account and
  *   provisioning is off), unknown_user (not a fedjit user / no IdP for the
  *   name's domain), locked, not_allowed (allowed_groups), idp_removed (the
- *   account's IdP is no longer configured), unsupported (the helper does not
+ *   account's IdP is no longer configured), busy (no device flow was started:
+ *   too many in progress on the host or from PAM_RHOST, or one for the same name
+ *   and rhost moments ago; pam/helper/ratelimit.h), unsupported (the helper does not
  *   implement this op: PAM_IGNORE for account and chauthtok), error (anything
  *   else). An unknown status counts as error. PAM codes per operation: man/pam_fedjit.8.
  */

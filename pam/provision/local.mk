@@ -20,7 +20,7 @@ provision_libs = pam/provision/libfedjit_provision.la $(common_libs)
 # Unit tests: provisioning against a temporary store, from verified-claims fixtures.
 provision_test_cflags = $(unit_test_cflags) $(LIBCRYPT_CFLAGS)
 provision_tests = tests/unit/test_provision tests/unit/test_provision_prompt \
-	tests/unit/test_provision_stress
+	tests/unit/test_provision_stress tests/unit/test_provision_authz
 check_PROGRAMS += $(provision_tests)
 TESTS += $(provision_tests)
 tests_unit_test_provision_SOURCES = tests/unit/test_provision.c \
@@ -31,6 +31,10 @@ tests_unit_test_provision_prompt_SOURCES = tests/unit/test_provision_prompt.c \
 	tests/unit/provision_fixture.c tests/unit/provision_fixture.h
 tests_unit_test_provision_prompt_CFLAGS = $(provision_test_cflags)
 tests_unit_test_provision_prompt_LDADD = $(provision_libs) $(proto_libs) $(CMOCKA_LIBS)
+tests_unit_test_provision_authz_SOURCES = tests/unit/test_provision_authz.c \
+	tests/unit/provision_fixture.c tests/unit/provision_fixture.h tests/unit/syslog_capture.h
+tests_unit_test_provision_authz_CFLAGS = $(provision_test_cflags)
+tests_unit_test_provision_authz_LDADD = $(provision_libs) $(proto_libs) $(CMOCKA_LIBS)
 tests_unit_test_provision_stress_SOURCES = tests/unit/test_provision_stress.c \
 	tests/unit/provision_fixture.c tests/unit/provision_fixture.h
 tests_unit_test_provision_stress_CFLAGS = $(provision_test_cflags)

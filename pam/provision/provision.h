@@ -71,6 +71,7 @@ struct fedjit_identity {
 	const char *username;      /* username_claim */
 	const char *gecos;         /* gecos_claim */
 	const char *email;         /* email_claim */
+	int email_verified;        /* the email_verified claim: 1 true, 0 false, -1 absent */
 	const char *const *groups; /* groups_claim values */
 	size_t n_groups;
 	bool groups_claim_absent; /* the token had no groups claim (not even an empty one) */

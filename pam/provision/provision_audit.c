@@ -9,6 +9,9 @@
  *   provisioning: EVENT account=NAME idp=IDP issuer=ISS subject=SUB service=S: LOG
  * EVENT is created, linked, updated or refused (ok results without a change
  * are "updated"; refusals carry the result status: "refused(wrong_account)").
+ * Every field value and LOG are escaped (common/escape.h; field values also
+ * have their spaces escaped, so a subject cannot forge another field), so a
+ * record is one line whatever the claims held.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 #endif
 
+#include "common/escape.h"
 #include "pam/provision/provision_private.h"
 
 void fedjit_prov_result(struct prov_run *run, const char *status, const char *message,
@@ -73,11 +77,13 @@ void fedjit_prov_audit(struct prov_run *run)
 	syslog(LOG_AUTHPRIV | prio,
 	       "provisioning: %s account=%s idp=%s issuer=%s subject=%s service=%s: %s",
 	       event(res, buf, sizeof(buf)),
-	       res->account[0] ? res->account
-	                       : (run->login.canonical[0] ? run->login.canonical : "-"),
-	       run->ctx->idp->name, id && id->issuer ? id->issuer : "-",
-	       id && id->subject ? id->subject : "-", run->ctx->service ? run->ctx->service : "-",
-	       res->log);
+	       FEDJIT_ESC_FIELD(res->account[0]
+	                                ? res->account
+	                                : (run->login.canonical[0] ? run->login.canonical : NULL)),
+	       run->ctx->idp->name, FEDJIT_ESC_FIELD(id ? id->issuer : NULL),
+	       FEDJIT_ESC_FIELD(id ? id->subject : NULL), FEDJIT_ESC_FIELD(run->ctx->service),
+	       fedjit_escape((char[FEDJIT_ESCAPE_SIZE]){0}, FEDJIT_ESCAPE_SIZE, res->log,
+	                     FEDJIT_ESCAPE_LINE));
 #ifdef HAVE_LIBAUDIT
 	if (ok && res->action == FEDJIT_PROV_CREATED) {
 		audit_record(AUDIT_ADD_USER, "adding user", res->account, res->uid, true);
@@ -91,8 +97,8 @@ void fedjit_prov_audit(struct prov_run *run)
 
 void fedjit_prov_audit_group(struct prov_run *run, const char *group, uint32_t gid)
 {
-	syslog(LOG_AUTHPRIV | LOG_INFO, "provisioning: group created group=%s gid=%u idp=%s", group,
-	       gid, run->ctx->idp->name);
+	syslog(LOG_AUTHPRIV | LOG_INFO, "provisioning: group created group=%s gid=%u idp=%s",
+	       FEDJIT_ESC_FIELD(group), gid, run->ctx->idp->name);
 #ifdef HAVE_LIBAUDIT
 	audit_record(AUDIT_ADD_GROUP, "adding group", group, gid, true);
 #else

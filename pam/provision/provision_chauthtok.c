@@ -10,6 +10,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "common/escape.h"
 #include "common/macro.h"
 #include "pam/provision/provision_private.h"
 
@@ -112,6 +113,8 @@ int fedjit_provision_chauthtok(const struct fedjit_prov_ctx *ctx, const char *us
 		                   strerror(-r));
 	syslog(LOG_AUTHPRIV | (strcmp(ret->status, "ok") == 0 ? LOG_INFO : LOG_NOTICE),
 	       "provisioning: chauthtok account=%s status=%s: %s",
-	       ret->account[0] ? ret->account : user, ret->status, ret->log);
+	       FEDJIT_ESC_FIELD(ret->account[0] ? ret->account : user), ret->status,
+	       fedjit_escape((char[FEDJIT_ESCAPE_SIZE]){0}, FEDJIT_ESCAPE_SIZE, ret->log,
+	                     FEDJIT_ESCAPE_LINE));
 	return r;
 }

@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * IdP groups -> local groups. Every group_map line whose IdP group the
- * identity has adds its local group; with create_groups, an IdP group no line
- * maps becomes a local group of the same name (folded and checked like a user
- * name, then against the domain's groupname_regex; a name that fails is
- * skipped and logged, never fatal: hostile group claims cost their group, not
- * the login). A local group is, in this order: a group of the store, a group
- * of another NSS source (e.g. sudo in /etc/group: its gid goes into the
+ * identity has adds its local group: an explicit decision of the
+ * administrator, so it may name any group: a group of the store, a group of
+ * another NSS source (e.g. sudo in /etc/group: its gid goes into the
  * account's list, and a FEDJIT_GROUP_FOREIGN record with its name and gid
  * gathers its federated members, for "group: files [SUCCESS=merge] fedjit"),
  * or a new JIT group with a gid from the domain's gid range (idalloc.h).
+ *
+ * With create_groups, an IdP group no line maps becomes a local group of the
+ * same name (folded and checked like a user name, then against the domain's
+ * groupname_regex and the reserved names), but only ever one of fedjit's own:
+ * a JIT group of the store inside the domain's gid range, or a new one. A
+ * name that is any other group (of another NSS source: docker, lxd, libvirt,
+ * _ssh; of the store: a private, shared primary or administrator's group, or
+ * a JIT group of another domain's range) or the name of any user (whose
+ * private group it is or would be) is skipped: a claim must never make a
+ * person a member of an existing local group. Every skipped group is logged
+ * with its name and why, never fatal: hostile group claims cost their group,
+ * not the login.
  * The whole set is recomputed at every login and replaces the account's
  * supplementary list, so a group removed at the IdP is removed here.
  */
@@ -18,6 +27,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "common/escape.h"
 #include "pam/provision/provision_private.h"
 
 bool fedjit_prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id)
@@ -37,9 +47,7 @@ void fedjit_prov_refuse_groups(struct prov_run *run)
 
 	if (run->id->groups_claim_absent)
 		fedjit_prov_result(run, "not_allowed", FEDJIT_NO_GROUPS_CLAIM_MESSAGE,
-		                   FEDJIT_NO_GROUPS_CLAIM_LOG,
-		                   idp->groups_claim ? idp->groups_claim : "groups",
-		                   idp->scopes ? idp->scopes : "openid profile email");
+		                   FEDJIT_NO_GROUPS_CLAIM_LOG, idp->groups_claim, idp->scopes);
 	else
 		fedjit_prov_result(run, "not_allowed", "You are not allowed to sign in here.",
 		                   "not in any of allowed_groups");
@@ -150,6 +158,73 @@ static int add_group(struct prov_run *run, const char *name, bool create, struct
 	return 0;
 }
 
+static const char *origin_word(uint8_t origin)
+{
+	switch (origin) {
+	case FEDJIT_GROUP_PRIVATE:
+		return "a private group of the store";
+	case FEDJIT_GROUP_SHARED_PRIMARY:
+		return "a shared primary group of the store";
+	case FEDJIT_GROUP_ADMIN:
+		return "a group the administrator created in the store";
+	default:
+		return "a group of the store fedjit did not create for an IdP group";
+	}
+}
+
+/*
+ * create_groups may only create or join fedjit's own groups: 0 when name is
+ * one (a JIT group of the store in the domain's gid range, or no group and no
+ * user anywhere), 1 with why when it is not, negative errno when a lookup
+ * failed (unknown is not free).
+ */
+static int own_group(struct prov_run *run, const char *name, char *why, size_t n)
+{
+	struct fedjit_group *grp = NULL;
+	int r = fedjit_store_get_group(run->store, name, &grp);
+
+	if (r == 0) {
+		uint8_t origin = grp->origin;
+		uint32_t gid = grp->gid;
+
+		fedjit_group_free(grp);
+		if (origin != FEDJIT_GROUP_JIT)
+			return snprintf(why, n, "%s", origin_word(origin)), 1;
+		if (gid < run->domain->gid_min || gid > run->domain->gid_max)
+			return snprintf(why, n,
+			                "gid %u is outside the gid range of domain %s (%u-%u)", gid,
+			                run->domain->name, run->domain->gid_min,
+			                run->domain->gid_max),
+			       1;
+		return 0;
+	}
+	if (r != -ENOENT)
+		return r;
+	r = fedjit_prov_store_has_user(run, name);
+	if (r != 0)
+		return r < 0 ? r
+		             : (snprintf(why, n, "the name of an account (its private group)"), 1);
+	r = fedjit_prov_other_group_gid(run, name, NULL);
+	if (r != 0)
+		return r < 0 ? r : (snprintf(why, n, "a group outside fedjit"), 1);
+	r = fedjit_prov_other_user_exists(run, name);
+	if (r != 0)
+		return r < 0 ? r
+		             : (snprintf(why, n,
+		                         "the name of a user outside fedjit (a private group)"),
+		                1);
+	return 0;
+}
+
+static void skipped(struct prov_run *run, const char *group, const char *why)
+{
+	if (run->memo.warming)
+		return; /* the pass before the lock: logged by the real one */
+	syslog(LOG_AUTHPRIV | LOG_WARNING,
+	       "provisioning: idp=%s subject=%s: IdP group %s skipped: %s", run->ctx->idp->name,
+	       FEDJIT_ESC(run->id->subject), FEDJIT_ESC(group), why);
+}
+
 int fedjit_prov_groups_compute(struct prov_run *run, bool create, struct prov_groups *ret)
 {
 	const struct fedjit_idp *idp = run->ctx->idp;
@@ -164,8 +239,7 @@ int fedjit_prov_groups_compute(struct prov_run *run, bool create, struct prov_gr
 		syslog(LOG_AUTHPRIV | LOG_INFO,
 		       "provisioning: idp=%s subject=%s: the identity provider sent no %s claim: "
 		       "group_map and create_groups see no groups (scopes = %s)",
-		       idp->name, id->subject, idp->groups_claim ? idp->groups_claim : "groups",
-		       idp->scopes ? idp->scopes : "openid profile email");
+		       idp->name, id->subject, idp->groups_claim, idp->scopes);
 	for (size_t j = 0; j < id->n_groups && r >= 0; j++) {
 		const char *idpg = id->groups[j];
 		bool mapped = false;
@@ -184,16 +258,26 @@ int fedjit_prov_groups_compute(struct prov_run *run, bool create, struct prov_gr
 		if (fedjit_name_fold(run->domain, idpg, strlen(idpg), local, reason,
 		                     sizeof(reason)) < 0 ||
 		    fedjit_name_policy_check(run->domain, FEDJIT_NAME_GROUP, local, reason,
-		                             sizeof(reason)) < 0 ||
-		    fedjit_name_is_reserved(local)) {
-			if (!run->memo.warming)
-				syslog(LOG_AUTHPRIV | LOG_WARNING,
-				       "provisioning: idp=%s subject=%s: IdP group skipped: %s",
-				       idp->name, id->subject,
-				       fedjit_name_is_reserved(local) ? "a reserved name" : reason);
+		                             sizeof(reason)) < 0) {
+			skipped(run, idpg, reason);
 			continue;
 		}
-		r = add_group(run, local, create, &g);
+		if (fedjit_name_is_reserved(run->ctx->config, local)) {
+			skipped(run, idpg, "a reserved name");
+			continue;
+		}
+		r = own_group(run, local, reason, sizeof(reason));
+		if (r > 0) {
+			strncat(reason,
+			        " (create_groups makes only fedjit's own groups; only group_map "
+			        "may name an existing one)",
+			        sizeof(reason) - strlen(reason) - 1);
+			skipped(run, idpg, reason);
+			r = 0;
+			continue;
+		}
+		if (r >= 0)
+			r = add_group(run, local, create, &g);
 	}
 	if (r < 0) {
 		fedjit_prov_groups_free(&g);

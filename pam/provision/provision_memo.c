@@ -101,6 +101,19 @@ int fedjit_prov_other_gid_taken(struct prov_run *run, uint32_t gid)
 	return other_id_taken(run, PROV_MEMO_GID, gid);
 }
 
+int fedjit_prov_other_user_exists(struct prov_run *run, const char *name)
+{
+	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
+	const struct prov_memo_answer *a = find(run, PROV_MEMO_USER, 0, name);
+	int r;
+
+	if (a)
+		return a->r;
+	r = nss->user_by_name(name, NULL, nss->userdata);
+	keep(run, PROV_MEMO_USER, 0, name, r, 0);
+	return r;
+}
+
 int fedjit_prov_other_group_gid(struct prov_run *run, const char *name, uint32_t *ret_gid)
 {
 	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);

@@ -20,6 +20,29 @@ static void refuse_name(struct prov_run *run, const char *reason)
 	fedjit_prov_result(run, "error", msg, "name refused: %s", reason);
 }
 
+/*
+ * A name (or, with associate_existing, the link to an existing account) taken
+ * from the email claim needs an address the IdP verified: anyone can type any
+ * address into an IdP that does not check it. email_verified must be true;
+ * absent counts as verified only where the IdP says it sends verified
+ * addresses only (trust_email). 0 when usable, 1 when refused (result set).
+ */
+static int check_email_verified(struct prov_run *run)
+{
+	const struct fedjit_idp *idp = run->ctx->idp;
+	int v = run->id->email_verified;
+
+	if (!idp->username_claim || strcmp(idp->username_claim, "email") != 0 || v == 1 ||
+	    (v == -1 && idp->trust_email))
+		return 0;
+	fedjit_prov_result(run, "error",
+	                   "Your sign-in provider has not verified your email address, so it "
+	                   "cannot be your user name here.",
+	                   "username_claim = email, but email_verified is %s%s",
+	                   v == 0 ? "false" : "absent", v == 0 ? "" : " (and trust_email is off)");
+	return 1;
+}
+
 /* The local name of the new account into run->local, run->name. 0, 1 when
  * refused (result set), negative errno. */
 static int pick_name(struct prov_run *run)
@@ -41,6 +64,8 @@ static int pick_name(struct prov_run *run)
 	} else if (!want || !want[0]) {
 		fedjit_prov_result(run, "error", "Your sign-in provider sent no user name.",
 		                   "claim %s missing or empty", idp->username_claim);
+		return 1;
+	} else if (want == id->username && check_email_verified(run)) {
 		return 1;
 	} else {
 		/* username_strip_suffix: "alice@contoso.com" -> "alice" */
@@ -331,8 +356,9 @@ int fedjit_prov_decide_new(struct prov_run *run)
 		return 0;
 	}
 	struct fedjit_prov_name_memo memo = {.nss = nss};
-	r = fedjit_name_check_reserved(run->domain, run->name, fedjit_prov_user_by_name_once, &memo,
-	                               reason, sizeof(reason));
+	r = fedjit_name_check_reserved(run->ctx->config, run->domain, run->name,
+	                               fedjit_prov_user_by_name_once, &memo, reason,
+	                               sizeof(reason));
 	if (r == -EPERM) {
 		refuse_name(run, reason);
 		return 0;

@@ -48,7 +48,7 @@ static int precheck(struct prov_run *run, const char *requested)
 	                                           reason, sizeof(reason)) < 0)
 		goto unknown;
 	struct fedjit_prov_name_memo memo = {.nss = nss};
-	r = fedjit_name_check_reserved(run->domain, run->login.canonical,
+	r = fedjit_name_check_reserved(run->ctx->config, run->domain, run->login.canonical,
 	                               fedjit_prov_user_by_name_once, &memo, reason,
 	                               sizeof(reason));
 	if (r == -EPERM)

@@ -21,11 +21,11 @@ struct prov_groups {
 };
 
 /* Answers of the other NSS sources kept during one commit (provision_memo.c). */
-enum prov_memo_kind { PROV_MEMO_UID, PROV_MEMO_GID, PROV_MEMO_GROUP };
+enum prov_memo_kind { PROV_MEMO_UID, PROV_MEMO_GID, PROV_MEMO_GROUP, PROV_MEMO_USER };
 struct prov_memo_answer {
 	enum prov_memo_kind kind;
 	uint32_t id;                    /* PROV_MEMO_UID, PROV_MEMO_GID */
-	char name[FEDJIT_NAME_MAX + 1]; /* PROV_MEMO_GROUP */
+	char name[FEDJIT_NAME_MAX + 1]; /* PROV_MEMO_GROUP, PROV_MEMO_USER */
 	int r;                          /* 1 taken / found, 0 free / not found */
 	uint32_t gid;                   /* PROV_MEMO_GROUP found: its gid */
 };
@@ -112,6 +112,8 @@ void fedjit_prov_memo_warm(struct prov_run *run, bool plan, bool groups);
 int fedjit_prov_other_uid_taken(struct prov_run *run, uint32_t uid);
 int fedjit_prov_other_gid_taken(struct prov_run *run, uint32_t gid);
 int fedjit_prov_other_group_gid(struct prov_run *run, const char *name, uint32_t *ret_gid);
+/* Is there a user of that name in another NSS source? 1, 0, or negative errno. */
+int fedjit_prov_other_user_exists(struct prov_run *run, const char *name);
 
 /* ---- groups (provision_groups.c) ---- */
 

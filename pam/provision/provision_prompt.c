@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/escape.h"
 #include "common/macro.h"
 #include "pam/provision/provision_private.h"
 
@@ -65,8 +66,8 @@ static int name_usable(struct prov_run *run, const char *answer, char local[FEDJ
 	if (r >= 0)
 		r = fedjit_name_canonical(run->domain, local, name, reason, size);
 	if (r >= 0)
-		r = fedjit_name_check_reserved(run->domain, name, nss->user_by_name, nss->userdata,
-		                               reason, size);
+		r = fedjit_name_check_reserved(run->ctx->config, run->domain, name,
+		                               nss->user_by_name, nss->userdata, reason, size);
 	if (r < 0)
 		return r;
 	r = fedjit_prov_store_has_user(run, name);
@@ -113,6 +114,8 @@ int fedjit_prov_prompt_username(struct prov_run *run)
 
 /* ---- consent ---- */
 
+/* The claims are shown escaped (common/escape.h): a gecos with a line break or a
+ * terminal escape cannot forge lines of the question or hide what it asks. */
 static int consent_text(struct prov_run *run, const struct prov_groups *g, char **ret)
 {
 	const struct fedjit_idp *idp = run->ctx->idp;
@@ -134,7 +137,7 @@ static int consent_text(struct prov_run *run, const struct prov_groups *g, char 
 	             run->chosen                                          ? "chosen by you"
 	             : idp->username_from == FEDJIT_USERNAME_FROM_SUBJECT ? "from your subject id"
 	                                                                  : idp->username_claim,
-	             id->gecos ? id->gecos : "-", idp->gecos_claim, id->email ? id->email : "-",
+	             FEDJIT_ESC(id->gecos), idp->gecos_claim, FEDJIT_ESC(id->email),
 	             idp->email_claim, groups[0] ? groups : "-", idp->groups_claim);
 	if (n < 0)
 		return -ENOMEM;

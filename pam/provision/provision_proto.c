@@ -6,8 +6,8 @@
  * text with msg=info).
  *
  * msg=identity (pam/helper/device_flow.c): issuer= subject= [username=]
- * [gecos=] [email=] [groups= (IdP group names, one per line)]
- * [groups_claim=absent (the token had no groups claim at all)] [acr=].
+ * [gecos=] [email=] [email_verified=0|1] [groups= (IdP group names, one per
+ * line)] [groups_claim=absent (the token had no groups claim at all)] [acr=].
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +39,11 @@ int fedjit_identity_from_msg(const struct fedjit_msg *m, struct fedjit_identity 
 	};
 	if (!ret->issuer || !ret->subject)
 		return -EBADMSG;
+	bool verified;
+	int r = fedjit_msg_get_bool(m, "email_verified", &verified);
+	if (r == -EBADMSG)
+		return r;
+	ret->email_verified = r == -ENOENT ? -1 : verified;
 	*ret_groups_buf = NULL;
 	if (!groups || !groups[0])
 		return 0;

@@ -228,10 +228,10 @@ jq -n '{fedjit_dump: 1, users: [{name: "uma", uid: 202222, gid: 202222,
 t "restore an account with control characters and UTF-8 from the IdP" 0 \
 	--db "$tmp/uma.tdb" db restore "$tmp/uma.json"
 run 0 --db "$tmp/uma.tdb" user show uma
-if grep -q '^gecos:       ?\[31mred?$' "$tmp/out" && ! grep -q "$(printf '\033')" "$tmp/out"; then
-	ok "user show prints control characters as ?"
+if grep -q '^gecos:       \\x1b\[31mred\\x07$' "$tmp/out" && ! grep -q "$(printf '\033')" "$tmp/out"; then
+	ok "user show prints control characters escaped as \\xNN"
 else
-	notok "user show prints control characters as ?" "$(od -c "$tmp/out" | head -5)"
+	notok "user show prints control characters escaped as \\xNN" "$(od -c "$tmp/out" | head -5)"
 fi
 LC_ALL=C.UTF-8
 golden "user list aligns wide characters (UTF-8 locale)" user-list-wide.txt 0 --db "$tmp/uma.tdb" \

@@ -25,8 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < 2; i++) {
 		struct fedjit_discovery *d = NULL;
 		char *reason = NULL;
-		int r = fedjit_discovery_parse((const char *)data, size, ISSUER, overrides[i], &d,
-		                               &reason);
+		static const char *const hosts[] = {"keys.example.test", NULL};
+		int r = fedjit_discovery_parse((const char *)data, size, ISSUER, overrides[i],
+		                               i ? hosts : NULL, &d, &reason);
 		if (r < 0) {
 			if (!reason && r != -ENOMEM)
 				abort();

@@ -107,7 +107,8 @@ static void check_login(const char *default_domain, const uint8_t *data, size_t 
 			check_reason(reason, sizeof(reason));
 	}
 	reason[0] = '\0';
-	r = fedjit_name_check_reserved(l.domain, l.canonical, NULL, NULL, reason, sizeof(reason));
+	r = fedjit_name_check_reserved(NULL, l.domain, l.canonical, NULL, NULL, reason,
+	                               sizeof(reason));
 	check(r == 0 || r == -EPERM);
 	if (r < 0)
 		check_reason(reason, sizeof(reason));

@@ -41,6 +41,8 @@ prov_config() {
 		echo "db_file = $STATE/fedjit.tdb"
 		echo "secret_db_file = $STATE/secret.tdb"
 		echo "helper_user = nobody"
+		echo "run_dir = $T/run"
+		echo "device_flow_spacing = 0"
 		echo
 		echo "[domain PRIMARY]"
 		echo "uid_min = 250000"

@@ -44,13 +44,18 @@ provisioning = always
 domain = PRIMARY
 prompt = password+consent
 CONF
-echo "1..10"
+echo "1..12"
 
 USERNAME=bob run
 check "precheck: a name against username_regex is unknown_user before any device flow" \
 	eval 'has "result status=unknown_user" && has "username_regex" && ! has "^device"'
 USERNAME=root run
 check "precheck: root is unknown_user" eval 'has "result status=unknown_user" && ! has "^device"'
+USERNAME=jenkins run
+check "precheck: a reserved service account name (jenkins) is unknown_user, named as such" \
+	eval 'has "result status=unknown_user" && has "reserved for a service account" && ! has "^device"'
+USERNAME=zabbix run
+check "precheck: zabbix too" eval 'has "result status=unknown_user" && ! has "^device"'
 
 "$MKACCOUNT" "$T/fedjit.tdb" carla 200500 test https://idp.invalid sub-carla >/dev/null
 USERNAME=carla run --op chauthtok --phase prelim

@@ -15,7 +15,8 @@
  *
  * usage: helper_client [--idp NAME] [--timeout S] [--approve CMD] [--close-after-device]
  *                      [--bench] [--op login|account|chauthtok] [--phase P]
- *                      [--answer TEXT]... [--dry-run 0|1 (login-test)] HELPER CONFIG USER
+ *                      [--answer TEXT]... [--dry-run 0|1 (login-test)] [--rhost ADDR]
+ *                      HELPER CONFIG USER
  * HELPER may be a command line (run with /bin/sh -c, so "valgrind ... path" works).
  * CMD runs with /bin/sh -c and USER_CODE in its environment.
  */
@@ -56,10 +57,11 @@ int main(int argc, char **argv)
 	        {"phase", required_argument, NULL, 'p'},
 	        {"answer", required_argument, NULL, 'n'},
 	        {"dry-run", required_argument, NULL, 'd'},
+	        {"rhost", required_argument, NULL, 'r'},
 	        {},
 	};
 	const char *idp = NULL, *approve = NULL, *timeout = "60", *op = "login", *phase = NULL;
-	const char *dry_run = NULL;
+	const char *dry_run = NULL, *rhost = NULL;
 	const char *answers[16];
 	size_t n_answers = 0, next_answer = 0;
 	bool close_after_device = false, bench = false;
@@ -94,6 +96,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			dry_run = optarg;
+			break;
+		case 'r':
+			rhost = optarg;
 			break;
 		case 'n':
 			if (n_answers == 16)
@@ -130,6 +135,7 @@ int main(int argc, char **argv)
 	fedjit_msg_add(m, "phase", phase);
 	fedjit_msg_add(m, "dry_run", dry_run);
 	fedjit_msg_add(m, "service", "fedjit-test");
+	fedjit_msg_add(m, "rhost", rhost);
 	fedjit_msg_add(m, "user", argv[optind + 2]);
 	fedjit_msg_add(m, "config", argv[optind + 1]);
 	fedjit_msg_add(m, "idp", idp);

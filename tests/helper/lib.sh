@@ -68,6 +68,10 @@ write_config() { # write_config FILE KEY=VALUE... (IdP keys; issuer/ca_file defa
 		echo "cache_dir = $T/cache"
 		echo "db_file = $T/fedjit.tdb"
 		echo "helper_user = nobody"
+		# the bounds on device flows keep their state here; tests sign in back to
+		# back, so only helper-ratelimit.sh keeps the spacing
+		echo "run_dir = $T/run"
+		echo "device_flow_spacing = ${DEVICE_FLOW_SPACING:-0}"
 		echo
 		echo "[idp ${IDP_SECTION:-test}]"
 		for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done

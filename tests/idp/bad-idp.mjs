@@ -115,7 +115,7 @@ const TRANSPORT = new Set(['truncated-json', 'garbage', 'huge', 'redirect-http',
 const ENDPOINTS = new Set(['discovery', 'jwks', 'device', 'token', 'userinfo', 'all']);
 const OTHER = new Set([
   'pending-once', 'slow-down-once', 'pending-428-once', 'slow-down-403-once', 'token-403-no-error', 'discovery-wrong-issuer', 'discovery-http-endpoints',
-  'discovery-no-device-endpoint', 'jwks-too-many', 'jwks-empty', 'device-error', 'device-no-interval',
+  'discovery-no-device-endpoint', 'discovery-foreign-endpoints', 'jwks-too-many', 'jwks-empty', 'device-error', 'device-no-interval',
   'userinfo-sub-mismatch', 'groups-overage',
   // limits (issue 8): each exceeds one documented limit of the helper, the rest is good
   'deep-json', 'deep-claim', 'many-claims', 'many-groups', 'long-claim', 'long-sub', 'long-group',
@@ -216,7 +216,9 @@ function misbehave(sc, req, res, ctx, good) {
 }
 
 function discovery(sc, issuer) {
-  const base = sc.name === 'discovery-http-endpoints' ? issuer.replace(/^https:/, 'http:') : issuer;
+  let base = sc.name === 'discovery-http-endpoints' ? issuer.replace(/^https:/, 'http:') : issuer;
+  // The same server under another host name (the certificate covers localhost too).
+  if (sc.name === 'discovery-foreign-endpoints') base = issuer.replace('//127.0.0.1:', '//localhost:');
   const d = {
     issuer: sc.name === 'discovery-wrong-issuer' ? 'https://evil.example.test' : issuer,
     authorization_endpoint: `${base}/auth`,

@@ -53,6 +53,14 @@ t_false "sshd: name against username_regex (underscore)" sshd passwd new_bie
 t_false "sshd: invalid name" sshd passwd 'a:b'
 t_eq "sshd: login name folded to the account name" "newbie" \
 	"$(sshd passwd NewBie | cut -d: -f1)"
+# reserved names (common/names.h): never announced, the built-in service account
+# names included, and reserved_names applies
+t_false "sshd: a reserved service account name (jenkins) gets no entry" sshd passwd jenkins
+t_false "sshd: zabbix gets no entry" sshd passwd zabbix
+conf always "" && printf '[global]\nreserved_names = -git +newbie\n' >>"$tmp/fedjit.conf"
+t_false "sshd: reserved_names = +newbie: no entry for newbie" sshd passwd newbie
+t_eq "sshd: reserved_names = -git: git gets its entry" "git" "$(sshd passwd git | cut -d: -f1)"
+conf always
 
 # files win: a local account is never shadowed, whatever the order
 nss_switch "passwd: fedjit files" "group: fedjit files"

@@ -12,7 +12,7 @@
  *   approve    device event, approved, 5 s of "provisioning", result ok
  *   anon       like ok, but the device event names no IdP
  *   nodevice   result ok without a device flow
- *   denied, expired, unreachable, locked, notallowed, idpgone, nosuchop, oops
+ *   denied, expired, unreachable, locked, notallowed, idpgone, nosuchop, oops, busy
  *              device event, then that status (oops: an unknown status)
  *   wrong      result ok, but for the account "someone"
  *   chooser    result ok for the new account "chosen-name", chosen=1 (the person
@@ -32,6 +32,8 @@
  *   slowexit   result ok, then ignores SIGTERM and sleeps
  *   envcheck   logs its fds, environment, signal mask and dispositions
  *   byebye     device event, then waits for EOF on fd 3 and logs "eof"
+ *   hostile    result ok whose log and subject hold line feeds and a tab (what a
+ *              helper that did not escape an IdP's text would send)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -289,6 +291,15 @@ int main(void)
 	} else if (strcmp(user, "envcheck") == 0) {
 		envcheck();
 		result("ok", user);
+	} else if (strcmp(user, "hostile") == 0) {
+		fedjit_msg_start(m, "result");
+		fedjit_msg_add(m, "status", "ok");
+		fedjit_msg_add(m, "log", "claimed name x\nFORGED-LOG: root signed in\tok");
+		fedjit_msg_add(m, "idp", "corp");
+		fedjit_msg_add(m, "issuer", "https://idp.test");
+		fedjit_msg_add(m, "subject", "sub-1\nFORGED-SUBJECT: root signed in");
+		fedjit_msg_add(m, "account", user);
+		send_or_die();
 	} else if (strcmp(user, "byebye") == 0) {
 		signal(SIGTERM, SIG_IGN);
 		device();
@@ -296,10 +307,15 @@ int main(void)
 			logf_("eof");
 	} else {
 		static const char *const statuses[][2] = {
-		        {"denied", "denied"},           {"expired", "expired"},
-		        {"unreachable", "unreachable"}, {"locked", "locked"},
-		        {"notallowed", "not_allowed"},  {"idpgone", "idp_removed"},
-		        {"oops", "no_such_status"},     {"nosuchop", "unsupported"},
+		        {"denied", "denied"},
+		        {"expired", "expired"},
+		        {"unreachable", "unreachable"},
+		        {"locked", "locked"},
+		        {"notallowed", "not_allowed"},
+		        {"idpgone", "idp_removed"},
+		        {"oops", "no_such_status"},
+		        {"nosuchop", "unsupported"},
+		        {"busy", "busy"},
 		};
 
 		for (size_t i = 0; i < FEDJIT_ELEMENTSOF(statuses); i++)

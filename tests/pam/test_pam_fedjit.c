@@ -6,6 +6,7 @@
  * operation including the binding check.
  */
 #include "tests/pam/harness.h"
+#include "tests/unit/syslog_capture.h"
 
 /* The sign-in info, the QR code and the Enter prompt: one call. */
 static void test_ok(void **state)
@@ -207,6 +208,57 @@ static void test_chosen_name(void **state)
 	}
 }
 
+/* The helper's text reaches syslog as one line per message, whatever it holds
+ * (common/escape.h): a helper that did not escape an IdP's line feed forges nothing. */
+static void test_log_escaped(void **state)
+{
+	struct env *e = *state;
+	struct syslog_capture cap;
+	char *log;
+
+	fedjit_pt_service(e, "");
+	syslog_capture_start(&cap);
+	assert_int_equal(fedjit_pt_run(e, AUTH, "hostile", 0), PAM_SUCCESS);
+	log = syslog_capture_stop(&cap);
+	assert_non_null(strstr(log, "claimed name x\\x0aFORGED-LOG: root signed in\\x09ok"));
+	assert_non_null(strstr(log, "subject sub-1\\x0aFORGED-SUBJECT: root signed in"));
+	assert_false(syslog_capture_has_line(log, "FORGED"));
+	assert_null(strchr(log, '\t'));
+	free(log);
+}
+
+/* A reserved service account name is not fedjit's: the stack goes on, no helper
+ * (hence no device flow) is started. */
+static void test_reserved_name(void **state)
+{
+	struct env *e = *state;
+
+	fedjit_pt_service(e, "");
+	assert_int_equal(fedjit_pt_run(e, AUTH, "jenkins", 0), PAM_USER_UNKNOWN);
+	assert_int_equal(fedjit_pt_run(e, AUTH, "gitlab-runner", 0), PAM_USER_UNKNOWN);
+	assert_string_equal(fedjit_pt_helper_log(e), "");
+	assert_int_equal(e->ncalls, 0);
+}
+
+/* A sign-in the helper refused for the bounds on device flows: PAM_MAXTRIES (sshd
+ * ends the connection, a stack with maxtries=die stops), a plain message, and no
+ * syslog line per attempt (the helper logs them once per window). */
+static void test_busy(void **state)
+{
+	struct env *e = *state;
+	struct syslog_capture cap;
+	char *log;
+
+	fedjit_pt_service(e, "");
+	syslog_capture_start(&cap);
+	assert_int_equal(fedjit_pt_run(e, AUTH, "busy", 0), PAM_MAXTRIES);
+	log = syslog_capture_stop(&cap);
+	assert_true(fedjit_pt_has_msg(&e->calls[e->ncalls - 1], PAM_ERROR_MSG,
+	                              "Too many sign-ins in progress; try again in a minute."));
+	assert_null(strstr(log, "busy"));
+	free(log);
+}
+
 static void test_outcomes(void **state)
 {
 	static const struct outcome cases[] = {
@@ -313,6 +365,11 @@ int main(void)
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_prompts, fedjit_pt_setup, fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_outcomes, fedjit_pt_setup, fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_busy, fedjit_pt_setup, fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_reserved_name, fedjit_pt_setup,
+	                                        fedjit_pt_teardown),
+	        cmocka_unit_test_setup_teardown(test_log_escaped, fedjit_pt_setup,
+	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_chosen_name, fedjit_pt_setup,
 	                                        fedjit_pt_teardown),
 	        cmocka_unit_test_setup_teardown(test_chauthtok_not_ours, fedjit_pt_setup,

@@ -249,6 +249,7 @@ struct fedjit_identity fx_identity(const char *subject, const char *username,
 	        .username = username,
 	        .gecos = "Test Person",
 	        .email = "person@example.org",
+	        .email_verified = 1,
 	        .groups = groups,
 	        .n_groups = n,
 	};

@@ -51,7 +51,8 @@ void fx_config(struct fx *f, const char *domains, const char *idp_body);
 /* Set the scripted answers (NULL-terminated list). */
 void fx_answers(struct fx *f, ...);
 
-/* An identity with issuer https://idp.example. groups: NULL-terminated. */
+/* An identity with issuer https://idp.example, a verified email address.
+ * groups: NULL-terminated. */
 struct fedjit_identity fx_identity(const char *subject, const char *username,
                                    const char *const *groups);
 

@@ -44,7 +44,7 @@ static int parse_disc(const char *doc, const char *override, struct fedjit_disco
                       const char *want_reason)
 {
 	char *reason = NULL;
-	int r = fedjit_discovery_parse(doc, strlen(doc), ISS, override, d, &reason);
+	int r = fedjit_discovery_parse(doc, strlen(doc), ISS, override, NULL, d, &reason);
 	if (r < 0) {
 		assert_non_null(reason);
 		if (!want_reason || !strstr(reason, want_reason))
@@ -102,9 +102,9 @@ static void test_discovery_issuer_mismatch(void **state)
 	const char *doc =
 	        "{\"issuer\":\"http://idp.test\",\"token_endpoint\":\"https://idp.test/t\","
 	        "\"jwks_uri\":\"https://idp.test/k\"}";
-	assert_int_equal(
-	        fedjit_discovery_parse(doc, strlen(doc), "http://idp.test", NULL, &d, &reason),
-	        -EPROTO);
+	assert_int_equal(fedjit_discovery_parse(doc, strlen(doc), "http://idp.test", NULL, NULL, &d,
+	                                        &reason),
+	                 -EPROTO);
 	free(reason);
 }
 
@@ -387,10 +387,105 @@ static void test_token_response_bad(void **state)
 	free(big);
 }
 
+/* Endpoints must be on the issuer's host or on a listed one (endpoint_hosts): a
+ * document that sends the token or key requests elsewhere is refused. */
+static void test_discovery_endpoint_hosts(void **state)
+{
+	struct fedjit_discovery *d = NULL;
+	char *reason = NULL, *doc;
+	static const char *const members[] = {"token_endpoint", "jwks_uri", "userinfo_endpoint",
+	                                      "device_authorization_endpoint",
+	                                      "authorization_endpoint"};
+
+	/* each endpoint on another host: refused, naming the member and the host */
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(members); i++) {
+		const char *good = ISS "/x";
+		char *bad = "https://evil.example.test:443/x";
+		assert_true(asprintf(&doc,
+		                     "{\"issuer\":\"" ISS "\",\"token_endpoint\":\"%s\","
+		                     "\"jwks_uri\":\"%s\",\"userinfo_endpoint\":\"%s\","
+		                     "\"device_authorization_endpoint\":\"%s\","
+		                     "\"authorization_endpoint\":\"%s\"}",
+		                     i == 0 ? bad : good, i == 1 ? bad : good, i == 2 ? bad : good,
+		                     i == 3 ? bad : good, i == 4 ? bad : good) > 0);
+		assert_int_equal(
+		        fedjit_discovery_parse(doc, strlen(doc), ISS, NULL, NULL, &d, &reason),
+		        -EPERM);
+		assert_non_null(strstr(reason, members[i]));
+		assert_non_null(strstr(reason, "host evil.example.test is neither the issuer's nor "
+		                               "listed in endpoint_hosts"));
+		free(reason);
+		reason = NULL;
+		/* listed: accepted, in any case */
+		const char *hosts[] = {"other.example.test", "EVIL.example.test", NULL};
+		assert_int_equal(
+		        fedjit_discovery_parse(doc, strlen(doc), ISS, NULL, hosts, &d, NULL), 0);
+		fedjit_discovery_free(d);
+		free(doc);
+	}
+	/* the same host on another port, another case: the issuer's host */
+	doc = discovery_doc(ISS, "https://IDP.example.test:8443/t", ISS "/d", NULL);
+	assert_int_equal(parse_disc(doc, NULL, &d, NULL), 0);
+	fedjit_discovery_free(d);
+	free(doc);
+	/* a suffix or prefix of the host is another host */
+	doc = discovery_doc(ISS, "https://idp.example.test.evil.test/t", ISS "/d", NULL);
+	assert_int_equal(parse_disc(doc, NULL, &d, "host idp.example.test.evil.test"), -EPERM);
+	free(doc);
+	doc = discovery_doc(ISS, "https://xidp.example.test/t", ISS "/d", NULL);
+	assert_int_equal(parse_disc(doc, NULL, &d, "host xidp.example.test"), -EPERM);
+	free(doc);
+
+	/* Google: issuer accounts.google.com, endpoints on two other hosts */
+	const char *google = "{\"issuer\":\"https://accounts.google.com\","
+	                     "\"authorization_endpoint\":"
+	                     "\"https://accounts.google.com/o/oauth2/v2/auth\","
+	                     "\"device_authorization_endpoint\":"
+	                     "\"https://oauth2.googleapis.com/device/code\","
+	                     "\"token_endpoint\":\"https://oauth2.googleapis.com/token\","
+	                     "\"userinfo_endpoint\":"
+	                     "\"https://openidconnect.googleapis.com/v1/userinfo\","
+	                     "\"jwks_uri\":\"https://www.googleapis.com/oauth2/v3/certs\"}";
+	assert_int_equal(fedjit_discovery_parse(google, strlen(google),
+	                                        "https://accounts.google.com", NULL, NULL, &d,
+	                                        &reason),
+	                 -EPERM);
+	free(reason);
+	reason = NULL;
+	const char *google_hosts[] = {"oauth2.googleapis.com", "www.googleapis.com",
+	                              "openidconnect.googleapis.com", NULL};
+	assert_int_equal(fedjit_discovery_parse(google, strlen(google),
+	                                        "https://accounts.google.com", NULL, google_hosts,
+	                                        &d, NULL),
+	                 0);
+	fedjit_discovery_free(d);
+	/* Entra ID: everything on login.microsoftonline.com but userinfo (Graph) */
+	const char *entra =
+	        "{\"issuer\":\"https://login.microsoftonline.com/tid/v2.0\","
+	        "\"token_endpoint\":\"https://login.microsoftonline.com/tid/oauth2/v2.0/token\","
+	        "\"device_authorization_endpoint\":"
+	        "\"https://login.microsoftonline.com/tid/oauth2/v2.0/devicecode\","
+	        "\"jwks_uri\":\"https://login.microsoftonline.com/tid/discovery/v2.0/keys\","
+	        "\"userinfo_endpoint\":\"https://graph.microsoft.com/oidc/userinfo\"}";
+	assert_int_equal(fedjit_discovery_parse(entra, strlen(entra),
+	                                        "https://login.microsoftonline.com/tid/v2.0", NULL,
+	                                        NULL, &d, &reason),
+	                 -EPERM);
+	assert_non_null(strstr(reason, "userinfo_endpoint: host graph.microsoft.com"));
+	free(reason);
+	const char *entra_hosts[] = {"graph.microsoft.com", NULL};
+	assert_int_equal(fedjit_discovery_parse(entra, strlen(entra),
+	                                        "https://login.microsoftonline.com/tid/v2.0", NULL,
+	                                        entra_hosts, &d, NULL),
+	                 0);
+	fedjit_discovery_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_discovery_good),
+	        cmocka_unit_test(test_discovery_endpoint_hosts),
 	        cmocka_unit_test(test_discovery_issuer_mismatch),
 	        cmocka_unit_test(test_discovery_http_endpoints),
 	        cmocka_unit_test(test_discovery_missing),

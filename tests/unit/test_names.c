@@ -430,50 +430,130 @@ static void test_reserved(void **state)
 	        "root", "daemon",          "nobody",          "sudo", "adm", "wheel",
 	        "sshd", "systemd-network", "systemd-anything"};
 	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(reserved); i++)
-		assert_true(fedjit_name_is_reserved(reserved[i]));
-	assert_false(fedjit_name_is_reserved("alice"));
-	assert_false(fedjit_name_is_reserved("rooty"));
-	assert_false(fedjit_name_is_reserved("systemd"));
-	assert_false(fedjit_name_is_reserved(NULL));
+		assert_true(fedjit_name_is_reserved(NULL, reserved[i]));
+	assert_false(fedjit_name_is_reserved(NULL, "alice"));
+	assert_false(fedjit_name_is_reserved(NULL, "rooty"));
+	assert_false(fedjit_name_is_reserved(NULL, "systemd"));
+	assert_false(fedjit_name_is_reserved(NULL, NULL));
 
 	/* the fixed list needs no lookup */
-	assert_int_equal(fedjit_name_check_reserved(primary, "root", fake_lookup, &calls, reason,
-	                                            sizeof(reason)),
+	assert_int_equal(fedjit_name_check_reserved(NULL, primary, "root", fake_lookup, &calls,
+	                                            reason, sizeof(reason)),
 	                 -EPERM);
 	assert_string_equal(reason, "name 'root' is reserved for the system");
 	assert_int_equal(calls, 0);
 
-	assert_int_equal(fedjit_name_check_reserved(primary, "sysuser", fake_lookup, &calls, reason,
-	                                            sizeof(reason)),
+	assert_int_equal(fedjit_name_check_reserved(NULL, primary, "sysuser", fake_lookup, &calls,
+	                                            reason, sizeof(reason)),
 	                 -EPERM);
 	assert_string_equal(reason, "name 'sysuser' is a system account (id 998 is below uid_min "
 	                            "200000 of domain PRIMARY)");
-	assert_int_equal(fedjit_name_check_reserved(primary, "toor", fake_lookup, &calls, reason,
-	                                            sizeof(reason)),
+	assert_int_equal(fedjit_name_check_reserved(NULL, primary, "toor", fake_lookup, &calls,
+	                                            reason, sizeof(reason)),
 	                 -EPERM);
 	assert_reason(reason, "id 0");
-	assert_int_equal(fedjit_name_check_reserved(primary, "edge2", fake_lookup, &calls, NULL, 0),
-	                 -EPERM);
-	/* existing at or above uid_min: not a reservation (association is the caller's call) */
-	assert_int_equal(fedjit_name_check_reserved(primary, "edge", fake_lookup, &calls, NULL, 0),
-	                 0);
-	assert_int_equal(fedjit_name_check_reserved(primary, "bob", fake_lookup, &calls, NULL, 0),
-	                 0);
-	/* the same uid is a system account for a domain whose range starts higher */
 	assert_int_equal(
-	        fedjit_name_check_reserved(&test_domains[1], "bob", fake_lookup, &calls, NULL, 0),
+	        fedjit_name_check_reserved(NULL, primary, "edge2", fake_lookup, &calls, NULL, 0),
 	        -EPERM);
-	assert_int_equal(fedjit_name_check_reserved(primary, "alice", fake_lookup, &calls, NULL, 0),
-	                 0);
+	/* existing at or above uid_min: not a reservation (association is the caller's call) */
+	assert_int_equal(
+	        fedjit_name_check_reserved(NULL, primary, "edge", fake_lookup, &calls, NULL, 0), 0);
+	assert_int_equal(
+	        fedjit_name_check_reserved(NULL, primary, "bob", fake_lookup, &calls, NULL, 0), 0);
+	/* the same uid is a system account for a domain whose range starts higher */
+	assert_int_equal(fedjit_name_check_reserved(NULL, &test_domains[1], "bob", fake_lookup,
+	                                            &calls, NULL, 0),
+	                 -EPERM);
+	assert_int_equal(
+	        fedjit_name_check_reserved(NULL, primary, "alice", fake_lookup, &calls, NULL, 0),
+	        0);
 	/* a failed lookup is not "free" */
-	assert_int_equal(fedjit_name_check_reserved(primary, "broken", fake_lookup, &calls, reason,
-	                                            sizeof(reason)),
+	assert_int_equal(fedjit_name_check_reserved(NULL, primary, "broken", fake_lookup, &calls,
+	                                            reason, sizeof(reason)),
 	                 -EIO);
 	assert_reason(reason, "cannot look up name 'broken': Input/output error");
 	assert_int_equal(calls, 8);
 	/* no lookup: the fixed list only */
-	assert_int_equal(fedjit_name_check_reserved(primary, "sysuser", NULL, NULL, NULL, 0), 0);
-	assert_int_equal(fedjit_name_check_reserved(primary, "sudo", NULL, NULL, NULL, 0), -EPERM);
+	assert_int_equal(fedjit_name_check_reserved(NULL, primary, "sysuser", NULL, NULL, NULL, 0),
+	                 0);
+	assert_int_equal(fedjit_name_check_reserved(NULL, primary, "sudo", NULL, NULL, NULL, 0),
+	                 -EPERM);
+}
+
+static struct fedjit_config *reserved_config(const char *global)
+{
+	struct fedjit_config *c = NULL;
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "[global]\n%s", global);
+	assert_int_equal(fedjit_config_parse_buffer("t.conf", buf, strlen(buf), 0, &c, NULL), 0);
+	return c;
+}
+
+/* The built-in service account names, and reserved_names replacing, adding to
+ * and taking from them; the names reserved for the system stay. */
+static void test_reserved_services(void **state)
+{
+	const struct fedjit_domain *primary = &test_domains[0];
+	char reason[FEDJIT_REASON_SIZE] = "";
+	struct fedjit_config *c;
+	struct fedjit_diag diag = {0};
+	static const char *const services[] = {"jenkins", "postgres",      "mysql",  "redis",
+	                                       "nginx",   "gitlab-runner", "docker", "git",
+	                                       "lxd",     "ubuntu",        "_ssh",   "_chrony"};
+
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(services); i++)
+		assert_true(fedjit_name_is_reserved(NULL, services[i]));
+	assert_true(fedjit_name_is_reserved(NULL, "www-data"));
+	assert_false(fedjit_name_is_reserved(NULL, "jenkinsx"));
+	assert_int_equal(fedjit_name_check_reserved(NULL, primary, "jenkins", NULL, NULL, reason,
+	                                            sizeof(reason)),
+	                 -EPERM);
+	assert_string_equal(reason,
+	                    "name 'jenkins' is reserved for a service account (reserved_names)");
+
+	/* added to the built-in list */
+	c = reserved_config("reserved_names = +myapp +batch\nreserved_names = +etl\n");
+	assert_true(fedjit_name_is_reserved(c, "myapp"));
+	assert_true(fedjit_name_is_reserved(c, "etl"));
+	assert_true(fedjit_name_is_reserved(c, "jenkins"));
+	fedjit_config_free(c);
+	/* one taken off it */
+	c = reserved_config("reserved_names = -git\n");
+	assert_false(fedjit_name_is_reserved(c, "git"));
+	assert_true(fedjit_name_is_reserved(c, "gitlab"));
+	fedjit_config_free(c);
+	/* replaced: only these, and the system names stay */
+	c = reserved_config("reserved_names = myapp\n");
+	assert_true(fedjit_name_is_reserved(c, "myapp"));
+	assert_false(fedjit_name_is_reserved(c, "jenkins"));
+	assert_true(fedjit_name_is_reserved(c, "root"));
+	assert_true(fedjit_name_is_reserved(c, "systemd-coredump"));
+	fedjit_config_free(c);
+	c = reserved_config("reserved_names = none\n");
+	assert_false(fedjit_name_is_reserved(c, "postgres"));
+	assert_false(fedjit_name_is_reserved(c, "none"));
+	assert_true(fedjit_name_is_reserved(c, "sudo"));
+	fedjit_config_free(c);
+	/* an empty value restores the default */
+	c = reserved_config("reserved_names = none\nreserved_names =\n");
+	assert_true(fedjit_name_is_reserved(c, "postgres"));
+	fedjit_config_free(c);
+
+	/* refused: system names cannot be taken off, typos do not pass, bad words */
+	static const char *const bad[] = {"reserved_names = -root\n", "reserved_names = -jenkinz\n",
+	                                  "reserved_names = Bad\n", "reserved_names = +a:b\n"};
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(bad); i++) {
+		char buf[256];
+
+		c = NULL;
+		snprintf(buf, sizeof(buf), "[global]\n%s", bad[i]);
+		assert_int_equal(
+		        fedjit_config_parse_buffer("t.conf", buf, strlen(buf), 0, &c, &diag),
+		        -EINVAL);
+		assert_non_null(strstr(diag.lines[0], "t.conf:2: reserved_names"));
+		fedjit_diag_clear(&diag);
+	}
 }
 
 static void test_from_subject(void **state)
@@ -501,7 +581,7 @@ static void test_from_subject(void **state)
 	assert_int_equal(fedjit_name_validate(a, NULL, 0), 0);
 	fedjit_name_from_subject("https://x", "root:x:0:0\n../..", a);
 	assert_int_equal(fedjit_name_validate(a, NULL, 0), 0);
-	assert_false(fedjit_name_is_reserved(a));
+	assert_false(fedjit_name_is_reserved(NULL, a));
 }
 
 int main(void)
@@ -518,6 +598,7 @@ int main(void)
 	        cmocka_unit_test(test_canonical),
 	        cmocka_unit_test(test_policy_regex),
 	        cmocka_unit_test(test_reserved),
+	        cmocka_unit_test(test_reserved_services),
 	        cmocka_unit_test(test_from_subject),
 	};
 
