@@ -9,7 +9,8 @@
  *    allocating or copying. Every pointer in a view points into the record
  *    bytes, so a view is valid only as long as those bytes are: inside the
  *    tdb_parse_record() callback that produced them (the fedjit_store_parse_*
- *    functions of store.h call you back with a view). This is the NSS hot path.
+ *    functions of store.h call you back with a view, and the NSS module decodes
+ *    its private copies with them).
  *  - allocating decoders (fedjit_record_decode_*) return one heap block that
  *    the caller frees with the matching fedjit_*_free().
  *

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Store reads: zero-copy lookups through tdb_parse_record (the NSS hot path),
- * copies for everyone else, and iteration.
+ * Store reads for the helper and the admin tool: lookups that call back with a
+ * view of a private copy, copies for callers that keep what they read, and
+ * iteration. The NSS module reads through the same snapshot reader
+ * (store_snap.c, store_lookup.c), not through these functions.
  */
 #include <errno.h>
 #include <stdlib.h>
