@@ -151,8 +151,10 @@ int fedjit_secret_set_refresh_token(struct fedjit_secret_store *ss, const char *
 
 /*
  * A verification (device-flow login or refresh grant): state st replaces the
- * record and, in the same transaction, token replaces the refresh token when
- * given (the IdP issued or rotated one); token NULL keeps the one held.
+ * record, except its lock_reason (the stored one is kept: only
+ * fedjit_secret_set_lock_reason changes it), and, in the same transaction,
+ * token replaces the refresh token when given (the IdP issued or rotated
+ * one); token NULL keeps the one held.
  */
 int fedjit_secret_record_verified(struct fedjit_secret_store *ss, const char *name,
                                   const struct fedjit_account_state *st,

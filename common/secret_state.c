@@ -134,13 +134,25 @@ int fedjit_secret_record_verified(struct fedjit_secret_store *ss, const char *na
                                   const struct fedjit_account_state *st,
                                   const struct fedjit_refresh_token *token)
 {
-	int r = fedjit_store_tx_begin(&ss->st);
+	struct fedjit_account_state *old = NULL, next;
+	int r;
 
+	if (!st)
+		return -EINVAL;
+	r = fedjit_store_tx_begin(&ss->st);
 	if (r < 0)
 		return r;
-	r = put_state(ss, name, st);
+	/* the lock reason is not the verification's to change (read inside the
+	 * transaction: a lock committed meanwhile is kept) */
+	next = *st;
+	r = fedjit_secret_get_state(ss, name, &old);
+	next.lock_reason = r == 0 ? old->lock_reason : FEDJIT_LOCK_NONE;
+	r = r == -ENOENT ? 0 : r;
+	if (r >= 0)
+		r = put_state(ss, name, &next);
 	if (r >= 0 && token)
 		r = put_refresh(ss, name, token);
+	fedjit_account_state_free(old);
 	return fedjit_store_tx_end(&ss->st, r);
 }
 

@@ -550,6 +550,8 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 		                           tok, idp->email_claim ? idp->email_claim : "email"));
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "groups", groups);
+	if (e >= 0 && tok->groups) /* the claim was there, perhaps empty */
+		e = fedjit_msg_add_bool(r->msg, "groups_claim", true);
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "acr", tok->acr);
 	free(groups);

@@ -32,6 +32,7 @@
 #include <sys/types.h>
 
 #include "common/config.h"
+#include "common/names.h"
 #include "pam/proto/proto.h"
 
 struct fedjit_helper {
@@ -39,7 +40,11 @@ struct fedjit_helper {
 	const struct fedjit_idp *idp;
 	const char *cache_dir;
 	const char *db_file;
-	char account[256]; /* canonical name of the PAM user */
+	/* The PAM user, parsed once (fedjit_helper_parse_login, default domain
+	 * PRIMARY) for every op that has one; it travels with the login down to
+	 * provisioning, which places a bare name in its IdP's domain from it. */
+	struct fedjit_login login;
+	char account[256]; /* login.canonical, for log lines ("?" before the parse) */
 	char service[64];
 	bool switch_user; /* request: the module may switch PAM_USER (provision.h) */
 	bool debug;
@@ -77,16 +82,37 @@ int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char
 /* Runs the network child and the parent's side until a result was sent. */
 int fedjit_helper_run_login(struct fedjit_helper *h);
 
-/* Parse the PAM user as a login name into *ret and remember its canonical form in
- * h->account (account.c). 0, or != 0 when it is not one: 1 after msg=result
+/* Parse the PAM user as a login name into h->login and h->account (account.c),
+ * once per request. 0, or != 0 when it is not one: 1 after msg=result
  * unknown_user was sent, or the -errno of sending it. */
-struct fedjit_login;
-int fedjit_helper_parse_login(struct fedjit_helper *h, const char *user, struct fedjit_login *ret);
+int fedjit_helper_parse_login(struct fedjit_helper *h, const char *user);
 
-/* op=account and op=chauthtok (account.c): answered from the store, no IdP traffic.
- * phase: the request's phase (chauthtok: prelim or update), may be NULL. */
-int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *user,
-                             const char *phase);
+/* op=account and op=chauthtok (account.c) for h->login: answered from the stores (the
+ * account phase may revalidate with the IdP first: revalidate.c). phase: the request's
+ * phase (chauthtok: prelim or update), may be NULL. */
+int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *phase);
+/* The secret store's path (the configuration's, or FEDJIT_SECRET_DB_FILE). */
+const char *fedjit_helper_secret_db(const struct fedjit_helper *h);
+/* The account state record of name (read-only): 0 and *ret (NULL when nothing is
+ * recorded; fedjit_account_state_free), or a negative errno. */
+struct fedjit_account_state;
+int fedjit_helper_load_state(struct fedjit_helper *h, const char *name,
+                             struct fedjit_account_state **ret);
+/* Record the verification of id for account (provisioning = none: binding.c), with its
+ * refresh token when keep_token (fedjit_provision_record_login). */
+struct fedjit_identity;
+void fedjit_helper_record_login(struct fedjit_helper *h, const struct fedjit_identity *id,
+                                const char *account, bool keep_token);
+/* The decision of pam/provision/access.h for the stored account u of h->login (NULL:
+ * none) without an identity, as the account phase takes it: 0 and *ret, or -errno
+ * with *ret_what saying what failed. */
+struct fedjit_access;
+struct fedjit_user;
+int fedjit_helper_account_decision(struct fedjit_helper *h, const struct fedjit_user *u,
+                                   struct fedjit_access *ret, const char **ret_what);
+/* Would sshd's pre-auth entry answer h->login (fedjit_provision_preauth_only)? 1, 0,
+ * -errno. */
+int fedjit_helper_preauth_only(struct fedjit_helper *h);
 /* The store record of name: 0 and *ret (fedjit_user_free), -ENOENT, or another -errno.
  * Opens and closes the store (never held across NSS calls). */
 struct fedjit_user;
@@ -102,10 +128,10 @@ int fedjit_helper_lookup_user(struct fedjit_helper *h, const char *name, struct 
  * provisioning take it (fedjit_provision_precheck)? 0: go on; otherwise the result
  * (unknown_user, so the PAM stack can go on to other modules) was sent: 1, or -errno.
  */
-int fedjit_helper_precheck(struct fedjit_helper *h, const char *user);
+int fedjit_helper_precheck(struct fedjit_helper *h);
 /* op=chauthtok phase=update for a stored account (fedjit_provision_chauthtok): asks
  * the person through the module, sends the result. */
-int fedjit_helper_chauthtok(struct fedjit_helper *h, const char *user);
+int fedjit_helper_chauthtok(struct fedjit_helper *h);
 
 /* Tells the module the device flow ended with a verified identity (msg=approved), so
  * it stops reminding the person to approve while slower work (provisioning, its

@@ -13,8 +13,10 @@
  *                         with the strict proto codec. Messages the child sends:
  *       msg=device  as in proto.h, forwarded to the module
  *       msg=identity v=1 issuer= subject= [username=] [gecos=] [email=] [groups= (LF
- *                   separated)] [acr=] : the verified ID token's identity (claims named by
- *                   the IdP's *_claim settings)
+ *                   separated)] [groups_claim=1 (the claim was present, perhaps empty)]
+ *                   [acr=] [refresh_token= [refresh_expires_in=]] : the verified ID
+ *                   token's identity (claims named by the IdP's *_claim settings) and the
+ *                   refresh token the IdP issued with it (a secret: the frame is scrubbed)
  *       msg=fail    v=1 status=(proto.h result status) log= [message=]
  *       msg=debug   v=1 text=  (privilege report, statistics) logged at debug
  *       msg=check   v=1 step= status= [text=]  op=idp-test: one step, forwarded

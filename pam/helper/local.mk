@@ -64,6 +64,10 @@ check_PROGRAMS += tests/helper/mkaccount
 tests_helper_mkaccount_SOURCES = tests/helper/mkaccount.c
 tests_helper_mkaccount_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
 tests_helper_mkaccount_LDADD = $(common_libs)
+check_PROGRAMS += tests/helper/mkstate
+tests_helper_mkstate_SOURCES = tests/helper/mkstate.c
+tests_helper_mkstate_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
+tests_helper_mkstate_LDADD = $(common_libs)
 
 # Against the real test IdP (tests/idp) and the misbehaving one; need root (skip
 # otherwise). helper-provision.sh: the provisioning joints without an IdP (precheck,
@@ -72,7 +76,7 @@ tests_helper_mkaccount_LDADD = $(common_libs)
 helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh \
 	tests/helper/helper-tls.sh tests/helper/helper-idp-test.sh \
 	tests/helper/helper-provision.sh tests/helper/helper-login-test.sh \
-	tests/helper/helper-chauthtok.sh
+	tests/helper/helper-chauthtok.sh tests/helper/helper-access.sh
 TESTS += $(helper_script_tests)
 EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh
 

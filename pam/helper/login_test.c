@@ -205,7 +205,7 @@ int fedjit_helper_login_test(struct fedjit_helper *h, const char *issuer, const 
 	if (r < 0)
 		return fedjit_helper_result(h, "error", NULL, "%s: identity (%s, %s): %s",
 		                            h->idp->name, issuer, subject, strerror(-r));
-	r = fedjit_provision_login(&ctx, &id, h->account, &res);
+	r = fedjit_provision_login(&ctx, &id, &h->login, &res);
 	if (r < 0)
 		r = fedjit_helper_result(h, "error", NULL, "login-test: %s", res.log);
 	else

@@ -28,6 +28,7 @@
 #include "pam/idp/discovery.h"
 #include "pam/helper/helper.h"
 #include "pam/idp/json_scrub.h"
+#include "pam/provision/access.h"
 
 #define REQUEST_TIMEOUT_USEC (10 * 1000000ULL)
 #define SECRET_FILE_MAX      (64 * 1024)
@@ -187,15 +188,10 @@ static void load_cache(struct fedjit_helper *h)
 }
 
 /* The IdP: the module's idp= argument, else the one serving the login name's domain. */
-static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp_name)
+static int choose_idp(struct fedjit_helper *h, const char *idp_name)
 {
-	struct fedjit_login login;
 	struct fedjit_user *u = NULL;
-	int r;
 
-	r = fedjit_helper_parse_login(h, user, &login);
-	if (r != 0)
-		return r;
 	if (idp_name) {
 		h->idp = fedjit_config_idp(h->config, idp_name);
 		if (!h->idp)
@@ -204,29 +200,37 @@ static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp
 			               ?: 1;
 		return 0;
 	}
-	/* An existing account signs in at the IdP it is linked to. */
-	if (fedjit_helper_lookup_user(h, login.canonical, &u) == 0) {
+	/* An existing account signs in at the IdP it is linked to. When that is gone
+	 * nobody can sign in to it: the answer is the account phase's (locked before
+	 * idp_removed: one order, pam/provision/access.h). */
+	if (fedjit_helper_lookup_user(h, h->login.canonical, &u) == 0) {
+		struct fedjit_access a;
+		const char *what = "";
+		int r = 0;
+
 		if (u->idp)
 			h->idp = fedjit_config_idp(h->config, u->idp);
-		fedjit_user_free(u);
 		if (!h->idp)
-			return fedjit_helper_result(h, "idp_removed", NULL,
-			                            "the IdP of %s is no longer configured",
-			                            login.canonical)
+			r = fedjit_helper_account_decision(h, u, &a, &what);
+		fedjit_user_free(u);
+		if (r < 0)
+			return fedjit_helper_result(h, "error", NULL, "%s: %s", what, strerror(-r))
 			               ?: 1;
+		if (!h->idp)
+			return fedjit_helper_result(h, a.status, a.message, "%s", a.log) ?: 1;
 		return 0;
 	}
 	/* A new name: the IdP that serves its domain (the only one, if just one),
 	 * chosen as the NSS pre-auth entry chooses it. */
-	h->idp = fedjit_config_idp_for_new_login(h->config, user, strlen(user));
+	h->idp = fedjit_config_idp_for_login(h->config, &h->login);
 	if (!h->idp)
 		return fedjit_helper_result(h, "unknown_user", NULL, "no IdP serves domain %s",
-		                            login.domain->name)
+		                            h->login.domain->name)
 		               ?: 1;
 	/* A name provisioning would refuse (taken outside fedjit, reserved, against
 	 * the policy): unknown_user now, before any device flow (pam/proto/proto.h). */
 	if (h->idp->provisioning != FEDJIT_PROVISIONING_NONE)
-		return fedjit_helper_precheck(h, user);
+		return fedjit_helper_precheck(h);
 	return 0;
 }
 
@@ -317,13 +321,15 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 			                            "op=login-test without dry_run=1")
 			               ?: 1;
 		h->login_test = true;
-	} else if (strcmp(op, "login") != 0) {
-		return fedjit_helper_account_op(h, op, user ? user : "",
-		                                fedjit_msg_get(req, "phase"))
-		               ?: 1;
 	}
+	/* the one parse of the PAM user; everything below gets h->login */
+	r = fedjit_helper_parse_login(h, user);
+	if (r != 0)
+		return r;
+	if (strcmp(op, "login") != 0 && !h->login_test)
+		return fedjit_helper_account_op(h, op, fedjit_msg_get(req, "phase")) ?: 1;
 
-	r = choose_idp(h, user, fedjit_msg_get(req, "idp"));
+	r = choose_idp(h, fedjit_msg_get(req, "idp"));
 	if (r != 0)
 		return r;
 	if (timeout == 0 || timeout > h->idp->timeout)

@@ -73,6 +73,12 @@ struct fedjit_identity {
 	const char *email;         /* email_claim */
 	const char *const *groups; /* groups_claim values */
 	size_t n_groups;
+	bool groups_claim; /* the token had the groups claim (perhaps empty) */
+	/* The refresh token the IdP issued with this login (secret; NULL: none)
+	 * and its lifetime in seconds when the IdP said (0: not said). Kept in the
+	 * secret store for revalidation (common/account_state.h). */
+	const char *refresh_token;
+	int64_t refresh_expires_in;
 };
 
 enum fedjit_conv_style {
@@ -170,21 +176,53 @@ struct fedjit_prov_result {
 };
 
 /*
- * Provision (or bind, or update) the account of identity for the login name
- * requested_user. Always fills *ret (status "error" on internal trouble) and
- * writes the audit line; returns 0 when a decision was reached (ret->status
- * says which) or a negative errno with status "error".
+ * The login name is parsed once, by the caller, with fedjit_login_parse
+ * (default domain PRIMARY), and travels with the login as that struct:
+ * provisioning places it in the IdP's domain (account_plan.h
+ * fedjit_idp_login_from) without parsing the text again.
  */
-int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedjit_identity *id,
-                           const char *requested_user, struct fedjit_prov_result *ret);
 
 /*
- * Before any device flow (pam/proto/proto.h): is requested_user a name this IdP
+ * Provision (or bind, or update) the account of identity for the login name
+ * requested. Always fills *ret (status "error" on internal trouble) and
+ * writes the audit line; returns 0 when a decision was reached (ret->status
+ * says which) or a negative errno with status "error". The identity's
+ * verification (time, IdP groups, refresh token) is recorded in the secret
+ * store for the account it owns (common/account_state.h).
+ */
+int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedjit_identity *id,
+                           const struct fedjit_login *requested, struct fedjit_prov_result *ret);
+
+/*
+ * Record a verified login of id for account (it owns it) in the secret store:
+ * the account state (common/account_state.h) and, with keep_token, the
+ * refresh token id carries. For the logins that do not provision
+ * (provisioning = none); fedjit_provision_login does it itself. Failures are
+ * logged, never fatal.
+ */
+void fedjit_provision_record_login(const struct fedjit_prov_ctx *ctx,
+                                   const struct fedjit_identity *id, const char *account,
+                                   bool keep_token);
+
+/*
+ * Before any device flow (pam/proto/proto.h): is requested a name this IdP
  * handles? 1 (handled: stored, or would be provisioned), 0 (not: *ret has
  * status unknown_user and the reason), negative errno.
  */
-int fedjit_provision_precheck(const struct fedjit_prov_ctx *ctx, const char *requested_user,
-                              struct fedjit_prov_result *ret);
+int fedjit_provision_precheck(const struct fedjit_prov_ctx *ctx,
+                              const struct fedjit_login *requested, struct fedjit_prov_result *ret);
+
+/*
+ * The account phase of a name that has no account: would sshd's
+ * pre-authentication entry (nss/preauth.c) answer it? The same rules,
+ * recomputed: the IdP that would provision it gives pre-auth entries and
+ * accepts the name in its domain, the name passes the domain's policy and is
+ * not reserved, and no other NSS source (the NSS module's files, or any other
+ * source: then it is not fedjit's to refuse) has it. 1 yes, 0 no, negative
+ * errno. ctx->idp is not used.
+ */
+int fedjit_provision_preauth_only(const struct fedjit_prov_ctx *ctx,
+                                  const struct fedjit_login *login);
 
 /*
  * op=chauthtok: the person sets a new local password for user (a stored
@@ -192,7 +230,7 @@ int fedjit_provision_precheck(const struct fedjit_prov_ctx *ctx, const char *req
  * hash (yescrypt) goes to the secret store only. 0 with status ok / denied /
  * unknown_user / locked, or a negative errno.
  */
-int fedjit_provision_chauthtok(const struct fedjit_prov_ctx *ctx, const char *user,
+int fedjit_provision_chauthtok(const struct fedjit_prov_ctx *ctx, const struct fedjit_login *user,
                                struct fedjit_prov_result *ret);
 
 /* Minimum policy of local passwords: 0, or -EINVAL with a reason for the person. */

@@ -18,17 +18,6 @@
 
 #include "pam/provision/provision_private.h"
 
-bool fedjit_prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id)
-{
-	if (!idp->allowed_groups)
-		return true;
-	for (size_t i = 0; i < idp->n_allowed_groups; i++)
-		for (size_t j = 0; j < id->n_groups; j++)
-			if (id->groups[j] && strcmp(idp->allowed_groups[i], id->groups[j]) == 0)
-				return true;
-	return false;
-}
-
 void fedjit_prov_groups_free(struct prov_groups *g)
 {
 	free(g->v);

@@ -6,9 +6,12 @@
  * text with msg=info).
  *
  * msg=identity (pam/helper/device_flow.c): issuer= subject= [username=]
- * [gecos=] [email=] [groups= (IdP group names, one per line)] [acr=].
+ * [gecos=] [email=] [groups= (IdP group names, one per line)]
+ * [groups_claim=0|1 (the token had the claim, perhaps empty)] [acr=]
+ * [refresh_token= (secret) [refresh_expires_in=SECONDS]].
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,15 +30,25 @@ int fedjit_identity_from_msg(const struct fedjit_msg *m, struct fedjit_identity 
 	const char **v = NULL;
 	size_t n = 0;
 
+	uint64_t expires_in = 0;
+	bool claim = false;
+
 	*ret = (struct fedjit_identity){
 	        .issuer = fedjit_msg_get(m, "issuer"),
 	        .subject = fedjit_msg_get(m, "subject"),
 	        .username = fedjit_msg_get(m, "username"),
 	        .gecos = fedjit_msg_get(m, "gecos"),
 	        .email = fedjit_msg_get(m, "email"),
+	        .refresh_token = fedjit_msg_get(m, "refresh_token"),
 	};
 	if (!ret->issuer || !ret->subject)
 		return -EBADMSG;
+	if (fedjit_msg_get_uint(m, "refresh_expires_in", INT32_MAX, &expires_in) == 0)
+		ret->refresh_expires_in = (int64_t)expires_in;
+	ret->groups_claim = (fedjit_msg_get_bool(m, "groups_claim", &claim) == 0 && claim) ||
+	                    (groups && groups[0]);
+	if (ret->refresh_token && !ret->refresh_token[0])
+		ret->refresh_token = NULL;
 	*ret_groups_buf = NULL;
 	if (!groups || !groups[0])
 		return 0;

@@ -26,6 +26,7 @@
 #   e2e_conf KEY=VALUE...   writes fedjit.conf for the test IdP (see below)
 #   e2e_sshd_start PORT     sshd on 127.0.0.1:PORT (own host key, config, log)
 #   e2e_ssh USER CMD...     the real ssh client; prompts answered by askpass.sh
+#   e2e_ssh_key USER KEY CMD...  the same with a public key only (E2E_SSHD_PUBKEY=1)
 #   e2e_pty CMD...          a program under a pty (expect), prompts answered alike
 #
 # What askpass.sh does with a prompt is set by E2E_ACTION ("approve USER",
@@ -116,7 +117,7 @@ e2e_have() {
 	# the helper creates accounts once provisioning (pam/provision/provision.c) is
 	# linked in: one of its messages is in the binary then
 	prov) [ -x "$E2E_HELPER_BIN" ] &&
-		grep -aq 'no account for this identity and provisioning is off' "$E2E_HELPER_BIN" ;;
+		grep -aq 'provisioning: background work for account' "$E2E_HELPER_BIN" ;;
 	browser) [ -x /usr/bin/chromium ] && [ -f "$E2E_SRC/node_modules/playwright-core/package.json" ] ;;
 	totp) [ -f "$(e2e_libdir)/security/pam_google_authenticator.so" ] &&
 		command -v oathtool >/dev/null && command -v google-authenticator >/dev/null ;;
@@ -410,7 +411,9 @@ e2e_pam() {
 			printf '%s\n' "$@"
 		fi
 		echo 'account  [success=ok ignore=ignore user_unknown=ignore default=bad] pam_fedjit.so'
-		echo 'account  required pam_unix.so'
+		# E2E_PAM_ACCOUNT: the module after pam_fedjit (pam_permit: a stack where
+		# nothing else would refuse)
+		echo "account  required ${E2E_PAM_ACCOUNT:-pam_unix.so}"
 		echo 'session  required pam_unix.so'
 	} >"/etc/pam.d/$svc"
 }
@@ -468,9 +471,15 @@ e2e_idp_start() {
 E2E_SSHD_PORT=
 E2E_SSHD_PID=
 # e2e_sshd_start PORT: sshd on 127.0.0.1:PORT, PAM service "sshd" (the
-# program name; /etc/pam.d/sshd is the test's), keyboard-interactive only.
+# program name; /etc/pam.d/sshd is the test's), keyboard-interactive only;
+# with E2E_SSHD_PUBKEY=1 public keys too (either method alone signs in: the
+# account phase is then all that stands between a key and a session).
 e2e_sshd_start() {
-	local port=$1 d=$E2E_TMP/sshd i
+	local port=$1 d=$E2E_TMP/sshd i pubkey=no methods=keyboard-interactive
+	if [ "${E2E_SSHD_PUBKEY:-0}" = 1 ]; then
+		pubkey=yes
+		methods="publickey keyboard-interactive"
+	fi
 	mkdir -p "$d"
 	ssh-keygen -q -t ed25519 -N '' -f "$d/host_ed25519" </dev/null || return 1
 	cat >"$d/sshd_config" <<EOF
@@ -480,8 +489,8 @@ PidFile $d/sshd.pid
 UsePAM yes
 KbdInteractiveAuthentication yes
 PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
+PubkeyAuthentication $pubkey
+AuthenticationMethods $methods
 PermitRootLogin no
 LoginGraceTime 300
 MaxAuthTries 3
@@ -532,6 +541,32 @@ e2e_ssh() {
 		-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
 		-o ConnectTimeout=20 -o ServerAliveInterval=0 \
 		"$user@127.0.0.1" "$@" </dev/null 2>"$E2E_TMP/ssh.err"
+}
+
+# e2e_ssh_key USER KEY CMD...: ssh USER@127.0.0.1 CMD with the private key
+# file KEY and public-key authentication only (no prompt, no device flow);
+# stdout on stdout, stderr in $E2E_TMP/ssh.err; the exit status is ssh's.
+e2e_ssh_key() {
+	local user=$1 key=$2
+	shift 2
+	e2e_reset_prompts
+	setsid -w ssh -F /dev/null -p "$E2E_SSHD_PORT" -i "$key" \
+		-o IdentitiesOnly=yes -o BatchMode=yes -o PreferredAuthentications=publickey \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o GlobalKnownHostsFile=/dev/null -o LogLevel=INFO \
+		-o ConnectTimeout=20 -o ServerAliveInterval=0 \
+		"$user@127.0.0.1" "$@" </dev/null 2>"$E2E_TMP/ssh.err"
+}
+
+# e2e_authorize_key USER KEY: KEY.pub into ~USER/.ssh/authorized_keys, owned
+# by USER's uid and gid as NSS answers them now, modes sshd's StrictModes wants
+e2e_authorize_key() {
+	local user=$1 key=$2 home uid gid
+	home=$(getent passwd "$user" | cut -d: -f6) || return 1
+	uid=$(getent passwd "$user" | cut -d: -f3)
+	gid=$(getent passwd "$user" | cut -d: -f4)
+	install -d -m 0700 -o "$uid" -g "$gid" "$home/.ssh" &&
+		install -m 0600 -o "$uid" -g "$gid" "$key.pub" "$home/.ssh/authorized_keys"
 }
 
 # e2e_pty CMD...: CMD under a pseudo-terminal; its output (the transcript)

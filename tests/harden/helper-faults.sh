@@ -75,7 +75,10 @@ echo "# result: $(result_line)"
 check "first login provisions alice" grep -q '^result status=ok .*account=alice' "$T/out"
 check "store is 0644 root:root" test "$(mode_owner "$STATE/fedjit.tdb")" = "644 root:root"
 # (the secret store's 0600 is asserted where it is created: tests/unit/test_store.c)
-check "a silent provisioning creates no secret store" test ! -e "$STATE/secret.tdb"
+check "a silent provisioning keeps no password: the secret store (600 root:root) holds the account state only" \
+	bash -c "test \"\$(stat -c '%a %U:%G' '$STATE/secret.tdb')\" = '600 root:root' &&
+		tdbdump '$STATE/secret.tdb' | grep -q '^key(11) = \"state/alice\"' &&
+		! tdbdump '$STATE/secret.tdb' | grep -q 'pwhash/'"
 check "cache dir 0700 root:root, its documents 0600 root:root" \
 	test "$(mode_owner "$T/cache")" = "700 root:root" -a \
 	"$(for f in "$T"/cache/*; do mode_owner "$f"; done | sort -u)" = "600 root:root"

@@ -200,11 +200,21 @@ static void test_secret_state(void **state)
 	fedjit_account_state_free(got);
 
 	/* a bad state is refused whole: the token is not replaced either */
-	st.lock_reason = 7;
+	st.check_result = 99;
 	assert_int_equal(fedjit_secret_record_verified(ss, "alice", &st, &sample_token), -EINVAL);
 	assert_int_equal(fedjit_secret_get_refresh_token(ss, "alice", &tok), 0);
 	assert_string_equal(tok->token, "refresh-SECRET-2");
 	fedjit_refresh_token_free(tok);
+	st.check_result = FEDJIT_CHECK_OK;
+
+	/* a verification never changes the lock reason */
+	assert_int_equal(fedjit_secret_set_lock_reason(ss, "dora", FEDJIT_LOCK_ADMIN), 0);
+	st.lock_reason = FEDJIT_LOCK_NONE;
+	assert_int_equal(fedjit_secret_record_verified(ss, "dora", &st, NULL), 0);
+	assert_int_equal(fedjit_secret_get_state(ss, "dora", &got), 0);
+	assert_int_equal(got->lock_reason, FEDJIT_LOCK_ADMIN);
+	fedjit_account_state_free(got);
+	assert_int_equal(fedjit_secret_delete_user(ss, "dora"), 0);
 
 	/* lock: reason kept, token erased; unlock keeps the rest */
 	assert_int_equal(fedjit_secret_set_lock_reason(ss, "alice", FEDJIT_LOCK_IDP), 0);
