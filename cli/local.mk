@@ -5,7 +5,7 @@ cli_fedjit_SOURCES = cli/cli.h cli/main.c cli/util.c cli/table.c cli/json_out.c 
 	cli/dump.h cli/dump_check.c cli/cmd_config.c cli/cmd_uid.c cli/helper_run.c \
 	cli/cmd_login_test.c
 cli_fedjit_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(JANSSON_CFLAGS)
-cli_fedjit_LDADD = $(proto_libs) $(common_libs) $(JANSSON_LIBS)
+cli_fedjit_LDADD = $(proto_libs) $(events_libs) $(common_libs) $(JANSSON_LIBS)
 
 # The example configuration (data/fedjit.conf.example), with the documentation.
 exampledir = $(docdir)/examples
