@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The root-only secret store (FEDJIT_SECRET_DB_FILE, 0600): local password
- * hashes and consent records, keyed by account name. Same file handling,
+ * hashes and consent records, keyed by account name (the account state and
+ * refresh token records: secret_state.c). Same file handling,
  * locking and transactions as the account store; its own version key.
  */
 #include <errno.h>
@@ -147,18 +148,27 @@ int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
 
 int fedjit_secret_delete_user(struct fedjit_secret_store *ss, const char *name)
 {
-	char kb1[FEDJIT_KEY_MAX], kb2[FEDJIT_KEY_MAX];
-	TDB_DATA k1, k2;
+	/* every per-account record of the secret store (account_state.h too) */
+	static int (*const keys[])(char *, const char *, TDB_DATA *) = {
+	        fedjit_key_pwhash,
+	        fedjit_key_consent,
+	        fedjit_key_state,
+	        fedjit_key_refresh,
+	};
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA k;
 	int r;
 
-	if (fedjit_key_pwhash(kb1, name, &k1) < 0 || fedjit_key_consent(kb2, name, &k2) < 0)
+	if (fedjit_key_pwhash(kb, name, &k) < 0)
 		return -EINVAL;
 	r = fedjit_store_tx_begin(&ss->st);
 	if (r < 0)
 		return r;
-	r = fedjit_store_tx_delete(&ss->st, k1);
-	if (r >= 0)
-		r = fedjit_store_tx_delete(&ss->st, k2);
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(keys) && r >= 0; i++) {
+		r = keys[i](kb, name, &k);
+		if (r >= 0)
+			r = fedjit_store_tx_delete(&ss->st, k);
+	}
 	return fedjit_store_tx_end(&ss->st, r);
 }
 
@@ -174,7 +184,8 @@ static int secret_names_cb(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data,
 	size_t len;
 	enum fedjit_key_kind kind = fedjit_key_classify(key, &rest, &len);
 
-	if (kind != FEDJIT_KEY_PWHASH && kind != FEDJIT_KEY_CONSENT)
+	if (kind != FEDJIT_KEY_PWHASH && kind != FEDJIT_KEY_CONSENT && kind != FEDJIT_KEY_STATE &&
+	    kind != FEDJIT_KEY_REFRESH)
 		return 0;
 	sn->r = fedjit_strv_push(&sn->sv, rest, len);
 	return sn->r < 0; /* 1 stops the traverse */
@@ -196,7 +207,7 @@ int fedjit_secret_list_users(struct fedjit_secret_store *ss, char ***ret, size_t
 	if (!sn.sv.v && !(sn.sv.v = calloc(1, sizeof(char *))))
 		return -ENOMEM;
 	fedjit_strv_sort(sn.sv.v, sn.sv.n);
-	/* A name with both a hash and a consent was collected twice. */
+	/* A name with several records was collected once per record. */
 	size_t m = 0;
 	for (size_t i = 0; i < sn.sv.n; i++) {
 		if (m > 0 && strcmp(sn.sv.v[m - 1], sn.sv.v[i]) == 0)

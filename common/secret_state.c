@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The account state and refresh token records of the secret store
+ * (common/account_state.h). Each write is one transaction of the secret store.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/account_state.h"
+#include "common/store_private.h"
+
+static void data_scrub_free(TDB_DATA *d)
+{
+	if (d->dptr) {
+		explicit_bzero(d->dptr, d->dsize);
+		free(d->dptr);
+	}
+	*d = (TDB_DATA){0};
+}
+
+/* A private copy of name's record under keyfn's key into a (free it either way). */
+static int snap(struct fedjit_secret_store *ss, int (*keyfn)(char *, const char *, TDB_DATA *),
+                const char *name, struct fedjit_snap *a)
+{
+	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_snap b = {0};
+	TDB_DATA key;
+	int r;
+
+	if (!ss || keyfn(kb, name, &key) < 0)
+		return -ENOENT; /* a name no record can have */
+	r = fedjit_store_lookup(&ss->st, key, NULL, a, &b);
+	fedjit_snap_free(&b);
+	return r;
+}
+
+static void snap_scrub_free(struct fedjit_snap *a)
+{
+	explicit_bzero(a->inline_buf, sizeof(a->inline_buf));
+	if (a->heap)
+		explicit_bzero(a->heap, a->d.dsize);
+	fedjit_snap_free(a);
+}
+
+int fedjit_secret_get_state(struct fedjit_secret_store *ss, const char *name,
+                            struct fedjit_account_state **ret)
+{
+	struct fedjit_snap a = {0};
+	int r = snap(ss, fedjit_key_state, name, &a);
+
+	if (r >= 0)
+		r = fedjit_record_decode_state(a.d, ret);
+	snap_scrub_free(&a);
+	return r;
+}
+
+int fedjit_secret_get_refresh_token(struct fedjit_secret_store *ss, const char *name,
+                                    struct fedjit_refresh_token **ret)
+{
+	struct fedjit_snap a = {0};
+	int r = snap(ss, fedjit_key_refresh, name, &a);
+
+	if (r >= 0)
+		r = fedjit_record_decode_refresh(a.d, ret);
+	snap_scrub_free(&a);
+	return r;
+}
+
+int fedjit_secret_has_refresh_token(struct fedjit_secret_store *ss, const char *name)
+{
+	struct fedjit_refresh_token *t = NULL;
+	int r = fedjit_secret_get_refresh_token(ss, name, &t);
+
+	fedjit_refresh_token_free(t);
+	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+}
+
+/* Inside a transaction: write (st / t non-NULL) or delete the record. */
+static int put_state(struct fedjit_secret_store *ss, const char *name,
+                     const struct fedjit_account_state *st)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key, data = {0};
+	int r = fedjit_key_state(kb, name, &key);
+
+	if (r >= 0)
+		r = fedjit_record_encode_state(st, &data);
+	if (r >= 0)
+		r = fedjit_store_tx_store(&ss->st, key, data);
+	data_scrub_free(&data);
+	return r;
+}
+
+static int put_refresh(struct fedjit_secret_store *ss, const char *name,
+                       const struct fedjit_refresh_token *t)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key, data = {0};
+	int r = fedjit_key_refresh(kb, name, &key);
+
+	if (r < 0)
+		return r;
+	if (!t)
+		return fedjit_store_tx_delete(&ss->st, key);
+	r = fedjit_record_encode_refresh(t, &data);
+	if (r >= 0)
+		r = fedjit_store_tx_store(&ss->st, key, data);
+	data_scrub_free(&data);
+	return r;
+}
+
+int fedjit_secret_set_state(struct fedjit_secret_store *ss, const char *name,
+                            const struct fedjit_account_state *st)
+{
+	int r = fedjit_store_tx_begin(&ss->st);
+
+	if (r < 0)
+		return r;
+	return fedjit_store_tx_end(&ss->st, put_state(ss, name, st));
+}
+
+int fedjit_secret_set_refresh_token(struct fedjit_secret_store *ss, const char *name,
+                                    const struct fedjit_refresh_token *t)
+{
+	int r = fedjit_store_tx_begin(&ss->st);
+
+	if (r < 0)
+		return r;
+	return fedjit_store_tx_end(&ss->st, put_refresh(ss, name, t));
+}
+
+int fedjit_secret_record_verified(struct fedjit_secret_store *ss, const char *name,
+                                  const struct fedjit_account_state *st,
+                                  const struct fedjit_refresh_token *token)
+{
+	int r = fedjit_store_tx_begin(&ss->st);
+
+	if (r < 0)
+		return r;
+	r = put_state(ss, name, st);
+	if (r >= 0 && token)
+		r = put_refresh(ss, name, token);
+	return fedjit_store_tx_end(&ss->st, r);
+}
+
+int fedjit_secret_set_lock_reason(struct fedjit_secret_store *ss, const char *name,
+                                  enum fedjit_lock_reason reason)
+{
+	struct fedjit_account_state *st = NULL, fresh = {0};
+	int r;
+
+	if (reason > FEDJIT_LOCK_IDP)
+		return -EINVAL;
+	r = fedjit_store_tx_begin(&ss->st);
+	if (r < 0)
+		return r;
+	/* read inside the transaction: no other writer can change it meanwhile */
+	r = fedjit_secret_get_state(ss, name, &st);
+	if (r == -ENOENT) {
+		st = &fresh;
+		r = 0;
+	}
+	if (r >= 0) {
+		st->lock_reason = reason;
+		r = put_state(ss, name, st);
+	}
+	if (r >= 0 && reason != FEDJIT_LOCK_NONE)
+		r = put_refresh(ss, name, NULL);
+	if (st != &fresh)
+		fedjit_account_state_free(st);
+	return fedjit_store_tx_end(&ss->st, r);
+}
