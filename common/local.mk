@@ -172,3 +172,6 @@ check_LTLIBRARIES += tests/unit/audit_sink.la
 tests_unit_audit_sink_la_SOURCES = tests/unit/audit_sink.c
 tests_unit_audit_sink_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_unit_audit_sink_la_LIBADD = -ldl
+check_PROGRAMS += tests/unit/audit_probe
+tests_unit_audit_probe_CFLAGS = $(AM_CFLAGS) $(AUDIT_CFLAGS)
+tests_unit_audit_probe_LDADD = $(AUDIT_LIBS)
