@@ -58,10 +58,15 @@ fi
 units="$root/lib/systemd/system"
 postinst=$(dpkg-deb -e "$work"/fedjit_*.deb "$work/control" 2>&1 && cat "$work/control/postinst")
 verify=ok
-if command -v systemd-analyze >/dev/null; then
-	verify=$(SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no --root="$root" \
-		/lib/systemd/system/fedjit-revalidate.timer /lib/systemd/system/fedjit-revalidate.service \
-		2>&1 | grep 'fedjit-revalidate')
+if command -v systemd-analyze >/dev/null && [ -f "$units/fedjit-revalidate.service" ]; then
+	# the machine's unit path for the dependencies; ExecStart must exist: the
+	# unpacked tool stands in for /usr/sbin/fedjit
+	mkdir -p "$work/units"
+	sed "s|^ExecStart=/usr/sbin/fedjit|ExecStart=$root/usr/sbin/fedjit|" \
+		"$units/fedjit-revalidate.service" >"$work/units/fedjit-revalidate.service"
+	cp "$units/fedjit-revalidate.timer" "$work/units/"
+	verify=$(cd "$work/units" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no \
+		./fedjit-revalidate.timer ./fedjit-revalidate.service 2>&1 | grep 'fedjit-revalidate')
 	[ -z "$verify" ] && verify=ok
 fi
 if [ -f "$units/fedjit-revalidate.timer" ] && [ -f "$units/fedjit-revalidate.service" ] &&
