@@ -48,6 +48,7 @@
 
 struct target {
 	char *name;
+	char *idp; /* the account's IdP, from the store; NULL: not an account */
 	bool force;
 };
 
@@ -57,7 +58,16 @@ struct selection {
 };
 
 /* How the runs ended, for the summary. */
-enum outcome { OUT_OK, OUT_FRESH, OUT_DISABLED, OUT_LOCKED, OUT_NO_TOKEN, OUT_FAILED, OUT_MAX };
+enum outcome {
+	OUT_OK,
+	OUT_FRESH,
+	OUT_DISABLED,
+	OUT_LOCKED,
+	OUT_NO_TOKEN,
+	OUT_FAILED,
+	OUT_MAX,
+	OUT_UNREACHABLE = OUT_MAX, /* counted as failed */
+};
 static const char *const outcome_names[OUT_MAX] = {
         [OUT_OK] = "ok",
         [OUT_FRESH] = "fresh",
@@ -67,7 +77,7 @@ static const char *const outcome_names[OUT_MAX] = {
         [OUT_FAILED] = "failed",
 };
 
-static int select_add(struct selection *sel, const char *name, bool force)
+static int select_add(struct selection *sel, const char *name, const char *idp, bool force)
 {
 	for (size_t i = 0; i < sel->n; i++)
 		if (strcmp(sel->v[i].name, name) == 0) {
@@ -84,16 +94,22 @@ static int select_add(struct selection *sel, const char *name, bool force)
 		sel->cap = cap;
 	}
 	sel->v[sel->n].name = strdup(name);
-	if (!sel->v[sel->n].name)
+	sel->v[sel->n].idp = idp ? strdup(idp) : NULL;
+	if (!sel->v[sel->n].name || (idp && !sel->v[sel->n].idp)) {
+		free(sel->v[sel->n].name);
+		free(sel->v[sel->n].idp);
 		return -ENOMEM;
+	}
 	sel->v[sel->n++].force = force;
 	return 0;
 }
 
 static void select_clear(struct selection *sel)
 {
-	for (size_t i = 0; i < sel->n; i++)
+	for (size_t i = 0; i < sel->n; i++) {
 		free(sel->v[i].name);
+		free(sel->v[i].idp);
+	}
 	free(sel->v);
 }
 
@@ -128,7 +144,7 @@ static int walk_cb(const struct fedjit_user_view *v, void *userdata)
 	if (w->only_live &&
 	    (w->n_live == 0 || !bsearch(&v->uid, w->live, w->n_live, sizeof(*w->live), cmp_u32)))
 		return 0;
-	return select_add(w->sel, v->name, w->force);
+	return select_add(w->sel, v->name, v->idp, w->force);
 }
 
 /* utmp names are account names: the store says which uid, fedjit's accounts only. */
@@ -142,6 +158,28 @@ static uint32_t utmp_lookup(const char *name, void *userdata)
 		uid = u->uid;
 	fedjit_user_free(u);
 	return uid;
+}
+
+/* Accounts named on the command line: their IdP from the store, when they are
+ * accounts (the helper says what the others are). */
+static int select_names(struct fedjit_cli *cli, char **names, int n, struct selection *sel)
+{
+	struct fedjit_store *s = NULL;
+	int r = fedjit_cli_open_ro(cli, &s);
+
+	if (r != 0)
+		return r;
+	for (int i = 0; r == 0 && i < n; i++) {
+		struct fedjit_user *u = NULL;
+
+		if (!s || fedjit_store_get_user(s, names[i], &u) < 0)
+			u = NULL;
+		if (select_add(sel, names[i], u ? u->idp : NULL, true) < 0)
+			r = fedjit_cli_error("out of memory");
+		fedjit_user_free(u);
+	}
+	fedjit_store_close(s);
+	return r;
 }
 
 static int select_accounts(struct fedjit_cli *cli, bool all, bool sessions, bool stale,
@@ -240,16 +278,16 @@ static enum outcome report(const char *name, const struct fedjit_msg *m)
 		snprintf(extra, sizeof(extra), "nothing changed; %s",
 		         flag(m, "offline_ok") ? "within the offline grace"
 		                               : "past the offline grace");
-		o = OUT_FAILED;
+		o = OUT_UNREACHABLE;
 	} else {
 		o = OUT_FAILED;
 	}
 	printf("%s: %s", name, strcmp(status, "disabled") == 0 ? "disabled at the IdP" : status);
 	if (extra[0])
 		printf(" (%s)", extra);
-	if (message && o == OUT_FAILED)
+	if (message && (o == OUT_FAILED || o == OUT_UNREACHABLE))
 		printf(": %s", message);
-	if (log && o == OUT_FAILED)
+	if (log && (o == OUT_FAILED || o == OUT_UNREACHABLE))
 		printf(" [%s]", log);
 	printf("\n");
 	if (strcmp(status, "unsupported") == 0)
@@ -330,6 +368,7 @@ int fedjit_cmd_revalidate(struct fedjit_cli *cli, int argc, char **argv)
 	const char *helper = FEDJIT_HELPER_PATH;
 	struct selection sel = {0};
 	unsigned counts[OUT_MAX] = {0};
+	_cleanup_free_ enum outcome *outcome_of = NULL;
 	bool all = false, sessions = false, stale = false, debug = false, failed = false;
 	const struct fedjit_config *config;
 	int opt, r;
@@ -375,23 +414,34 @@ int fedjit_cmd_revalidate(struct fedjit_cli *cli, int argc, char **argv)
 	r = fedjit_cli_config(cli, true, &config);
 	if (r != 0)
 		return r;
-	for (int i = optind; i < argc; i++)
-		if (select_add(&sel, argv[i], true) < 0) {
-			select_clear(&sel);
-			return fedjit_cli_error("out of memory");
-		}
-	if (optind == argc) {
-		r = select_accounts(cli, all, sessions, stale, &sel);
-		if (r != 0) {
-			select_clear(&sel);
-			return r;
-		}
+	r = optind < argc ? select_names(cli, argv + optind, argc - optind, &sel)
+	                  : select_accounts(cli, all, sessions, stale, &sel);
+	if (r == 0 && sel.n > 0 && !(outcome_of = calloc(sel.n, sizeof(*outcome_of))))
+		r = fedjit_cli_error("out of memory");
+	if (r != 0) {
+		select_clear(&sel);
+		return r;
 	}
 	for (size_t i = 0; i < sel.n; i++) {
-		enum outcome o = revalidate_one(cli, helper, debug, &sel.v[i]);
+		enum outcome o;
+		bool down = false;
 
-		counts[o]++;
-		failed |= o == OUT_FAILED;
+		/* An IdP that did not answer is not asked again in this run: a
+		 * hanging IdP costs one timeout, not one per account. */
+		for (size_t k = 0; sel.v[i].idp && k < i && !down; k++)
+			down = sel.v[k].idp && strcmp(sel.v[k].idp, sel.v[i].idp) == 0 &&
+			       outcome_of[k] == OUT_UNREACHABLE;
+		if (down) {
+			printf("%s: unreachable (not asked: IdP %s did not answer earlier in this "
+			       "run)\n",
+			       sel.v[i].name, sel.v[i].idp);
+			o = OUT_UNREACHABLE;
+		} else {
+			o = revalidate_one(cli, helper, debug, &sel.v[i]);
+		}
+		outcome_of[i] = o;
+		counts[o == OUT_UNREACHABLE ? OUT_FAILED : o]++;
+		failed |= o == OUT_FAILED || o == OUT_UNREACHABLE;
 	}
 	printf("revalidated %zu account%s", sel.n, sel.n == 1 ? "" : "s");
 	for (int o = 0, first = 1; o < OUT_MAX; o++)

@@ -175,7 +175,7 @@ t "unknown global option exits 2" 2 --frob user list
 t "unknown subcommand option exits 2" 2 --db "$db" user list --frob
 for cmd in "" "user" "user list" "user show" "user lock" "user unlock" "user delete" \
 	"user set" "idp" "idp list" "idp test" "idp purge" "db" "db check" "db dump" \
-	"db restore" "config" "config check" "uid" "login-test"; do
+	"db restore" "config" "config check" "uid" "login-test" "revalidate"; do
 	# shellcheck disable=SC2086
 	if run 0 $cmd --help && grep -q '^Usage: fedjit' "$tmp/out"; then
 		ok "fedjit $cmd --help"
@@ -185,8 +185,9 @@ for cmd in "" "user" "user list" "user show" "user lock" "user unlock" "user del
 done
 
 # Every command is documented in fedjit(8).
-for cmd in "user list" "user show" "user lock" "user delete" "user set" "idp list" \
-	"idp test" "idp purge" "login-test" "config check" "db check" "db dump" "db restore" "uid"; do
+for cmd in "user list" "user show" "user lock" "user unlock" "user delete" "user set" \
+	"idp list" "idp test" "idp purge" "login-test" "revalidate" "config check" "db check" \
+	"db dump" "db restore" "uid"; do
 	if grep -q "^\.Cm $cmd" "$top_srcdir/man/fedjit.8"; then
 		ok "fedjit.8 documents $cmd"
 	else

@@ -92,28 +92,32 @@ t "a helper that cannot be run: exit 1" 1 revalidate ok-a --helper "$tmp/no-such
 # ---- selections from the store ----
 cat >"$tmp/accounts.json" <<EOF
 {"fedjit_dump": 1, "users": [
-$(i=0; for a in ok-a fresh-b locked-c disabled-d notoken-e down-f; do
+$(i=0; for a in ok-a fresh-b locked-c disabled-d notoken-e down-f ok-g; do
 	i=$((i + 1)); locked=false; [ $a = locked-c ] && locked=true
+	idp=corp; case $a in down-f | ok-g) idp=other ;; esac
 	[ $i -gt 1 ] && echo ,
 	echo "{\"name\": \"$a\", \"uid\": $((240000 + i)), \"gid\": $((240000 + i)), \"gecos\": \"\",
-	\"home\": \"/nonexistent\", \"shell\": \"/bin/sh\", \"domain\": \"PRIMARY\", \"idp\": \"corp\",
+	\"home\": \"/nonexistent\", \"shell\": \"/bin/sh\", \"domain\": \"PRIMARY\", \"idp\": \"$idp\",
 	\"issuer\": \"https://idp.example.com\", \"subject\": \"$a\", \"email\": \"\", \"created\": 1,
 	\"last_login\": 0, \"locked\": $locked, \"pending\": false, \"groups\": []}"
 done)],
 "groups": [
-$(i=0; for a in ok-a fresh-b locked-c disabled-d notoken-e down-f; do
+$(i=0; for a in ok-a fresh-b locked-c disabled-d notoken-e down-f ok-g; do
 	i=$((i + 1)); [ $i -gt 1 ] && echo ,
 	echo "{\"name\": \"$a\", \"gid\": $((240000 + i)), \"origin\": \"private\", \"domain\": \"PRIMARY\", \"members\": []}"
 done)]}
 EOF
-t "restore six accounts (locked-c locked)" 0 db restore "$tmp/accounts.json"
+t "restore seven accounts (locked-c locked; down-f and ok-g of IdP other)" 0 \
+	db restore "$tmp/accounts.json"
 t "--all: exit 1 (down-f)" 1 revalidate --all --helper "$helper"
-same "... every account not locked, sorted, asked with force" "disabled-d: disabled at the IdP (locked; sessions ended)
+same "... every account not locked, sorted, asked with force; IdP other not again after down-f" \
+	"disabled-d: disabled at the IdP (locked; sessions ended)
 down-f: unreachable (nothing changed; within the offline grace): force=1
 fresh-b: ok (verified now; refresh token rotated)
 notoken-e: no_token (no refresh token held; the next device-flow login brings one)
 ok-a: ok (verified now; refresh token rotated)
-revalidated 5 accounts: 2 ok, 1 disabled at the IdP, 1 without a refresh token, 1 failed"
+ok-g: unreachable (not asked: IdP other did not answer earlier in this run)
+revalidated 6 accounts: 2 ok, 1 disabled at the IdP, 1 without a refresh token, 2 failed"
 t "--stale" 1 revalidate --stale --helper "$helper"
 has "... lets the helper decide (force=0): fresh-b is fresh" out '^fresh-b: fresh \(verified recently; the IdP was not asked\)$'
 t "--sessions with no session anywhere: nothing to do, exit 0" 0 revalidate --sessions --helper "$helper"
