@@ -26,7 +26,9 @@ ns_enter() {
 		echo "1..0 # SKIP no PID or mount namespaces here"
 		exit 0
 	fi
-	FEDJIT_NS_INSIDE=1 exec unshare -mpf --mount-proc --propagation private sh "$0" "$@"
+	# the same shell as the script (sh, or bash for scripts that need it)
+	FEDJIT_NS_INSIDE=1 exec unshare -mpf --mount-proc --propagation private \
+		"$(readlink /proc/$$/exe)" "$0" "$@"
 }
 
 ns_setup() {
