@@ -117,9 +117,6 @@ int fedjit_cli_remove_home(const char *path, uint32_t uid);
 int fedjit_cli_after_delete(struct fedjit_cli *cli, char *const *names, const char *const *homes,
                             const uint32_t *uids, size_t n, bool remove_home);
 
-/* Processes running as uid (from /proc), or -errno. */
-int fedjit_cli_count_processes(uint32_t uid);
-
 /* Time for humans: "YYYY-MM-DD HH:MM" local time, "never" for 0. */
 void fedjit_cli_format_time(int64_t t, char *buf, size_t size);
 

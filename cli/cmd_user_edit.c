@@ -172,7 +172,7 @@ int fedjit_cli_user_delete(struct fedjit_cli *cli, int argc, char **argv)
 	snprintf(question, sizeof(question), "Delete account %s (uid %" PRIu32 ", idp %s)%s%s?",
 	         u->name, u->uid, u->idp, o.remove_home ? " and its home " : "",
 	         o.remove_home ? u->home : "");
-	r = fedjit_cli_count_processes(u->uid);
+	r = fedjit_sessions_count_processes(u->uid);
 	if (r > 0)
 		fedjit_cli_warn("%s (uid %" PRIu32 ") has %d running process%s; they keep "
 		                "running with a uid no name maps to",
