@@ -147,3 +147,31 @@ check_PROGRAMS += tests/unit/test_account_plan
 TESTS += tests/unit/test_account_plan
 tests_unit_test_account_plan_CFLAGS = $(unit_test_cflags)
 tests_unit_test_account_plan_LDADD = $(unit_test_libs)
+
+# Account events: the audit trail of account changes (libaudit) and ending an
+# account's sessions, shared by provisioning, the helper and the admin tool. A
+# library of its own, not part of the one above: the NSS module links that one
+# and loads libc and libtdb only (ARCHITECTURE.md invariant 1 and the linkage
+# tests), and the PAM module never signals or audits.
+noinst_LTLIBRARIES += common/libfedjit_events.la
+common_libfedjit_events_la_SOURCES = common/audit.h common/audit.c \
+	common/sessions.h common/sessions.c common/sessions_live.c
+common_libfedjit_events_la_CFLAGS = $(AM_CFLAGS) $(AUDIT_CFLAGS)
+common_libfedjit_events_la_LIBADD = $(AUDIT_LIBS)
+events_libs = common/libfedjit_events.la $(AUDIT_LIBS)
+
+# Tests: the records and lines of every account event (read back through the test
+# audit sink, tests/unit/audit_sink.c, linked in), and the sink as a preload
+# library for the script tests (tests/.libs/audit_sink.so).
+check_PROGRAMS += tests/unit/test_audit
+TESTS += tests/unit/test_audit
+tests_unit_test_audit_SOURCES = tests/unit/test_audit.c tests/unit/audit_sink.c
+tests_unit_test_audit_CFLAGS = $(unit_test_cflags) $(AUDIT_CFLAGS)
+tests_unit_test_audit_LDADD = $(events_libs) $(unit_test_libs) -ldl
+check_LTLIBRARIES += tests/unit/audit_sink.la
+tests_unit_audit_sink_la_SOURCES = tests/unit/audit_sink.c
+tests_unit_audit_sink_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_unit_audit_sink_la_LIBADD = -ldl
+check_PROGRAMS += tests/unit/audit_probe
+tests_unit_audit_probe_CFLAGS = $(AM_CFLAGS) $(AUDIT_CFLAGS)
+tests_unit_audit_probe_LDADD = $(AUDIT_LIBS)

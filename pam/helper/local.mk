@@ -47,7 +47,8 @@ pam_helper_fedjit_helper_SOURCES = \
 	pam/helper/claims.h pam/helper/claims.c
 pam_helper_fedjit_helper_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS) $(TDB_CFLAGS)
 # provisioning before the common code it uses
-pam_helper_fedjit_helper_LDADD = pam/provision/libfedjit_provision.la $(helper_libs) $(common_libs)
+pam_helper_fedjit_helper_LDADD = pam/provision/libfedjit_provision.la $(helper_libs) \
+	$(events_libs) $(common_libs)
 
 # msg=claims within the protocol's value limit (pam/helper/claims.h).
 check_PROGRAMS += tests/unit/test_claims

@@ -11,12 +11,11 @@ pam_provision_libfedjit_provision_la_SOURCES = \
 	pam/provision/provision_finish.c pam/provision/provision_audit.c \
 	pam/provision/provision_proto.c pam/provision/provision_dry.c \
 	pam/provision/access.h pam/provision/access.c pam/provision/provision_state.c
-pam_provision_libfedjit_provision_la_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS) $(LIBCRYPT_CFLAGS) \
-	$(AUDIT_CFLAGS)
-pam_provision_libfedjit_provision_la_LIBADD = $(LIBCRYPT_LIBS) $(AUDIT_LIBS)
-# Link it before $(common_libs), with $(proto_libs) (once per program: the helper has
-# it through its own library already).
-provision_libs = pam/provision/libfedjit_provision.la $(common_libs)
+pam_provision_libfedjit_provision_la_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS) $(LIBCRYPT_CFLAGS)
+pam_provision_libfedjit_provision_la_LIBADD = $(LIBCRYPT_LIBS)
+# Link it before $(events_libs) and $(common_libs), with $(proto_libs) (once per program:
+# the helper has it through its own library already).
+provision_libs = pam/provision/libfedjit_provision.la $(events_libs) $(common_libs)
 
 # Unit tests: provisioning against a temporary store, from verified-claims fixtures.
 provision_test_cflags = $(unit_test_cflags) $(LIBCRYPT_CFLAGS)

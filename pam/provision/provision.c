@@ -96,17 +96,22 @@ static int sync_groups(struct prov_run *run, const struct fedjit_user *u, char *
 {
 	struct prov_groups g = {0};
 	_cleanup_free_ uint32_t *gids = NULL;
-	size_t n = 0;
+	_cleanup_free_ uint32_t *before = NULL;
+	size_t n = 0, n_before = 0;
 	int r = fedjit_store_batch_begin(run->store);
 
 	if (r < 0)
 		return r;
-	r = fedjit_prov_groups_compute(run, true, &g);
+	r = fedjit_prov_groups_before(run->store, u->name, &before, &n_before);
+	if (r >= 0)
+		r = fedjit_prov_groups_compute(run, true, &g);
 	if (r >= 0)
 		r = fedjit_prov_groups_gids(&g, &gids, &n);
 	if (r >= 0)
 		r = fedjit_store_update_account(run->store, u, gids, n, FEDJIT_UPDATE_GROUPS);
 	r = fedjit_store_batch_end(run->store, r);
+	if (r >= 0)
+		fedjit_prov_audit_groups(run->store, u, "login", before, n_before);
 	if (r >= 0 && ret_joined) {
 		free(*ret_joined);
 		*ret_joined = fedjit_prov_groups_join(&g);
@@ -224,7 +229,8 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	_cleanup_free_ uint32_t *gids = NULL;
 	_cleanup_state_ struct fedjit_account_state *st = NULL;
 	struct fedjit_access a;
-	size_t n = 0;
+	_cleanup_free_ uint32_t *before = NULL;
+	size_t n = 0, n_before = 0;
 	char gecos[256], email[256];
 	bool blocking = ctx->idp->mode == FEDJIT_MODE_BLOCKING;
 	int r;
@@ -273,7 +279,9 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		return 0;
 	}
 	if (blocking) {
-		r = fedjit_prov_groups_compute(run, true, &g);
+		r = fedjit_prov_groups_before(run->store, u->name, &before, &n_before);
+		if (r >= 0)
+			r = fedjit_prov_groups_compute(run, true, &g);
 		if (r >= 0)
 			r = fedjit_prov_groups_gids(&g, &gids, &n);
 	}
@@ -287,6 +295,8 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		fedjit_prov_groups_free(&g);
 		return r;
 	}
+	if (blocking)
+		fedjit_prov_audit_groups(run->store, u, "login", before, n_before);
 	run->res->action = FEDJIT_PROV_UPDATED;
 	run->res->uid = u->uid;
 	run->res->gid = u->gid;

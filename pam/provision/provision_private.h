@@ -72,9 +72,16 @@ void fedjit_prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ct
 void fedjit_prov_result(struct prov_run *run, const char *status, const char *message,
                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* One authpriv syslog line per account created / linked / updated / refused, and
- * a Linux audit record (ADD_USER, ADD_GROUP) when built with libaudit. */
+ * the account events of common/audit.h (ADD_USER, ADD_GROUP). */
 void fedjit_prov_audit(struct prov_run *run);
 void fedjit_prov_audit_group(struct prov_run *run, const char *group, uint32_t gid);
+/* A re-sync's groups: the account's supplementary gids before it (*ret NULL and
+ * 0 for none; free()), 0 or -errno; after the commit, audit_groups writes the
+ * FEDJIT_AUDIT_GROUPS record when they changed (actor: "login", "revalidation"). */
+int fedjit_prov_groups_before(struct fedjit_store *s, const char *name, uint32_t **ret,
+                              size_t *ret_n);
+void fedjit_prov_audit_groups(struct fedjit_store *s, const struct fedjit_user *u,
+                              const char *actor, const uint32_t *before, size_t n_before);
 
 /* ---- lookups (provision_lookup.c) ---- */
 

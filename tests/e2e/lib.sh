@@ -421,11 +421,12 @@ e2e_pam() {
 # e2e_conf [KEY=VALUE...]: fedjit.conf for the test IdP; the IdP section's
 # defaults below are overridden (or, for group_map, extended) by the arguments.
 e2e_conf() {
-	local prov=always prompt=silent extra=() kv
+	local prov=always prompt=silent scopes='openid profile email groups' extra=() kv
 	for kv in "$@"; do
 		case $kv in
 		provisioning=*) prov=${kv#*=} ;;
 		prompt=*) prompt=${kv#*=} ;;
+		scopes=*) scopes=${kv#*=} ;;
 		*) extra+=("${kv%%=*} = ${kv#*=}") ;;
 		esac
 	done
@@ -446,7 +447,7 @@ e2e_conf() {
 		echo 'client_id = fedjit-public'
 		echo 'client_auth = none'
 		echo "ca_file = $FEDJIT_IDP_CA"
-		echo 'scopes = openid profile email groups'
+		echo "scopes = $scopes"
 		echo "provisioning = $prov"
 		[ "$prov" = always ] && echo 'domain = PRIMARY'
 		echo "prompt = $prompt"
