@@ -152,13 +152,20 @@ int fedjit_secret_set_refresh_token(struct fedjit_secret_store *ss, const char *
 /*
  * A verification (device-flow login or refresh grant): state st replaces the
  * record, except its lock_reason (the stored one is kept: only
- * fedjit_secret_set_lock_reason changes it), and, in the same transaction,
- * token replaces the refresh token when given (the IdP issued or rotated
- * one); token NULL keeps the one held.
+ * fedjit_secret_set_lock_reason changes it) and, when st->last_check is 0 (a
+ * login), last_check and check_result (the last revalidation stays on
+ * record), and, in the same transaction, token replaces the refresh token
+ * when given (the IdP issued or rotated one); token NULL keeps the one held.
  */
 int fedjit_secret_record_verified(struct fedjit_secret_store *ss, const char *name,
                                   const struct fedjit_account_state *st,
                                   const struct fedjit_refresh_token *token);
+
+/* A revalidation attempt that changed nothing else (unreachable, no token, an
+ * error): last_check = when, check_result = result; a record is created when
+ * there is none (last_verified 0). */
+int fedjit_secret_record_check(struct fedjit_secret_store *ss, const char *name,
+                               enum fedjit_check_result result, int64_t when);
 
 /*
  * The account was locked (reason ADMIN or IDP) or unlocked (NONE): the state

@@ -147,6 +147,10 @@ int fedjit_secret_record_verified(struct fedjit_secret_store *ss, const char *na
 	next = *st;
 	r = fedjit_secret_get_state(ss, name, &old);
 	next.lock_reason = r == 0 ? old->lock_reason : FEDJIT_LOCK_NONE;
+	if (r == 0 && next.last_check == 0) { /* a login: the last revalidation stays */
+		next.last_check = old->last_check;
+		next.check_result = old->check_result;
+	}
 	r = r == -ENOENT ? 0 : r;
 	if (r >= 0)
 		r = put_state(ss, name, &next);
@@ -179,6 +183,32 @@ int fedjit_secret_set_lock_reason(struct fedjit_secret_store *ss, const char *na
 	}
 	if (r >= 0 && reason != FEDJIT_LOCK_NONE)
 		r = put_refresh(ss, name, NULL);
+	if (st != &fresh)
+		fedjit_account_state_free(st);
+	return fedjit_store_tx_end(&ss->st, r);
+}
+
+int fedjit_secret_record_check(struct fedjit_secret_store *ss, const char *name,
+                               enum fedjit_check_result result, int64_t when)
+{
+	struct fedjit_account_state *st = NULL, fresh = {0};
+	int r;
+
+	if (result > FEDJIT_CHECK_RESULT_MAX)
+		return -EINVAL;
+	r = fedjit_store_tx_begin(&ss->st);
+	if (r < 0)
+		return r;
+	r = fedjit_secret_get_state(ss, name, &st);
+	if (r == -ENOENT) {
+		st = &fresh;
+		r = 0;
+	}
+	if (r >= 0) {
+		st->last_check = when;
+		st->check_result = (uint8_t)result;
+		r = put_state(ss, name, st);
+	}
 	if (st != &fresh)
 		fedjit_account_state_free(st);
 	return fedjit_store_tx_end(&ss->st, r);

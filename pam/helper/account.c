@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <syslog.h>
 #include <time.h>
 
 #include "common/account_state.h"
@@ -129,19 +130,41 @@ int fedjit_helper_account_decision(struct fedjit_helper *h, const struct fedjit_
 	return 0;
 }
 
-/* op=account: the one decision (pam/provision/access.h) without an identity. */
-static int account_phase(struct fedjit_helper *h, const struct fedjit_user *u)
+/* op=account: revalidation when due, then the one decision (pam/provision/access.h)
+ * without an identity. */
+static int account_phase(struct fedjit_helper *h, struct fedjit_user **u)
 {
+	struct fedjit_reval_outcome o = {.status = "fresh"};
 	struct fedjit_access a;
 	const char *what = "";
-	int r = fedjit_helper_account_decision(h, u, &a, &what);
+	char reval[1200] = "";
+	int r = 0;
 
+	if (*u)
+		r = fedjit_helper_revalidate_if_due(h, *u, &o);
+	if (r < 0)
+		return fedjit_helper_result(h, "error", NULL, "account: revalidation: %s",
+		                            strerror(-r));
+	if (strcmp(o.status, "fresh") != 0) {
+		/* what the revalidation changed (a lock, groups) is what is decided on */
+		snprintf(reval, sizeof(reval), "; revalidation: %s: %s", o.status, o.log);
+		fedjit_user_free(*u);
+		*u = NULL;
+		r = fedjit_helper_lookup_user(h, h->login.canonical, u);
+		if (r < 0 && r != -ENOENT)
+			return fedjit_helper_result(h, "error", NULL, "store %s: %s", h->db_file,
+			                            fedjit_store_strerror(r));
+	}
+	r = fedjit_helper_account_decision(h, *u, &a, &what);
 	if (r < 0)
 		return fedjit_helper_result(h, "error", NULL, "account: %s: %s", what,
 		                            strerror(-r));
-	if (a.reason == FEDJIT_ACCESS_OK)
-		return send_account_ok(h, u);
-	return fedjit_helper_result(h, a.status, a.message, "account: %s", a.log);
+	if (a.reason == FEDJIT_ACCESS_OK) {
+		if (reval[0])
+			syslog(LOG_INFO, "%s: user %s: account%s", h->service, h->account, reval);
+		return send_account_ok(h, *u);
+	}
+	return fedjit_helper_result(h, a.status, a.message, "account: %s%s", a.log, reval);
 }
 
 int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *phase)
@@ -154,7 +177,7 @@ int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char
 		return fedjit_helper_result(h, "error", NULL, "store %s: %s", h->db_file,
 		                            fedjit_store_strerror(r));
 	if (strcmp(op, "account") == 0) {
-		r = account_phase(h, u);
+		r = account_phase(h, &u);
 		fedjit_user_free(u);
 		return r;
 	}

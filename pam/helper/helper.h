@@ -67,6 +67,11 @@ struct fedjit_helper {
 	char *jwks_uri; /* of the cached discovery document, NULL when none */
 	bool jwks_refetch_allowed;
 
+	uint64_t request_timeout; /* the request's timeout= in seconds, 0: none given */
+	/* op=revalidate, and the account phase revalidating (revalidate.c): the network
+	 * child runs the refresh grant; its outcome is kept here instead of being sent */
+	struct fedjit_helper_reval *reval;
+
 	pid_t child;
 	int child_fd;
 	bool child_eof; /* the child closed its pipe: it is exiting */
@@ -74,13 +79,53 @@ struct fedjit_helper {
 	bool done; /* msg=result sent */
 };
 
+/* What the network child said about a revalidation (revalidate.c). */
+struct fedjit_helper_reval {
+	char *token;         /* the refresh token, for the child (secret; scrubbed after fork) */
+	const char *subject; /* the account's */
+	char status[32];     /* "identity", or the status of the fail / result; "" none */
+	char log[2048];
+	struct fedjit_msg *identity; /* status "identity": the frame (owned) */
+};
+
 /* Sends msg=result (once) and logs it: status per pam/proto/proto.h, message for the person
  * (may be NULL), the formatted reason for the administrator. Returns 0 or -errno. */
 int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char *message,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Runs the network child and the parent's side until a result was sent. */
+/* Runs the network child and the parent's side until a result was sent (with h->reval:
+ * until the child's outcome is in h->reval; nothing is sent). */
 int fedjit_helper_run_login(struct fedjit_helper *h);
+/* h->idp's secrets (client secret or key, CA file) and the cached documents, read as
+ * root before the network child is forked (main.c). 0, or != 0 after a result was sent
+ * (with h->reval: recorded there). */
+int fedjit_helper_load_idp(struct fedjit_helper *h);
+
+/*
+ * Revalidation (revalidate.c; pam/proto/proto.h REVALIDATION says the statuses). Asks
+ * u's IdP again with the refresh token held for it, through the network child; then
+ * re-syncs as a login would (ok), locks it "disabled at the IdP" and ends its sessions
+ * (disabled), or records the attempt (unreachable, no_token, error). force: ask even
+ * when verified within revalidate_after (else "fresh"). Fills *ret; 0 or -errno.
+ */
+struct fedjit_user;
+struct fedjit_reval_outcome {
+	const char *status; /* ok, fresh, disabled, unreachable, no_token, locked, idp_removed,
+	                       error */
+	char log[1024];
+	int64_t last_verified;
+	bool token_held, groups_changed, token_rotated, sessions_ended;
+	const char *access; /* ok: the account decision after the re-sync (ok, not_allowed) */
+};
+int fedjit_helper_revalidate(struct fedjit_helper *h, const struct fedjit_user *u, bool force,
+                             struct fedjit_reval_outcome *ret);
+/* op=revalidate: h->login's account, the result to the requester. */
+int fedjit_helper_revalidate_op(struct fedjit_helper *h, bool force);
+/* The account phase: revalidate u when its IdP's revalidate_after has passed since the
+ * last verification (not when locked, its IdP gone, revalidate_after 0, or the IdP did
+ * not answer within the last minute). *ret status "fresh" when nothing was asked. */
+int fedjit_helper_revalidate_if_due(struct fedjit_helper *h, const struct fedjit_user *u,
+                                    struct fedjit_reval_outcome *ret);
 
 /* Parse the PAM user as a login name into h->login and h->account (account.c),
  * once per request. 0, or != 0 when it is not one: 1 after msg=result

@@ -44,6 +44,7 @@ pam_helper_fedjit_helper_SOURCES = \
 	pam/helper/provision_calls.c \
 	pam/helper/account.c pam/helper/idp_test.c pam/helper/login_test.c \
 	pam/helper/device_flow.h pam/helper/device_flow.c \
+	pam/helper/flow_private.h pam/helper/refresh_flow.c pam/helper/revalidate.c \
 	pam/helper/claims.h pam/helper/claims.c
 pam_helper_fedjit_helper_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS) $(TDB_CFLAGS)
 # provisioning before the common code it uses
@@ -77,7 +78,8 @@ tests_helper_mkstate_LDADD = $(common_libs)
 helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh \
 	tests/helper/helper-tls.sh tests/helper/helper-idp-test.sh \
 	tests/helper/helper-provision.sh tests/helper/helper-login-test.sh \
-	tests/helper/helper-chauthtok.sh tests/helper/helper-access.sh
+	tests/helper/helper-chauthtok.sh tests/helper/helper-access.sh \
+	tests/helper/helper-revalidate.sh
 TESTS += $(helper_script_tests)
 EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh
 

@@ -71,6 +71,8 @@ static _Noreturn void child_main(struct fedjit_helper *h, int fd, const struct f
 	        .deadline_usec = h->deadline_usec,
 	        .debug = h->debug,
 	        .send_claims = h->login_test,
+	        .refresh_token = h->reval ? h->reval->token : NULL,
+	        .subject = h->reval ? h->reval->subject : NULL,
 	};
 	char desc[512];
 	int r;
@@ -95,9 +97,13 @@ static _Noreturn void child_main(struct fedjit_helper *h, int fd, const struct f
 	}
 	if (fedjit_http_global_init() < 0)
 		_exit(71);
-	r = h->idp_test ? fedjit_idp_test_run(&f) : fedjit_flow_run(&f);
+	r = h->idp_test ? fedjit_idp_test_run(&f)
+	    : h->reval  ? fedjit_refresh_run(&f)
+	                : fedjit_flow_run(&f);
 	if (h->secret)
 		explicit_bzero(h->secret, strlen(h->secret));
+	if (h->reval && h->reval->token)
+		explicit_bzero(h->reval->token, strlen(h->reval->token));
 	if (h->key_pem)
 		explicit_bzero(h->key_pem, strlen(h->key_pem));
 	fedjit_http_global_cleanup();
@@ -109,6 +115,10 @@ static void scrub_parent_secrets(struct fedjit_helper *h)
 	fedjit_secret_free(h->secret);
 	fedjit_secret_free(h->key_pem);
 	h->secret = h->key_pem = NULL;
+	if (h->reval) {
+		fedjit_secret_free(h->reval->token);
+		h->reval->token = NULL;
+	}
 }
 
 /* A document from the child is validated again before root writes it to disk. */
@@ -213,11 +223,17 @@ static int child_message(struct fedjit_helper *h, const char *data, size_t len)
 	} else if (strcmp(type, "identity") == 0 && !h->done) {
 		const char *iss = fedjit_msg_get(m, "issuer"), *sub = fedjit_msg_get(m, "subject");
 
-		if (!iss || !sub || strcmp(iss, h->idp->issuer) != 0)
+		if (!iss || !sub || strcmp(iss, h->idp->issuer) != 0) {
 			r = fedjit_helper_result(h, "error", NULL,
 			                         "network child sent a bad identity")
 			            ?: 1;
-		else if (h->login_test)
+		} else if (h->reval) { /* revalidate.c judges it */
+			snprintf(h->reval->status, sizeof(h->reval->status), "identity");
+			h->reval->identity = m;
+			m = NULL;
+			h->done = true;
+			r = 1;
+		} else if (h->login_test)
 			r = fedjit_helper_login_test(h, iss, sub, m) ?: 1;
 		else
 			r = fedjit_helper_bind(h, iss, sub, m) ?: 1;

@@ -48,6 +48,11 @@ int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char
 	if (h->done)
 		return 0;
 	h->done = true;
+	if (h->reval) { /* a revalidation's outcome: kept, the caller answers */
+		snprintf(h->reval->status, sizeof(h->reval->status), "%s", status);
+		snprintf(h->reval->log, sizeof(h->reval->log), "%s", reason);
+		return 0;
+	}
 	r = fedjit_msg_start(h->msg, "result");
 	if (r >= 0)
 		r = fedjit_msg_add(h->msg, "status", status);
@@ -234,10 +239,19 @@ static int choose_idp(struct fedjit_helper *h, const char *idp_name)
 	return 0;
 }
 
+int fedjit_helper_load_idp(struct fedjit_helper *h)
+{
+	int r = load_secrets(h);
+
+	if (r == 0)
+		load_cache(h);
+	return r;
+}
+
 static bool op_known(const char *op)
 {
-	static const char *const ops[] = {"login", "account", "chauthtok", "idp-test",
-	                                  "login-test"};
+	static const char *const ops[] = {"login",    "account",    "chauthtok",
+	                                  "idp-test", "login-test", "revalidate"};
 
 	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(ops); i++)
 		if (strcmp(op, ops[i]) == 0)
@@ -276,6 +290,7 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 		setlogmask(LOG_UPTO(LOG_DEBUG));
 	}
 	(void)fedjit_msg_get_uint(req, "timeout", 86400, &timeout);
+	h->request_timeout = timeout;
 	if (fedjit_msg_get_bool(req, "switch_user", &h->switch_user) < 0)
 		h->switch_user = false;
 
@@ -326,6 +341,15 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 	r = fedjit_helper_parse_login(h, user);
 	if (r != 0)
 		return r;
+	if (strcmp(op, "revalidate") == 0) {
+		bool force = false;
+
+		if (fedjit_msg_get_bool(req, "force", &force) < 0)
+			force = false;
+		if (!service)
+			snprintf(h->service, sizeof(h->service), "revalidate");
+		return fedjit_helper_revalidate_op(h, force) ?: 1;
+	}
 	if (strcmp(op, "login") != 0 && !h->login_test)
 		return fedjit_helper_account_op(h, op, fedjit_msg_get(req, "phase")) ?: 1;
 

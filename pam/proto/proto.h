@@ -121,6 +121,8 @@
  *                [groups_changed=0|1] [token_rotated=0|1]
  *                [offline_ok=0|1 (status unreachable: still within the IdP's
  *                offline_grace)] [sessions_ended=0|1]
+ *                [access=STATUS (status ok: what the account phase would answer
+ *                now, e.g. not_allowed when the IdP's groups left allowed_groups)]
  *     ok            the IdP vouched for the account now (a new ID token, when
  *                   one came, passed the same checks as at login, subject the
  *                   account's): last_verified is now, claims and groups were
@@ -132,9 +134,13 @@
  *                   at the IdP", its refresh token erased, its sessions ended
  *                   (sessions_ended), one audit record and syslog line
  *     unreachable   no usable answer (network, TLS, HTTP 5xx, timeout):
- *                   nothing changed
+ *                   nothing changed (the attempt is recorded)
+ *     error         another refusal (invalid_client, a bad answer, a nonce in
+ *                   the refreshed ID token): nothing changed, no lock (the
+ *                   host's configuration is no reason to lock anyone)
  *     no_token      no refresh token is held for the IdP's issuer and
- *                   client_id: nothing to ask with, nothing changed (the next
+ *                   client_id, or the one held is past the expiry the IdP gave
+ *                   it: nothing to ask with, nothing changed (the next
  *                   device-flow login brings one)
  *     locked        locked already (by the administrator or by an earlier
  *                   revalidation): the IdP is not asked; revalidation never

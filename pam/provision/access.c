@@ -162,7 +162,10 @@ static const char *age_text(int64_t then, int64_t now, char *buf, size_t size)
 		return "never";
 	if (d < 0)
 		d = 0;
-	snprintf(buf, size, "%" PRId64 " h %" PRId64 " min ago", d / 3600, d % 3600 / 60);
+	if (d < 120)
+		snprintf(buf, size, "%" PRId64 " s ago", d);
+	else
+		snprintf(buf, size, "%" PRId64 " h %" PRId64 " min ago", d / 3600, d % 3600 / 60);
 	return buf;
 }
 

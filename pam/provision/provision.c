@@ -232,7 +232,7 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	_cleanup_free_ uint32_t *before = NULL;
 	size_t n = 0, n_before = 0;
 	char gecos[256], email[256];
-	bool blocking = ctx->idp->mode == FEDJIT_MODE_BLOCKING;
+	bool blocking = ctx->idp->mode == FEDJIT_MODE_BLOCKING || ctx->revalidation;
 	int r;
 
 	snprintf(run->res->account, sizeof(run->res->account), "%s", u->name);
@@ -267,7 +267,8 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	}
 	u->gecos = gecos;
 	u->email = email;
-	u->last_login = run->now;
+	if (!ctx->revalidation) /* a revalidation is no login */
+		u->last_login = run->now;
 	if (blocking)
 		fedjit_prov_memo_warm(run, false, true);
 	r = fedjit_store_batch_begin(run->store);
@@ -296,7 +297,9 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		return r;
 	}
 	if (blocking)
-		fedjit_prov_audit_groups(run->store, u, "login", before, n_before);
+		run->res->groups_changed = fedjit_prov_audit_groups(
+		        run->store, u, ctx->revalidation ? "revalidation" : "login", before,
+		        n_before);
 	run->res->action = FEDJIT_PROV_UPDATED;
 	run->res->uid = u->uid;
 	run->res->gid = u->gid;
@@ -344,6 +347,11 @@ static int login(struct prov_run *run, const struct fedjit_login *requested)
 		}
 		if (r != -ENOENT)
 			return r;
+		if (ctx->revalidation) { /* the account went away meanwhile */
+			fedjit_prov_result(run, "no_account", NULL,
+			                   "the identity owns no account any more");
+			return 0;
+		}
 		r = fedjit_prov_decide_new(run);
 		if (r != -EAGAIN)
 			return r;

@@ -137,6 +137,14 @@ struct fedjit_prov_ctx {
 	 * prompt, no home, no hook, no audit line); what provisioning would do
 	 * goes here (provision_dry.c). */
 	struct fedjit_prov_dry *dry_run;
+	/* A revalidation (op=revalidate, or the account phase revalidating): the
+	 * identity comes from a refresh grant, not a login. The same decision and
+	 * re-sync, except: recorded as verified by refresh (check ok), last_login
+	 * untouched, groups re-synced before the call returns whatever the IdP's
+	 * mode (the session that follows must have the IdP's groups), audited as
+	 * "revalidation". Existing accounts only: an identity without one is
+	 * refused (no_account). */
+	bool revalidation;
 };
 
 /* What a dry run found (the result's status ok; refusals are the result). */
@@ -167,12 +175,13 @@ struct fedjit_prov_result {
 	const char *status; /* a pam/proto/proto.h result status (static string) */
 	enum fedjit_prov_action action;
 	char account[FEDJIT_CANONICAL_MAX + 1]; /* the account the identity owns ("" if none) */
-	bool chosen;       /* status ok: account was created in this login under a name the person
+	bool chosen;         /* status ok: account was created in this login under a name the person
 	                chose, which is not the login name (the module switches PAM_USER) */
-	uint32_t uid, gid; /* its uid and primary gid (status ok) */
-	char message[256]; /* for the person ("" for none) */
-	char log[768];     /* for the administrator, no secrets */
-	pid_t worker;      /* non-blocking: the worker's pid, or 0 */
+	uint32_t uid, gid;   /* its uid and primary gid (status ok) */
+	char message[256];   /* for the person ("" for none) */
+	char log[768];       /* for the administrator, no secrets */
+	pid_t worker;        /* non-blocking: the worker's pid, or 0 */
+	bool groups_changed; /* the re-sync changed the supplementary groups */
 };
 
 /*

@@ -119,14 +119,14 @@ int fedjit_prov_groups_before(struct fedjit_store *s, const char *name, uint32_t
 	return r;
 }
 
-void fedjit_prov_audit_groups(struct fedjit_store *s, const struct fedjit_user *u,
+bool fedjit_prov_audit_groups(struct fedjit_store *s, const struct fedjit_user *u,
                               const char *actor, const uint32_t *before, size_t n_before)
 {
 	_cleanup_free_ uint32_t *after = NULL;
 	size_t n_after = 0;
 
 	if (fedjit_store_get_gids(s, u->name, &after, &n_after) < 0)
-		return;
-	(void)fedjit_audit_groups(u->name, u->uid, actor, before, n_before, after, n_after,
-	                          group_name, s);
+		return false;
+	return fedjit_audit_groups(u->name, u->uid, actor, before, n_before, after, n_after,
+	                           group_name, s);
 }

@@ -80,7 +80,7 @@ void fedjit_prov_audit_group(struct prov_run *run, const char *group, uint32_t g
  * FEDJIT_AUDIT_GROUPS record when they changed (actor: "login", "revalidation"). */
 int fedjit_prov_groups_before(struct fedjit_store *s, const char *name, uint32_t **ret,
                               size_t *ret_n);
-void fedjit_prov_audit_groups(struct fedjit_store *s, const struct fedjit_user *u,
+bool fedjit_prov_audit_groups(struct fedjit_store *s, const struct fedjit_user *u,
                               const char *actor, const uint32_t *before, size_t n_before);
 
 /* ---- lookups (provision_lookup.c) ---- */

@@ -72,6 +72,11 @@ void fedjit_prov_record_verified(struct prov_run *run, const char *name, bool ke
 	if (run->ctx->dry_run)
 		return;
 	fedjit_prov_state_from_identity(run->id, run->now, &st);
+	if (run->ctx->revalidation) {
+		st.verified_by = FEDJIT_VERIFIED_REFRESH;
+		st.last_check = run->now;
+		st.check_result = FEDJIT_CHECK_OK;
+	}
 	r = fedjit_secret_open(run->secret_db_file, FEDJIT_STORE_CREATE | run->ctx->store_flags,
 	                       &ss);
 	if (r >= 0) {

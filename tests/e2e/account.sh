@@ -15,6 +15,11 @@
 #      refuses (not_provisioned), with pam_unix after pam_fedjit and with pam_permit
 #      (a stack where nothing else would refuse)
 #   5  the device flow then creates the account again (the home is its uid's)
+#   6  revalidation: past revalidate_after the account phase asks the IdP again
+#      (refresh token); a grant revoked at the IdP refuses the next key login
+#      (disabled at the IdP, locked)
+#   7  the IdP down: a key login within offline_grace works, past it it is refused
+#      with the reason
 . "$(dirname "$0")/lib.sh"
 if [ -z "${FEDJIT_E2E_IN_NS:-}" ] && ! idp_available; then
 	echo "1..0 # SKIP $IDP_SKIP_REASON"
@@ -114,5 +119,37 @@ t_eq "4. the refusals created nothing" "$before" "$(e2e_store)"
 out=$(E2E_ACTION="approve alice" e2e_ssh alice id -u)
 t_eq "5. alice signs in with the device flow: the account again, the same uid" "0 $uid" "$? $out"
 key_login "5. then her key works again" alice "$E2E_TMP/alice_key" ok 'Accepted publickey for alice'
+
+# ---- 6: revalidation in the account phase (issue 14) -------------------------
+# Refresh tokens (offline_access), and an account phase that asks the IdP again once
+# a second has passed since the last verification.
+e2e_conf offline_access=yes revalidate_after=1 offline_grace=3600
+out=$(E2E_ACTION="approve bob" e2e_ssh bob echo session)
+t_eq "6. bob signs in with the device flow (a refresh token is kept)" "0 session" "$? $out"
+sleep 2
+key_login "6. bob's key past revalidate_after: the IdP vouches again" bob "$E2E_TMP/bob_key" ok \
+	'revalidation of bob: ok'
+idp_revoke bob >/dev/null
+sleep 2
+key_login "6. bob's key after the IdP revoked his grant" bob "$E2E_TMP/bob_key" refused \
+	'account for bob: disabled: .*disabled at the IdP'
+t_match "6. bob is locked as disabled at the IdP" 'lock reason: disabled at the IdP' \
+	"$("$E2E_CLI_BIN" user show bob 2>&1)"
+
+# ---- 7: the IdP down: the offline grace ------------------------------------------
+out=$(E2E_ACTION="approve alice" e2e_ssh alice echo session)
+t_eq "7. alice signs in with the device flow" "0 session" "$? $out"
+sleep 2
+idp_down
+key_login "7. the IdP down, within offline_grace: alice's key works" alice "$E2E_TMP/alice_key" ok \
+	'revalidation of alice: unreachable'
+e2e_conf offline_access=yes revalidate_after=1 offline_grace=1
+sleep 2
+key_login "7. the IdP down, past offline_grace: refused with the reason" alice "$E2E_TMP/alice_key" \
+	refused 'account for alice: unverified: .*allowed without a new check: 1 s \(revalidate_after\) \+ 1 s \(offline_grace\)'
+t_match "7. ... the person is told why" 'could not confirm this account recently enough' \
+	"$(cat "$E2E_TMP/ssh.err")"
+idp_up
+e2e_conf
 
 t_done
