@@ -117,9 +117,6 @@ int fedjit_cli_remove_home(const char *path, uint32_t uid);
 int fedjit_cli_after_delete(struct fedjit_cli *cli, char *const *names, const char *const *homes,
                             const uint32_t *uids, size_t n, bool remove_home);
 
-/* Processes running as uid (from /proc), or -errno. */
-int fedjit_cli_count_processes(uint32_t uid);
-
 /* Time for humans: "YYYY-MM-DD HH:MM" local time, "never" for 0. */
 void fedjit_cli_format_time(int64_t t, char *buf, size_t size);
 
@@ -156,9 +153,11 @@ struct fedjit_cli_selector {
 	bool by_uid;
 };
 /* Parse the selector options of cmd (json: --json allowed when non-NULL;
- * allow_uid: --uid allowed). 0 (*help set for --help) or an exit status. */
+ * keep_sessions: --keep-sessions likewise; allow_uid: --uid allowed). 0 (*help
+ * set for --help) or an exit status. */
 int fedjit_cli_parse_selector(const char *cmd, int argc, char **argv, bool allow_uid,
-                              struct fedjit_cli_selector *sel, bool *json, bool *help);
+                              struct fedjit_cli_selector *sel, bool *json, bool *keep_sessions,
+                              bool *help);
 /* The account sel names; 0 and *ret (fedjit_user_free), or an exit status. */
 int fedjit_cli_find_user(struct fedjit_cli *cli, struct fedjit_store *s,
                          const struct fedjit_cli_selector *sel, struct fedjit_user **ret);
@@ -196,3 +195,4 @@ int fedjit_cmd_config(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cmd_login_test(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cmd_idp_test(struct fedjit_cli *cli, int argc, char **argv);
+int fedjit_cmd_revalidate(struct fedjit_cli *cli, int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cli/cli.h"
+#include "common/audit.h"
 #include "common/config.h"
 #include "common/macro.h"
 #include "pam/proto/proto.h"
@@ -192,7 +193,7 @@ static int idp_purge(struct fedjit_cli *cli, int argc, char **argv)
 	struct fedjit_cli_delete_opts o;
 	struct fedjit_store *s = NULL;
 	char **deleted = NULL;
-	char question[300];
+	char question[300], reason[300];
 	bool help;
 	int r;
 
@@ -236,6 +237,8 @@ static int idp_purge(struct fedjit_cli *cli, int argc, char **argv)
 	s = NULL;
 	/* What the transaction deleted, with the homes collected before it (an
 	 * account created meanwhile is in `deleted` without a home: kept). */
+	snprintf(reason, sizeof(reason), "administrator purged IdP %s%s", a.idp,
+	         o.remove_home ? ", with the homes" : "");
 	for (size_t i = 0; deleted[i]; i++) {
 		size_t k;
 
@@ -245,6 +248,9 @@ static int idp_purge(struct fedjit_cli *cli, int argc, char **argv)
 			printf("removed account %s (uid %" PRIu32 ")\n", deleted[i], a.uids[k]);
 		else
 			printf("removed account %s\n", deleted[i]);
+		/* uid 0 here: created after the list was taken, its uid unknown */
+		fedjit_audit_account(FEDJIT_AUDIT_PURGE, deleted[i], k < a.n ? a.uids[k] : 0,
+		                     "admin", reason, true);
 	}
 	warn_still_configured(cli, a.idp);
 	r = fedjit_cli_after_delete(cli, deleted, NULL, NULL, (size_t)r, false);

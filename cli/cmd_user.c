@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "common/escape.h"
 #include "cli/cli.h"
+#include "common/account_state.h"
 #include "common/config.h"
 #include "common/macro.h"
 
@@ -84,12 +86,17 @@ int fedjit_cli_find_user(struct fedjit_cli *cli, struct fedjit_store *s,
 
 /* Options shared by show, lock and unlock: NAME | --uid N | --idp NAME --subject SUB. */
 int fedjit_cli_parse_selector(const char *cmd, int argc, char **argv, bool allow_uid,
-                              struct fedjit_cli_selector *sel, bool *json, bool *help)
+                              struct fedjit_cli_selector *sel, bool *json, bool *keep_sessions,
+                              bool *help)
 {
 	static const struct option options[] = {
-	        {"uid", required_argument, NULL, 'u'},     {"idp", required_argument, NULL, 'i'},
-	        {"subject", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
-	        {"help", no_argument, NULL, 'h'},          {0},
+	        {"uid", required_argument, NULL, 'u'},
+	        {"idp", required_argument, NULL, 'i'},
+	        {"subject", required_argument, NULL, 's'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"keep-sessions", no_argument, NULL, 'k'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
 	};
 	int c;
 
@@ -120,6 +127,12 @@ int fedjit_cli_parse_selector(const char *cmd, int argc, char **argv, bool allow
 			if (!json)
 				return fedjit_cli_usage_error(cmd, "--json is not an option here");
 			*json = true;
+			break;
+		case 'k':
+			if (!keep_sessions)
+				return fedjit_cli_usage_error(
+				        cmd, "--keep-sessions is not an option here");
+			*keep_sessions = true;
 			break;
 		case 'h':
 			*help = true;
@@ -317,8 +330,126 @@ static void field(const char *label, const char *value)
 	printf("%-12s %s\n", label, FEDJIT_ESC(value));
 }
 
+/* ---- what the IdP last said (the secret store, root only) ---- */
+
+struct verification {
+	bool known;                      /* the secret store could be read */
+	const char *unknown;             /* else why not */
+	struct fedjit_account_state *st; /* NULL: no record */
+	int refresh_token;               /* 1 held, 0 none */
+};
+
+static int read_verification(struct fedjit_cli *cli, const char *name, struct verification *v)
+{
+	struct fedjit_secret_store *ss = NULL;
+	int r;
+
+	*v = (struct verification){0};
+	if (geteuid() != 0) {
+		v->unknown = "the secret store needs root";
+		return 0;
+	}
+	if (!fedjit_cli_secret_path(cli)) {
+		v->unknown = "no secret store: --secret-db names it";
+		return 0;
+	}
+	r = fedjit_cli_open_secret(cli, true, &ss);
+	if (r != 0)
+		return r;
+	if (!ss) { /* no secret store yet: nothing was ever verified */
+		v->known = true;
+		return 0;
+	}
+	r = fedjit_secret_get_state(ss, name, &v->st);
+	if (r == -ENOENT)
+		r = 0;
+	if (r == 0)
+		r = fedjit_secret_has_refresh_token(ss, name);
+	fedjit_secret_close(ss);
+	if (r < 0)
+		return fedjit_cli_error("%s: reading its state: %s", name,
+		                        fedjit_store_strerror(r));
+	v->refresh_token = r;
+	v->known = true;
+	return 0;
+}
+
+/* A locked account without a recorded reason was locked by the administrator. */
+static const char *lock_reason(const struct fedjit_user *u, const struct verification *v)
+{
+	if (!(u->flags & FEDJIT_USER_LOCKED))
+		return "none";
+	if (v->st && v->st->lock_reason == FEDJIT_LOCK_IDP)
+		return fedjit_lock_reason_string(FEDJIT_LOCK_IDP);
+	return fedjit_lock_reason_string(FEDJIT_LOCK_ADMIN);
+}
+
+static const char *verified_by(unsigned by)
+{
+	return by == FEDJIT_VERIFIED_LOGIN     ? "device-flow login"
+	       : by == FEDJIT_VERIFIED_REFRESH ? "revalidation"
+	                                       : "never";
+}
+
+static void show_verification(const struct fedjit_user *u, const struct verification *v)
+{
+	char when[32], buf[128];
+
+	if (!v->known) {
+		printf("%-12s unknown (%s)\n", "verified:", v->unknown);
+		printf("%-12s %s\n", "lock reason:", u->flags & FEDJIT_USER_LOCKED ? "?" : "none");
+		return;
+	}
+	if (v->st && v->st->last_verified) {
+		fedjit_cli_format_time(v->st->last_verified, when, sizeof(when));
+		snprintf(buf, sizeof(buf), "%s (%s)", when, verified_by(v->st->verified_by));
+	} else {
+		snprintf(buf, sizeof(buf), "never");
+	}
+	printf("%-12s %s\n", "verified:", buf);
+	if (v->st && v->st->last_check) {
+		fedjit_cli_format_time(v->st->last_check, when, sizeof(when));
+		snprintf(buf, sizeof(buf), "%s (%s)", when,
+		         fedjit_check_result_string(v->st->check_result));
+	} else {
+		snprintf(buf, sizeof(buf), "never");
+	}
+	printf("%-12s %s\n", "last check:", buf);
+	printf("%-12s %s\n", "lock reason:", lock_reason(u, v));
+	/* whether one is held, never the token */
+	printf("%-12s %s\n", "refresh:", v->refresh_token ? "token held" : "none");
+}
+
+/*
+ * The same for --json, as "verification" (null when unknown, as non-root):
+ *   {"last_verified": UNIX (0 never), "verified_by": "never"|"login"|"refresh",
+ *    "last_check": UNIX, "check_result": "never"|"ok"|"unreachable"|"disabled"|
+ *    "no_token"|"error", "lock_reason": "none"|"administrator"|"idp",
+ *    "refresh_token": true|false}
+ * the words of op=revalidate's result (pam/proto/proto.h).
+ */
+static json_t *json_verification(const struct fedjit_user *u, const struct verification *v)
+{
+	static const char *const by[] = {"never", "login", "refresh"};
+	static const char *const checks[] = {"never",    "ok",       "unreachable",
+	                                     "disabled", "no_token", "error"};
+	unsigned b = v->st ? v->st->verified_by : 0, c = v->st ? v->st->check_result : 0;
+	const char *reason = "none";
+
+	if (!v->known)
+		return json_null();
+	if (u->flags & FEDJIT_USER_LOCKED)
+		reason = v->st && v->st->lock_reason == FEDJIT_LOCK_IDP ? "idp" : "administrator";
+	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:b}", "last_verified",
+	                 (json_int_t)(v->st ? v->st->last_verified : 0), "verified_by",
+	                 b < FEDJIT_ELEMENTSOF(by) ? by[b] : "unknown", "last_check",
+	                 (json_int_t)(v->st ? v->st->last_check : 0), "check_result",
+	                 c < FEDJIT_ELEMENTSOF(checks) ? checks[c] : "unknown", "lock_reason",
+	                 reason, "refresh_token", v->refresh_token == 1);
+}
+
 static int show_text(struct fedjit_store *s, const struct fedjit_user *u, const uint32_t *gids,
-                     size_t n_gids)
+                     size_t n_gids, const struct verification *v)
 {
 	char created[32], last[32], buf[300], num[16];
 
@@ -341,6 +472,7 @@ static int show_text(struct fedjit_store *s, const struct fedjit_user *u, const 
 	field("last login:", last);
 	field("locked:", u->flags & FEDJIT_USER_LOCKED ? "yes" : "no");
 	field("pending:", u->flags & FEDJIT_USER_PENDING ? "yes" : "no");
+	show_verification(u, v);
 	printf("%-12s", "groups:");
 	for (size_t i = 0; i < n_gids; i++) {
 		group_name(s, gids[i], buf, sizeof(buf));
@@ -355,16 +487,20 @@ static int user_show(struct fedjit_cli *cli, int argc, char **argv)
 	struct fedjit_cli_selector sel = {0};
 	struct fedjit_store *s = NULL;
 	struct fedjit_user *u = NULL;
+	struct verification v = {0};
 	_cleanup_free_ uint32_t *gids = NULL;
 	size_t n_gids = 0;
 	bool json = false, help;
-	int r = fedjit_cli_parse_selector("user show", argc, argv, true, &sel, &json, &help);
+	int r = fedjit_cli_parse_selector("user show", argc, argv, true, &sel, &json, NULL, &help);
 
 	if (r != 0)
 		return r;
 	if (help) {
 		printf("Usage: fedjit user show NAME|--uid N|--idp NAME --subject SUB [--json]\n"
-		       "Show one account: its attributes, identity and groups.\n");
+		       "Show one account: its attributes, identity and groups, and (root) when "
+		       "the\n"
+		       "IdP last vouched for it, why it is locked, whether a refresh token is "
+		       "held.\n");
 		return FEDJIT_EXIT_OK;
 	}
 	r = fedjit_cli_open_ro(cli, &s);
@@ -378,9 +514,22 @@ static int user_show(struct fedjit_cli *cli, int argc, char **argv)
 		r = fedjit_cli_error("%s: %s", u->name, fedjit_store_strerror(r));
 		goto out;
 	}
-	r = json ? fedjit_json_print(fedjit_json_user(u, gids, n_gids))
-	         : show_text(s, u, gids, n_gids);
+	r = read_verification(cli, u->name, &v);
+	if (r != 0)
+		goto out;
+	if (json) {
+		json_t *j = fedjit_json_user(u, gids, n_gids);
+
+		if (j && json_object_set_new(j, "verification", json_verification(u, &v)) < 0) {
+			json_decref(j);
+			j = NULL;
+		}
+		r = fedjit_json_print(j);
+	} else {
+		r = show_text(s, u, gids, n_gids, &v);
+	}
 out:
+	fedjit_account_state_free(v.st);
 	fedjit_user_free(u);
 	fedjit_store_close(s);
 	return r;

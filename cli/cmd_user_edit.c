@@ -8,9 +8,69 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/account_state.h"
+#include "common/audit.h"
 #include "common/macro.h"
+#include "common/sessions.h"
 
 /* ---- lock / unlock ---- */
+
+/* The lock reason in the secret store (erasing the refresh token on a lock).
+ * With --db and no --secret-db there is none: nothing to record. */
+static int record_lock_reason(struct fedjit_cli *cli, const char *name,
+                              enum fedjit_lock_reason reason, enum fedjit_lock_reason *ret_before)
+{
+	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_account_state *st = NULL;
+	int r = fedjit_cli_open_secret(cli, false, &ss);
+
+	*ret_before = FEDJIT_LOCK_NONE;
+	if (r != 0 || !ss)
+		return r;
+	if (fedjit_secret_get_state(ss, name, &st) == 0)
+		*ret_before = (enum fedjit_lock_reason)st->lock_reason;
+	fedjit_account_state_free(st);
+	r = fedjit_secret_set_lock_reason(ss, name, reason);
+	fedjit_secret_close(ss);
+	if (r < 0)
+		return fedjit_cli_error("%s: recording the lock reason: %s", name,
+		                        fedjit_store_strerror(r));
+	return 0;
+}
+
+/* End the account's sessions (or say how many processes keep running) and
+ * write the lock's audit record. Returns an exit status. */
+static int after_lock(const struct fedjit_user *u, bool was_locked, bool keep_sessions)
+{
+	struct fedjit_sessions_result res;
+	char reason[300];
+	int r = FEDJIT_EXIT_OK;
+
+	if (keep_sessions) {
+		int n = fedjit_sessions_count_processes(u->uid);
+
+		snprintf(res.text, sizeof(res.text), "kept (%d process%s running)", n < 0 ? 0 : n,
+		         n == 1 ? "" : "es");
+	} else if (fedjit_sessions_end(u->uid, FEDJIT_SESSIONS_GRACE_MS, &res) < 0) {
+		r = fedjit_cli_error("%s (uid %" PRIu32 "): sessions not ended: %s", u->name,
+		                     u->uid, res.text);
+	}
+	printf("sessions: %s\n", res.text);
+	snprintf(reason, sizeof(reason), "administrator%s; sessions: %s",
+	         was_locked ? " (was locked already)" : "", res.text);
+	fedjit_audit_account(FEDJIT_AUDIT_LOCK, u->name, u->uid, "admin", reason, true);
+	return r;
+}
+
+static const char lock_help[] =
+        "Usage: fedjit user lock NAME|--idp NAME --subject SUB [--keep-sessions]\n"
+        "Lock an account: it is refused at login (PAM account management), its refresh\n"
+        "token is erased, and its running sessions and processes end (logind, then\n"
+        "SIGTERM and SIGKILL) unless --keep-sessions.\n";
+static const char unlock_help[] =
+        "Usage: fedjit user unlock NAME|--idp NAME --subject SUB\n"
+        "Unlock an account, whoever locked it (the administrator or a revalidation that\n"
+        "found it disabled at the IdP). The next login or revalidation asks the IdP again.\n";
 
 static int user_lock_unlock(struct fedjit_cli *cli, int argc, char **argv, bool lock)
 {
@@ -18,16 +78,15 @@ static int user_lock_unlock(struct fedjit_cli *cli, int argc, char **argv, bool 
 	struct fedjit_cli_selector sel = {0};
 	struct fedjit_store *s = NULL;
 	struct fedjit_user *u = NULL;
-	bool help;
-	int r = fedjit_cli_parse_selector(cmd, argc, argv, false, &sel, NULL, &help);
+	enum fedjit_lock_reason before = FEDJIT_LOCK_NONE;
+	bool help, keep = false, was_locked;
+	int r = fedjit_cli_parse_selector(cmd, argc, argv, false, &sel, NULL, lock ? &keep : NULL,
+	                                  &help);
 
 	if (r != 0)
 		return r;
 	if (help) {
-		printf("Usage: fedjit %s NAME|--idp NAME --subject SUB\n"
-		       "%s an account: a locked account is refused at login (PAM account "
-		       "management).\n",
-		       cmd, lock ? "Lock" : "Unlock");
+		fputs(lock ? lock_help : unlock_help, stdout);
 		return FEDJIT_EXIT_OK;
 	}
 	r = fedjit_cli_open_rw(cli, false, &s);
@@ -36,6 +95,7 @@ static int user_lock_unlock(struct fedjit_cli *cli, int argc, char **argv, bool 
 	r = fedjit_cli_find_user(cli, s, &sel, &u);
 	if (r != 0)
 		goto out;
+	was_locked = u->flags & FEDJIT_USER_LOCKED;
 	/* By identity, the lock goes through the link so it hits exactly the
 	 * account the identity owns. */
 	if (sel.idp)
@@ -43,11 +103,28 @@ static int user_lock_unlock(struct fedjit_cli *cli, int argc, char **argv, bool 
 	else
 		r = fedjit_store_set_locked(s, u->name, lock);
 	if (r < 0) {
+		fedjit_audit_account(lock ? FEDJIT_AUDIT_LOCK : FEDJIT_AUDIT_UNLOCK, u->name,
+		                     u->uid, "admin", fedjit_store_strerror(r), false);
 		r = fedjit_cli_error("%s: %s", u->name, fedjit_store_strerror(r));
 		goto out;
 	}
+	fedjit_store_close(s);
+	s = NULL;
 	printf("%s %s (uid %" PRIu32 ")\n", lock ? "locked" : "unlocked", u->name, u->uid);
-	r = FEDJIT_EXIT_OK;
+	r = record_lock_reason(cli, u->name, lock ? FEDJIT_LOCK_ADMIN : FEDJIT_LOCK_NONE, &before);
+	if (lock) {
+		int r2 = after_lock(u, was_locked, keep);
+
+		r = r ? r : r2;
+	} else {
+		char reason[200];
+
+		snprintf(reason, sizeof(reason), "administrator; was %s",
+		         !was_locked                 ? "not locked"
+		         : before == FEDJIT_LOCK_IDP ? "disabled at the IdP"
+		                                     : "locked by the administrator");
+		fedjit_audit_account(FEDJIT_AUDIT_UNLOCK, u->name, u->uid, "admin", reason, true);
+	}
 out:
 	fedjit_user_free(u);
 	fedjit_store_close(s);
@@ -95,7 +172,7 @@ int fedjit_cli_user_delete(struct fedjit_cli *cli, int argc, char **argv)
 	snprintf(question, sizeof(question), "Delete account %s (uid %" PRIu32 ", idp %s)%s%s?",
 	         u->name, u->uid, u->idp, o.remove_home ? " and its home " : "",
 	         o.remove_home ? u->home : "");
-	r = fedjit_cli_count_processes(u->uid);
+	r = fedjit_sessions_count_processes(u->uid);
 	if (r > 0)
 		fedjit_cli_warn("%s (uid %" PRIu32 ") has %d running process%s; they keep "
 		                "running with a uid no name maps to",
@@ -106,6 +183,11 @@ int fedjit_cli_user_delete(struct fedjit_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	r = fedjit_store_delete_account(s, u->name);
+	fedjit_audit_account(FEDJIT_AUDIT_DELETE, u->name, u->uid, "admin",
+	                     r < 0           ? fedjit_store_strerror(r)
+	                     : o.remove_home ? "administrator, with its home"
+	                                     : "administrator",
+	                     r >= 0);
 	if (r < 0) {
 		r = fedjit_cli_error("%s: %s", u->name, fedjit_store_strerror(r));
 		goto out;

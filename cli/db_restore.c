@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/audit.h"
 #include "common/macro.h"
 #include "cli/dump.h"
 
@@ -236,6 +237,13 @@ int fedjit_cmd_db_restore(struct fedjit_cli *cli, int argc, char **argv)
 		r = fedjit_cli_error("restore cancelled: %s; nothing changed",
 		                     fedjit_store_strerror(r));
 		goto out;
+	}
+	for (size_t i = 0; i < rs.n_users; i++) {
+		char reason[300];
+
+		snprintf(reason, sizeof(reason), "administrator restored a dump (%s)", argv[1]);
+		fedjit_audit_account(FEDJIT_AUDIT_RESTORE, rs.users[i].u.name, rs.users[i].u.uid,
+		                     "admin", reason, true);
 	}
 	r = ss ? apply_secrets(&rs, ss) : 0;
 	if (r == 0)

@@ -19,6 +19,7 @@ static const struct fedjit_cli_verb commands[] = {
         {"config", fedjit_cmd_config, "check the configuration"},
         {"uid", fedjit_cmd_uid, "which uid and gid a name would get, and why"},
         {"login-test", fedjit_cmd_login_test, "run a device flow without PAM (dry run)"},
+        {"revalidate", fedjit_cmd_revalidate, "ask the IdP again about accounts"},
         {NULL, NULL, NULL},
 };
 

@@ -3,7 +3,6 @@
  * What every subcommand shares: messages, the configuration, the store
  * handles (and who may write), confirmation on the terminal, home removal.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -312,29 +311,6 @@ int fedjit_cli_confirm(bool yes, const char *question)
 		return -1;
 	}
 	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
-}
-
-int fedjit_cli_count_processes(uint32_t uid)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char path[300];
-		struct stat st;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		/* /proc/PID is owned by the process's effective uid. */
-		snprintf(path, sizeof(path), "/proc/%s", de->d_name);
-		if (stat(path, &st) == 0 && st.st_uid == uid)
-			n++;
-	}
-	closedir(d);
-	return n;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)

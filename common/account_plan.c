@@ -140,15 +140,15 @@ say(char *reason, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-int fedjit_idp_login(const struct fedjit_config *config, const struct fedjit_idp *idp,
-                     const char *login, size_t len, struct fedjit_login *ret, char *reason,
-                     size_t reason_size)
+int fedjit_idp_login_from(const struct fedjit_config *config, const struct fedjit_idp *idp,
+                          const struct fedjit_login *parsed, struct fedjit_login *ret, char *reason,
+                          size_t reason_size)
 {
 	const char *dflt = idp->provisioning == FEDJIT_PROVISIONING_ALWAYS ? idp->domain : NULL;
 	struct fedjit_login l;
 	int r;
 
-	r = fedjit_login_parse(config, dflt, login, len, &l, reason, reason_size);
+	r = fedjit_login_rebase(config, parsed, dflt, &l, reason, reason_size);
 	if (r < 0)
 		return r;
 	if (idp->provisioning == FEDJIT_PROVISIONING_ALWAYS) {
@@ -167,18 +167,38 @@ int fedjit_idp_login(const struct fedjit_config *config, const struct fedjit_idp
 	return 0;
 }
 
+int fedjit_idp_login(const struct fedjit_config *config, const struct fedjit_idp *idp,
+                     const char *login, size_t len, struct fedjit_login *ret, char *reason,
+                     size_t reason_size)
+{
+	const char *dflt = idp->provisioning == FEDJIT_PROVISIONING_ALWAYS ? idp->domain : NULL;
+	struct fedjit_login l;
+	int r;
+
+	/* parsed in the IdP's default domain at once: that domain may be the only
+	 * one a bare name can be parsed in (no PRIMARY domain configured) */
+	r = fedjit_login_parse(config, dflt, login, len, &l, reason, reason_size);
+	return r < 0 ? r : fedjit_idp_login_from(config, idp, &l, ret, reason, reason_size);
+}
+
+const struct fedjit_idp *fedjit_config_idp_for_login(const struct fedjit_config *config,
+                                                     const struct fedjit_login *l)
+{
+	const struct fedjit_idp *idp = fedjit_config_idp_for_domain(config, l->domain->name);
+
+	if (!idp && config->n_idps == 1)
+		idp = &config->idps[0];
+	return idp;
+}
+
 const struct fedjit_idp *fedjit_config_idp_for_new_login(const struct fedjit_config *config,
                                                          const char *login, size_t len)
 {
 	struct fedjit_login l;
-	const struct fedjit_idp *idp;
 
 	if (fedjit_login_parse(config, NULL, login, len, &l, NULL, 0) < 0)
 		return NULL;
-	idp = fedjit_config_idp_for_domain(config, l.domain->name);
-	if (!idp && config->n_idps == 1)
-		idp = &config->idps[0];
-	return idp;
+	return fedjit_config_idp_for_login(config, &l);
 }
 
 bool fedjit_idp_preauth_enabled(const struct fedjit_idp *idp)

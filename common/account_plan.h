@@ -90,6 +90,15 @@ int fedjit_idp_login(const struct fedjit_config *config, const struct fedjit_idp
                      size_t reason_size);
 
 /*
+ * The same for a login already parsed (fedjit_login_parse with the default
+ * domain PRIMARY): a bare name is placed in the IdP's domain from what was
+ * written, without parsing the text again (fedjit_login_rebase).
+ */
+int fedjit_idp_login_from(const struct fedjit_config *config, const struct fedjit_idp *idp,
+                          const struct fedjit_login *parsed, struct fedjit_login *ret, char *reason,
+                          size_t reason_size);
+
+/*
  * The IdP that handles a login name that has no account yet (fedjit.conf(5),
  * IDP SELECTION): the IdP with provisioning that serves the name's domain as
  * written (PRIMARY for a bare name), default_idp when several do; when none
@@ -100,6 +109,9 @@ int fedjit_idp_login(const struct fedjit_config *config, const struct fedjit_idp
  */
 const struct fedjit_idp *fedjit_config_idp_for_new_login(const struct fedjit_config *config,
                                                          const char *login, size_t len);
+/* The same for a parsed login (default domain PRIMARY). */
+const struct fedjit_idp *fedjit_config_idp_for_login(const struct fedjit_config *config,
+                                                     const struct fedjit_login *l);
 
 /* Does idp give sshd a pre-auth entry (sshd_preauth, default: provisioning on)
  * and is the local name known before the login (not username_from = subject,

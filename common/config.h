@@ -151,6 +151,13 @@ struct fedjit_idp {
 	unsigned timeout;             /* overall device-flow deadline in seconds; default 300 */
 	unsigned http_timeout;        /* per request, seconds; default 10 */
 	unsigned discovery_cache_ttl; /* seconds; default 3600 */
+
+	/* Revalidation (ARCHITECTURE.md invariant 10, pam/provision/access.h) */
+	unsigned revalidate_after; /* seconds after a verification before the account phase
+	                              asks the IdP again; 0: never; default 3600 */
+	unsigned offline_grace;    /* seconds past revalidate_after an account may log in while
+	                              the IdP cannot confirm it; default 86400 */
+	bool offline_access;       /* add the offline_access scope (refresh tokens); default no */
 	struct fedjit_origin origin;
 };
 

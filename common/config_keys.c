@@ -153,6 +153,11 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
         [FEDJIT_KEY_QR_CODE] = {"qr_code", I(qr_code), BOOLEAN, .def = "yes"},
         [FEDJIT_KEY_WAIT_FOR_ENTER] = {"wait_for_enter", I(wait_for_enter), BOOLEAN, .def = "yes"},
         [FEDJIT_KEY_TIMEOUT] = {"timeout", I(timeout), U32(10, 3600), .def = "300"},
+        [FEDJIT_KEY_REVALIDATE_AFTER] = {"revalidate_after", I(revalidate_after), U32(0, 31536000),
+                                         .def = "3600"},
+        [FEDJIT_KEY_OFFLINE_GRACE] = {"offline_grace", I(offline_grace), U32(0, 31536000),
+                                      .def = "86400"},
+        [FEDJIT_KEY_OFFLINE_ACCESS] = {"offline_access", I(offline_access), BOOLEAN, .def = "no"},
 };
 
 const struct fedjit_key_desc *fedjit_config_key_find(enum fedjit_section_kind kind,

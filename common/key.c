@@ -15,6 +15,8 @@
  * Secret store:
  *   "pwhash/NAME"           password hash          (record.c: pwhash)
  *   "consent/NAME"          consent                (record.c: consent)
+ *   "state/NAME"            account state          (record_state.c: state)
+ *   "refresh/NAME"          refresh token          (record_state.c: refresh)
  * Decimal ids have no leading zeros, so each id has exactly one key.
  */
 #include <errno.h>
@@ -108,6 +110,16 @@ int fedjit_key_consent(char *buf, const char *name, TDB_DATA *ret)
 	return key_prefixed(buf, "consent/", name, FEDJIT_RECORD_NAME_MAX, ret);
 }
 
+int fedjit_key_state(char *buf, const char *name, TDB_DATA *ret)
+{
+	return key_prefixed(buf, "state/", name, FEDJIT_RECORD_NAME_MAX, ret);
+}
+
+int fedjit_key_refresh(char *buf, const char *name, TDB_DATA *ret)
+{
+	return key_prefixed(buf, "refresh/", name, FEDJIT_RECORD_NAME_MAX, ret);
+}
+
 static const struct {
 	const char *prefix;
 	enum fedjit_key_kind kind;
@@ -116,6 +128,7 @@ static const struct {
         {"group/", FEDJIT_KEY_GROUP},   {"gid/", FEDJIT_KEY_GID},
         {"gids/", FEDJIT_KEY_GIDS},     {"link/", FEDJIT_KEY_LINK},
         {"pwhash/", FEDJIT_KEY_PWHASH}, {"consent/", FEDJIT_KEY_CONSENT},
+        {"state/", FEDJIT_KEY_STATE},   {"refresh/", FEDJIT_KEY_REFRESH},
 };
 
 enum fedjit_key_kind fedjit_key_classify(TDB_DATA key, const char **ret_rest, size_t *ret_rest_len)

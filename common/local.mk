@@ -100,15 +100,16 @@ tests_fuzz_fuzz_names_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 # codec, the key builders, and their tests.
 common_libfedjit_common_la_SOURCES += \
 	common/record.h common/record_codec.h common/record.c common/record_small.c common/key.c \
+	common/account_state.h common/record_state.c common/secret_state.c \
 	common/store.h common/store_private.h common/commit_grace.h common/store.c \
 	common/store_read.c common/store_rows.c common/store_write.c common/store_delete.c common/store_check.c common/store_repair.c \
 	common/store_snap.c common/store_lookup.c common/store_lock.c common/snapshot.h \
 	common/secret.c
 
 check_PROGRAMS += tests/unit/test_record tests/unit/test_store tests/unit/test_store_concurrency \
-	tests/unit/test_store_check
+	tests/unit/test_store_check tests/unit/test_account_state
 TESTS += tests/unit/test_record tests/unit/test_store tests/unit/test_store_concurrency \
-	tests/unit/test_store_check
+	tests/unit/test_store_check tests/unit/test_account_state
 tests_unit_test_record_CFLAGS = $(unit_test_cflags)
 tests_unit_test_record_LDADD = $(unit_test_libs)
 tests_unit_test_store_CFLAGS = $(unit_test_cflags)
@@ -121,6 +122,9 @@ tests_unit_test_store_concurrency_LDADD = $(unit_test_libs)
 tests_unit_test_store_check_SOURCES = tests/unit/test_store_check.c tests/unit/store_fixture.h
 tests_unit_test_store_check_CFLAGS = $(unit_test_cflags)
 tests_unit_test_store_check_LDADD = $(unit_test_libs)
+tests_unit_test_account_state_SOURCES = tests/unit/test_account_state.c tests/unit/store_fixture.h
+tests_unit_test_account_state_CFLAGS = $(unit_test_cflags)
+tests_unit_test_account_state_LDADD = $(unit_test_libs)
 
 # Fuzzing. replay_record runs the committed corpus through the harness in every
 # build (gcc, ASan, valgrind); --enable-fuzzing (CC=clang) also builds the
@@ -138,7 +142,7 @@ noinst_PROGRAMS += tests/fuzz/fuzz_record
 TESTS += tests/fuzz/smoke-record.sh
 endif
 tests_fuzz_fuzz_record_SOURCES = tests/fuzz/fuzz_record.c common/record.c common/record_small.c \
-	common/key.c
+	common/record_state.c common/key.c
 tests_fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 
@@ -151,3 +155,31 @@ check_PROGRAMS += tests/unit/test_account_plan
 TESTS += tests/unit/test_account_plan
 tests_unit_test_account_plan_CFLAGS = $(unit_test_cflags)
 tests_unit_test_account_plan_LDADD = $(unit_test_libs)
+
+# Account events: the audit trail of account changes (libaudit) and ending an
+# account's sessions, shared by provisioning, the helper and the admin tool. A
+# library of its own, not part of the one above: the NSS module links that one
+# and loads libc and libtdb only (ARCHITECTURE.md invariant 1 and the linkage
+# tests), and the PAM module never signals or audits.
+noinst_LTLIBRARIES += common/libfedjit_events.la
+common_libfedjit_events_la_SOURCES = common/audit.h common/audit.c \
+	common/sessions.h common/sessions.c common/sessions_live.c
+common_libfedjit_events_la_CFLAGS = $(AM_CFLAGS) $(AUDIT_CFLAGS)
+common_libfedjit_events_la_LIBADD = $(AUDIT_LIBS)
+events_libs = common/libfedjit_events.la $(AUDIT_LIBS)
+
+# Tests: the records and lines of every account event (read back through the test
+# audit sink, tests/unit/audit_sink.c, linked in), and the sink as a preload
+# library for the script tests (tests/.libs/audit_sink.so).
+check_PROGRAMS += tests/unit/test_audit
+TESTS += tests/unit/test_audit
+tests_unit_test_audit_SOURCES = tests/unit/test_audit.c tests/unit/audit_sink.c
+tests_unit_test_audit_CFLAGS = $(unit_test_cflags) $(AUDIT_CFLAGS)
+tests_unit_test_audit_LDADD = $(events_libs) $(unit_test_libs) -ldl
+check_LTLIBRARIES += tests/unit/audit_sink.la
+tests_unit_audit_sink_la_SOURCES = tests/unit/audit_sink.c
+tests_unit_audit_sink_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_unit_audit_sink_la_LIBADD = -ldl
+check_PROGRAMS += tests/unit/audit_probe
+tests_unit_audit_probe_CFLAGS = $(AM_CFLAGS) $(AUDIT_CFLAGS)
+tests_unit_audit_probe_LDADD = $(AUDIT_LIBS)

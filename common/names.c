@@ -375,6 +375,40 @@ int fedjit_login_parse(const struct fedjit_config *config, const char *default_d
 	if (r < 0)
 		return r;
 	out.domain = domain;
+	out.qualified = slash || at;
+	memcpy(out.written, local, local_len); /* fits: the fold checked the length */
+	*ret = out;
+	return 0;
+}
+
+int fedjit_login_rebase(const struct fedjit_config *config, const struct fedjit_login *l,
+                        const char *default_domain, struct fedjit_login *ret, char *reason,
+                        size_t reason_size)
+{
+	const char *dom = default_domain ? default_domain : FEDJIT_DEFAULT_DOMAIN;
+	char q[QUOTE_BUF_SIZE], q2[QUOTE_BUF_SIZE];
+	struct fedjit_login out = {.qualified = false};
+	int r;
+
+	if (l->qualified) {
+		*ret = *l;
+		return 0;
+	}
+	out.domain = find_domain(config, dom, strlen(dom));
+	if (!out.domain) {
+		set_reason(reason, reason_size,
+		           "the default domain '%s' of login name '%s' is not configured",
+		           quote(q, dom, strlen(dom)), quote(q2, l->written, strlen(l->written)));
+		return -ENOENT;
+	}
+	memcpy(out.written, l->written, sizeof(out.written));
+	r = fedjit_name_fold(out.domain, out.written, strlen(out.written), out.local, reason,
+	                     reason_size);
+	if (r >= 0)
+		r = fedjit_name_canonical(out.domain, out.local, out.canonical, reason,
+		                          reason_size);
+	if (r < 0)
+		return r;
 	*ret = out;
 	return 0;
 }

@@ -119,11 +119,18 @@ int fedjit_name_canonical(const struct fedjit_domain *domain, const char *local,
                           char ret_name[static FEDJIT_CANONICAL_MAX + 1], char *reason,
                           size_t reason_size);
 
-/* A parsed login name. domain points into the config it was parsed against. */
+/*
+ * A parsed login name. domain points into the config it was parsed against.
+ * qualified and written keep what the person typed, so that the same login can
+ * be placed in another default domain (fedjit_login_rebase) without parsing
+ * the text again.
+ */
 struct fedjit_login {
 	const struct fedjit_domain *domain;
 	char local[FEDJIT_NAME_MAX + 1];          /* folded, validated local part */
 	char canonical[FEDJIT_CANONICAL_MAX + 1]; /* the account name */
+	bool qualified;                           /* the domain was written (DOMAIN/x, x@DOMAIN) */
+	char written[FEDJIT_NAME_MAX + 1];        /* the local part as written, unfolded */
 };
 
 /*
@@ -135,6 +142,16 @@ struct fedjit_login {
 int fedjit_login_parse(const struct fedjit_config *config, const char *default_domain,
                        const char *login, size_t len, struct fedjit_login *ret, char *reason,
                        size_t reason_size);
+
+/*
+ * The login l (parsed against config) as if its bare form had default_domain
+ * (NULL: FEDJIT_DEFAULT_DOMAIN): a qualified login is copied unchanged; a bare
+ * one is folded and validated again under that domain's rules. 0 and *ret, or
+ * -EINVAL / -ENOENT with a reason, as fedjit_login_parse.
+ */
+int fedjit_login_rebase(const struct fedjit_config *config, const struct fedjit_login *l,
+                        const char *default_domain, struct fedjit_login *ret, char *reason,
+                        size_t reason_size);
 
 /*
  * Check a valid local name against the domain's username_regex (kind USER) or

@@ -240,6 +240,8 @@ void fedjit_consent_free(struct fedjit_consent *c);
  * Secret store:
  *   "pwhash/NAME"                  local password hash
  *   "consent/NAME"                 consent record
+ *   "state/NAME"                   account state (account_state.h)
+ *   "refresh/NAME"                 refresh token (account_state.h)
  */
 int fedjit_key_version(char *buf, TDB_DATA *ret);
 int fedjit_key_user(char *buf, const char *name, TDB_DATA *ret);
@@ -250,6 +252,8 @@ int fedjit_key_gids(char *buf, const char *name, TDB_DATA *ret);
 int fedjit_key_link(char *buf, const char *issuer, const char *subject, TDB_DATA *ret);
 int fedjit_key_pwhash(char *buf, const char *name, TDB_DATA *ret);
 int fedjit_key_consent(char *buf, const char *name, TDB_DATA *ret);
+int fedjit_key_state(char *buf, const char *name, TDB_DATA *ret);
+int fedjit_key_refresh(char *buf, const char *name, TDB_DATA *ret);
 
 /* What a key is, for iteration and the checker. */
 enum fedjit_key_kind {
@@ -263,6 +267,8 @@ enum fedjit_key_kind {
 	FEDJIT_KEY_LINK,
 	FEDJIT_KEY_PWHASH,
 	FEDJIT_KEY_CONSENT,
+	FEDJIT_KEY_STATE,
+	FEDJIT_KEY_REFRESH,
 };
 /*
  * Classify a key; on success *ret_rest and *ret_rest_len are the part after the

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The root-only secret store (FEDJIT_SECRET_DB_FILE, 0600): local password
- * hashes and consent records, keyed by account name. Same file handling,
+ * hashes and consent records, keyed by account name (the account state and
+ * refresh token records: secret_state.c). Same file handling,
  * locking and transactions as the account store; its own version key.
  */
 #include <errno.h>
@@ -52,20 +53,19 @@ static int put_or_delete(struct fedjit_store *s, TDB_DATA key, int r, TDB_DATA d
 }
 
 /* Copy name's record under the key keyfn builds into a (free it either way). */
-static int snap_secret(struct fedjit_secret_store *ss,
+int fedjit_secret_snap(struct fedjit_secret_store *ss,
                        int (*keyfn)(char *buf, const char *name, TDB_DATA *ret), const char *name,
                        struct fedjit_snap *a)
 {
 	char kb[FEDJIT_KEY_MAX];
 	TDB_DATA key;
 
-	if (keyfn(kb, name, &key) < 0)
+	if (!ss || keyfn(kb, name, &key) < 0)
 		return -ENOENT; /* a name no record can have */
 	return fedjit_store_copy_key(&ss->st, key, a);
 }
 
-/* Free a copy that held a password hash, scrubbing it first. */
-static void snap_scrub_free(struct fedjit_snap *a)
+void fedjit_snap_scrub_free(struct fedjit_snap *a)
 {
 	explicit_bzero(a->inline_buf, sizeof(a->inline_buf));
 	if (a->heap)
@@ -91,11 +91,11 @@ int fedjit_secret_get_password_hash(struct fedjit_secret_store *ss, const char *
                                     char **ret_hash)
 {
 	struct fedjit_snap a = {0};
-	int r = snap_secret(ss, fedjit_key_pwhash, name, &a);
+	int r = fedjit_secret_snap(ss, fedjit_key_pwhash, name, &a);
 
 	if (r >= 0)
 		r = fedjit_record_decode_pwhash(a.d, ret_hash);
-	snap_scrub_free(&a);
+	fedjit_snap_scrub_free(&a);
 	return r;
 }
 
@@ -104,13 +104,13 @@ int fedjit_secret_parse_password_hash(struct fedjit_secret_store *ss, const char
 {
 	struct fedjit_snap a = {0};
 	const char *hash;
-	int r = snap_secret(ss, fedjit_key_pwhash, name, &a);
+	int r = fedjit_secret_snap(ss, fedjit_key_pwhash, name, &a);
 
 	if (r >= 0)
 		r = fedjit_record_view_pwhash(a.d, &hash);
 	if (r >= 0)
 		r = fn(hash, userdata);
-	snap_scrub_free(&a);
+	fedjit_snap_scrub_free(&a);
 	return r;
 }
 
@@ -133,7 +133,7 @@ int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
                               struct fedjit_consent **ret)
 {
 	struct fedjit_snap a = {0};
-	int r = snap_secret(ss, fedjit_key_consent, name, &a);
+	int r = fedjit_secret_snap(ss, fedjit_key_consent, name, &a);
 
 	if (r >= 0)
 		r = fedjit_record_decode_consent(a.d, ret);
@@ -143,18 +143,27 @@ int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
 
 int fedjit_secret_delete_user(struct fedjit_secret_store *ss, const char *name)
 {
-	char kb1[FEDJIT_KEY_MAX], kb2[FEDJIT_KEY_MAX];
-	TDB_DATA k1, k2;
+	/* every per-account record of the secret store (account_state.h too) */
+	static int (*const keys[])(char *, const char *, TDB_DATA *) = {
+	        fedjit_key_pwhash,
+	        fedjit_key_consent,
+	        fedjit_key_state,
+	        fedjit_key_refresh,
+	};
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA k;
 	int r;
 
-	if (fedjit_key_pwhash(kb1, name, &k1) < 0 || fedjit_key_consent(kb2, name, &k2) < 0)
+	if (fedjit_key_pwhash(kb, name, &k) < 0)
 		return -EINVAL;
 	r = fedjit_store_tx_begin(&ss->st);
 	if (r < 0)
 		return r;
-	r = fedjit_store_tx_delete(&ss->st, k1);
-	if (r >= 0)
-		r = fedjit_store_tx_delete(&ss->st, k2);
+	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(keys) && r >= 0; i++) {
+		r = keys[i](kb, name, &k);
+		if (r >= 0)
+			r = fedjit_store_tx_delete(&ss->st, k);
+	}
 	return fedjit_store_tx_end(&ss->st, r);
 }
 
@@ -170,7 +179,8 @@ static int secret_names_cb(TDB_DATA key, TDB_DATA data, void *p)
 	size_t len;
 	enum fedjit_key_kind kind = fedjit_key_classify(key, &rest, &len);
 
-	if (kind != FEDJIT_KEY_PWHASH && kind != FEDJIT_KEY_CONSENT)
+	if (kind != FEDJIT_KEY_PWHASH && kind != FEDJIT_KEY_CONSENT && kind != FEDJIT_KEY_STATE &&
+	    kind != FEDJIT_KEY_REFRESH)
 		return 0;
 	sn->r = fedjit_strv_push(&sn->sv, rest, len);
 	return sn->r;
@@ -188,7 +198,7 @@ int fedjit_secret_list_users(struct fedjit_secret_store *ss, char ***ret, size_t
 	if (!sn.sv.v && !(sn.sv.v = calloc(1, sizeof(char *))))
 		return -ENOMEM;
 	fedjit_strv_sort(sn.sv.v, sn.sv.n);
-	/* A name with both a hash and a consent was collected twice. */
+	/* A name with several records was collected once per record. */
 	size_t m = 0;
 	for (size_t i = 0; i < sn.sv.n; i++) {
 		if (m > 0 && strcmp(sn.sv.v[m - 1], sn.sv.v[i]) == 0)

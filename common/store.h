@@ -351,7 +351,8 @@ int fedjit_secret_set_consent(struct fedjit_secret_store *ss, const char *name,
 /* *ret: fedjit_consent_free(). -ENOENT: none. */
 int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
                               struct fedjit_consent **ret);
-/* Remove everything about name (one transaction); 0 also when nothing was there. */
+/* Remove everything about name (one transaction): password hash, consent, account
+ * state and refresh token (common/account_state.h); 0 also when nothing was there. */
 int fedjit_secret_delete_user(struct fedjit_secret_store *ss, const char *name);
 /* Sorted names that have any secret record (for orphan checks); fedjit_strv_free. */
 int fedjit_secret_list_users(struct fedjit_secret_store *ss, char ***ret, size_t *ret_n);

@@ -98,6 +98,13 @@ int fedjit_snap_place(const unsigned char *data, size_t len, void *snap);
 void fedjit_snap_free(struct fedjit_snap *sn);
 /* key's record into sn, validated (retried): 0, -ENOENT, ... */
 int fedjit_store_copy_key(struct fedjit_store *s, TDB_DATA key, struct fedjit_snap *sn);
+/* The secret store's record of name under the key keyfn builds, copied into a (free it
+ * either way; -ENOENT for a name no record can have); fedjit_snap_scrub_free frees a
+ * copy that held a secret, zeroing it first. */
+int fedjit_secret_snap(struct fedjit_secret_store *ss,
+                       int (*keyfn)(char *buf, const char *name, TDB_DATA *ret), const char *name,
+                       struct fedjit_snap *a);
+void fedjit_snap_scrub_free(struct fedjit_snap *a);
 
 /*
  * Every record (kind 0) or every record of one key kind, in tdb order:

@@ -23,7 +23,7 @@
  * in its own process. The tests use exactly that to play sshd.
  *
  * WHICH IdP. The one the helper will run the login with
- * (fedjit_config_idp_for_new_login: the provisioning IdP serving the name's
+ * (fedjit_config_idp_for_login: the provisioning IdP serving the name's
  * domain as written, default_idp among several), so that the entry sshd sees
  * is the one provisioning creates. It must have sshd_preauth on and accept
  * the name (its domain for provisioning = always; the name's own domain,
@@ -208,13 +208,13 @@ static int build_entry(const struct fedjit_domain *d, const char *canonical,
 	return 0;
 }
 
-/* 1 and *ret filled when this IdP would provision name; 0 when it would not. */
+/* 1 and *ret filled when this IdP would provision the parsed name; 0 when it would not. */
 static int idp_accepts(const struct fedjit_config *cfg, const struct fedjit_idp *idp,
-                       const char *name, struct fedjit_login *ret)
+                       const struct fedjit_login *parsed, struct fedjit_login *ret)
 {
 	if (!fedjit_idp_preauth_enabled(idp))
 		return 0;
-	if (fedjit_idp_login(cfg, idp, name, strlen(name), ret, NULL, 0) < 0)
+	if (fedjit_idp_login_from(cfg, idp, parsed, ret, NULL, 0) < 0)
 		return 0;
 	if (fedjit_name_policy_check(ret->domain, FEDJIT_NAME_USER, ret->local, NULL, 0) < 0)
 		return 0;
@@ -224,11 +224,15 @@ static int idp_accepts(const struct fedjit_config *cfg, const struct fedjit_idp 
 static int preauth(const struct fedjit_config *cfg, const char *name,
                    struct fedjit_nss_user_copy *ret)
 {
-	/* the IdP the helper will use for this name, and only that one */
-	const struct fedjit_idp *idp = fedjit_config_idp_for_new_login(cfg, name, strlen(name));
-	struct fedjit_login login;
+	/* the name parsed once, as the helper parses it; the IdP the helper will
+	 * use for it, and only that one */
+	struct fedjit_login parsed, login;
+	const struct fedjit_idp *idp;
 
-	if (!idp || idp_accepts(cfg, idp, name, &login) <= 0)
+	if (fedjit_login_parse(cfg, NULL, name, strlen(name), &parsed, NULL, 0) < 0)
+		return -ENOENT;
+	idp = fedjit_config_idp_for_login(cfg, &parsed);
+	if (!idp || idp_accepts(cfg, idp, &parsed, &login) <= 0)
 		return -ENOENT;
 
 	/* reserved names, and names of system accounts below the range */

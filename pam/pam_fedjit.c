@@ -65,6 +65,17 @@ static const struct status_map {
          * (else the client's next round shows a new code), login(1) stops
          * asking. */
         {"locked", {PAM_MAXTRIES, PAM_PERM_DENIED, PAM_PERM_DENIED}, "This account is locked."},
+        {"disabled",
+         {PAM_MAXTRIES, PAM_PERM_DENIED, PAM_PERM_DENIED},
+         "This account was disabled by its identity provider."},
+        /* Only sshd's pre-authentication entry exists: a refusal, so that no
+         * other module of the stack lets anyone in on that entry. */
+        {"not_provisioned",
+         {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_USER_UNKNOWN},
+         "There is no account for you here yet: sign in with your identity provider."},
+        {"unverified",
+         {PAM_AUTH_ERR, PAM_PERM_DENIED, PAM_PERM_DENIED},
+         "Your identity provider could not confirm this account recently enough."},
         {"not_allowed",
          {PAM_MAXTRIES, PAM_PERM_DENIED, PAM_PERM_DENIED},
          "You are not allowed to sign in here."},

@@ -8,37 +8,24 @@
  * When the IdP provisions (provisioning = always or as-in-username), provisioning decides
  * instead (provision_calls.c, pam/provision/provision.h): it binds existing accounts by
  * the same rules, re-syncs their attributes and groups, and creates new ones. With
- * provisioning = none nothing can be created and the binding below answers.
+ * provisioning = none nothing can be created and the binding below answers, with the
+ * same decision (pam/provision/access.h), and records the verification for the account
+ * the identity owns (common/account_state.h) as provisioning does.
  */
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
+#include "common/account_state.h"
 #include "common/escape.h"
 #include "common/macro.h"
 #include "common/store.h"
 #include "pam/helper/helper.h"
-#include "pam/provision/provision.h" /* the refusal texts of allowed_groups */
-
-/* allowed_groups: the identity's groups claim (LF separated) must name one of them. */
-static bool groups_allowed(const struct fedjit_idp *idp, const char *groups)
-{
-	if (!idp->allowed_groups)
-		return true;
-	for (const char *p = groups; p && *p;) {
-		size_t n = strcspn(p, "\n");
-
-		for (char **a = idp->allowed_groups; *a; a++)
-			if (strlen(*a) == n && strncmp(*a, p, n) == 0)
-				return true;
-		p += n;
-		if (*p)
-			p++;
-	}
-	return false;
-}
+#include "pam/provision/access.h"
+#include "pam/provision/provision.h"
 
 /* Sends msg=result status=ok for the account the identity owns (chosen: see
  * fedjit_prov_result). */
@@ -73,76 +60,63 @@ int fedjit_helper_bind(struct fedjit_helper *h, const char *issuer, const char *
 {
 	struct fedjit_store *s = NULL;
 	struct fedjit_user *owned = NULL, *named = NULL;
-	const char *claimed = fedjit_msg_get(identity, "username");
-	const char *groups_claim = fedjit_msg_get(identity, "groups_claim");
-	bool no_groups_claim = groups_claim && strcmp(groups_claim, "absent") == 0;
+	_cleanup_state_ struct fedjit_account_state *st = NULL;
+	_cleanup_free_ char *groups_buf = NULL;
+	struct fedjit_identity id;
+	struct fedjit_access a;
 	int r;
 
 	if (h->idp->provisioning != FEDJIT_PROVISIONING_NONE)
 		return fedjit_helper_provision(h, issuer, subject, identity);
 
+	r = fedjit_identity_from_msg(identity, &id, &groups_buf);
+	if (r < 0)
+		return fedjit_helper_result(h, "error", NULL, "%s: identity (%s, %s): %s",
+		                            h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject),
+		                            strerror(-r));
 	/* The store is opened only here and closed before anything can reach NSS. */
 	r = fedjit_store_open(h->db_file, FEDJIT_STORE_RDONLY, &s);
-	if (r == -ENOENT)
-		return fedjit_helper_result(h, "no_account", "There is no account for you here.",
-		                            "%s: identity (%s, %s) owns no account (no store yet)",
-		                            h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject));
-	if (r < 0)
+	if (r >= 0) {
+		r = fedjit_store_get_user_by_link(s, issuer, subject, &owned);
+		if (r == -ENOENT)
+			r = fedjit_store_get_user(s, h->login.canonical, &named);
+		fedjit_store_close(s);
+	}
+	if (r < 0 && r != -ENOENT)
 		return fedjit_helper_result(h, "error", NULL, "store %s: %s", h->db_file,
 		                            fedjit_store_strerror(r));
-	r = fedjit_store_get_user_by_link(s, issuer, subject, &owned);
-	if (r == -ENOENT)
-		r = fedjit_store_get_user(s, h->account, &named);
-	fedjit_store_close(s);
-
 	if (owned) {
-		if (strcmp(owned->name, h->account) != 0) {
-			r = fedjit_helper_result(
-			        h, "wrong_account",
-			        "You signed in as someone who does not own this account.",
-			        "%s: identity (%s, %s) [claimed name %s] owns account %s, not %s",
-			        h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject),
-			        FEDJIT_ESC(claimed), owned->name, h->account);
-		} else if (!groups_allowed(h->idp, fedjit_msg_get(identity, "groups")) &&
-		           no_groups_claim) {
-			r = fedjit_helper_result(
-			        h, "not_allowed", FEDJIT_NO_GROUPS_CLAIM_MESSAGE,
-			        "%s: identity (%s, %s): " FEDJIT_NO_GROUPS_CLAIM_LOG, h->idp->name,
-			        FEDJIT_ESC(issuer), FEDJIT_ESC(subject), h->idp->groups_claim,
-			        h->idp->scopes);
-		} else if (!groups_allowed(h->idp, fedjit_msg_get(identity, "groups"))) {
-			r = fedjit_helper_result(
-			        h, "not_allowed", "You are not in a group allowed to sign in here.",
-			        "%s: identity (%s, %s) is in none of allowed_groups", h->idp->name,
-			        FEDJIT_ESC(issuer), FEDJIT_ESC(subject));
-		} else if (owned->flags & FEDJIT_USER_LOCKED) {
-			r = fedjit_helper_result(h, "locked", "This account is locked.",
-			                         "%s: identity (%s, %s) owns locked account %s",
-			                         h->idp->name, FEDJIT_ESC(issuer),
-			                         FEDJIT_ESC(subject), owned->name);
-		} else {
-			r = fedjit_helper_send_ok(h, issuer, subject, owned->name, false);
+		r = fedjit_helper_load_state(h, owned->name, &st);
+		if (r < 0) {
+			fedjit_user_free(owned);
+			return fedjit_helper_result(h, "error", NULL, "secret store %s: %s",
+			                            fedjit_helper_secret_db(h),
+			                            fedjit_store_strerror(r));
 		}
-		fedjit_user_free(owned);
-		return r;
 	}
-	if (named) {
-		r = fedjit_helper_result(h, "wrong_account",
-		                         "You signed in as someone who does not own this account.",
-		                         "%s: identity (%s, %s) [claimed name %s] tried account %s "
-		                         "owned by (%s, %s)",
+	/* the one decision (pam/provision/access.h), as provisioning takes it */
+	fedjit_access_decide(
+	        &(struct fedjit_access_in){
+	                .config = h->config,
+	                .idp = h->idp,
+	                .name = h->login.canonical,
+	                .id = &id,
+	                .owned = owned,
+	                .named = named,
+	                .state = st,
+	                .now = time(NULL),
+	        },
+	        &a);
+	if (owned)
+		fedjit_helper_record_login(h, &id, owned->name, a.reason == FEDJIT_ACCESS_OK);
+	if (a.reason == FEDJIT_ACCESS_OK)
+		r = fedjit_helper_send_ok(h, issuer, subject, owned->name, false);
+	else
+		r = fedjit_helper_result(h, a.status, a.message,
+		                         "%s: identity (%s, %s) [claimed name %s]: %s",
 		                         h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject),
-		                         FEDJIT_ESC(claimed), named->name,
-		                         FEDJIT_ESC(named->issuer), FEDJIT_ESC(named->subject));
-		fedjit_user_free(named);
-		return r;
-	}
-	if (r != -ENOENT)
-		return fedjit_helper_result(h, "error", NULL, "store %s: %s", h->db_file,
-		                            fedjit_store_strerror(r));
-	return fedjit_helper_result(h, "no_account", "There is no account for you here.",
-	                            "%s: identity (%s, %s) [claimed name %s] owns no account and "
-	                            "provisioning is off",
-	                            h->idp->name, FEDJIT_ESC(issuer), FEDJIT_ESC(subject),
-	                            FEDJIT_ESC(claimed));
+		                         FEDJIT_ESC(id.username), a.log);
+	fedjit_user_free(owned);
+	fedjit_user_free(named);
+	return r;
 }

@@ -11,6 +11,7 @@
 #include "common/escape.h"
 #include "pam/helper/claims.h"
 #include "pam/helper/device_flow.h"
+#include "pam/helper/flow_private.h"
 #include "pam/idp/discovery.h"
 #include "pam/idp/idtoken.h"
 #include "pam/helper/ipc.h"
@@ -21,22 +22,6 @@
 
 #define DEVICE_GRANT_TYPE "urn:ietf:params:oauth:grant-type:device_code"
 #define SLOW_DOWN_STEP    5
-/* A step ended the run after telling the parent why (> 0, so `if (e != 0) return e`). */
-#define STOPPED 1
-
-/* Shared state of one run. */
-struct run {
-	struct fedjit_flow *f;
-	struct fedjit_discovery *disc;
-	struct fedjit_jwks *jwks;
-	struct fedjit_msg *msg;
-	/* When r->jwks was fetched (0: it came from the cache) and when the token request
-	 * that got the ID token was sent. Keys fetched before that request may predate a
-	 * key the IdP published during the minutes of polling; keys fetched after it know
-	 * every key the token could be signed with, so a refetch would learn nothing. */
-	uint64_t jwks_fetched_usec;
-	uint64_t token_sent_usec;
-};
 
 static int send_msg(struct run *r)
 {
@@ -115,6 +100,13 @@ static const char *http_status(int err)
 	}
 }
 
+/* An HTTP answer other than 200 (or a 4xx OAuth error): an error of the login; for a
+ * revalidation a 5xx is the IdP being down, which changes nothing (unreachable). */
+static const char *server_status(const struct run *r, long status)
+{
+	return r->f->refresh_token && status >= 500 && status <= 599 ? "unreachable" : "error";
+}
+
 static int get_doc(struct run *r, const char *what, const char *url, size_t max,
                    struct fedjit_http_response *resp)
 {
@@ -133,7 +125,8 @@ static int get_doc(struct run *r, const char *what, const char *url, size_t max,
 		long status = resp->status;
 
 		fedjit_http_response_clear(resp);
-		return fail(r, "error", "%s: %s answered HTTP %ld", what, url, status);
+		return fail(r, server_status(r, status), "%s: %s answered HTTP %ld", what, url,
+		            status);
 	}
 	return 0;
 }
@@ -242,7 +235,7 @@ static int post(struct run *r, const char *what, const char *url, char *form,
 		long status = resp->status;
 
 		fedjit_http_response_clear(resp);
-		e = fail(r, "error", "%s: HTTP %ld", what, status);
+		e = fail(r, server_status(r, status), "%s: HTTP %ld", what, status);
 	}
 out:
 	free(reason);
@@ -280,7 +273,12 @@ static int start_device(struct run *r, struct fedjit_device_auth **ret)
 	char *form = NULL, *reason = NULL;
 	int e;
 
-	e = fedjit_form_add(&form, "scope", idp->scopes);
+	char *scope = fedjit_flow_scope(idp);
+
+	if (!scope)
+		return -ENOMEM;
+	e = fedjit_form_add(&form, "scope", scope);
+	free(scope);
 	if (e >= 0 && idp->acr_values)
 		e = fedjit_form_add(&form, "acr_values", idp->acr_values);
 	if (e < 0) {
@@ -518,6 +516,25 @@ static int check_groups_elsewhere(struct run *r, const struct fedjit_idtoken *to
 	            idp->groups_claim);
 }
 
+/* The refresh token the IdP issued with the tokens of this run, for the root parent to
+ * keep (common/account_state.h). One that does not fit a protocol value is left out,
+ * and that is said: the account then revalidates only through a device flow. */
+static int add_refresh_token(struct run *r)
+{
+	const struct fedjit_token_response *t = r->tokens;
+	int e;
+
+	if (!t || !t->refresh_token)
+		return 0;
+	if (strlen(t->refresh_token) > FEDJIT_PROTO_MAX_VALUE)
+		return fedjit_msg_add_bool(r->msg, "refresh_token_omitted", true);
+	e = fedjit_msg_add(r->msg, "refresh_token", t->refresh_token);
+	if (e >= 0 && t->refresh_expires_in >= 0)
+		e = fedjit_msg_add_uint(r->msg, "refresh_expires_in",
+		                        (uint64_t)t->refresh_expires_in);
+	return e;
+}
+
 static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 {
 	const struct fedjit_idp *idp = r->f->idp;
@@ -562,12 +579,12 @@ static int send_identity(struct run *r, const struct fedjit_idtoken *tok)
 		e = fedjit_msg_add_bool(r->msg, "email_verified", tok->email_verified == 1);
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "groups", groups);
-	/* No groups claim at all is not an empty list: the refusal says which it was. */
-	json_t *g = json_object_get(tok->claims, idp->groups_claim);
-	if (e >= 0 && (!g || json_is_null(g)))
-		e = fedjit_msg_add(r->msg, "groups_claim", "absent");
+	if (e >= 0 && tok->groups) /* the claim was there, perhaps empty */
+		e = fedjit_msg_add_bool(r->msg, "groups_claim", true);
 	if (e >= 0)
 		e = fedjit_msg_add(r->msg, "acr", tok->acr);
+	if (e >= 0)
+		e = add_refresh_token(r);
 	free(groups);
 	if (e < 0)
 		return fail(r, "error", "ID token claims cannot be passed on (%s)", strerror(-e));
@@ -611,6 +628,7 @@ int fedjit_flow_run(struct fedjit_flow *f)
 		e = send_claims(&r, tok);
 	if (e == 0) {
 		send_debug(&r, "http_requests=%u", f->http.n_requests);
+		r.tokens = t;
 		e = send_identity(&r, tok);
 	} else if (e > 0) {
 		send_debug(&r, "http_requests=%u", f->http.n_requests);
@@ -624,4 +642,75 @@ int fedjit_flow_run(struct fedjit_flow *f)
 	fedjit_discovery_free(r.disc);
 	fedjit_msg_free(r.msg);
 	return e < 0 ? e : 0;
+}
+
+/* ---- shared with the refresh grant (refresh_flow.c, flow_private.h) ---- */
+
+char *fedjit_flow_scope(const struct fedjit_idp *idp)
+{
+	const char *scopes = idp->scopes ? idp->scopes : "openid profile email";
+	char *out = NULL;
+	bool have = false;
+
+	/* offline_access once, whether or not the scopes name it already */
+	for (const char *p = scopes; *p;) {
+		size_t n = strcspn(p, " \t");
+
+		have |= n == 14 && strncmp(p, "offline_access", 14) == 0;
+		p += n;
+		p += strspn(p, " \t");
+	}
+	if (asprintf(&out, "%s%s", scopes, idp->offline_access && !have ? " offline_access" : "") <
+	    0)
+		return NULL;
+	return out;
+}
+
+int fedjit_flow_fail_text(struct run *r, const char *status, const char *text)
+{
+	return fail(r, status, "%s", text);
+}
+
+int fedjit_flow_send_debug_text(struct run *r, const char *text)
+{
+	return send_debug(r, "%s", text);
+}
+
+int fedjit_flow_documents(struct run *r)
+{
+	int e = load_discovery(r);
+
+	return e != 0 ? e : load_jwks(r);
+}
+
+int fedjit_flow_post(struct run *r, const char *what, const char *url, char *form,
+                     struct fedjit_http_response *resp)
+{
+	return post(r, what, url, form, resp);
+}
+
+int fedjit_flow_not_oauth_error(struct run *r, const char *what, long status)
+{
+	return not_oauth_error(r, what, status);
+}
+
+int fedjit_flow_verify(struct run *r, const struct fedjit_token_response *t,
+                       struct fedjit_idtoken **ret)
+{
+	return verify(r, t, ret);
+}
+
+int fedjit_flow_claims(struct run *r, const struct fedjit_token_response *t,
+                       struct fedjit_idtoken *tok)
+{
+	int e = userinfo(r, t, tok);
+
+	return e != 0 ? e : check_groups_elsewhere(r, tok);
+}
+
+int fedjit_flow_send_identity(struct run *r, const struct fedjit_token_response *t,
+                              const struct fedjit_idtoken *tok)
+{
+	r->tokens = t;
+	return send_identity(r, tok);
 }

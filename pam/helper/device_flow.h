@@ -42,6 +42,10 @@ struct fedjit_flow {
 	uint64_t deadline_usec; /* fedjit_proto_now_usec() clock */
 	bool debug;
 	bool send_claims; /* login-test: msg=claims (claims.h) before msg=identity */
+	/* op=revalidate (fedjit_refresh_run): the refresh token kept from the account's
+	 * last login (a secret: scrubbed by the caller) and the account's subject. */
+	const char *refresh_token;
+	const char *subject;
 };
 
 /* Runs the login; returns 0 when a final message (identity or fail) was sent to the
@@ -50,3 +54,24 @@ int fedjit_flow_run(struct fedjit_flow *f);
 
 /* op=idp-test instead of a login (idp_test.c): msg=check per step, then msg=tested. */
 int fedjit_idp_test_run(struct fedjit_flow *f);
+
+/*
+ * op=revalidate instead of a login (refresh_flow.c): the refresh grant (RFC 6749 §6,
+ * OIDC Core §12) with f->refresh_token, through the same discovery, client
+ * authentication and ID token checks as a login:
+ *   1. discovery and JWKS (cached or fetched, sent to the parent as for a login);
+ *   2. POST token_endpoint grant_type=refresh_token refresh_token= (client auth as
+ *      configured; no scope: the grant's own);
+ *   3. a new ID token, when one comes, is verified exactly like a login's (signature,
+ *      iss, aud/azp, exp/iat with leeway, required_acr) and, per OIDC Core §12.2, must
+ *      carry the account's subject and no nonce (the device grant had none); then
+ *      UserInfo when configured, as at a login;
+ *   4. msg=identity with the claims (and the rotated refresh token, if the IdP sent
+ *      one), or, without a new ID token, msg=identity issuer= subject= claims=0 (the
+ *      grant is alive; the groups stay what they were) with the rotated token;
+ *      msg=fail status=disabled for invalid_grant (revoked, expired, the person
+ *      disabled) or an ID token for another subject; status=unreachable for the
+ *      network; status=error for anything else (a configuration problem is no
+ *      reason to lock anyone).
+ */
+int fedjit_refresh_run(struct fedjit_flow *f);

@@ -32,6 +32,7 @@
 #include <sys/types.h>
 
 #include "common/config.h"
+#include "common/names.h"
 #include "pam/helper/ratelimit.h"
 #include "pam/proto/proto.h"
 
@@ -40,7 +41,11 @@ struct fedjit_helper {
 	const struct fedjit_idp *idp;
 	const char *cache_dir;
 	const char *db_file;
-	char account[256]; /* canonical name of the PAM user */
+	/* The PAM user, parsed once (fedjit_helper_parse_login, default domain
+	 * PRIMARY) for every op that has one; it travels with the login down to
+	 * provisioning, which places a bare name in its IdP's domain from it. */
+	struct fedjit_login login;
+	char account[256]; /* login.canonical, for log lines ("?" before the parse) */
 	char service[64];
 	char rhost[256];            /* the request's rhost (PAM_RHOST), "" when none */
 	struct fedjit_ratelimit rl; /* the device flow's slots (ratelimit.h) */
@@ -65,6 +70,11 @@ struct fedjit_helper {
 	char *jwks_uri; /* of the cached discovery document, NULL when none */
 	bool jwks_refetch_allowed;
 
+	uint64_t request_timeout; /* the request's timeout= in seconds, 0: none given */
+	/* op=revalidate, and the account phase revalidating (revalidate.c): the network
+	 * child runs the refresh grant; its outcome is kept here instead of being sent */
+	struct fedjit_helper_reval *reval;
+
 	pid_t child;
 	int child_fd;
 	bool child_eof; /* the child closed its pipe: it is exiting */
@@ -72,24 +82,85 @@ struct fedjit_helper {
 	bool done; /* msg=result sent */
 };
 
+/* What the network child said about a revalidation (revalidate.c). */
+struct fedjit_helper_reval {
+	char *token;         /* the refresh token, for the child (secret; scrubbed after fork) */
+	const char *subject; /* the account's */
+	char status[32];     /* "identity", or the status of the fail / result; "" none */
+	char log[2048];
+	struct fedjit_msg *identity; /* status "identity": the frame (owned) */
+};
+
 /* Sends msg=result (once) and logs it: status per pam/proto/proto.h, message for the person
  * (may be NULL), the formatted reason for the administrator. Returns 0 or -errno. */
 int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char *message,
                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Runs the network child and the parent's side until a result was sent. */
+/* Runs the network child and the parent's side until a result was sent (with h->reval:
+ * until the child's outcome is in h->reval; nothing is sent). */
 int fedjit_helper_run_login(struct fedjit_helper *h);
+/* h->idp's secrets (client secret or key, CA file) and the cached documents, read as
+ * root before the network child is forked (main.c). 0, or != 0 after a result was sent
+ * (with h->reval: recorded there). */
+int fedjit_helper_load_idp(struct fedjit_helper *h);
 
-/* Parse the PAM user as a login name into *ret and remember its canonical form in
- * h->account (account.c). 0, or != 0 when it is not one: 1 after msg=result
+/*
+ * Revalidation (revalidate.c; pam/proto/proto.h REVALIDATION says the statuses). Asks
+ * u's IdP again with the refresh token held for it, through the network child; then
+ * re-syncs as a login would (ok), locks it "disabled at the IdP" and ends its sessions
+ * (disabled), or records the attempt (unreachable, no_token, error). force: ask even
+ * when verified within revalidate_after (else "fresh"). Fills *ret; 0 or -errno.
+ */
+struct fedjit_user;
+struct fedjit_reval_outcome {
+	const char *status; /* ok, fresh, disabled, unreachable, no_token, locked, idp_removed,
+	                       error */
+	char log[1024];
+	int64_t last_verified;
+	bool token_held, groups_changed, token_rotated, sessions_ended;
+	const char *access; /* ok: the account decision after the re-sync (ok, not_allowed) */
+};
+int fedjit_helper_revalidate(struct fedjit_helper *h, const struct fedjit_user *u, bool force,
+                             struct fedjit_reval_outcome *ret);
+/* op=revalidate: h->login's account, the result to the requester. */
+int fedjit_helper_revalidate_op(struct fedjit_helper *h, bool force);
+/* The account phase: revalidate u when its IdP's revalidate_after has passed since the
+ * last verification (not when locked, its IdP gone, revalidate_after 0, or the IdP did
+ * not answer within the last minute). *ret status "fresh" when nothing was asked. */
+int fedjit_helper_revalidate_if_due(struct fedjit_helper *h, const struct fedjit_user *u,
+                                    struct fedjit_reval_outcome *ret);
+
+/* Parse the PAM user as a login name into h->login and h->account (account.c),
+ * once per request. 0, or != 0 when it is not one: 1 after msg=result
  * unknown_user was sent, or the -errno of sending it. */
-struct fedjit_login;
-int fedjit_helper_parse_login(struct fedjit_helper *h, const char *user, struct fedjit_login *ret);
+int fedjit_helper_parse_login(struct fedjit_helper *h, const char *user);
 
-/* op=account and op=chauthtok (account.c): answered from the store, no IdP traffic.
- * phase: the request's phase (chauthtok: prelim or update), may be NULL. */
-int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *user,
-                             const char *phase);
+/* op=account and op=chauthtok (account.c) for h->login: answered from the stores (the
+ * account phase may revalidate with the IdP first: revalidate.c). phase: the request's
+ * phase (chauthtok: prelim or update), may be NULL. */
+int fedjit_helper_account_op(struct fedjit_helper *h, const char *op, const char *phase);
+/* The secret store's path (the configuration's, or FEDJIT_SECRET_DB_FILE). */
+const char *fedjit_helper_secret_db(const struct fedjit_helper *h);
+/* The account state record of name (read-only): 0 and *ret (NULL when nothing is
+ * recorded; fedjit_account_state_free), or a negative errno. */
+struct fedjit_account_state;
+int fedjit_helper_load_state(struct fedjit_helper *h, const char *name,
+                             struct fedjit_account_state **ret);
+/* Record the verification of id for account (provisioning = none: binding.c), with its
+ * refresh token when keep_token (fedjit_provision_record_login). */
+struct fedjit_identity;
+void fedjit_helper_record_login(struct fedjit_helper *h, const struct fedjit_identity *id,
+                                const char *account, bool keep_token);
+/* The decision of pam/provision/access.h for the stored account u of h->login (NULL:
+ * none) without an identity, as the account phase takes it: 0 and *ret, or -errno
+ * with *ret_what saying what failed. */
+struct fedjit_access;
+struct fedjit_user;
+int fedjit_helper_account_decision(struct fedjit_helper *h, const struct fedjit_user *u,
+                                   struct fedjit_access *ret, const char **ret_what);
+/* Would sshd's pre-auth entry answer h->login (fedjit_provision_preauth_only)? 1, 0,
+ * -errno. */
+int fedjit_helper_preauth_only(struct fedjit_helper *h);
 /* The store record of name: 0 and *ret (fedjit_user_free), -ENOENT, or another -errno.
  * Opens and closes the store (never held across NSS calls). */
 struct fedjit_user;
@@ -105,10 +176,10 @@ int fedjit_helper_lookup_user(struct fedjit_helper *h, const char *name, struct 
  * provisioning take it (fedjit_provision_precheck)? 0: go on; otherwise the result
  * (unknown_user, so the PAM stack can go on to other modules) was sent: 1, or -errno.
  */
-int fedjit_helper_precheck(struct fedjit_helper *h, const char *user);
+int fedjit_helper_precheck(struct fedjit_helper *h);
 /* op=chauthtok phase=update for a stored account (fedjit_provision_chauthtok): asks
  * the person through the module, sends the result. */
-int fedjit_helper_chauthtok(struct fedjit_helper *h, const char *user);
+int fedjit_helper_chauthtok(struct fedjit_helper *h);
 
 /* Tells the module the device flow ended with a verified identity (msg=approved), so
  * it stops reminding the person to approve while slower work (provisioning, its

@@ -119,7 +119,9 @@ int fedjit_ipc_recv(int fd, uint64_t deadline_usec, uint32_t *ret_type, char **r
 	return 0;
 }
 
-#define ALL_MODES (FEDJIT_IPC_MODE_LOGIN | FEDJIT_IPC_MODE_LOGIN_TEST | FEDJIT_IPC_MODE_IDP_TEST)
+#define ALL_MODES                                                                        \
+	(FEDJIT_IPC_MODE_LOGIN | FEDJIT_IPC_MODE_LOGIN_TEST | FEDJIT_IPC_MODE_IDP_TEST | \
+	 FEDJIT_IPC_MODE_REVALIDATE)
 
 /* The table of ipc.h, row for row. */
 static const struct ipc_rule {
@@ -135,7 +137,9 @@ static const struct ipc_rule {
         [FEDJIT_IPC_MSG_TESTED] = {"tested", FEDJIT_IPC_MODE_IDP_TEST, 1, -1},
         [FEDJIT_IPC_MSG_FAIL] = {"fail", ALL_MODES, 1, -1},
         [FEDJIT_IPC_MSG_CLAIMS] = {"claims", FEDJIT_IPC_MODE_LOGIN_TEST, 1, FEDJIT_IPC_MSG_DEVICE},
-        [FEDJIT_IPC_MSG_IDENTITY] = {"identity", FEDJIT_IPC_MODE_LOGIN | FEDJIT_IPC_MODE_LOGIN_TEST,
+        [FEDJIT_IPC_MSG_IDENTITY] = {"identity",
+                                     FEDJIT_IPC_MODE_LOGIN | FEDJIT_IPC_MODE_LOGIN_TEST |
+                                             FEDJIT_IPC_MODE_REVALIDATE,
                                      1, FEDJIT_IPC_MSG_DEVICE},
 };
 
@@ -151,7 +155,8 @@ int fedjit_ipc_msg_accept(enum fedjit_ipc_mode mode, struct fedjit_ipc_seen *see
 			*ret_why = "a message this operation does not allow";
 		else if (seen->n[i] >= rule->max)
 			*ret_why = "a message too many times";
-		else if (rule->after >= 0 && seen->n[rule->after] == 0)
+		else if (rule->after >= 0 && (ipc_rules[rule->after].modes & mode) &&
+		         seen->n[rule->after] == 0)
 			*ret_why = "a message out of order";
 		else {
 			seen->n[i]++;

@@ -14,8 +14,11 @@
  *       msg=device  as in proto.h, forwarded to the module
  *       msg=identity v=1 issuer= subject= [username=] [gecos=] [email=]
  *                   [email_verified=0|1 (the email_verified claim; absent when the IdP
- *                   sent none)] [groups= (LF separated)] [acr=] : the verified ID
- *                   token's identity (claims named by the IdP's *_claim settings)
+ *                   sent none)] [groups= (LF separated)] [groups_claim=1 (the claim was
+ *                   present, perhaps empty)] [acr=] [refresh_token= [refresh_expires_in=]]
+ *                   : the verified ID token's identity (claims named by the IdP's *_claim
+ *                   settings) and the refresh token the IdP issued with it (a secret: the
+ *                   frame is scrubbed)
  *       msg=fail    v=1 status=(proto.h result status) log= [message=]
  *       msg=debug   v=1 text=  (privilege report, statistics) logged at debug
  *       msg=check   v=1 step= status= [text=]  op=idp-test: one step, forwarded
@@ -23,14 +26,17 @@
  *       msg=claims  v=1 json= [omitted=]       op=login-test: the claims (claims.h)
  * Which message is allowed when, and how often, is one table (ipc.c, ipc_rules):
  *
- *   message   modes                        at most  after
- *   debug     login, login-test, idp-test  256      -
- *   device    login, login-test            1        -
- *   check     idp-test                     32       -
- *   tested    idp-test                     1        -
- *   fail      login, login-test, idp-test  1        -
- *   claims    login-test                   1        device
- *   identity  login, login-test            1        device
+ *   message   modes                                    at most  after
+ *   debug     login, login-test, idp-test, revalidate  256      -
+ *   device    login, login-test                        1        -
+ *   check     idp-test                                 32       -
+ *   tested    idp-test                                 1        -
+ *   fail      login, login-test, idp-test, revalidate  1        -
+ *   claims    login-test                               1        device
+ *   identity  login, login-test, revalidate            1        device
+ *
+ * "after" holds in the modes that allow the earlier message: a revalidation (the
+ * refresh grant) has no device flow, so its identity comes without one.
  *
  * Anything malformed, an unknown type, a message outside its row or a frame over the
  * limit ends the login with an error (the child is not trusted to speak correctly, only
@@ -55,6 +61,7 @@ enum fedjit_ipc_mode {
 	FEDJIT_IPC_MODE_LOGIN = 1 << 0,      /* op=login */
 	FEDJIT_IPC_MODE_LOGIN_TEST = 1 << 1, /* op=login-test */
 	FEDJIT_IPC_MODE_IDP_TEST = 1 << 2,   /* op=idp-test */
+	FEDJIT_IPC_MODE_REVALIDATE = 1 << 3, /* a revalidation: the refresh grant */
 };
 
 /* The messages the child may send (FEDJIT_IPC_MSG frames), in table order. */

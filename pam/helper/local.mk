@@ -48,10 +48,12 @@ pam_helper_fedjit_helper_SOURCES = \
 	pam/helper/provision_calls.c \
 	pam/helper/account.c pam/helper/idp_test.c pam/helper/login_test.c \
 	pam/helper/device_flow.h pam/helper/device_flow.c \
+	pam/helper/flow_private.h pam/helper/refresh_flow.c pam/helper/revalidate.c \
 	pam/helper/claims.h pam/helper/claims.c
 pam_helper_fedjit_helper_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS) $(TDB_CFLAGS)
 # provisioning before the common code it uses
-pam_helper_fedjit_helper_LDADD = pam/provision/libfedjit_provision.la $(helper_libs) $(common_libs)
+pam_helper_fedjit_helper_LDADD = pam/provision/libfedjit_provision.la $(helper_libs) \
+	$(events_libs) $(common_libs)
 
 # msg=claims within the protocol's value limit (pam/helper/claims.h).
 check_PROGRAMS += tests/unit/test_claims
@@ -68,6 +70,10 @@ check_PROGRAMS += tests/helper/mkaccount
 tests_helper_mkaccount_SOURCES = tests/helper/mkaccount.c
 tests_helper_mkaccount_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
 tests_helper_mkaccount_LDADD = $(common_libs)
+check_PROGRAMS += tests/helper/mkstate
+tests_helper_mkstate_SOURCES = tests/helper/mkstate.c
+tests_helper_mkstate_CPPFLAGS = $(AM_CPPFLAGS) $(TDB_CFLAGS)
+tests_helper_mkstate_LDADD = $(common_libs)
 
 # Against the real test IdP (tests/idp) and the misbehaving one; need root (skip
 # otherwise). helper-provision.sh: the provisioning joints without an IdP (precheck,
@@ -78,7 +84,8 @@ helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh 
 	tests/helper/helper-provision.sh tests/helper/helper-login-test.sh \
 	tests/helper/helper-chauthtok.sh tests/helper/helper-jwks-rotation.sh \
 	tests/helper/helper-glewlwyd.sh tests/helper/helper-authz.sh \
-	tests/helper/helper-ratelimit.sh
+	tests/helper/helper-ratelimit.sh tests/helper/helper-access.sh \
+	tests/helper/helper-revalidate.sh
 TESTS += $(helper_script_tests)
 EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh
 

@@ -72,6 +72,8 @@ static _Noreturn void child_main(struct fedjit_helper *h, int fd, const struct f
 	        .deadline_usec = h->deadline_usec,
 	        .debug = h->debug,
 	        .send_claims = h->login_test,
+	        .refresh_token = h->reval ? h->reval->token : NULL,
+	        .subject = h->reval ? h->reval->subject : NULL,
 	};
 	char desc[512];
 	int r;
@@ -97,9 +99,13 @@ static _Noreturn void child_main(struct fedjit_helper *h, int fd, const struct f
 	}
 	if (fedjit_http_global_init() < 0)
 		_exit(71);
-	r = h->idp_test ? fedjit_idp_test_run(&f) : fedjit_flow_run(&f);
+	r = h->idp_test ? fedjit_idp_test_run(&f)
+	    : h->reval  ? fedjit_refresh_run(&f)
+	                : fedjit_flow_run(&f);
 	if (h->secret)
 		explicit_bzero(h->secret, strlen(h->secret));
+	if (h->reval && h->reval->token)
+		explicit_bzero(h->reval->token, strlen(h->reval->token));
 	if (h->key_pem)
 		explicit_bzero(h->key_pem, strlen(h->key_pem));
 	fedjit_http_global_cleanup();
@@ -111,6 +117,10 @@ static void scrub_parent_secrets(struct fedjit_helper *h)
 	fedjit_secret_free(h->secret);
 	fedjit_secret_free(h->key_pem);
 	h->secret = h->key_pem = NULL;
+	if (h->reval) {
+		fedjit_secret_free(h->reval->token);
+		h->reval->token = NULL;
+	}
 }
 
 /* A document from the child is validated again before root writes it to disk. */
@@ -162,7 +172,8 @@ static void cache_document(struct fedjit_helper *h, uint32_t type, const char *d
 
 static enum fedjit_ipc_mode run_mode(const struct fedjit_helper *h)
 {
-	return h->idp_test     ? FEDJIT_IPC_MODE_IDP_TEST
+	return h->reval        ? FEDJIT_IPC_MODE_REVALIDATE
+	       : h->idp_test   ? FEDJIT_IPC_MODE_IDP_TEST
 	       : h->login_test ? FEDJIT_IPC_MODE_LOGIN_TEST
 	                       : FEDJIT_IPC_MODE_LOGIN;
 }
@@ -244,6 +255,13 @@ static int on_identity(struct fedjit_helper *h, struct fedjit_msg **m)
 	if (!iss || !sub || strcmp(iss, h->idp->issuer) != 0)
 		return fedjit_helper_result(h, "error", NULL, "network child sent a bad identity")
 		               ?: 1;
+	if (h->reval) { /* revalidate.c judges it */
+		snprintf(h->reval->status, sizeof(h->reval->status), "identity");
+		h->reval->identity = *m;
+		*m = NULL;
+		h->done = true;
+		return 1;
+	}
 	if (h->login_test)
 		return fedjit_helper_login_test(h, iss, sub, *m) ?: 1;
 	return fedjit_helper_bind(h, iss, sub, *m) ?: 1;

@@ -189,7 +189,7 @@ static int tell_no_groups_claim(struct fedjit_helper *h, const struct fedjit_ide
 	const struct fedjit_idp *idp = h->idp;
 	char text[512];
 
-	if (!id->groups_claim_absent ||
+	if (!!id->groups_claim ||
 	    (!idp->allowed_groups && idp->n_group_map == 0 && !idp->create_groups))
 		return 0;
 	snprintf(text, sizeof(text),
@@ -228,7 +228,7 @@ int fedjit_helper_login_test(struct fedjit_helper *h, const char *issuer, const 
 	r = tell_no_groups_claim(h, &id);
 	if (r < 0)
 		return fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r));
-	r = fedjit_provision_login(&ctx, &id, h->account, &res);
+	r = fedjit_provision_login(&ctx, &id, &h->login, &res);
 	if (r < 0)
 		r = fedjit_helper_result(h, "error", NULL, "login-test: %s", res.log);
 	else

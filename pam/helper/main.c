@@ -31,6 +31,7 @@
 #include "pam/idp/discovery.h"
 #include "pam/helper/helper.h"
 #include "pam/idp/json_scrub.h"
+#include "pam/provision/access.h"
 
 #define REQUEST_TIMEOUT_USEC (10 * 1000000ULL)
 #define SECRET_FILE_MAX      (64 * 1024)
@@ -56,6 +57,12 @@ int fedjit_helper_result(struct fedjit_helper *h, const char *status, const char
 	if (h->done)
 		return 0;
 	h->done = true;
+	if (h->reval) { /* a revalidation's outcome: kept, the caller answers */
+		snprintf(h->reval->status, sizeof(h->reval->status), "%s", status);
+		snprintf(h->reval->log, sizeof(h->reval->log), "%.*s",
+		         (int)sizeof(h->reval->log) - 1, reason);
+		return 0;
+	}
 	r = fedjit_msg_start(h->msg, "result");
 	if (r >= 0)
 		r = fedjit_msg_add(h->msg, "status", status);
@@ -197,15 +204,10 @@ static void load_cache(struct fedjit_helper *h)
 }
 
 /* The IdP: the module's idp= argument, else the one serving the login name's domain. */
-static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp_name)
+static int choose_idp(struct fedjit_helper *h, const char *idp_name)
 {
-	struct fedjit_login login;
 	struct fedjit_user *u = NULL;
-	int r;
 
-	r = fedjit_helper_parse_login(h, user, &login);
-	if (r != 0)
-		return r;
 	if (idp_name) {
 		h->idp = fedjit_config_idp(h->config, idp_name);
 		if (!h->idp)
@@ -214,36 +216,53 @@ static int choose_idp(struct fedjit_helper *h, const char *user, const char *idp
 			               ?: 1;
 		return 0;
 	}
-	/* An existing account signs in at the IdP it is linked to. */
-	if (fedjit_helper_lookup_user(h, login.canonical, &u) == 0) {
+	/* An existing account signs in at the IdP it is linked to. When that is gone
+	 * nobody can sign in to it: the answer is the account phase's (locked before
+	 * idp_removed: one order, pam/provision/access.h). */
+	if (fedjit_helper_lookup_user(h, h->login.canonical, &u) == 0) {
+		struct fedjit_access a;
+		const char *what = "";
+		int r = 0;
+
 		if (u->idp)
 			h->idp = fedjit_config_idp(h->config, u->idp);
-		fedjit_user_free(u);
 		if (!h->idp)
-			return fedjit_helper_result(h, "idp_removed", NULL,
-			                            "the IdP of %s is no longer configured",
-			                            login.canonical)
+			r = fedjit_helper_account_decision(h, u, &a, &what);
+		fedjit_user_free(u);
+		if (r < 0)
+			return fedjit_helper_result(h, "error", NULL, "%s: %s", what, strerror(-r))
 			               ?: 1;
+		if (!h->idp)
+			return fedjit_helper_result(h, a.status, a.message, "%s", a.log) ?: 1;
 		return 0;
 	}
 	/* A new name: the IdP that serves its domain (the only one, if just one),
 	 * chosen as the NSS pre-auth entry chooses it. */
-	h->idp = fedjit_config_idp_for_new_login(h->config, user, strlen(user));
+	h->idp = fedjit_config_idp_for_login(h->config, &h->login);
 	if (!h->idp)
 		return fedjit_helper_result(h, "unknown_user", NULL, "no IdP serves domain %s",
-		                            login.domain->name)
+		                            h->login.domain->name)
 		               ?: 1;
 	/* A name provisioning would refuse (taken outside fedjit, reserved, against
 	 * the policy): unknown_user now, before any device flow (pam/proto/proto.h). */
 	if (h->idp->provisioning != FEDJIT_PROVISIONING_NONE)
-		return fedjit_helper_precheck(h, user);
+		return fedjit_helper_precheck(h);
 	return 0;
+}
+
+int fedjit_helper_load_idp(struct fedjit_helper *h)
+{
+	int r = load_secrets(h);
+
+	if (r == 0)
+		load_cache(h);
+	return r;
 }
 
 static bool op_known(const char *op)
 {
-	static const char *const ops[] = {"login", "account", "chauthtok", "idp-test",
-	                                  "login-test"};
+	static const char *const ops[] = {"login",    "account",    "chauthtok",
+	                                  "idp-test", "login-test", "revalidate"};
 
 	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(ops); i++)
 		if (strcmp(op, ops[i]) == 0)
@@ -283,6 +302,7 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 		setlogmask(LOG_UPTO(LOG_DEBUG));
 	}
 	(void)fedjit_msg_get_uint(req, "timeout", 86400, &timeout);
+	h->request_timeout = timeout;
 	if (fedjit_msg_get_bool(req, "switch_user", &h->switch_user) < 0)
 		h->switch_user = false;
 
@@ -329,13 +349,24 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 			                            "op=login-test without dry_run=1")
 			               ?: 1;
 		h->login_test = true;
-	} else if (strcmp(op, "login") != 0) {
-		return fedjit_helper_account_op(h, op, user ? user : "",
-		                                fedjit_msg_get(req, "phase"))
-		               ?: 1;
 	}
+	/* the one parse of the PAM user; everything below gets h->login */
+	r = fedjit_helper_parse_login(h, user);
+	if (r != 0)
+		return r;
+	if (strcmp(op, "revalidate") == 0) {
+		bool force = false;
 
-	r = choose_idp(h, user, fedjit_msg_get(req, "idp"));
+		if (fedjit_msg_get_bool(req, "force", &force) < 0)
+			force = false;
+		if (!service)
+			snprintf(h->service, sizeof(h->service), "revalidate");
+		return fedjit_helper_revalidate_op(h, force) ?: 1;
+	}
+	if (strcmp(op, "login") != 0 && !h->login_test)
+		return fedjit_helper_account_op(h, op, fedjit_msg_get(req, "phase")) ?: 1;
+
+	r = choose_idp(h, fedjit_msg_get(req, "idp"));
 	if (r != 0)
 		return r;
 	/* A name fedjit handles: now the device flow would cost the IdP (ratelimit.h).

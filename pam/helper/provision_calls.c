@@ -26,25 +26,42 @@ static struct fedjit_prov_ctx prov_ctx(struct fedjit_helper *h, struct fedjit_pr
 	};
 }
 
-int fedjit_helper_precheck(struct fedjit_helper *h, const char *user)
+int fedjit_helper_precheck(struct fedjit_helper *h)
 {
 	struct fedjit_proto_conv conv;
 	struct fedjit_prov_ctx ctx = prov_ctx(h, &conv);
 	struct fedjit_prov_result res;
-	int r = fedjit_provision_precheck(&ctx, user, &res);
+	int r = fedjit_provision_precheck(&ctx, &h->login, &res);
 
 	if (r > 0)
 		return 0;
 	return fedjit_helper_result(h, res.status, NULL, "%s: %s", h->idp->name, res.log) ?: 1;
 }
 
-int fedjit_helper_chauthtok(struct fedjit_helper *h, const char *user)
+void fedjit_helper_record_login(struct fedjit_helper *h, const struct fedjit_identity *id,
+                                const char *account, bool keep_token)
+{
+	struct fedjit_proto_conv conv;
+	struct fedjit_prov_ctx ctx = prov_ctx(h, &conv);
+
+	fedjit_provision_record_login(&ctx, id, account, keep_token);
+}
+
+int fedjit_helper_preauth_only(struct fedjit_helper *h)
+{
+	struct fedjit_proto_conv conv;
+	struct fedjit_prov_ctx ctx = prov_ctx(h, &conv);
+
+	return fedjit_provision_preauth_only(&ctx, &h->login);
+}
+
+int fedjit_helper_chauthtok(struct fedjit_helper *h)
 {
 	struct fedjit_proto_conv conv;
 	struct fedjit_prov_ctx ctx = prov_ctx(h, &conv);
 	struct fedjit_prov_result res;
 
-	(void)fedjit_provision_chauthtok(&ctx, user, &res);
+	(void)fedjit_provision_chauthtok(&ctx, &h->login, &res);
 	return fedjit_helper_result(h, res.status, res.message[0] ? res.message : NULL, "%s",
 	                            res.log);
 }
@@ -73,7 +90,7 @@ int fedjit_helper_provision(struct fedjit_helper *h, const char *issuer, const c
 	r = fedjit_helper_send_approved(h);
 	if (r < 0)
 		return fedjit_helper_result(h, "error", NULL, "module gone: %s", strerror(-r));
-	r = fedjit_provision_login(&ctx, &id, h->account, &res);
+	r = fedjit_provision_login(&ctx, &id, &h->login, &res);
 	if (r < 0 || strcmp(res.status, "ok") != 0)
 		return fedjit_helper_result(h, res.status, res.message[0] ? res.message : NULL,
 		                            "%s", res.log);

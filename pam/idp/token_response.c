@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Device authorization and token endpoint responses; the formats and limits are documented
  * in token_response.h. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,8 +227,8 @@ void fedjit_token_response_free(struct fedjit_token_response *t)
 	free(t);
 }
 
-int fedjit_token_response_parse(const char *data, size_t len, struct fedjit_token_response **ret,
-                                char **ret_reason)
+static int token_response_parse(const char *data, size_t len, bool id_token_optional,
+                                struct fedjit_token_response **ret, char **ret_reason)
 {
 	struct fedjit_token_response *t = NULL;
 	json_t *doc = NULL;
@@ -241,6 +242,7 @@ int fedjit_token_response_parse(const char *data, size_t len, struct fedjit_toke
 		goto out;
 	}
 	t->expires_in = -1;
+	t->refresh_expires_in = -1;
 	r = parse_error(doc, &t->err, ret_reason);
 	if (r < 0)
 		goto out;
@@ -252,8 +254,11 @@ int fedjit_token_response_parse(const char *data, size_t len, struct fedjit_toke
 	    (r = get_vschar(doc, "refresh_token", TOKEN_MAX, false, &t->refresh_token,
 	                    ret_reason)) < 0 ||
 	    (r = get_vschar(doc, "scope", 4096, false, &t->scope, ret_reason)) < 0 ||
-	    (r = get_seconds(doc, "expires_in", &t->expires_in, ret_reason)) < 0)
+	    (r = get_seconds(doc, "expires_in", &t->expires_in, ret_reason)) < 0 ||
+	    (r = get_seconds(doc, "refresh_expires_in", &t->refresh_expires_in, ret_reason)) < 0)
 		goto out;
+	if (!json_object_get(doc, "id_token") && id_token_optional)
+		goto done;
 	if (!json_object_get(doc, "id_token")) {
 		r = fedjit_reason(-EBADMSG, ret_reason,
 		                  "id_token: missing (was the openid scope requested?)");
@@ -270,4 +275,16 @@ out:
 	fedjit_token_response_free(t);
 	fedjit_json_decref_scrub(doc);
 	return r;
+}
+
+int fedjit_token_response_parse(const char *data, size_t len, struct fedjit_token_response **ret,
+                                char **ret_reason)
+{
+	return token_response_parse(data, len, false, ret, ret_reason);
+}
+
+int fedjit_token_response_parse_refresh(const char *data, size_t len,
+                                        struct fedjit_token_response **ret, char **ret_reason)
+{
+	return token_response_parse(data, len, true, ret, ret_reason);
 }

@@ -11,7 +11,10 @@
  *
  * Token response (RFC 6749 §5.1 / §5.2, OIDC Core §3.1.3.3):
  *   success: access_token, token_type, id_token required; expires_in, refresh_token, scope
- *            optional. Tokens are secrets: scrubbed on free.
+ *            optional; refresh_expires_in optional (Keycloak: the refresh token's own
+ *            lifetime, 0 for an offline token). Tokens are secrets: scrubbed on free.
+ *   The refresh grant's response (RFC 6749 §6, OIDC Core §12.2) is the same except that
+ *   id_token is optional (fedjit_token_response_parse_refresh).
  *   error:   error (required, RFC 6749 §5.2 charset, <= 128 bytes), error_description and
  *            error_uri optional. The code is kept and classified (enum below), since the
  *            polling loop must tell authorization_pending and slow_down from the end.
@@ -70,8 +73,9 @@ struct fedjit_token_response {
 	char *id_token;                     /* secret */
 	char *refresh_token;                /* secret, NULL if absent */
 	char *token_type;
-	char *scope;        /* NULL if absent */
-	int64_t expires_in; /* -1 if absent */
+	char *scope;                /* NULL if absent */
+	int64_t expires_in;         /* -1 if absent */
+	int64_t refresh_expires_in; /* -1 if absent */
 };
 
 /* Both return 0 with a new struct for a well-formed success or error response (check
@@ -84,4 +88,7 @@ void fedjit_device_auth_free(struct fedjit_device_auth *d);
 
 int fedjit_token_response_parse(const char *data, size_t len, struct fedjit_token_response **ret,
                                 char **ret_reason);
+/* The refresh grant's response: as above, but id_token may be absent (t->id_token NULL). */
+int fedjit_token_response_parse_refresh(const char *data, size_t len,
+                                        struct fedjit_token_response **ret, char **ret_reason);
 void fedjit_token_response_free(struct fedjit_token_response *t);

@@ -40,6 +40,8 @@
  *
  * MODULE -> HELPER
  *   msg=request  v=1 op=login|account|chauthtok [phase=prelim|update (chauthtok)]
+ *                (op=revalidate, op=idp-test, op=login-test: below and
+ *                cli/helper_run.c)
  *                user=PAM_USER (as given; the module has checked it parses
  *                as a login name of the configuration and is not reserved)
  *                [service=PAM_SERVICE] [rhost=] [ruser=] [tty=]
@@ -89,12 +91,66 @@
  *   expired), timeout, unreachable (IdP down), wrong_account (the identity owns
  *   another account or none with this name), no_account (no account and
  *   provisioning is off), unknown_user (not a fedjit user / no IdP for the
- *   name's domain), locked, not_allowed (allowed_groups), idp_removed (the
- *   account's IdP is no longer configured), busy (no device flow was started:
- *   too many in progress on the host or from PAM_RHOST, or one for the same name
- *   and rhost moments ago; pam/helper/ratelimit.h), unsupported (the helper does not
- *   implement this op: PAM_IGNORE for account and chauthtok), error (anything
- *   else). An unknown status counts as error. PAM codes per operation: man/pam_fedjit.8.
+ *   name's domain), locked (by the administrator), disabled (locked because
+ *   the IdP refused a revalidation: "disabled at the IdP"), not_allowed
+ *   (allowed_groups), idp_removed (the account's IdP is no longer configured),
+ *   busy (no device flow was started: too many in progress on the host or from
+ *   PAM_RHOST, or one for the same name and rhost moments ago;
+ *   pam/helper/ratelimit.h),
+ *   not_provisioned (op=account: the name exists only as sshd's pre-auth entry,
+ *   no account was created; a refusal, not unknown_user, so no other module
+ *   of the stack can let the person in on that entry), unverified (op=account:
+ *   the IdP has not vouched for the account recently enough and cannot be
+ *   asked now; message says why), unsupported (the helper does not implement
+ *   this op: PAM_IGNORE for account and chauthtok), error (anything else). An
+ *   unknown status counts as error. PAM codes per operation: man/pam_fedjit.8.
+ *   The refusals of an existing account and the order they are checked in
+ *   are one table (pam/provision/access.h), the same for op=login, op=account
+ *   and op=login-test.
+ *
+ * REVALIDATION (op=revalidate; the admin tool's `fedjit revalidate` and its
+ * timer, never the module): ask the account's IdP again with the refresh
+ * token kept from its last device-flow login, without a person.
+ *   msg=request  v=1 op=revalidate user=ACCOUNT (the account's name; parsed
+ *                as a login name, so its canonical form is used)
+ *                [force=0|1 (ask even when last_verified is within the IdP's
+ *                revalidate_after; default 0)] [config=PATH] [debug=0|1]
+ *                [service=NAME (for the log; default "revalidate")]
+ *                [timeout=SECONDS (default and cap: the IdP's timeout, at most
+ *                60)]
+ *   The helper sends no device, prompt or info message, only:
+ *   msg=result   v=1 status=STATUS [message=] [log=] account=NAME
+ *                [idp=NAME] [last_verified=UNIX (0: never)]
+ *                [lock_reason=none|administrator|idp]
+ *                [refresh_token=0|1 (one is held after this call)]
+ *                [groups_changed=0|1] [token_rotated=0|1]
+ *                [offline_ok=0|1 (status unreachable: still within the IdP's
+ *                offline_grace)] [sessions_ended=0|1]
+ *                [access=STATUS (status ok: what the account phase would answer
+ *                now, e.g. not_allowed when the IdP's groups left allowed_groups)]
+ *     ok            the IdP vouched for the account now (a new ID token, when
+ *                   one came, passed the same checks as at login, subject the
+ *                   account's): last_verified is now, claims and groups were
+ *                   re-synced as at login, a rotated refresh token was kept
+ *     fresh         verified within revalidate_after and not forced: the IdP
+ *                   was not asked, nothing changed
+ *     disabled      the IdP refused (invalid_grant, or a token for another
+ *                   subject): the account is now locked with reason "disabled
+ *                   at the IdP", its refresh token erased, its sessions ended
+ *                   (sessions_ended), one audit record and syslog line
+ *     unreachable   no usable answer (network, TLS, HTTP 5xx, timeout):
+ *                   nothing changed (the attempt is recorded)
+ *     error         another refusal (invalid_client, a bad answer, a nonce in
+ *                   the refreshed ID token): nothing changed, no lock (the
+ *                   host's configuration is no reason to lock anyone)
+ *     no_token      no refresh token is held for the IdP's issuer and
+ *                   client_id, or the one held is past the expiry the IdP gave
+ *                   it: nothing to ask with, nothing changed (the next
+ *                   device-flow login brings one)
+ *     locked        locked already (by the administrator or by an earlier
+ *                   revalidation): the IdP is not asked; revalidation never
+ *                   lifts a lock
+ *     idp_removed, unknown_user, unsupported, error: as above.
  */
 #pragma once
 

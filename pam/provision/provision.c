@@ -78,6 +78,7 @@ static int finish_init(struct prov_run *run, const struct fedjit_user *u, bool m
 	        .uid = u->uid,
 	        .gid = u->gid,
 	        .make_home = make_home,
+	        .new_home = u->flags & FEDJIT_USER_PENDING,
 	};
 	snprintf(f->name, sizeof(f->name), "%s", u->name);
 	snprintf(f->home, sizeof(f->home), "%s", u->home);
@@ -91,17 +92,22 @@ static int sync_groups(struct prov_run *run, const struct fedjit_user *u, char *
 {
 	struct prov_groups g = {0};
 	_cleanup_free_ uint32_t *gids = NULL;
-	size_t n = 0;
+	_cleanup_free_ uint32_t *before = NULL;
+	size_t n = 0, n_before = 0;
 	int r = fedjit_store_batch_begin(run->store);
 
 	if (r < 0)
 		return r;
-	r = fedjit_prov_groups_compute(run, true, &g);
+	r = fedjit_prov_groups_before(run->store, u->name, &before, &n_before);
+	if (r >= 0)
+		r = fedjit_prov_groups_compute(run, true, &g);
 	if (r >= 0)
 		r = fedjit_prov_groups_gids(&g, &gids, &n);
 	if (r >= 0)
 		r = fedjit_store_update_account(run->store, u, gids, n, FEDJIT_UPDATE_GROUPS);
 	r = fedjit_store_batch_end(run->store, r);
+	if (r >= 0)
+		fedjit_prov_audit_groups(run->store, u, "login", before, n_before);
 	if (r >= 0 && ret_joined) {
 		free(*ret_joined);
 		*ret_joined = fedjit_prov_groups_join(&g);
@@ -217,31 +223,33 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	const struct fedjit_identity *id = run->id;
 	struct prov_groups g = {0};
 	_cleanup_free_ uint32_t *gids = NULL;
-	size_t n = 0;
+	_cleanup_state_ struct fedjit_account_state *st = NULL;
+	struct fedjit_access a;
+	_cleanup_free_ uint32_t *before = NULL;
+	size_t n = 0, n_before = 0;
 	char gecos[256], email[256];
-	bool blocking = ctx->idp->mode == FEDJIT_MODE_BLOCKING;
+	bool blocking = ctx->idp->mode == FEDJIT_MODE_BLOCKING || ctx->revalidation;
 	int r;
 
 	snprintf(run->res->account, sizeof(run->res->account), "%s", u->name);
-	if (strcmp(u->name, run->login.canonical) != 0) {
-		fedjit_prov_result(run, "wrong_account",
-		                   "You signed in as someone who does not own this account.",
-		                   "the identity owns account %s, not %s", u->name,
-		                   run->login.canonical);
-		return 0;
-	}
-	if (u->flags & FEDJIT_USER_LOCKED) {
-		fedjit_prov_result(run, "locked", "This account is locked.", "account is locked");
-		return 0;
-	}
-	if (!fedjit_config_idp(ctx->config, u->idp)) {
-		fedjit_prov_result(run, "idp_removed",
-		                   "The identity provider of this account is no longer available.",
-		                   "the account's IdP %s is not configured any more", u->idp);
-		return 0;
-	}
-	if (!fedjit_prov_groups_allowed(ctx->idp, id)) {
-		fedjit_prov_refuse_groups(run);
+	(void)fedjit_prov_load_state(run, u->name, &st); /* none: nothing recorded */
+	fedjit_access_decide(
+	        &(struct fedjit_access_in){
+	                .config = ctx->config,
+	                .idp = ctx->idp,
+	                .name = run->login.canonical,
+	                .id = id,
+	                .owned = u,
+	                .state = st,
+	                .now = run->now,
+	        },
+	        &a);
+	/* The IdP vouched for the account's owner now, whatever the answer: what
+	 * it said is what the account phase judges by. A refresh token only for
+	 * an account that may be used (a lock erased it, and keeps it erased). */
+	fedjit_prov_record_verified(run, u->name, a.reason == FEDJIT_ACCESS_OK);
+	if (a.reason != FEDJIT_ACCESS_OK) {
+		fedjit_prov_result(run, a.status, a.message, "%s", a.log);
 		return 0;
 	}
 
@@ -255,7 +263,8 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	}
 	u->gecos = gecos;
 	u->email = email;
-	u->last_login = run->now;
+	if (!ctx->revalidation) /* a revalidation is no login */
+		u->last_login = run->now;
 	if (blocking)
 		fedjit_prov_memo_warm(run, false, true);
 	r = fedjit_store_batch_begin(run->store);
@@ -267,7 +276,9 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		return 0;
 	}
 	if (blocking) {
-		r = fedjit_prov_groups_compute(run, true, &g);
+		r = fedjit_prov_groups_before(run->store, u->name, &before, &n_before);
+		if (r >= 0)
+			r = fedjit_prov_groups_compute(run, true, &g);
 		if (r >= 0)
 			r = fedjit_prov_groups_gids(&g, &gids, &n);
 	}
@@ -281,6 +292,10 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		fedjit_prov_groups_free(&g);
 		return r;
 	}
+	if (blocking)
+		run->res->groups_changed = fedjit_prov_audit_groups(
+		        run->store, u, ctx->revalidation ? "revalidation" : "login", before,
+		        n_before);
 	run->res->action = FEDJIT_PROV_UPDATED;
 	run->res->uid = u->uid;
 	run->res->gid = u->gid;
@@ -295,7 +310,7 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	return 0;
 }
 
-static int login(struct prov_run *run, const char *requested)
+static int login(struct prov_run *run, const struct fedjit_login *requested)
 {
 	const struct fedjit_prov_ctx *ctx = run->ctx;
 	const struct fedjit_identity *id = run->id;
@@ -307,8 +322,8 @@ static int login(struct prov_run *run, const char *requested)
 		fedjit_prov_result(run, "error", NULL, "identity not from IdP %s", ctx->idp->name);
 		return 0;
 	}
-	r = fedjit_idp_login(ctx->config, ctx->idp, requested, strlen(requested), &run->login,
-	                     reason, sizeof(reason));
+	r = fedjit_idp_login_from(ctx->config, ctx->idp, requested, &run->login, reason,
+	                          sizeof(reason));
 	if (r < 0) {
 		fedjit_prov_result(run, "unknown_user", NULL, "login name refused: %s", reason);
 		return 0;
@@ -328,6 +343,11 @@ static int login(struct prov_run *run, const char *requested)
 		}
 		if (r != -ENOENT)
 			return r;
+		if (ctx->revalidation) { /* the account went away meanwhile */
+			fedjit_prov_result(run, "no_account", NULL,
+			                   "the identity owns no account any more");
+			return 0;
+		}
 		r = fedjit_prov_decide_new(run);
 		if (r != -EAGAIN)
 			return r;
@@ -336,14 +356,14 @@ static int login(struct prov_run *run, const char *requested)
 }
 
 int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedjit_identity *id,
-                           const char *requested_user, struct fedjit_prov_result *ret)
+                           const struct fedjit_login *requested, struct fedjit_prov_result *ret)
 {
 	struct prov_run run;
 	int r;
 
 	fedjit_prov_run_init(&run, ctx, ret);
 	run.id = id;
-	r = login(&run, requested_user);
+	r = login(&run, requested);
 	if (r < 0) {
 		ret->status = "error";
 		ret->action = FEDJIT_PROV_NONE;

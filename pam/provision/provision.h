@@ -74,7 +74,12 @@ struct fedjit_identity {
 	int email_verified;        /* the email_verified claim: 1 true, 0 false, -1 absent */
 	const char *const *groups; /* groups_claim values */
 	size_t n_groups;
-	bool groups_claim_absent; /* the token had no groups claim (not even an empty one) */
+	bool groups_claim; /* the token had the groups claim (perhaps empty) */
+	/* The refresh token the IdP issued with this login (secret; NULL: none)
+	 * and its lifetime in seconds when the IdP said (0: not said). Kept in the
+	 * secret store for revalidation (common/account_state.h). */
+	const char *refresh_token;
+	int64_t refresh_expires_in;
 };
 
 /* allowed_groups refused an identity whose token had no groups claim at all: what the
@@ -142,6 +147,14 @@ struct fedjit_prov_ctx {
 	 * prompt, no home, no hook, no audit line); what provisioning would do
 	 * goes here (provision_dry.c). */
 	struct fedjit_prov_dry *dry_run;
+	/* A revalidation (op=revalidate, or the account phase revalidating): the
+	 * identity comes from a refresh grant, not a login. The same decision and
+	 * re-sync, except: recorded as verified by refresh (check ok), last_login
+	 * untouched, groups re-synced before the call returns whatever the IdP's
+	 * mode (the session that follows must have the IdP's groups), audited as
+	 * "revalidation". Existing accounts only: an identity without one is
+	 * refused (no_account). */
+	bool revalidation;
 };
 
 /* What a dry run found (the result's status ok; refusals are the result). */
@@ -172,30 +185,63 @@ struct fedjit_prov_result {
 	const char *status; /* a pam/proto/proto.h result status (static string) */
 	enum fedjit_prov_action action;
 	char account[FEDJIT_CANONICAL_MAX + 1]; /* the account the identity owns ("" if none) */
-	bool chosen;       /* status ok: account was created in this login under a name the person
+	bool chosen;         /* status ok: account was created in this login under a name the person
 	                chose, which is not the login name (the module switches PAM_USER) */
-	uint32_t uid, gid; /* its uid and primary gid (status ok) */
-	char message[256]; /* for the person ("" for none) */
-	char log[768];     /* for the administrator, no secrets */
-	pid_t worker;      /* non-blocking: the worker's pid, or 0 */
+	uint32_t uid, gid;   /* its uid and primary gid (status ok) */
+	char message[256];   /* for the person ("" for none) */
+	char log[768];       /* for the administrator, no secrets */
+	pid_t worker;        /* non-blocking: the worker's pid, or 0 */
+	bool groups_changed; /* the re-sync changed the supplementary groups */
 };
 
 /*
- * Provision (or bind, or update) the account of identity for the login name
- * requested_user. Always fills *ret (status "error" on internal trouble) and
- * writes the audit line; returns 0 when a decision was reached (ret->status
- * says which) or a negative errno with status "error".
+ * The login name is parsed once, by the caller, with fedjit_login_parse
+ * (default domain PRIMARY), and travels with the login as that struct:
+ * provisioning places it in the IdP's domain (account_plan.h
+ * fedjit_idp_login_from) without parsing the text again.
  */
-int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedjit_identity *id,
-                           const char *requested_user, struct fedjit_prov_result *ret);
 
 /*
- * Before any device flow (pam/proto/proto.h): is requested_user a name this IdP
+ * Provision (or bind, or update) the account of identity for the login name
+ * requested. Always fills *ret (status "error" on internal trouble) and
+ * writes the audit line; returns 0 when a decision was reached (ret->status
+ * says which) or a negative errno with status "error". The identity's
+ * verification (time, IdP groups, refresh token) is recorded in the secret
+ * store for the account it owns (common/account_state.h).
+ */
+int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedjit_identity *id,
+                           const struct fedjit_login *requested, struct fedjit_prov_result *ret);
+
+/*
+ * Record a verified login of id for account (it owns it) in the secret store:
+ * the account state (common/account_state.h) and, with keep_token, the
+ * refresh token id carries. For the logins that do not provision
+ * (provisioning = none); fedjit_provision_login does it itself. Failures are
+ * logged, never fatal.
+ */
+void fedjit_provision_record_login(const struct fedjit_prov_ctx *ctx,
+                                   const struct fedjit_identity *id, const char *account,
+                                   bool keep_token);
+
+/*
+ * Before any device flow (pam/proto/proto.h): is requested a name this IdP
  * handles? 1 (handled: stored, or would be provisioned), 0 (not: *ret has
  * status unknown_user and the reason), negative errno.
  */
-int fedjit_provision_precheck(const struct fedjit_prov_ctx *ctx, const char *requested_user,
-                              struct fedjit_prov_result *ret);
+int fedjit_provision_precheck(const struct fedjit_prov_ctx *ctx,
+                              const struct fedjit_login *requested, struct fedjit_prov_result *ret);
+
+/*
+ * The account phase of a name that has no account: would sshd's
+ * pre-authentication entry (nss/preauth.c) answer it? The same rules,
+ * recomputed: the IdP that would provision it gives pre-auth entries and
+ * accepts the name in its domain, the name passes the domain's policy and is
+ * not reserved, and no other NSS source (the NSS module's files, or any other
+ * source: then it is not fedjit's to refuse) has it. 1 yes, 0 no, negative
+ * errno. ctx->idp is not used.
+ */
+int fedjit_provision_preauth_only(const struct fedjit_prov_ctx *ctx,
+                                  const struct fedjit_login *login);
 
 /*
  * op=chauthtok: the person sets a new local password for user (a stored
@@ -203,7 +249,7 @@ int fedjit_provision_precheck(const struct fedjit_prov_ctx *ctx, const char *req
  * hash (yescrypt) goes to the secret store only. 0 with status ok / denied /
  * unknown_user / locked, or a negative errno.
  */
-int fedjit_provision_chauthtok(const struct fedjit_prov_ctx *ctx, const char *user,
+int fedjit_provision_chauthtok(const struct fedjit_prov_ctx *ctx, const struct fedjit_login *user,
                                struct fedjit_prov_result *ret);
 
 /* Minimum policy of local passwords: 0, or -EINVAL with a reason for the person. */

@@ -14,21 +14,15 @@
 #include "common/macro.h"
 #include "pam/provision/provision_private.h"
 
-static int chauthtok(struct prov_run *run, const char *user)
+static int chauthtok(struct prov_run *run, const struct fedjit_login *user)
 {
 	struct fedjit_secret_store *ss = NULL;
 	struct fedjit_user *u = NULL;
 	_cleanup_secret_ char *old = NULL;
 	_cleanup_secret_ char *answer = NULL;
-	char reason[FEDJIT_REASON_SIZE];
 	int r;
 
-	r = fedjit_login_parse(run->ctx->config, NULL, user, strlen(user), &run->login, reason,
-	                       sizeof(reason));
-	if (r < 0) {
-		fedjit_prov_result(run, "unknown_user", NULL, "%s", reason);
-		return 0;
-	}
+	run->login = *user;
 	r = fedjit_store_open(run->db_file, FEDJIT_STORE_RDONLY, &run->store);
 	if (r >= 0) {
 		r = fedjit_store_get_user(run->store, run->login.canonical, &u);
@@ -99,7 +93,7 @@ out:
 	return r;
 }
 
-int fedjit_provision_chauthtok(const struct fedjit_prov_ctx *ctx, const char *user,
+int fedjit_provision_chauthtok(const struct fedjit_prov_ctx *ctx, const struct fedjit_login *user,
                                struct fedjit_prov_result *ret)
 {
 	struct prov_run run;
@@ -109,11 +103,11 @@ int fedjit_provision_chauthtok(const struct fedjit_prov_ctx *ctx, const char *us
 	r = chauthtok(&run, user);
 	fedjit_secret_free(run.pwhash);
 	if (r < 0)
-		fedjit_prov_result(&run, "error", NULL, "changing the password of %s: %s", user,
-		                   strerror(-r));
+		fedjit_prov_result(&run, "error", NULL, "changing the password of %s: %s",
+		                   user->canonical, strerror(-r));
 	syslog(LOG_AUTHPRIV | (strcmp(ret->status, "ok") == 0 ? LOG_INFO : LOG_NOTICE),
 	       "provisioning: chauthtok account=%s status=%s: %s",
-	       FEDJIT_ESC_FIELD(ret->account[0] ? ret->account : user), ret->status,
+	       FEDJIT_ESC_FIELD(ret->account[0] ? ret->account : user->canonical), ret->status,
 	       fedjit_escape((char[FEDJIT_ESCAPE_SIZE]){0}, FEDJIT_ESCAPE_SIZE, ret->log,
 	                     FEDJIT_ESCAPE_LINE));
 	return r;

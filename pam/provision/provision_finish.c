@@ -3,7 +3,8 @@
  * The work after the account record: the home directory and the hook.
  *
  * HOME. An existing directory at the home path is left alone (pre-created,
- * NFS, or a previous run finished). Otherwise the home is built aside, as
+ * NFS, or a previous run finished); for a new or unfinished account it must be
+ * owned by the account's uid (a new account never adopts someone else's home). Otherwise the home is built aside, as
  * PARENT/.fedjit-new.NAME (root, 0700, so nobody can reach into it while it
  * is filled), from the domain's skel (directories, regular files and
  * symbolic links, copied with *at calls that never follow a link; other file
@@ -204,6 +205,14 @@ static int make_home(struct prov_finish *f, char *err, size_t err_size)
 		return -EINVAL;
 	}
 	if (lstat(f->home, &st) == 0) {
+		/* a new account never adopts someone else's home (checked before
+		 * the commit too: provision_new.c check_home) */
+		if (S_ISDIR(st.st_mode) && f->new_home && st.st_uid != f->uid) {
+			snprintf(err, err_size,
+			         "home %s exists and belongs to uid %u, not %u: not adopted",
+			         f->home, (unsigned)st.st_uid, f->uid);
+			return -EEXIST;
+		}
 		if (S_ISDIR(st.st_mode))
 			return 0;
 		snprintf(err, err_size, "home %s exists and is not a directory", f->home);

@@ -30,29 +30,6 @@
 #include "common/escape.h"
 #include "pam/provision/provision_private.h"
 
-bool fedjit_prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id)
-{
-	if (!idp->allowed_groups)
-		return true;
-	for (size_t i = 0; i < idp->n_allowed_groups; i++)
-		for (size_t j = 0; j < id->n_groups; j++)
-			if (id->groups[j] && strcmp(idp->allowed_groups[i], id->groups[j]) == 0)
-				return true;
-	return false;
-}
-
-void fedjit_prov_refuse_groups(struct prov_run *run)
-{
-	const struct fedjit_idp *idp = run->ctx->idp;
-
-	if (run->id->groups_claim_absent)
-		fedjit_prov_result(run, "not_allowed", FEDJIT_NO_GROUPS_CLAIM_MESSAGE,
-		                   FEDJIT_NO_GROUPS_CLAIM_LOG, idp->groups_claim, idp->scopes);
-	else
-		fedjit_prov_result(run, "not_allowed", "You are not allowed to sign in here.",
-		                   "not in any of allowed_groups");
-}
-
 void fedjit_prov_groups_free(struct prov_groups *g)
 {
 	free(g->v);
@@ -234,8 +211,7 @@ int fedjit_prov_groups_compute(struct prov_run *run, bool create, struct prov_gr
 
 	/* Left out for a person in no group by some IdPs (Okta, Keycloak, Glewlwyd), or
 	 * not asked for: either way no group is mapped, and the administrator is told. */
-	if (id->groups_claim_absent && (idp->n_group_map || idp->create_groups) &&
-	    !run->memo.warming)
+	if (!id->groups_claim && (idp->n_group_map || idp->create_groups) && !run->memo.warming)
 		syslog(LOG_AUTHPRIV | LOG_INFO,
 		       "provisioning: idp=%s subject=%s: the identity provider sent no %s claim: "
 		       "group_map and create_groups see no groups (scopes = %s)",

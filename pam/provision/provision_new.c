@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "common/macro.h"
@@ -88,7 +90,8 @@ static int pick_name(struct prov_run *run)
 
 /* Secrets of a new account, written inside the account's transaction (so the
  * name is ours): first whatever an earlier, crashed provisioning of the same
- * name left, then the hash and the consent. */
+ * name left, then the hash and the consent. (The account state and refresh
+ * token follow the commit: fedjit_prov_record_verified.) */
 static int write_secrets(struct prov_run *run, bool *ret_written)
 {
 	struct fedjit_secret_store *ss = NULL;
@@ -172,6 +175,47 @@ static int check_preauth(struct prov_run *run, const struct fedjit_account_plan 
 	return r;
 }
 
+/*
+ * A new account never adopts a home that belongs to someone else (another
+ * uid's, root's, a deleted account's of another uid) or that is not a
+ * directory: refused, nothing created, the administrator moves or removes it.
+ * A directory owned by the new uid is taken over, and that is logged: a home
+ * shared with other hosts (the uid is the same everywhere), or the home of
+ * an earlier account of this name and uid that was deleted with its home
+ * kept. 0: go on; 1: refused (result set); negative errno.
+ */
+static int check_home(struct prov_run *run, const struct fedjit_account_plan *p)
+{
+	struct stat st;
+
+	if (lstat(p->home, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	if (S_ISDIR(st.st_mode) && st.st_uid == p->uid) {
+		if (!run->ctx->dry_run)
+			syslog(LOG_AUTHPRIV | LOG_WARNING,
+			       "provisioning: new account %s takes over the existing home %s, "
+			       "owned by its uid %u (a shared home, or a deleted account's)",
+			       p->name, p->home, p->uid);
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode))
+		fedjit_prov_result(
+		        run, "error",
+		        "Your account cannot be created: its home directory belongs to "
+		        "someone else.",
+		        "home %s exists and belongs to uid %u, not to the new uid %u: not "
+		        "adopted (move it aside or remove it)",
+		        p->home, (unsigned)st.st_uid, p->uid);
+	else
+		fedjit_prov_result(run, "error",
+		                   "Your account cannot be created: its home directory belongs to "
+		                   "someone else.",
+		                   "home %s exists and is not a directory: not adopted (move it "
+		                   "aside or remove it)",
+		                   p->home);
+	return 1;
+}
+
 /* One transaction: JIT groups, account, link, primary and supplementary
  * groups, and the secrets. -EAGAIN: the identity got an account meanwhile. */
 static int commit_new(struct prov_run *run, bool associate, struct prov_groups *g)
@@ -215,6 +259,10 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 		r = associate ? associate_entry(run, p)
 		              : fedjit_account_plan(run->domain, run->name, &run->lookups, p);
 	if (r >= 0 && !associate && (r = check_preauth(run, p)) > 0) {
+		refused = 1;
+		r = -EPERM;
+	}
+	if (r >= 0 && !associate && (r = check_home(run, p)) > 0) {
 		refused = 1;
 		r = -EPERM;
 	}
@@ -262,6 +310,9 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 	run->res->uid = u.uid;
 	run->res->gid = u.gid;
 	run->res->action = associate ? FEDJIT_PROV_LINKED : FEDJIT_PROV_CREATED;
+	/* what the IdP said at the first login, and its refresh token; failing to
+	 * keep them fails nothing (the account phase then asks for a device flow) */
+	fedjit_prov_record_verified(run, run->name, true);
 	fedjit_prov_result(run, "ok", NULL, "%s uid=%u gid=%u home=%s%s",
 	                   associate ? "linked to the existing local account" : "created", u.uid,
 	                   u.gid, u.home,
@@ -274,8 +325,7 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 		if (strcmp(run->res->status, "ok") == 0)
 			fedjit_prov_result(run, "error", NULL, "finishing account %s: %s",
 			                   run->name, strerror(-r));
-		if (secrets)
-			delete_secrets(run);
+		delete_secrets(run); /* the state record was written after the commit */
 		run->res->action = FEDJIT_PROV_NONE;
 		r = 0;
 	}
@@ -299,6 +349,8 @@ static int dry_new(struct prov_run *run, bool associate)
 	              : fedjit_account_plan(run->domain, run->name, &run->lookups, p);
 	if (r >= 0 && !associate)
 		r = check_preauth(run, p); /* 1: refused, the result says why */
+	if (r == 0 && !associate)
+		r = check_home(run, p);
 	if (r == 0) {
 		dry->associate = associate;
 		fedjit_prov_sanitize(run->id->gecos, dry->gecos, 255);
@@ -321,22 +373,27 @@ int fedjit_prov_decide_new(struct prov_run *run)
 	uint32_t id;
 	int r;
 
-	r = fedjit_prov_store_has_user(run, run->login.canonical);
-	if (r != 0) {
-		if (r > 0)
-			fedjit_prov_result(
-			        run, "wrong_account",
-			        "You signed in as someone who does not own this account.",
-			        "account %s belongs to another identity", run->login.canonical);
-		return r < 0 ? r : 0;
-	}
-	if (idp->provisioning == FEDJIT_PROVISIONING_NONE) {
-		fedjit_prov_result(run, "no_account", "There is no account for you here.",
-		                   "no account for this identity and provisioning is off");
-		return 0;
-	}
-	if (!fedjit_prov_groups_allowed(idp, run->id)) {
-		fedjit_prov_refuse_groups(run);
+	struct fedjit_user *named = NULL;
+	struct fedjit_access a;
+
+	/* the one decision (access.h): someone else's account, no provisioning,
+	 * allowed_groups; then the name checks of a new account below */
+	r = fedjit_store_get_user(run->store, run->login.canonical, &named);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	fedjit_access_decide(
+	        &(struct fedjit_access_in){
+	                .config = ctx->config,
+	                .idp = idp,
+	                .name = run->login.canonical,
+	                .id = run->id,
+	                .named = named,
+	                .now = run->now,
+	        },
+	        &a);
+	fedjit_user_free(named);
+	if (a.reason != FEDJIT_ACCESS_NEW) {
+		fedjit_prov_result(run, a.status, a.message, "%s", a.log);
 		return 0;
 	}
 	if (idp->prompt != FEDJIT_PROMPT_SILENT && !ctx->conv && !ctx->dry_run) {

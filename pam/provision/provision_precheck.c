@@ -13,7 +13,7 @@
 #include "common/macro.h"
 #include "pam/provision/provision_private.h"
 
-static int precheck(struct prov_run *run, const char *requested)
+static int precheck(struct prov_run *run, const struct fedjit_login *requested)
 {
 	const struct fedjit_idp *idp = run->ctx->idp;
 	const struct fedjit_prov_nss *nss = fedjit_prov_nss(run);
@@ -23,8 +23,8 @@ static int precheck(struct prov_run *run, const char *requested)
 	                  idp->prompt != FEDJIT_PROMPT_USERNAME_PASSWORD_CONSENT;
 	int r;
 
-	r = fedjit_idp_login(run->ctx->config, idp, requested, strlen(requested), &run->login,
-	                     reason, sizeof(reason));
+	r = fedjit_idp_login_from(run->ctx->config, idp, requested, &run->login, reason,
+	                          sizeof(reason));
 	if (r < 0)
 		goto unknown;
 	run->domain = run->login.domain;
@@ -69,16 +69,46 @@ unknown:
 	return 0;
 }
 
-int fedjit_provision_precheck(const struct fedjit_prov_ctx *ctx, const char *requested_user,
-                              struct fedjit_prov_result *ret)
+int fedjit_provision_precheck(const struct fedjit_prov_ctx *ctx,
+                              const struct fedjit_login *requested, struct fedjit_prov_result *ret)
 {
 	struct prov_run run;
 	int r;
 
 	fedjit_prov_run_init(&run, ctx, ret);
-	r = precheck(&run, requested_user);
+	r = precheck(&run, requested);
 	if (r < 0)
-		fedjit_prov_result(&run, "error", NULL, "checking %s: %s", requested_user,
+		fedjit_prov_result(&run, "error", NULL, "checking %s: %s", requested->canonical,
 		                   strerror(-r));
 	return r;
+}
+
+int fedjit_provision_preauth_only(const struct fedjit_prov_ctx *ctx,
+                                  const struct fedjit_login *login)
+{
+	/* the IdP and the checks of nss/preauth.c, in the same order */
+	const struct fedjit_idp *idp = fedjit_config_idp_for_login(ctx->config, login);
+	struct fedjit_prov_result res;
+	struct prov_run run;
+	struct fedjit_login l;
+	uint32_t uid;
+	int r;
+
+	if (!idp || !fedjit_idp_preauth_enabled(idp) ||
+	    fedjit_idp_login_from(ctx->config, idp, login, &l, NULL, 0) < 0 ||
+	    fedjit_name_policy_check(l.domain, FEDJIT_NAME_USER, l.local, NULL, 0) < 0)
+		return 0;
+	fedjit_prov_run_init(&run, ctx, &res);
+	struct fedjit_prov_name_memo memo = {.nss = fedjit_prov_nss(&run)};
+	r = fedjit_name_check_reserved(ctx->config, l.domain, l.canonical,
+	                               fedjit_prov_user_by_name_once, &memo, NULL, 0);
+	if (r == -EPERM)
+		return 0;
+	if (r < 0)
+		return r;
+	/* Another source has it: its account, not fedjit's to refuse (nss/preauth.c
+	 * shows sshd nothing for names in /etc/passwd; other sources listed before
+	 * fedjit answer sshd themselves). */
+	r = fedjit_prov_user_by_name_once(l.canonical, &uid, &memo);
+	return r < 0 ? r : r == 0;
 }

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 
 #include "common/account_plan.h"
+#include "common/account_state.h"
 #include "common/store.h"
+#include "pam/provision/access.h"
 #include "pam/provision/provision.h"
 
 /* A local group the account belongs to (supplementary). */
@@ -48,7 +50,7 @@ struct prov_run {
 	const char *secret_db_file;
 	int64_t now;
 
-	struct fedjit_login login; /* the PAM user, parsed in the IdP's domain */
+	struct fedjit_login login; /* the PAM user, placed in the IdP's domain */
 	const struct fedjit_domain *domain;
 	char local[FEDJIT_NAME_MAX + 1];     /* local part of the new account */
 	char name[FEDJIT_CANONICAL_MAX + 1]; /* canonical name of the new account */
@@ -70,9 +72,16 @@ void fedjit_prov_run_init(struct prov_run *run, const struct fedjit_prov_ctx *ct
 void fedjit_prov_result(struct prov_run *run, const char *status, const char *message,
                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* One authpriv syslog line per account created / linked / updated / refused, and
- * a Linux audit record (ADD_USER, ADD_GROUP) when built with libaudit. */
+ * the account events of common/audit.h (ADD_USER, ADD_GROUP). */
 void fedjit_prov_audit(struct prov_run *run);
 void fedjit_prov_audit_group(struct prov_run *run, const char *group, uint32_t gid);
+/* A re-sync's groups: the account's supplementary gids before it (*ret NULL and
+ * 0 for none; free()), 0 or -errno; after the commit, audit_groups writes the
+ * FEDJIT_AUDIT_GROUPS record when they changed (actor: "login", "revalidation"). */
+int fedjit_prov_groups_before(struct fedjit_store *s, const char *name, uint32_t **ret,
+                              size_t *ret_n);
+bool fedjit_prov_audit_groups(struct fedjit_store *s, const struct fedjit_user *u,
+                              const char *actor, const uint32_t *before, size_t n_before);
 
 /* ---- lookups (provision_lookup.c) ---- */
 
@@ -115,14 +124,22 @@ int fedjit_prov_other_group_gid(struct prov_run *run, const char *name, uint32_t
 /* Is there a user of that name in another NSS source? 1, 0, or negative errno. */
 int fedjit_prov_other_user_exists(struct prov_run *run, const char *name);
 
-/* ---- groups (provision_groups.c) ---- */
+/* ---- what the login verified (provision_state.c) ---- */
 
-/* allowed_groups: true when the identity may log in. */
-bool fedjit_prov_groups_allowed(const struct fedjit_idp *idp, const struct fedjit_identity *id);
-/* The result when it may not: not_allowed, saying whether the token had no groups claim
- * at all (a missing scope or mapper at the IdP) or groups that none of allowed_groups
- * names. */
-void fedjit_prov_refuse_groups(struct prov_run *run);
+/* The state record of name from the secret store (read-only): 0 and *ret
+ * (fedjit_account_state_free), -ENOENT (nothing recorded), negative errno. */
+int fedjit_prov_load_state(const struct prov_run *run, const char *name,
+                           struct fedjit_account_state **ret);
+/* The state a verification of id at now records (groups point into id). */
+void fedjit_prov_state_from_identity(const struct fedjit_identity *id, int64_t now,
+                                     struct fedjit_account_state *ret);
+/* The refresh token of run->id as a record (strings point into run); false: none. */
+bool fedjit_prov_token_from_identity(const struct prov_run *run, struct fedjit_refresh_token *ret);
+/* Record run->id's verification of account name (and, with keep_token, its
+ * refresh token) in the secret store. Failures are logged, never fatal. */
+void fedjit_prov_record_verified(struct prov_run *run, const char *name, bool keep_token);
+
+/* ---- groups (provision_groups.c) ---- */
 /* The local groups of the identity (group_map, create_groups), gids resolved
  * or allocated against the store and other sources; with create, missing JIT
  * groups are created in the store at once (inside the caller's batch), so the
@@ -162,6 +179,8 @@ struct prov_finish {
 	char home[FEDJIT_PLAN_PATH_MAX];
 	char shell[FEDJIT_PLAN_PATH_MAX];
 	bool make_home;    /* false for an associated (existing) account */
+	bool new_home;     /* the account is new or unfinished: an existing home must
+	                      already be its own (provision_new.c check_home) */
 	bool home_created; /* set by fedjit_prov_finish_run when it made the home */
 	char *groups;      /* for the hook's FEDJIT_GROUPS; malloc'd */
 };

@@ -7,9 +7,11 @@
  *
  * msg=identity (pam/helper/device_flow.c): issuer= subject= [username=]
  * [gecos=] [email=] [email_verified=0|1] [groups= (IdP group names, one per
- * line)] [groups_claim=absent (the token had no groups claim at all)] [acr=].
+ * line)] [groups_claim=0|1 (the token had the claim, perhaps empty)] [acr=]
+ * [refresh_token= (secret) [refresh_expires_in=SECONDS]].
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,17 +30,25 @@ int fedjit_identity_from_msg(const struct fedjit_msg *m, struct fedjit_identity 
 	const char **v = NULL;
 	size_t n = 0;
 
+	uint64_t expires_in = 0;
+	bool claim = false;
+
 	*ret = (struct fedjit_identity){
 	        .issuer = fedjit_msg_get(m, "issuer"),
 	        .subject = fedjit_msg_get(m, "subject"),
 	        .username = fedjit_msg_get(m, "username"),
 	        .gecos = fedjit_msg_get(m, "gecos"),
 	        .email = fedjit_msg_get(m, "email"),
-	        .groups_claim_absent = fedjit_msg_get(m, "groups_claim") &&
-	                               strcmp(fedjit_msg_get(m, "groups_claim"), "absent") == 0,
+	        .refresh_token = fedjit_msg_get(m, "refresh_token"),
 	};
 	if (!ret->issuer || !ret->subject)
 		return -EBADMSG;
+	if (fedjit_msg_get_uint(m, "refresh_expires_in", INT32_MAX, &expires_in) == 0)
+		ret->refresh_expires_in = (int64_t)expires_in;
+	ret->groups_claim = (fedjit_msg_get_bool(m, "groups_claim", &claim) == 0 && claim) ||
+	                    (groups && groups[0]);
+	if (ret->refresh_token && !ret->refresh_token[0])
+		ret->refresh_token = NULL;
 	bool verified;
 	int r = fedjit_msg_get_bool(m, "email_verified", &verified);
 	if (r == -EBADMSG)

@@ -204,7 +204,10 @@ static int writer(struct fedjit_prov_ctx *ctx, unsigned w, unsigned n, int gun)
 		        .groups = groups,
 		        .n_groups = 1,
 		};
-		if (fedjit_provision_login(ctx, &id, name, &res) < 0 ||
+		struct fedjit_login login;
+		if (fedjit_login_parse(ctx->config, NULL, name, strlen(name), &login, NULL, 0) <
+		            0 ||
+		    fedjit_provision_login(ctx, &id, &login, &res) < 0 ||
 		    strcmp(res.status, "ok") != 0 || res.action != FEDJIT_PROV_CREATED) {
 			fprintf(stderr, "provision_bench: %s: %s: %s\n", name, res.status, res.log);
 			return 1;

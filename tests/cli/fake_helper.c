@@ -8,6 +8,12 @@
  *                account that would be created; user=denied: device, then
  *                status denied; user=ask: an echo_off prompt, then a result
  *                whose message says how long the answer was
+ *   op=revalidate: the status comes from the account name's first word (up to a
+ *                '-' or '@'): ok (groups_changed=1 when the name has "groups"),
+ *                fresh (ok when force=1), disabled, down (unreachable), locked,
+ *                notoken (no_token), old (unsupported), gone (exits without a
+ *                result), anything else unknown_user; the result's message
+ *                names the force flag it got ("force=1")
  * It refuses a request without dry_run=1 for login-test (nothing may be stored).
  */
 #include <stdio.h>
@@ -119,6 +125,46 @@ static int login_test(const char *user)
 	return send_msg();
 }
 
+static int revalidate(const char *user, bool force)
+{
+	char word[64], said[64];
+	const char *status = "unknown_user";
+
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(user, "-@"), user);
+	if (strcmp(word, "gone") == 0)
+		return 3;
+	if (strcmp(word, "ok") == 0 || (strcmp(word, "fresh") == 0 && force))
+		status = "ok";
+	else if (strcmp(word, "fresh") == 0)
+		status = "fresh";
+	else if (strcmp(word, "disabled") == 0)
+		status = "disabled";
+	else if (strcmp(word, "down") == 0)
+		status = "unreachable";
+	else if (strcmp(word, "locked") == 0)
+		status = "locked";
+	else if (strcmp(word, "notoken") == 0)
+		status = "no_token";
+	else if (strcmp(word, "old") == 0)
+		status = "unsupported";
+	snprintf(said, sizeof(said), "force=%d", force ? 1 : 0);
+	fedjit_msg_start(m, "result");
+	fedjit_msg_add(m, "status", status);
+	fedjit_msg_add(m, "message", said);
+	fedjit_msg_add(m, "account", user);
+	if (strcmp(status, "ok") == 0) {
+		fedjit_msg_add_bool(m, "groups_changed", strstr(user, "groups") != NULL);
+		fedjit_msg_add_bool(m, "token_rotated", true);
+	}
+	if (strcmp(status, "disabled") == 0)
+		fedjit_msg_add_bool(m, "sessions_ended", true);
+	if (strcmp(status, "unreachable") == 0)
+		fedjit_msg_add_bool(m, "offline_ok", true);
+	if (strcmp(status, "locked") == 0)
+		fedjit_msg_add(m, "lock_reason", "administrator");
+	return send_msg();
+}
+
 int main(void)
 {
 	const char *op, *v;
@@ -137,6 +183,14 @@ int main(void)
 	if (op && strcmp(op, "login-test") == 0 && (v = fedjit_msg_get(m, "user"))) {
 		snprintf(arg, sizeof(arg), "%s", v);
 		return login_test(arg);
+	}
+	if (op && strcmp(op, "revalidate") == 0 && (v = fedjit_msg_get(m, "user"))) {
+		bool force = false;
+
+		snprintf(arg, sizeof(arg), "%s", v);
+		if (fedjit_msg_get_bool(m, "force", &force) < 0)
+			force = false;
+		return revalidate(arg, force);
 	}
 	fedjit_msg_start(m, "result");
 	fedjit_msg_add(m, "status", "error");

@@ -27,6 +27,7 @@
 #                    E2E_IDP=glewlwyd: for Glewlwyd (tests/glewlwyd) instead
 #   e2e_sshd_start PORT     sshd on 127.0.0.1:PORT (own host key, config, log)
 #   e2e_ssh USER CMD...     the real ssh client; prompts answered by askpass.sh
+#   e2e_ssh_key USER KEY CMD...  the same with a public key only (E2E_SSHD_PUBKEY=1)
 #   e2e_pty CMD...          a program under a pty (expect), prompts answered alike
 #
 # What askpass.sh does with a prompt is set by E2E_IDP (test or glewlwyd),
@@ -118,7 +119,7 @@ e2e_have() {
 	# the helper creates accounts once provisioning (pam/provision/provision.c) is
 	# linked in: one of its messages is in the binary then
 	prov) [ -x "$E2E_HELPER_BIN" ] &&
-		grep -aq 'no account for this identity and provisioning is off' "$E2E_HELPER_BIN" ;;
+		grep -aq 'provisioning: background work for account' "$E2E_HELPER_BIN" ;;
 	browser) [ -x /usr/bin/chromium ] && [ -f "$E2E_SRC/node_modules/playwright-core/package.json" ] ;;
 	totp) [ -f "$(e2e_libdir)/security/pam_google_authenticator.so" ] &&
 		command -v oathtool >/dev/null && command -v google-authenticator >/dev/null ;;
@@ -413,7 +414,9 @@ e2e_pam() {
 			printf '%s\n' "$@"
 		fi
 		echo 'account  [success=ok ignore=ignore user_unknown=ignore default=bad] pam_fedjit.so'
-		echo 'account  required pam_unix.so'
+		# E2E_PAM_ACCOUNT: the module after pam_fedjit (pam_permit: a stack where
+		# nothing else would refuse)
+		echo "account  required ${E2E_PAM_ACCOUNT:-pam_unix.so}"
 		echo 'session  required pam_unix.so'
 	} >"/etc/pam.d/$svc"
 }
@@ -422,7 +425,7 @@ e2e_pam() {
 # Glewlwyd, started by gw_start); the IdP section's defaults below are
 # overridden (or, for group_map, extended) by the arguments.
 e2e_conf() {
-	local prov=always prompt=silent extra=() kv
+	local prov=always prompt=silent scopes='openid profile email groups' extra=() kv
 	local issuer=${FEDJIT_IDP_ISSUER:-} client=fedjit-public ca=${FEDJIT_IDP_CA:-}
 	if [ "${E2E_IDP:-test}" = glewlwyd ]; then
 		issuer=$FEDJIT_GW_ISSUER client=fedjit ca=$FEDJIT_GW_CA
@@ -431,6 +434,7 @@ e2e_conf() {
 		case $kv in
 		provisioning=*) prov=${kv#*=} ;;
 		prompt=*) prompt=${kv#*=} ;;
+		scopes=*) scopes=${kv#*=} ;;
 		*) extra+=("${kv%%=*} = ${kv#*=}") ;;
 		esac
 	done
@@ -451,7 +455,7 @@ e2e_conf() {
 		echo "client_id = $client"
 		echo 'client_auth = none'
 		echo "ca_file = $ca"
-		echo 'scopes = openid profile email groups'
+		echo "scopes = $scopes"
 		echo "provisioning = $prov"
 		[ "$prov" = always ] && echo 'domain = PRIMARY'
 		echo "prompt = $prompt"
@@ -476,9 +480,15 @@ e2e_idp_start() {
 E2E_SSHD_PORT=
 E2E_SSHD_PID=
 # e2e_sshd_start PORT: sshd on 127.0.0.1:PORT, PAM service "sshd" (the
-# program name; /etc/pam.d/sshd is the test's), keyboard-interactive only.
+# program name; /etc/pam.d/sshd is the test's), keyboard-interactive only;
+# with E2E_SSHD_PUBKEY=1 public keys too (either method alone signs in: the
+# account phase is then all that stands between a key and a session).
 e2e_sshd_start() {
-	local port=$1 d=$E2E_TMP/sshd i
+	local port=$1 d=$E2E_TMP/sshd i pubkey=no methods=keyboard-interactive
+	if [ "${E2E_SSHD_PUBKEY:-0}" = 1 ]; then
+		pubkey=yes
+		methods="publickey keyboard-interactive"
+	fi
 	mkdir -p "$d"
 	ssh-keygen -q -t ed25519 -N '' -f "$d/host_ed25519" </dev/null || return 1
 	cat >"$d/sshd_config" <<EOF
@@ -488,8 +498,8 @@ PidFile $d/sshd.pid
 UsePAM yes
 KbdInteractiveAuthentication yes
 PasswordAuthentication no
-PubkeyAuthentication no
-AuthenticationMethods keyboard-interactive
+PubkeyAuthentication $pubkey
+AuthenticationMethods $methods
 PermitRootLogin no
 LoginGraceTime 300
 MaxAuthTries 3
@@ -540,6 +550,32 @@ e2e_ssh() {
 		-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 \
 		-o ConnectTimeout=20 -o ServerAliveInterval=0 \
 		"$user@127.0.0.1" "$@" </dev/null 2>"$E2E_TMP/ssh.err"
+}
+
+# e2e_ssh_key USER KEY CMD...: ssh USER@127.0.0.1 CMD with the private key
+# file KEY and public-key authentication only (no prompt, no device flow);
+# stdout on stdout, stderr in $E2E_TMP/ssh.err; the exit status is ssh's.
+e2e_ssh_key() {
+	local user=$1 key=$2
+	shift 2
+	e2e_reset_prompts
+	setsid -w ssh -F /dev/null -p "$E2E_SSHD_PORT" -i "$key" \
+		-o IdentitiesOnly=yes -o BatchMode=yes -o PreferredAuthentications=publickey \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o GlobalKnownHostsFile=/dev/null -o LogLevel=INFO \
+		-o ConnectTimeout=20 -o ServerAliveInterval=0 \
+		"$user@127.0.0.1" "$@" </dev/null 2>"$E2E_TMP/ssh.err"
+}
+
+# e2e_authorize_key USER KEY: KEY.pub into ~USER/.ssh/authorized_keys, owned
+# by USER's uid and gid as NSS answers them now, modes sshd's StrictModes wants
+e2e_authorize_key() {
+	local user=$1 key=$2 home uid gid
+	home=$(getent passwd "$user" | cut -d: -f6) || return 1
+	uid=$(getent passwd "$user" | cut -d: -f3)
+	gid=$(getent passwd "$user" | cut -d: -f4)
+	install -d -m 0700 -o "$uid" -g "$gid" "$home/.ssh" &&
+		install -m 0600 -o "$uid" -g "$gid" "$key.pub" "$home/.ssh/authorized_keys"
 }
 
 # e2e_pty CMD...: CMD under a pseudo-terminal; its output (the transcript)

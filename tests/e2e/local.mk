@@ -1,7 +1,8 @@
 # tests/e2e: end to end with the real sshd, sudo, login and su, headless
 # Chromium and the test IdP (issue 7; tests/e2e/README.md). Root only; each
 # script runs in its own mount + PID + network namespaces (tests/e2e/lib.sh).
-e2e_tests = tests/e2e/ssh.sh tests/e2e/local.sh tests/e2e/glewlwyd.sh
+e2e_tests = tests/e2e/ssh.sh tests/e2e/local.sh tests/e2e/glewlwyd.sh tests/e2e/account.sh \
+	tests/e2e/revalidate.sh
 TESTS += $(e2e_tests)
 EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/askpass.sh tests/e2e/pty.exp \
 	tests/e2e/browser.mjs tests/e2e/package.json tests/e2e/package-lock.json tests/demo.sh \

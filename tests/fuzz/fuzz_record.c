@@ -10,13 +10,16 @@
  *   - whatever decodes re-encodes to exactly the same bytes (the decoders
  *     accept nothing but what the encoders write);
  *   - any failure is -EBADMSG.
- * The whole input is also classified as a key.
+ * The whole input is also classified as a key. First byte (mod 9): 0 user,
+ * 1 group, 2 gids, 3 name, 4 pwhash, 5 version, 6 consent, 7 account state,
+ * 8 refresh token.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/account_state.h"
 #include "common/macro.h"
 #include "common/record.h"
 
@@ -163,6 +166,34 @@ static void fuzz_small(unsigned kind)
 	free(s);
 }
 
+/* The secret store's account state and refresh token records (record_state.c). */
+static void fuzz_state(bool refresh)
+{
+	struct fedjit_account_state *st = NULL;
+	struct fedjit_refresh_token *t = NULL;
+	TDB_DATA re;
+	int rd;
+
+	if (refresh) {
+		rd = fedjit_record_decode_refresh(rec, &t);
+		check(rd == 0 || rd == -EBADMSG);
+		if (rd == 0) {
+			check(strlen(t->token) <= FEDJIT_REFRESH_TOKEN_MAX);
+			check_same(fedjit_record_encode_refresh(t, &re), re);
+			fedjit_refresh_token_free(t);
+		}
+		return;
+	}
+	rd = fedjit_record_decode_state(rec, &st);
+	check(rd == 0 || rd == -EBADMSG);
+	if (rd < 0)
+		return;
+	check(st->n_groups <= FEDJIT_STATE_GROUPS_MAX && st->groups[st->n_groups] == NULL);
+	check(st->groups_claim || st->n_groups == 0);
+	check_same(fedjit_record_encode_state(st, &re), re);
+	fedjit_account_state_free(st);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *rest;
@@ -178,7 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data + 1, size - 1);
 	rec = (TDB_DATA){copy, size - 1};
-	switch (data[0] % 7) {
+	switch (data[0] % 9) {
 	case 0:
 		fuzz_user();
 		break;
@@ -188,8 +219,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2:
 		fuzz_gids();
 		break;
+	case 7:
+	case 8:
+		fuzz_state(data[0] % 9 == 8);
+		break;
 	default:
-		fuzz_small(data[0] % 7);
+		fuzz_small(data[0] % 9);
 		break;
 	}
 	free(copy);

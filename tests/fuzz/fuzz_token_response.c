@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer harness for the device authorization and token endpoint responses. The first
- * byte chooses the parser ('D' device authorization, anything else token response); the
- * rest is the response body. */
+ * byte chooses the parser ('D' device authorization, 'R' the refresh grant's token
+ * response, anything else the token response); the rest is the response body. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	} else {
 		struct fedjit_token_response *t = NULL;
-		int r = fedjit_token_response_parse(body, len, &t, &reason);
+		bool refresh = data[0] == 'R';
+		int r = refresh ? fedjit_token_response_parse_refresh(body, len, &t, &reason)
+		                : fedjit_token_response_parse(body, len, &t, &reason);
 		if (r == 0) {
+			/* only the refresh grant's answer may come without an ID token */
 			if (t->err.error == FEDJIT_OAUTH_OK &&
-			    (!t->access_token || !t->id_token || !t->token_type))
+			    (!t->access_token || (!refresh && !t->id_token) || !t->token_type))
+				abort();
+			if (t->refresh_expires_in < -1)
 				abort();
 			if (t->err.error != FEDJIT_OAUTH_OK &&
 			    (!t->err.error_code || t->id_token ||

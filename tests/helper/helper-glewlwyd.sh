@@ -67,7 +67,7 @@ rm -f "$T"/cache/*.jwks-refetch
 conf allowed_groups=admins
 login --approve "$(approve bob)" bob
 check "allowed_groups=admins: bob (staff) is not allowed, for his groups" \
-	bash -c "grep -q '^result status=not_allowed' '$T/out' && grep -q 'not in any of allowed_groups' '$T/out'"
+	bash -c "grep -q '^result status=not_allowed' '$T/out' && grep -q 'in none of allowed_groups' '$T/out'"
 login --approve "$(approve carol)" carol
 check "carol (no groups, so Glewlwyd sends no groups claim): not allowed, and told why" \
 	bash -c "grep -q '^result status=not_allowed message=You are not allowed to sign in here: the identity provider did not say which groups you are in' '$T/out' &&

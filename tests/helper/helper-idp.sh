@@ -65,7 +65,7 @@ login --approve "$(approve mallory)" alice
 track
 check_store "mallory (preferred_username alice) gets nothing for alice's account" result_is wrong_account
 check_store "the log names the identity and the claimed name" \
-	err_has "identity ($ISS, u-0666-mallory) \[claimed name alice\] tried account alice owned by ($ISS, u-0001-alice)"
+	err_has "identity ($ISS, u-0666-mallory) \[claimed name alice\]: account alice belongs to another identity ($ISS, u-0001-alice)"
 login --approve "$(approve bob)" alice
 track
 check_store "bob signing in for alice: wrong_account" \

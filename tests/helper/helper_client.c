@@ -14,7 +14,8 @@
  *   prompt style=... text=...  (answered with the next --answer, or cancel when none is left)
  *
  * usage: helper_client [--idp NAME] [--timeout S] [--approve CMD] [--close-after-device]
- *                      [--bench] [--op login|account|chauthtok] [--phase P]
+ *                      [--bench] [--op login|account|chauthtok|revalidate] [--phase P]
+ *                      [--force (op=revalidate: force=1)]
  *                      [--answer TEXT]... [--dry-run 0|1 (login-test)] [--rhost ADDR]
  *                      HELPER CONFIG USER
  * HELPER may be a command line (run with /bin/sh -c, so "valgrind ... path" works).
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
 	        {"close-after-device", no_argument, NULL, 'c'},
 	        {"bench", no_argument, NULL, 'b'},
 	        {"op", required_argument, NULL, 'o'},
+	        {"force", no_argument, NULL, 'f'},
 	        {"phase", required_argument, NULL, 'p'},
 	        {"answer", required_argument, NULL, 'n'},
 	        {"dry-run", required_argument, NULL, 'd'},
@@ -61,6 +63,7 @@ int main(int argc, char **argv)
 	        {},
 	};
 	const char *idp = NULL, *approve = NULL, *timeout = "60", *op = "login", *phase = NULL;
+	bool force = false;
 	const char *dry_run = NULL, *rhost = NULL;
 	const char *answers[16];
 	size_t n_answers = 0, next_answer = 0;
@@ -90,6 +93,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			op = optarg;
+			break;
+		case 'f':
+			force = true;
 			break;
 		case 'p':
 			phase = optarg;
@@ -134,6 +140,8 @@ int main(int argc, char **argv)
 	fedjit_msg_add(m, "op", op);
 	fedjit_msg_add(m, "phase", phase);
 	fedjit_msg_add(m, "dry_run", dry_run);
+	if (force)
+		fedjit_msg_add_bool(m, "force", true);
 	fedjit_msg_add(m, "service", "fedjit-test");
 	fedjit_msg_add(m, "rhost", rhost);
 	fedjit_msg_add(m, "user", argv[optind + 2]);

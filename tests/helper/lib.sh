@@ -67,6 +67,7 @@ write_config() { # write_config FILE KEY=VALUE... (IdP keys; issuer/ca_file defa
 		echo "[global]"
 		echo "cache_dir = $T/cache"
 		echo "db_file = $T/fedjit.tdb"
+		echo "secret_db_file = $T/secret.tdb"
 		echo "helper_user = nobody"
 		# the bounds on device flows keep their state here; tests sign in back to
 		# back, so only helper-ratelimit.sh keeps the spacing

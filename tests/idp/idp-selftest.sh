@@ -277,6 +277,68 @@ ok "$([ "$(idp_jwt_claim "$t" sub)" = u-0001-alice ] && [ -z "$(idp_jwt_claim "$
 is "$("${C[@]}" -H "Authorization: Bearer $(idp_json access_token <<<"$tok")" "$FEDJIT_IDP_ISSUER/me" | idp_json groups)" '["staff","admins"]' "--conform-id-token 1: userinfo has the groups"
 idp_stop
 
+# --- refresh tokens: offline_access, rotation, revocation, disabling, groups, down ---
+idp_start
+C=(curl -sS --max-time 10 --cacert "$FEDJIT_IDP_CA")
+refresh() { # refresh CLIENT REFRESH_TOKEN -> JSON
+	# shellcheck disable=SC2046
+	"${C[@]}" $(client_args "$1") -d grant_type=refresh_token -d "refresh_token=$2" "$FEDJIT_IDP_ISSUER/token"
+}
+offline_login() { # offline_login CLIENT USER -> token JSON of a device flow asking offline_access
+	local da
+	# shellcheck disable=SC2046
+	da=$("${C[@]}" $(client_args "$1") -d "scope=openid profile email groups offline_access" \
+		"$FEDJIT_IDP_ISSUER/device/auth")
+	idp_approve "$(idp_json user_code <<<"$da")" "$2" || return 1
+	poll "$1" "$(idp_json device_code <<<"$da")"
+}
+tok=$(device_auth fedjit-public)
+idp_approve "$(idp_json user_code <<<"$tok")" bob
+is "$(poll fedjit-public "$(idp_json device_code <<<"$tok")" | idp_json refresh_token)" "" "no refresh token without offline_access"
+tok=$(offline_login fedjit-public bob)
+rt1=$(idp_json refresh_token <<<"$tok")
+ok "$([ -n "$rt1" ] && echo 0 || echo 1)" "a device flow asking offline_access gets a refresh token"
+is "$(idp_refresh_tokens bob | grep -cx -- "$rt1")" 1 "idp_refresh_tokens (GET /test/refresh-tokens) lists its value under the login"
+idp_api POST /test/stats/reset >/dev/null
+r=$(refresh fedjit-public "$rt1")
+rt2=$(idp_json refresh_token <<<"$r")
+ok "$([ -n "$rt2" ] && [ "$rt2" != "$rt1" ] && echo 0 || echo 1)" "refresh (public client, default rotation): a new refresh token"
+is "$(idp_jwt_claim "$(idp_json id_token <<<"$r")" sub)" u-0002-bob "refresh: a new ID token for the same sub"
+is "$(idp_api GET /test/stats | idp_json refresh_grants)" 1 "stats count refresh grants"
+is "$(refresh fedjit-public "$rt1" | idp_json error)" invalid_grant "the rotated-away token is refused (invalid_grant) ..."
+is "$(refresh fedjit-public "$rt2" | idp_json error)" invalid_grant "... and its reuse revoked the grant"
+idp_config '{"refresh_rotation":"never"}'
+tok=$(offline_login fedjit-public bob)
+rt=$(idp_json refresh_token <<<"$tok")
+r=$(refresh fedjit-public "$rt")
+is "$(idp_json refresh_token <<<"$r")" "$rt" "refresh_rotation never: the same token comes back"
+idp_set_groups bob '["staff","builders"]'
+is "$(idp_jwt_claim "$(refresh fedjit-public "$rt" | idp_json id_token)" groups)" '["staff","builders"]' \
+	"a group change at the IdP shows in the next refreshed ID token"
+idp_set_groups bob '["staff"]'
+idp_revoke bob
+ok $? "idp_revoke (POST /test/revoke) revokes bob's grants"
+is "$(refresh fedjit-public "$rt" | idp_json error)" invalid_grant "after the revocation the refresh token gives invalid_grant"
+tok=$(offline_login fedjit-basic carol)
+rt=$(idp_json refresh_token <<<"$tok")
+idp_disable carol
+is "$(refresh fedjit-basic "$rt" | idp_json error)" invalid_grant "a disabled user's refresh token gives invalid_grant"
+da=$(device_auth fedjit-public)
+idp_approve "$(idp_json user_code <<<"$da")" carol 2>/dev/null
+is $? 1 "a disabled user cannot be approved"
+idp_enable carol
+tok=$(offline_login fedjit-public alice)
+rt=$(idp_json refresh_token <<<"$tok")
+idp_down
+is "$("${C[@]}" -o /dev/null -w '%{http_code}' -d grant_type=refresh_token -d client_id=fedjit-public -d "refresh_token=$rt" "$FEDJIT_IDP_ISSUER/token")" 503 "down: the token endpoint answers 503"
+is "$("${C[@]}" -o /dev/null -w '%{http_code}' "$FEDJIT_IDP_ISSUER/.well-known/openid-configuration")" 503 "down: discovery too"
+idp_up
+idp_config '{"refresh_rotation":"default"}'
+ok "$([ -n "$(refresh fedjit-public "$rt" | idp_json id_token)" ] && echo 0 || echo 1)" "up again: the refresh token still works"
+grep -q -- "$rt" "$FEDJIT_IDP_LOG"
+is $? 1 "the IdP's log never holds a refresh token"
+idp_stop
+
 # --- certificate variants for TLS fault tests ---------------------------------
 for cert in expired:60 wronghost:60 untrusted:60; do
 	FEDJIT_IDP_CERT=${cert%%:*} idp_start

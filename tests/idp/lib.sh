@@ -20,6 +20,13 @@
 #   idp_token_error [ERROR] [COUNT]  next COUNT device_code token polls answer ERROR
 #                            (default slow_down, 1)
 #   idp_config JSON          e.g. '{"device_expires_in":2,"device_interval":1}'
+#   idp_revoke USER          revoke every grant of USER (their refresh tokens then
+#                            answer invalid_grant: "disabled at the IdP")
+#   idp_disable USER, idp_enable USER  the user is gone / back (refresh: invalid_grant,
+#                            approvals refused)
+#   idp_set_groups USER JSON the user's groups claim, e.g. '["staff"]'
+#   idp_down, idp_up         every request but the test API answers 503 / normal again
+#   idp_refresh_tokens USER  the refresh token values issued to USER, one a line
 #   idp_jwt ARGS...          tests/idp/jwt.mjs (decode, claim, verify, assertion, jwk)
 #   idp_json KEY.PATH <JSON  one value of a JSON document: strings raw, others as
 #                            compact JSON, nothing when absent (jq; node without jq)
@@ -201,6 +208,29 @@ idp_token_error() { # idp_token_error [ERROR] [COUNT]
 
 idp_config() { # idp_config JSON
 	idp_api POST /test/config "$1" >/dev/null
+}
+
+idp_revoke() { # idp_revoke USER
+	_idp_decide /test/revoke "{\"account\":\"$1\"}"
+}
+
+idp_disable() { # idp_disable USER
+	_idp_decide /test/user "{\"account\":\"$1\",\"disabled\":true}"
+}
+
+idp_enable() { # idp_enable USER
+	_idp_decide /test/user "{\"account\":\"$1\",\"disabled\":false}"
+}
+
+idp_set_groups() { # idp_set_groups USER JSON-ARRAY
+	_idp_decide /test/user "{\"account\":\"$1\",\"claims\":{\"groups\":$2}}"
+}
+
+idp_down() { idp_config '{"down":true}'; }
+idp_up() { idp_config '{"down":false}'; }
+
+idp_refresh_tokens() { # idp_refresh_tokens USER
+	idp_api GET /test/refresh-tokens | idp_json "$1" | tr -d '[]"' | tr ',' '\n' | sed '/^$/d'
 }
 
 idp_jwt() {

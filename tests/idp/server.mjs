@@ -92,6 +92,11 @@ const settings = {
   deviceExpiresIn: intOpt('device-expires-in', 600) || 600,
   deviceInterval: intOpt('device-interval', 5),
   enforceInterval: intOpt('enforce-interval', 0) === 1,
+  // refresh token rotation: 'default' (oidc-provider's: every use for public
+  // clients, past 70% of the lifetime for the others), 'always', 'never'
+  refreshRotation: 'default',
+  // true: every request but /test/ answers 503 (the IdP is "down")
+  down: false,
 };
 const lifetime = intOpt('lifetime', 600) || 600;
 
@@ -225,6 +230,17 @@ if (opts.users) {
   for (const [login, u] of Object.entries(JSON.parse(fs.readFileSync(opts.users, 'utf8')))) addUser(login, u);
 }
 const userBySub = (sub) => [...users.values()].find((u) => u.sub === sub);
+const loginBySub = (sub) => [...users.entries()].find(([, u]) => u.sub === sub)?.[0];
+
+// Grants per account id (sub), so that the test API can revoke what a user was
+// given; and the refresh tokens issued per login (their values, for tests that
+// look for a leaked token). Tokens are opaque: the value is the token's jti.
+const grantsBySub = new Map();
+const refreshTokensBySub = new Map();
+function rememberGrant(sub, grantId) {
+  if (!grantsBySub.has(sub)) grantsBySub.set(sub, new Set());
+  grantsBySub.get(sub).add(grantId);
+}
 
 // ---------------------------------------------------------------------------
 // Clients. All allowed the device_code grant and scopes openid profile email groups.
@@ -289,7 +305,9 @@ ${body}
 // Provider.
 let provider;
 const pendingCodes = []; // { userCode, clientId, created } newest last (for "latest")
-const stats = { requests: {}, token_errors: {}, interval_violations: 0, approvals: 0, denials: 0 };
+const stats = {
+  requests: {}, token_errors: {}, interval_violations: 0, approvals: 0, denials: 0, refresh_grants: 0, revocations: 0,
+};
 const injectedTokenErrors = []; // { error, error_description, status }
 const pollState = new Map(); // sha256(device_code) -> { last, interval }
 
@@ -340,7 +358,9 @@ function buildConfiguration() {
     },
     async findAccount(ctx, sub) {
       const u = userBySub(sub);
-      if (!u) return undefined;
+      // a disabled user is gone as far as every grant is concerned: a refresh
+      // answers invalid_grant ("referenced account not found")
+      if (!u || u.disabled) return undefined;
       return {
         accountId: u.sub,
         async claims() { return { sub: u.sub, ...u.claims }; },
@@ -357,6 +377,13 @@ function buildConfiguration() {
     },
     // Refresh tokens only when offline_access is asked for.
     issueRefreshToken: (ctx, c, code) => c.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    rotateRefreshToken(ctx) {
+      if (settings.refreshRotation === 'always') return true;
+      if (settings.refreshRotation === 'never') return false;
+      const { RefreshToken: rt, Client: c } = ctx.oidc.entities;
+      if (c.clientAuthMethod === 'none' && !rt.isSenderConstrained()) return true;
+      return rt.ttlPercentagePassed() >= 70;
+    },
     renderError(ctx, out, error) {
       ctx.type = 'html';
       ctx.body = page('Error', `<p class="error" id="error">${esc(out.error)}: ${esc(out.error_description || '')}</p>`);
@@ -434,6 +461,7 @@ async function testDecide(ctx, approve) {
 
   const user = users.get(p.account || p.user);
   if (!user) return json(ctx, 400, { error: `unknown account ${p.account || p.user}` });
+  if (user.disabled) return json(ctx, 403, { error: `account ${p.account || p.user} is disabled` });
   const supported = new Set(['openid', 'offline_access', 'profile', 'email', 'groups']);
   const requested = String(code.params.scope || 'openid').split(' ').filter((s) => supported.has(s));
   const grant = new provider.Grant({ accountId: user.sub, clientId: code.clientId });
@@ -444,6 +472,7 @@ async function testDecide(ctx, approve) {
     grant.addOIDCClaims([...Object.keys(claims.id_token || {}), ...Object.keys(claims.userinfo || {})]);
   }
   const grantId = await grant.save();
+  rememberGrant(user.sub, grantId);
   let amr = p.amr || user.amr;
   if (typeof amr === 'string') amr = amr.split(/[ ,]+/);
   Object.assign(code, {
@@ -510,6 +539,11 @@ async function testApi(ctx) {
       if (p.device_expires_in !== undefined) settings.deviceExpiresIn = Number(p.device_expires_in);
       if (p.device_interval !== undefined) settings.deviceInterval = Number(p.device_interval);
       if (p.enforce_interval !== undefined) settings.enforceInterval = [true, 1, '1', 'true'].includes(p.enforce_interval);
+      if (p.refresh_rotation !== undefined) {
+        if (!['default', 'always', 'never'].includes(p.refresh_rotation)) return json(ctx, 400, { error: 'refresh_rotation: default, always or never' });
+        settings.refreshRotation = p.refresh_rotation;
+      }
+      if (p.down !== undefined) settings.down = [true, 1, '1', 'true'].includes(p.down);
       log(`test: config ${JSON.stringify(settings)}`);
       return json(ctx, 200, { ok: true, settings });
     }
@@ -524,6 +558,32 @@ async function testApi(ctx) {
       return json(ctx, 200, { ok: true, account: login, user: u });
     }
     case 'GET /test/users': return json(ctx, 200, Object.fromEntries(users));
+    case 'POST /test/revoke': {
+      // What an administrator's "revoke sessions / consents" does at a real IdP:
+      // every grant of the user (optionally of one client) and the tokens issued
+      // under it are gone; the next refresh answers invalid_grant.
+      const p = await readParams(ctx);
+      const user = users.get(p.account);
+      if (!user) return json(ctx, 400, { error: `unknown account ${p.account}` });
+      let revoked = 0;
+      for (const grantId of grantsBySub.get(user.sub) || []) {
+        const grant = await provider.Grant.find(grantId, { ignoreExpiration: true });
+        if (grant && p.client_id && grant.clientId !== p.client_id) continue;
+        await Promise.all(['RefreshToken', 'AccessToken', 'AuthorizationCode', 'DeviceCode']
+          .map((m) => provider[m].adapter.revokeByGrantId(grantId)));
+        if (grant) await grant.destroy();
+        grantsBySub.get(user.sub).delete(grantId);
+        revoked++;
+      }
+      stats.revocations += revoked;
+      log(`test: revoked ${revoked} grant(s) of ${p.account}`);
+      return json(ctx, 200, { ok: true, account: p.account, revoked });
+    }
+    case 'GET /test/refresh-tokens': {
+      const out = {};
+      for (const [sub, values] of refreshTokensBySub) out[loginBySub(sub) || sub] = [...values];
+      return json(ctx, 200, out);
+    }
     case 'GET /test/pending': {
       const out = [];
       for (const p of pendingCodes) {
@@ -539,7 +599,7 @@ async function testApi(ctx) {
     case 'GET /test/stats': return json(ctx, 200, stats);
     case 'POST /test/stats/reset':
       stats.requests = {}; stats.token_errors = {}; stats.interval_violations = 0;
-      stats.approvals = 0; stats.denials = 0;
+      stats.approvals = 0; stats.denials = 0; stats.refresh_grants = 0; stats.revocations = 0;
       return json(ctx, 200, { ok: true });
     default: return json(ctx, 404, { error: `no test API route ${route}` });
   }
@@ -595,7 +655,7 @@ async function interactions(ctx) {
     const u = users.get(form.login);
     const ok = u && typeof form.password === 'string'
       && crypto.timingSafeEqual(Buffer.from(sha256(form.password)), Buffer.from(sha256(u.password)));
-    if (prompt.name !== 'login' || !ok) {
+    if (prompt.name !== 'login' || !ok || u.disabled) {
       log(`login: failed for ${JSON.stringify(String(form.login || ''))}`);
       ctx.type = 'html';
       ctx.body = loginForm('Invalid user name or password');
@@ -622,7 +682,9 @@ async function interactions(ctx) {
     if (d.missingResourceScopes) {
       for (const [ind, sc] of Object.entries(d.missingResourceScopes)) grant.addResourceScope(ind, sc.join(' '));
     }
-    await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+    const savedGrantId = await grant.save();
+    rememberGrant(session.accountId, savedGrantId);
+    await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId: savedGrantId } }, { mergeWithLastSubmission: true });
     ctx.respond = false;
     return true;
   }
@@ -642,6 +704,7 @@ async function tokenHook(ctx) {
   const raw = await readBody(ctx.req);
   ctx.req.body = raw;
   const p = querystring.parse(raw.toString('utf8'));
+  if (p.grant_type === 'refresh_token') stats.refresh_grants++;
   if (p.grant_type !== DEVICE_GRANT) return false;
   const reply = (error, status = 400, description) => {
     stats.token_errors[error] = (stats.token_errors[error] || 0) + 1;
@@ -690,6 +753,10 @@ const issuer = `https://127.0.0.1:${port}`;
 
 provider = new Provider(issuer, buildConfiguration());
 provider.on('server_error', (ctx, err) => log(`server_error: ${err.stack || err}`));
+provider.on('refresh_token.saved', (token) => {
+  if (!refreshTokensBySub.has(token.accountId)) refreshTokensBySub.set(token.accountId, new Set());
+  refreshTokensBySub.get(token.accountId).add(token.jti);
+});
 provider.on('grant.error', (ctx, err) => log(`grant.error: ${err.name}: ${err.message}${err.error_description ? ` (${err.error_description})` : ''}`));
 
 provider.use(async (ctx, next) => {
@@ -698,6 +765,8 @@ provider.use(async (ctx, next) => {
   try {
     if (ctx.path.startsWith('/test/')) {
       await testApi(ctx);
+    } else if (settings.down) {
+      json(ctx, 503, { error: 'temporarily_unavailable', error_description: 'the test IdP is down' });
     } else if (ctx.path.startsWith('/interaction/')) {
       await interactions(ctx);
     } else if (ctx.method === 'POST' && ctx.path === '/token' && await tokenHook(ctx)) {

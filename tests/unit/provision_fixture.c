@@ -252,17 +252,51 @@ struct fedjit_identity fx_identity(const char *subject, const char *username,
 	        .email_verified = 1,
 	        .groups = groups,
 	        .n_groups = n,
+	        .groups_claim = groups != NULL,
 	};
+}
+
+/* The helper parses the PAM user once, before provisioning sees it: a name that
+ * does not parse is unknown_user there (pam/helper/account.c). 0, or 1 with *res
+ * set to that answer. */
+static int parse_user(struct fx *f, const char *user, struct fedjit_login *l,
+                      struct fedjit_prov_result *res)
+{
+	if (fedjit_login_parse(f->config, NULL, user, strlen(user), l, res->log,
+	                       sizeof(res->log)) == 0)
+		return 0;
+	res->status = "unknown_user";
+	res->action = FEDJIT_PROV_NONE;
+	res->account[0] = '\0';
+	return 1;
 }
 
 const char *fx_login(struct fx *f, const struct fedjit_identity *id, const char *user,
                      struct fedjit_prov_result *res)
 {
-	int r = fedjit_provision_login(&f->ctx, id, user, res);
+	struct fedjit_login l;
+	int r;
 
+	if (parse_user(f, user, &l, res))
+		return res->status;
+	r = fedjit_provision_login(&f->ctx, id, &l, res);
 	if (r < 0)
 		fprintf(stderr, "# provision: %s (%s)\n", strerror(-r), res->log);
 	return res->status;
+}
+
+int fx_precheck(struct fx *f, const char *user, struct fedjit_prov_result *res)
+{
+	struct fedjit_login l;
+
+	return parse_user(f, user, &l, res) ? 0 : fedjit_provision_precheck(&f->ctx, &l, res);
+}
+
+int fx_chauthtok(struct fx *f, const char *user, struct fedjit_prov_result *res)
+{
+	struct fedjit_login l;
+
+	return parse_user(f, user, &l, res) ? 0 : fedjit_provision_chauthtok(&f->ctx, &l, res);
 }
 
 size_t fx_count_users(struct fx *f)

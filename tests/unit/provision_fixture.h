@@ -56,9 +56,14 @@ void fx_answers(struct fx *f, ...);
 struct fedjit_identity fx_identity(const char *subject, const char *username,
                                    const char *const *groups);
 
-/* Provision; returns the result status. */
+/* Provision (user parsed as the helper parses it: unknown_user when it does not
+ * parse); returns the result status. */
 const char *fx_login(struct fx *f, const struct fedjit_identity *id, const char *user,
                      struct fedjit_prov_result *res);
+/* fedjit_provision_precheck / _chauthtok with user parsed likewise (0 and
+ * unknown_user when it does not parse). */
+int fx_precheck(struct fx *f, const char *user, struct fedjit_prov_result *res);
+int fx_chauthtok(struct fx *f, const char *user, struct fedjit_prov_result *res);
 
 /* Number of users in the store (0 when there is no store); store check passes. */
 size_t fx_count_users(struct fx *f);

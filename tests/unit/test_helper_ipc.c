@@ -149,6 +149,16 @@ static void test_message_rules(void **state)
 	accept_msg(FEDJIT_IPC_MODE_IDP_TEST, &seen, "tested", NULL);
 	accept_msg(FEDJIT_IPC_MODE_IDP_TEST, &seen, "tested", "too many");
 
+	/* revalidation: the refresh grant has no device flow, so its identity comes
+	 * without one; nothing a person would see is allowed. */
+	memset(&seen, 0, sizeof(seen));
+	accept_msg(FEDJIT_IPC_MODE_REVALIDATE, &seen, "device", "does not allow");
+	accept_msg(FEDJIT_IPC_MODE_REVALIDATE, &seen, "claims", "does not allow");
+	accept_msg(FEDJIT_IPC_MODE_REVALIDATE, &seen, "check", "does not allow");
+	assert_int_equal(accept_msg(FEDJIT_IPC_MODE_REVALIDATE, &seen, "identity", NULL),
+	                 FEDJIT_IPC_MSG_IDENTITY);
+	accept_msg(FEDJIT_IPC_MODE_REVALIDATE, &seen, "identity", "too many");
+
 	/* debug lines are bounded too: a child cannot flood the log. */
 	memset(&seen, 0, sizeof(seen));
 	for (int i = 0; i < 256; i++)

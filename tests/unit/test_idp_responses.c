@@ -481,6 +481,43 @@ static void test_discovery_endpoint_hosts(void **state)
 	fedjit_discovery_free(d);
 }
 
+/* The refresh grant's answer (OIDC Core §12.2): an ID token may be missing; Keycloak's
+ * refresh_expires_in is read (0: an offline token). */
+static void test_refresh_response(void **state)
+{
+	const char *no_id = "{\"access_token\":\"at\",\"token_type\":\"Bearer\",\"expires_in\":300,"
+	                    "\"refresh_token\":\"rt-2\",\"refresh_expires_in\":1800}";
+	struct fedjit_token_response *t = NULL;
+	char *reason = NULL;
+
+	assert_int_equal(fedjit_token_response_parse_refresh(no_id, strlen(no_id), &t, &reason), 0);
+	assert_null(t->id_token);
+	assert_string_equal(t->refresh_token, "rt-2");
+	assert_int_equal(t->refresh_expires_in, 1800);
+	fedjit_token_response_free(t);
+	/* a login's token response still needs its ID token */
+	assert_null(tokresp(no_id, -EBADMSG));
+	/* absent: -1; not a number: refused */
+	const char *plain = "{\"access_token\":\"at\",\"token_type\":\"Bearer\"}";
+	assert_int_equal(fedjit_token_response_parse_refresh(plain, strlen(plain), &t, NULL), 0);
+	assert_int_equal(t->refresh_expires_in, -1);
+	assert_null(t->refresh_token);
+	fedjit_token_response_free(t);
+	const char *bad =
+	        "{\"access_token\":\"at\",\"token_type\":\"Bearer\",\"refresh_expires_in\":-5}";
+	assert_int_equal(fedjit_token_response_parse_refresh(bad, strlen(bad), &t, &reason),
+	                 -EBADMSG);
+	free(reason);
+	reason = NULL;
+	/* invalid_grant is an error response, classified */
+	const char *ig =
+	        "{\"error\":\"invalid_grant\",\"error_description\":\"Token is not active\"}";
+	assert_int_equal(fedjit_token_response_parse_refresh(ig, strlen(ig), &t, NULL), 0);
+	assert_int_equal(t->err.error, FEDJIT_OAUTH_INVALID_GRANT);
+	assert_null(t->access_token);
+	fedjit_token_response_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +530,7 @@ int main(void)
 	        cmocka_unit_test(test_device_auth),
 	        cmocka_unit_test(test_device_auth_bad),
 	        cmocka_unit_test(test_token_response),
+	        cmocka_unit_test(test_refresh_response),
 	        cmocka_unit_test(test_token_response_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -584,6 +584,41 @@ static void test_from_subject(void **state)
 	assert_false(fedjit_name_is_reserved(NULL, a));
 }
 
+/* A login parsed once, placed in another default domain without the text. */
+static void test_login_rebase(void **state)
+{
+	struct fedjit_login l, r;
+	char reason[FEDJIT_REASON_SIZE];
+
+	assert_int_equal(fedjit_login_parse(&test_config, NULL, "Alice", 5, &l, NULL, 0), 0);
+	assert_false(l.qualified);
+	assert_string_equal(l.written, "Alice");
+	assert_string_equal(l.canonical, "alice");
+	/* bare: folded again under the new default domain's rules */
+	assert_int_equal(fedjit_login_rebase(&test_config, &l, "CORP", &r, NULL, 0), 0);
+	assert_string_equal(r.canonical, "alice@corp");
+	assert_string_equal(r.domain->name, "CORP");
+	assert_int_equal(
+	        fedjit_login_rebase(&test_config, &l, "Strict", &r, reason, sizeof(reason)),
+	        -EINVAL);
+	assert_int_equal(fedjit_login_rebase(&test_config, &l, "NOPE", &r, reason, sizeof(reason)),
+	                 -ENOENT);
+	assert_non_null(strstr(reason, "'NOPE'"));
+	/* the same result as parsing the text in that domain */
+	struct fedjit_login direct;
+	assert_int_equal(fedjit_login_parse(&test_config, "CORP", "Alice", 5, &direct, NULL, 0), 0);
+	assert_string_equal(direct.canonical, "alice@corp");
+	/* qualified: the written domain stays, whatever the default */
+	assert_int_equal(fedjit_login_parse(&test_config, NULL, "bob@CORP", 8, &l, NULL, 0), 0);
+	assert_true(l.qualified);
+	assert_int_equal(fedjit_login_rebase(&test_config, &l, "Strict", &r, NULL, 0), 0);
+	assert_string_equal(r.canonical, "bob@corp");
+	assert_int_equal(fedjit_login_parse(&test_config, NULL, "Strict/carol", 12, &l, NULL, 0),
+	                 0);
+	assert_int_equal(fedjit_login_rebase(&test_config, &l, NULL, &r, NULL, 0), 0);
+	assert_string_equal(r.domain->name, "Strict");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +635,7 @@ int main(void)
 	        cmocka_unit_test(test_reserved),
 	        cmocka_unit_test(test_reserved_services),
 	        cmocka_unit_test(test_from_subject),
+	        cmocka_unit_test(test_login_rebase),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

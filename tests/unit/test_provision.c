@@ -103,7 +103,7 @@ static void test_provisioning_none(void **state)
 	NEED_ROOT(f);
 	fx_config(f, "", "provisioning = none\n");
 	assert_string_equal(fx_login(f, &id, "alice", &res), "no_account");
-	assert_non_null(strstr(res.log, "provisioning is off"));
+	assert_non_null(strstr(res.log, "does not provision"));
 	assert_int_equal(fx_count_users(f), 0);
 }
 

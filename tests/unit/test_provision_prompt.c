@@ -301,10 +301,10 @@ static void test_chauthtok(void **state)
 	assert_string_equal(fx_login(f, &id, "kim", &res), "ok");
 
 	fx_answers(f, "wrong-one", NULL);
-	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "kim", &res), 0);
+	assert_int_equal(fx_chauthtok(f, "kim", &res), 0);
 	assert_string_equal(res.status, "denied");
 	fx_answers(f, "Secret123x", "Newer456y", "Newer456y", NULL);
-	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "kim", &res), 0);
+	assert_int_equal(fx_chauthtok(f, "kim", &res), 0);
 	assert_string_equal(res.status, "ok");
 	char *h = hash_of(f, "kim");
 	assert_int_equal(fedjit_password_verify("Newer456y", h), 1);
@@ -316,16 +316,16 @@ static void test_chauthtok(void **state)
 	struct fedjit_identity l = fx_identity("sub-lu", "lu", NULL);
 	assert_string_equal(fx_login(f, &l, "lu", &res), "ok");
 	fx_answers(f, "Fresh789z", "Fresh789z", NULL);
-	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "lu", &res), 0);
+	assert_int_equal(fx_chauthtok(f, "lu", &res), 0);
 	assert_string_equal(res.status, "unsupported");
 	char *none = hash_of(f, "lu");
 	assert_null(none);
 	/* with a password prompt mode, the first one may be set: none asked for */
 	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\nprompt = password+consent\n");
-	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "lu", &res), 0);
+	assert_int_equal(fx_chauthtok(f, "lu", &res), 0);
 	assert_string_equal(res.status, "ok");
 	assert_null(strstr(f->transcript, "Current"));
-	assert_int_equal(fedjit_provision_chauthtok(&f->ctx, "nobody9", &res), 0);
+	assert_int_equal(fx_chauthtok(f, "nobody9", &res), 0);
 	assert_string_equal(res.status, "unknown_user");
 }
 
@@ -337,15 +337,15 @@ static void test_precheck(void **state)
 
 	NEED_ROOT(f);
 	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
-	assert_int_equal(fedjit_provision_precheck(&f->ctx, "mo", &res), 1);
-	assert_int_equal(fedjit_provision_precheck(&f->ctx, "carol", &res), 0);
+	assert_int_equal(fx_precheck(f, "mo", &res), 1);
+	assert_int_equal(fx_precheck(f, "carol", &res), 0);
 	assert_string_equal(res.status, "unknown_user");
-	assert_int_equal(fedjit_provision_precheck(&f->ctx, "root", &res), 0);
-	assert_int_equal(fedjit_provision_precheck(&f->ctx, "NOPE/mo", &res), 0);
+	assert_int_equal(fx_precheck(f, "root", &res), 0);
+	assert_int_equal(fx_precheck(f, "NOPE/mo", &res), 0);
 	assert_string_equal(fx_login(f, &id, "mo", &res), "ok");
 	fx_config(f, "", "provisioning = none\n");
-	assert_int_equal(fedjit_provision_precheck(&f->ctx, "mo", &res), 1); /* stored */
-	assert_int_equal(fedjit_provision_precheck(&f->ctx, "newbie", &res), 0);
+	assert_int_equal(fx_precheck(f, "mo", &res), 1); /* stored */
+	assert_int_equal(fx_precheck(f, "newbie", &res), 0);
 }
 
 /* The protocol side: identity frames and prompts answered by a fake module. */

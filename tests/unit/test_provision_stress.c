@@ -65,7 +65,7 @@ static void provision_one(struct fx *f, unsigned a, unsigned b, struct fedjit_pr
 	subject_of(sub, sizeof(sub), a, b);
 	name_of(name, sizeof(name), a, b);
 	struct fedjit_identity id = fx_identity(sub, name, NULL);
-	(void)fedjit_provision_login(&f->ctx, &id, name, res);
+	(void)fx_login(f, &id, name, res);
 }
 
 struct walk {

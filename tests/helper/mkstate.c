@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Test tool: writes an account state record (common/account_state.h) into a secret
+ * store through the secret store API, as a login or a lock would, so helper tests can
+ * set up what the IdP said last.
+ * usage: mkstate SECRETDB NAME [groups=A,B | groups=] [no-groups-claim] [ago=SECONDS]
+ *                [never] [lock=admin|idp] [token=TOKEN issuer=ISSUER client=CLIENT_ID]
+ *   groups=   the IdP groups of the last verification (default: none, claim present)
+ *   ago=      last verified SECONDS ago (default 0: now); never: never verified
+ *   lock=     the lock reason (the user record's lock flag is mkaccount's)
+ *   token=    a refresh token record too
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/account_state.h"
+#include "common/store.h"
+
+int main(int argc, char **argv)
+{
+	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_account_state st = {.verified_by = FEDJIT_VERIFIED_LOGIN,
+	                                  .groups_claim = true};
+	struct fedjit_refresh_token tok = {0};
+	enum fedjit_lock_reason lock = FEDJIT_LOCK_NONE;
+	char *groups[64], *list = NULL;
+	long ago = 0;
+	bool never = false;
+	int r;
+
+	if (argc < 3) {
+		fprintf(stderr,
+		        "usage: %s SECRETDB NAME [groups=A,B] [no-groups-claim] "
+		        "[ago=SECONDS] [never] [lock=admin|idp] [token=T issuer=I client=C]\n",
+		        argv[0]);
+		return 2;
+	}
+	for (int i = 3; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strncmp(a, "groups=", 7) == 0)
+			list = strdup(a + 7);
+		else if (strcmp(a, "no-groups-claim") == 0)
+			st.groups_claim = false;
+		else if (strncmp(a, "ago=", 4) == 0)
+			ago = strtol(a + 4, NULL, 10);
+		else if (strcmp(a, "never") == 0)
+			never = true;
+		else if (strcmp(a, "lock=admin") == 0)
+			lock = FEDJIT_LOCK_ADMIN;
+		else if (strcmp(a, "lock=idp") == 0)
+			lock = FEDJIT_LOCK_IDP;
+		else if (strncmp(a, "token=", 6) == 0)
+			tok.token = (char *)a + 6;
+		else if (strncmp(a, "issuer=", 7) == 0)
+			tok.issuer = (char *)a + 7;
+		else if (strncmp(a, "client=", 7) == 0)
+			tok.client_id = (char *)a + 7;
+		else {
+			fprintf(stderr, "mkstate: unknown argument %s\n", a);
+			return 2;
+		}
+	}
+	for (char *p = list ? strtok(list, ",") : NULL; p && st.n_groups < 64;
+	     p = strtok(NULL, ","))
+		groups[st.n_groups++] = p;
+	st.groups = groups;
+	if (!st.groups_claim)
+		st.n_groups = 0;
+	st.last_verified = never ? 0 : (int64_t)time(NULL) - ago;
+	if (never)
+		st.verified_by = FEDJIT_VERIFIED_NEVER;
+	tok.obtained = (int64_t)time(NULL);
+	r = fedjit_secret_open(argv[1], FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &ss);
+	if (r >= 0)
+		r = fedjit_secret_record_verified(ss, argv[2], &st, tok.token ? &tok : NULL);
+	if (r >= 0)
+		r = fedjit_secret_set_lock_reason(ss, argv[2], lock);
+	fedjit_secret_close(ss);
+	free(list);
+	if (r < 0) {
+		fprintf(stderr, "mkstate: %s\n", fedjit_store_strerror(r));
+		return 1;
+	}
+	return 0;
+}
