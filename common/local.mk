@@ -49,6 +49,7 @@ EXTRA_DIST += tests/fuzz/corpus/config tests/fuzz/config.dict tests/fuzz/smoke.s
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_config
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c $(config_sources) common/names.c \
+	common/names_reserved.c \
 	common/idalloc.c common/escape.c
 tests_fuzz_fuzz_config_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LDFLAGS)
@@ -61,7 +62,8 @@ TESTS += tests/unit/config-man.sh
 EXTRA_DIST += tests/unit/config-man.sh
 
 # Names: name rules and id allocation.
-common_libfedjit_common_la_SOURCES += common/names.h common/names.c common/idalloc.h common/idalloc.c
+common_libfedjit_common_la_SOURCES += common/names.h common/names.c common/names_private.h \
+	common/names_reserved.c common/idalloc.h common/idalloc.c
 # The one escaping of attacker-influenced text (logs, audit records, prompts, output).
 common_libfedjit_common_la_SOURCES += common/escape.h common/escape.c
 check_PROGRAMS += tests/unit/test_escape
@@ -91,7 +93,8 @@ if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_names
 TESTS += tests/fuzz/smoke-names.sh
 endif
-tests_fuzz_fuzz_names_SOURCES = tests/fuzz/fuzz_names.c common/names.c common/idalloc.c \
+tests_fuzz_fuzz_names_SOURCES = tests/fuzz/fuzz_names.c common/names.c common/names_reserved.c \
+	common/idalloc.c \
 	common/escape.c
 tests_fuzz_fuzz_names_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_names_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -12,32 +13,24 @@
 #include "common/idalloc.h"
 #include "common/macro.h"
 #include "common/names.h"
+#include "common/names_private.h"
 
 _Static_assert(FEDJIT_DOMAIN_NAME_MAX >= FEDJIT_CONFIG_NAME_MAX,
                "every configured domain name must fit into a qualified name");
 
-/* How much of a hostile input a reason shows before "...". */
-#define QUOTE_INPUT_MAX 40
-#define QUOTE_BUF_SIZE  (QUOTE_INPUT_MAX * 4 + 4)
-
-/*
- * Render len bytes for a message (common/escape.h, ASCII only, quotes escaped), cut
- * after QUOTE_INPUT_MAX bytes with "...". The result never holds a control character,
- * so it cannot forge log lines.
- */
-static const char *quote(char buf[static QUOTE_BUF_SIZE], const char *s, size_t len)
+/* names_private.h */
+const char *fedjit_name_quote(char buf[static FEDJIT_NAME_QUOTE_SIZE], const char *s, size_t len)
 {
-	size_t n = len > QUOTE_INPUT_MAX ? QUOTE_INPUT_MAX : len;
+	size_t n = len > FEDJIT_NAME_QUOTE_INPUT_MAX ? FEDJIT_NAME_QUOTE_INPUT_MAX : len;
 
-	fedjit_escape_mem(buf, QUOTE_BUF_SIZE, s, n, FEDJIT_ESCAPE_ASCII | FEDJIT_ESCAPE_QUOTE);
+	fedjit_escape_mem(buf, FEDJIT_NAME_QUOTE_SIZE, s, n,
+	                  FEDJIT_ESCAPE_ASCII | FEDJIT_ESCAPE_QUOTE);
 	if (n < len)
 		strcat(buf, "...");
 	return buf;
 }
 
-static void set_reason(char *reason, size_t reason_size, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void set_reason(char *reason, size_t reason_size, const char *fmt, ...)
+void fedjit_name_reason(char *reason, size_t reason_size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -118,21 +111,21 @@ static bool is_lower_or_digit(char c)
 static int validate(const char *s, size_t len, bool fold, const char *what, char *reason,
                     size_t reason_size)
 {
-	char q[QUOTE_BUF_SIZE];
+	char q[FEDJIT_NAME_QUOTE_SIZE];
 	bool all_digits = true;
 
 	if (len == 0) {
-		set_reason(reason, reason_size, "%s is empty", what);
+		fedjit_name_reason(reason, reason_size, "%s is empty", what);
 		return -EINVAL;
 	}
 	if (memchr(s, '\0', len)) {
-		set_reason(reason, reason_size, "%s '%s' contains a NUL byte", what,
-		           quote(q, s, len));
+		fedjit_name_reason(reason, reason_size, "%s '%s' contains a NUL byte", what,
+		                   fedjit_name_quote(q, s, len));
 		return -EINVAL;
 	}
 	if (!utf8_valid(s, len)) {
-		set_reason(reason, reason_size, "%s '%s' is not valid UTF-8", what,
-		           quote(q, s, len));
+		fedjit_name_reason(reason, reason_size, "%s '%s' is not valid UTF-8", what,
+		                   fedjit_name_quote(q, s, len));
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -154,34 +147,38 @@ static int validate(const char *s, size_t len, bool fold, const char *what, char
 		else if (c == '@')
 			bad = "'@' (the domain separator)";
 		if (bad) {
-			set_reason(reason, reason_size, "%s '%s' contains %s", what,
-			           quote(q, s, len), bad);
+			fedjit_name_reason(reason, reason_size, "%s '%s' contains %s", what,
+			                   fedjit_name_quote(q, s, len), bad);
 			return -EINVAL;
 		}
 	}
 	if (len > FEDJIT_NAME_MAX) {
-		set_reason(reason, reason_size, "%s '%s' is longer than %d bytes", what,
-		           quote(q, s, len), FEDJIT_NAME_MAX);
+		fedjit_name_reason(reason, reason_size, "%s '%s' is longer than %d bytes", what,
+		                   fedjit_name_quote(q, s, len), FEDJIT_NAME_MAX);
 		return -EINVAL;
 	}
 	if (s[0] == '-') {
-		set_reason(reason, reason_size, "%s '%s' starts with '-'", what, quote(q, s, len));
+		fedjit_name_reason(reason, reason_size, "%s '%s' starts with '-'", what,
+		                   fedjit_name_quote(q, s, len));
 		return -EINVAL;
 	}
 	if (s[0] == '.') {
-		set_reason(reason, reason_size, "%s '%s' starts with '.'", what, quote(q, s, len));
+		fedjit_name_reason(reason, reason_size, "%s '%s' starts with '.'", what,
+		                   fedjit_name_quote(q, s, len));
 		return -EINVAL;
 	}
 	if (has_dotdot(s, len)) {
-		set_reason(reason, reason_size, "%s '%s' contains '..'", what, quote(q, s, len));
+		fedjit_name_reason(reason, reason_size, "%s '%s' contains '..'", what,
+		                   fedjit_name_quote(q, s, len));
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len; i++)
 		if (s[i] < '0' || s[i] > '9')
 			all_digits = false;
 	if (all_digits) {
-		set_reason(reason, reason_size, "%s '%s' is all digits (it would read as an id)",
-		           what, quote(q, s, len));
+		fedjit_name_reason(reason, reason_size,
+		                   "%s '%s' is all digits (it would read as an id)", what,
+		                   fedjit_name_quote(q, s, len));
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -190,20 +187,21 @@ static int validate(const char *s, size_t len, bool fold, const char *what, char
 		if (c >= 'A' && c <= 'Z') {
 			if (fold)
 				continue;
-			set_reason(reason, reason_size,
-			           "%s '%s' contains upper case and its domain does not fold case",
-			           what, quote(q, s, len));
+			fedjit_name_reason(
+			        reason, reason_size,
+			        "%s '%s' contains upper case and its domain does not fold case",
+			        what, fedjit_name_quote(q, s, len));
 			return -EINVAL;
 		}
 		if (!is_lower_or_digit(c) && c != '_' && c != '.' && c != '-') {
-			set_reason(reason, reason_size, "%s '%s' contains '%c'", what,
-			           quote(q, s, len), c);
+			fedjit_name_reason(reason, reason_size, "%s '%s' contains '%c'", what,
+			                   fedjit_name_quote(q, s, len), c);
 			return -EINVAL;
 		}
 	}
 	if (s[0] >= '0' && s[0] <= '9') {
-		set_reason(reason, reason_size, "%s '%s' starts with a digit", what,
-		           quote(q, s, len));
+		fedjit_name_reason(reason, reason_size, "%s '%s' starts with a digit", what,
+		                   fedjit_name_quote(q, s, len));
 		return -EINVAL;
 	}
 	return 0;
@@ -244,13 +242,14 @@ static int domain_suffix(const struct fedjit_domain *domain,
                          char ret[static FEDJIT_DOMAIN_NAME_MAX + 1], char *reason,
                          size_t reason_size)
 {
-	char q[QUOTE_BUF_SIZE];
+	char q[FEDJIT_NAME_QUOTE_SIZE];
 	size_t len = strlen(domain->name);
 
 	if (len == 0 || len > FEDJIT_DOMAIN_NAME_MAX) {
-		set_reason(reason, reason_size,
-		           "domain name '%s' cannot be used in qualified names (1..%d bytes)",
-		           quote(q, domain->name, len), FEDJIT_DOMAIN_NAME_MAX);
+		fedjit_name_reason(
+		        reason, reason_size,
+		        "domain name '%s' cannot be used in qualified names (1..%d bytes)",
+		        fedjit_name_quote(q, domain->name, len), FEDJIT_DOMAIN_NAME_MAX);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -259,10 +258,10 @@ static int domain_suffix(const struct fedjit_domain *domain,
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c + ('a' - 'A'));
 		if (!is_lower_or_digit(c) && c != '_' && c != '.' && c != '-') {
-			set_reason(reason, reason_size,
-			           "domain name '%s' cannot be used in qualified names "
-			           "(only letters, digits, '_', '.', '-')",
-			           quote(q, domain->name, len));
+			fedjit_name_reason(reason, reason_size,
+			                   "domain name '%s' cannot be used in qualified names "
+			                   "(only letters, digits, '_', '.', '-')",
+			                   fedjit_name_quote(q, domain->name, len));
 			return -EINVAL;
 		}
 		ret[i] = c;
@@ -279,7 +278,7 @@ int fedjit_name_canonical(const struct fedjit_domain *domain, const char *local,
 	int r;
 
 	if (!domain || !domain->name) {
-		set_reason(reason, reason_size, "no domain");
+		fedjit_name_reason(reason, reason_size, "no domain");
 		return -EINVAL;
 	}
 	r = fedjit_name_validate(local, reason, reason_size);
@@ -313,7 +312,7 @@ int fedjit_login_parse(const struct fedjit_config *config, const char *default_d
                        const char *login, size_t len, struct fedjit_login *ret, char *reason,
                        size_t reason_size)
 {
-	char q[QUOTE_BUF_SIZE], q2[QUOTE_BUF_SIZE];
+	char q[FEDJIT_NAME_QUOTE_SIZE], q2[FEDJIT_NAME_QUOTE_SIZE];
 	const char *slash, *at, *dom, *local;
 	size_t dom_len, local_len;
 	const struct fedjit_domain *domain;
@@ -323,14 +322,14 @@ int fedjit_login_parse(const struct fedjit_config *config, const char *default_d
 	if (!config || !login)
 		len = 0;
 	if (len == 0) {
-		set_reason(reason, reason_size, "login name is empty");
+		fedjit_name_reason(reason, reason_size, "login name is empty");
 		return -EINVAL;
 	}
 	slash = memchr(login, '/', len);
 	at = memchr(login, '@', len);
 	if (slash && at) {
-		set_reason(reason, reason_size, "login name '%s' has both '/' and '@'",
-		           quote(q, login, len));
+		fedjit_name_reason(reason, reason_size, "login name '%s' has both '/' and '@'",
+		                   fedjit_name_quote(q, login, len));
 		return -EINVAL;
 	}
 	if (slash) {
@@ -351,21 +350,21 @@ int fedjit_login_parse(const struct fedjit_config *config, const char *default_d
 	}
 	if ((slash && memchr(slash + 1, '/', len - (size_t)(slash + 1 - login))) ||
 	    (at && memchr(at + 1, '@', len - (size_t)(at + 1 - login)))) {
-		set_reason(reason, reason_size, "login name '%s' has more than one '%c'",
-		           quote(q, login, len), slash ? '/' : '@');
+		fedjit_name_reason(reason, reason_size, "login name '%s' has more than one '%c'",
+		                   fedjit_name_quote(q, login, len), slash ? '/' : '@');
 		return -EINVAL;
 	}
 	if (dom_len == 0) {
-		set_reason(reason, reason_size, "login name '%s' has an empty domain",
-		           quote(q, login, len));
+		fedjit_name_reason(reason, reason_size, "login name '%s' has an empty domain",
+		                   fedjit_name_quote(q, login, len));
 		return -EINVAL;
 	}
 	domain = find_domain(config, dom, dom_len);
 	if (!domain) {
-		set_reason(reason, reason_size,
-		           "%s domain '%s' of login name '%s' is not configured",
-		           (slash || at) ? "the" : "the default", quote(q, dom, dom_len),
-		           quote(q2, login, len));
+		fedjit_name_reason(
+		        reason, reason_size, "%s domain '%s' of login name '%s' is not configured",
+		        (slash || at) ? "the" : "the default", fedjit_name_quote(q, dom, dom_len),
+		        fedjit_name_quote(q2, login, len));
 		return -ENOENT;
 	}
 	r = fedjit_name_fold(domain, local, local_len, out.local, reason, reason_size);
@@ -386,7 +385,7 @@ int fedjit_login_rebase(const struct fedjit_config *config, const struct fedjit_
                         size_t reason_size)
 {
 	const char *dom = default_domain ? default_domain : FEDJIT_DEFAULT_DOMAIN;
-	char q[QUOTE_BUF_SIZE], q2[QUOTE_BUF_SIZE];
+	char q[FEDJIT_NAME_QUOTE_SIZE], q2[FEDJIT_NAME_QUOTE_SIZE];
 	struct fedjit_login out = {.qualified = false};
 	int r;
 
@@ -396,9 +395,10 @@ int fedjit_login_rebase(const struct fedjit_config *config, const struct fedjit_
 	}
 	out.domain = find_domain(config, dom, strlen(dom));
 	if (!out.domain) {
-		set_reason(reason, reason_size,
-		           "the default domain '%s' of login name '%s' is not configured",
-		           quote(q, dom, strlen(dom)), quote(q2, l->written, strlen(l->written)));
+		fedjit_name_reason(reason, reason_size,
+		                   "the default domain '%s' of login name '%s' is not configured",
+		                   fedjit_name_quote(q, dom, strlen(dom)),
+		                   fedjit_name_quote(q2, l->written, strlen(l->written)));
 		return -ENOENT;
 	}
 	memcpy(out.written, l->written, sizeof(out.written));
@@ -418,7 +418,7 @@ int fedjit_name_policy_check(const struct fedjit_domain *domain, enum fedjit_nam
 {
 	const char *key = kind == FEDJIT_NAME_GROUP ? "groupname_regex" : "username_regex";
 	const char *pattern;
-	char q[QUOTE_BUF_SIZE], qp[QUOTE_BUF_SIZE];
+	char q[FEDJIT_NAME_QUOTE_SIZE], qp[FEDJIT_NAME_QUOTE_SIZE];
 	regex_t re;
 	regmatch_t m;
 	int r;
@@ -434,8 +434,9 @@ int fedjit_name_policy_check(const struct fedjit_domain *domain, enum fedjit_nam
 		char err[96];
 
 		regerror(r, &re, err, sizeof(err));
-		set_reason(reason, reason_size, "%s '%s' of domain %s does not compile: %s", key,
-		           quote(qp, pattern, strlen(pattern)), domain->name, err);
+		fedjit_name_reason(reason, reason_size, "%s '%s' of domain %s does not compile: %s",
+		                   key, fedjit_name_quote(qp, pattern, strlen(pattern)),
+		                   domain->name, err);
 		return -EINVAL;
 	}
 	/*
@@ -448,296 +449,10 @@ int fedjit_name_policy_check(const struct fedjit_domain *domain, enum fedjit_nam
 	regfree(&re);
 	if (r == 0 && m.rm_so == 0 && (size_t)m.rm_eo == strlen(local))
 		return 0;
-	set_reason(reason, reason_size, "name '%s' does not match %s '%s' of domain %s",
-	           quote(q, local, strlen(local)), key, quote(qp, pattern, strlen(pattern)),
-	           domain->name);
+	fedjit_name_reason(reason, reason_size, "name '%s' does not match %s '%s' of domain %s",
+	                   fedjit_name_quote(q, local, strlen(local)), key,
+	                   fedjit_name_quote(qp, pattern, strlen(pattern)), domain->name);
 	return -EPERM;
-}
-
-/*
- * Names that belong to the system on Debian and its relatives (base-passwd,
- * common daemons, the admin groups), whether or not this host has them: a
- * federated "sudo" or "adm" must not appear on the next host that installs
- * the package. Any name starting with "systemd-" or "_" (Debian's convention
- * for new system users: _apt, _chrony, _ssh) is reserved as well. These are
- * reserved whatever reserved_names says.
- */
-static const char *const reserved_names[] = {
-        "root",
-        "daemon",
-        "bin",
-        "sys",
-        "sync",
-        "games",
-        "man",
-        "lp",
-        "mail",
-        "news",
-        "uucp",
-        "proxy",
-        "www-data",
-        "backup",
-        "list",
-        "irc",
-        "gnats",
-        "nobody",
-        "nogroup",
-        "nfsnobody",
-        "_apt",
-        "messagebus",
-        "sshd",
-        "polkitd",
-        "dbus",
-        "tss",
-        "adm",
-        "wheel",
-        "sudo",
-        "admin",
-        "staff",
-        "shadow",
-        "utmp",
-        "tty",
-        "disk",
-        "kmem",
-        "dialout",
-        "fax",
-        "voice",
-        "cdrom",
-        "floppy",
-        "tape",
-        "audio",
-        "dip",
-        "operator",
-        "src",
-        "video",
-        "sasl",
-        "plugdev",
-        "users",
-        "input",
-        "render",
-        "sgx",
-        "kvm",
-        "netdev",
-        "crontab",
-        "ssh",
-        "ssl-cert",
-        "halt",
-        "shutdown",
-        "ftp",
-        "postfix",
-        "fedjit",
-#ifdef FEDJIT_HELPER_USER
-        FEDJIT_HELPER_USER,
-#endif
-};
-
-/*
- * Names of service accounts that packages create when they are installed
- * (the default of reserved_names, fedjit.conf(5) lists them): a person who
- * took "jenkins" or "postgres" before the package came would own its files,
- * its sockets and its sudo rules afterwards. Also the first users of cloud
- * images, which cloud-init creates at boot.
- */
-static const char *const service_names[] = {
-        /* databases and caches */
-        "postgres",
-        "mysql",
-        "mariadb",
-        "redis",
-        "memcache",
-        "memcached",
-        "mongodb",
-        "couchdb",
-        "cassandra",
-        "influxdb",
-        "elasticsearch",
-        "opensearch",
-        "clickhouse",
-        "etcd",
-        /* web, proxies, mail, directory */
-        "nginx",
-        "apache",
-        "httpd",
-        "lighttpd",
-        "caddy",
-        "haproxy",
-        "squid",
-        "varnish",
-        "tomcat",
-        "jetty",
-        "dovecot",
-        "exim",
-        "opendkim",
-        "vmail",
-        "openldap",
-        "slapd",
-        "ldap",
-        "bind",
-        "named",
-        "dnsmasq",
-        "unbound",
-        "chrony",
-        "ntp",
-        "radius",
-        "freerad",
-        /* build, code, CI, containers, virtualisation */
-        "git",
-        "gitlab",
-        "gitlab-runner",
-        "gitea",
-        "forgejo",
-        "gogs",
-        "jenkins",
-        "buildbot",
-        "sonarqube",
-        "nexus",
-        "artifactory",
-        "docker",
-        "dockremap",
-        "podman",
-        "containerd",
-        "lxd",
-        "incus",
-        "libvirt",
-        "libvirt-qemu",
-        "libvirt-dnsmasq",
-        "qemu",
-        "vagrant",
-        "kubernetes",
-        "kube",
-        /* monitoring, queues, config management, secrets */
-        "prometheus",
-        "grafana",
-        "alertmanager",
-        "node-exporter",
-        "zabbix",
-        "nagios",
-        "icinga",
-        "munin",
-        "telegraf",
-        "rabbitmq",
-        "kafka",
-        "zookeeper",
-        "mosquitto",
-        "consul",
-        "vault",
-        "nomad",
-        "puppet",
-        "chef",
-        "salt",
-        "ansible",
-        "minio",
-        "nextcloud",
-        "mattermost",
-        /* first users of cloud and board images */
-        "ubuntu",
-        "debian",
-        "ec2-user",
-        "centos",
-        "fedora",
-        "cloud-user",
-        "azureuser",
-        "opc",
-        "core",
-        "pi",
-};
-
-bool fedjit_name_is_service_default(const char *name)
-{
-	for (size_t i = 0; name && i < FEDJIT_ELEMENTSOF(service_names); i++)
-		if (strcmp(name, service_names[i]) == 0)
-			return true;
-	return false;
-}
-
-/* reserved_names (config.h): NAME or +NAME lists a name, -NAME takes one off the
- * built-in list, and any bare word (none included) replaces that list. */
-static bool service_name_reserved(const struct fedjit_config *config, const char *name)
-{
-	bool replaced = false, removed = false;
-
-	for (size_t i = 0; config && i < config->global.n_reserved_names; i++) {
-		const char *w = config->global.reserved_names[i];
-
-		if (w[0] == '+' || w[0] == '-') {
-			if (strcmp(w + 1, name) != 0)
-				continue;
-			if (w[0] == '+')
-				return true;
-			removed = true;
-		} else {
-			replaced = true;
-			if (strcmp(w, name) == 0 && strcmp(w, "none") != 0)
-				return true;
-		}
-	}
-	return !replaced && !removed && fedjit_name_is_service_default(name);
-}
-
-static bool system_name_reserved(const char *name)
-{
-	if (name[0] == '_' || strncmp(name, "systemd-", 8) == 0)
-		return true;
-	for (size_t i = 0; i < FEDJIT_ELEMENTSOF(reserved_names); i++)
-		if (strcmp(name, reserved_names[i]) == 0)
-			return true;
-	return false;
-}
-
-bool fedjit_name_is_reserved(const struct fedjit_config *config, const char *name)
-{
-	if (!name)
-		return false;
-	return system_name_reserved(name) || service_name_reserved(config, name);
-}
-
-int fedjit_name_check_reserved(const struct fedjit_config *config,
-                               const struct fedjit_domain *domain, const char *name,
-                               fedjit_name_lookup_fn lookup, void *userdata, char *reason,
-                               size_t reason_size)
-{
-	char q[QUOTE_BUF_SIZE];
-	uint32_t uid = 0;
-	int r;
-
-	if (!domain || !name)
-		return -EINVAL;
-	if (system_name_reserved(name)) {
-		set_reason(reason, reason_size, "name '%s' is reserved for the system",
-		           quote(q, name, strlen(name)));
-		return -EPERM;
-	}
-	if (service_name_reserved(config, name)) {
-		set_reason(reason, reason_size,
-		           "name '%s' is reserved for a service account (reserved_names)",
-		           quote(q, name, strlen(name)));
-		return -EPERM;
-	}
-	if (!lookup)
-		return 0;
-	r = lookup(name, &uid, userdata);
-	if (r < 0) {
-		/* %m, not strerror(): this runs in threaded hosts via NSS. */
-		errno = -r;
-		set_reason(reason, reason_size, "cannot look up name '%s': %m",
-		           quote(q, name, strlen(name)));
-		return r;
-	}
-	if (r == 0)
-		return 0;
-	if (uid == 0) {
-		set_reason(reason, reason_size, "name '%s' exists with id 0",
-		           quote(q, name, strlen(name)));
-		return -EPERM;
-	}
-	if (uid < domain->uid_min) {
-		set_reason(reason, reason_size,
-		           "name '%s' is a system account (id %" PRIu32 " is below uid_min %" PRIu32
-		           " of domain %s)",
-		           quote(q, name, strlen(name)), uid, domain->uid_min, domain->name);
-		return -EPERM;
-	}
-	return 0;
 }
 
 void fedjit_name_from_subject(const char *issuer, const char *subject,
