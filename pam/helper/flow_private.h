@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Inside the network child: the state of one run and the steps the device-flow login
- * (device_flow.c) shares with the refresh grant (refresh_flow.c). Not an API outside
- * these two files. Every step returns 0 to go on, or != 0 once the run is over: STOPPED
+ * Inside the network child: the state of one run and the steps (flow_steps.c) the
+ * device-flow login (device_flow.c) shares with the refresh grant (refresh_flow.c). Not
+ * an API outside these files. Every step returns 0 to go on, or != 0 once the run is over: STOPPED
  * after it told the parent why (msg=fail), a negative errno when even that failed.
  */
 #pragma once
@@ -42,9 +42,16 @@ struct run {
 /* The scope of the device authorization request: the IdP's scopes, plus
  * offline_access when the IdP's offline_access says so (malloc'd; NULL: ENOMEM). */
 char *fedjit_flow_scope(const struct fedjit_idp *idp);
-/* msg=fail with status and text (neutralised); STOPPED or -errno. */
-int fedjit_flow_fail_text(struct run *r, const char *status, const char *text);
-int fedjit_flow_send_debug_text(struct run *r, const char *text);
+/* r->msg to the parent: 0 or -errno. */
+int fedjit_flow_send(struct run *r);
+/* msg=debug (only when the run is in debug mode): 0 or -errno. */
+int fedjit_flow_debug(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Ends the run with msg=fail: the status decides what the person is told, the reason
+ * (escaped, no secrets) goes to the administrator's log. STOPPED or -errno. */
+int fedjit_flow_fail(struct run *r, const char *status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Milliseconds left before the run's deadline. */
+uint64_t fedjit_flow_remaining_ms(struct run *r);
 /* The discovery document and the JWKS: cached, else fetched (and sent to the parent). */
 int fedjit_flow_documents(struct run *r);
 /* POST form (consumed, scrubbed) with client authentication to url; resp holds an

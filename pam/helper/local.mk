@@ -48,7 +48,8 @@ pam_helper_fedjit_helper_SOURCES = \
 	pam/helper/provision_calls.c \
 	pam/helper/account.c pam/helper/idp_test.c pam/helper/login_test.c \
 	pam/helper/device_flow.h pam/helper/device_flow.c \
-	pam/helper/flow_private.h pam/helper/refresh_flow.c pam/helper/revalidate.c \
+	pam/helper/flow_private.h pam/helper/flow_steps.c pam/helper/refresh_flow.c \
+	pam/helper/revalidate.c \
 	pam/helper/claims.h pam/helper/claims.c
 pam_helper_fedjit_helper_CPPFLAGS = $(AM_CPPFLAGS) $(idp_cppflags) $(CURL_CFLAGS) $(TDB_CFLAGS)
 # provisioning before the common code it uses

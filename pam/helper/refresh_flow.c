@@ -6,8 +6,8 @@
  * documents, client authentication and ID token checks as a login (flow_private.h).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,24 +17,6 @@
 #include "pam/helper/ipc.h"
 
 #define REFRESH_GRANT_TYPE "refresh_token"
-
-static int send_msg(struct run *r)
-{
-	return fedjit_ipc_send(r->f->ipc_fd, FEDJIT_IPC_MSG, r->msg->buf, r->msg->len);
-}
-
-static int failf(struct run *r, const char *status, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static int failf(struct run *r, const char *status, const char *fmt, ...)
-{
-	char text[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	return fedjit_flow_fail_text(r, status, text);
-}
 
 /* The token endpoint's answer to the refresh grant. 0 with *ret, != 0 when the run
  * ended (msg=fail sent). */
@@ -63,8 +45,8 @@ static int refresh_grant(struct run *r, struct fedjit_token_response **ret)
 	fedjit_http_response_clear(&resp);
 	if (e < 0) {
 		e = status != 200 ? fedjit_flow_not_oauth_error(r, "refresh request", status)
-		                  : failf(r, "error", "refresh response refused: %s",
-		                          reason ? reason : strerror(-e));
+		                  : fedjit_flow_fail(r, "error", "refresh response refused: %s",
+		                                     reason ? reason : strerror(-e));
 		free(reason);
 		return e;
 	}
@@ -76,10 +58,11 @@ static int refresh_grant(struct run *r, struct fedjit_token_response **ret)
 		/* RFC 6749 §5.2: invalid_grant is the grant itself: revoked, expired, issued
 		 * to a person the IdP no longer knows or has disabled. Anything else (the
 		 * client, the request, the scope) is this host's configuration. */
-		e = failf(r, t->err.error == FEDJIT_OAUTH_INVALID_GRANT ? "disabled" : "error",
-		          "refresh request: %s%s%s", t->err.error_code,
-		          t->err.error_description ? ": " : "",
-		          t->err.error_description ? t->err.error_description : "");
+		e = fedjit_flow_fail(
+		        r, t->err.error == FEDJIT_OAUTH_INVALID_GRANT ? "disabled" : "error",
+		        "refresh request: %s%s%s", t->err.error_code,
+		        t->err.error_description ? ": " : "",
+		        t->err.error_description ? t->err.error_description : "");
 		fedjit_token_response_free(t);
 		return e;
 	}
@@ -94,9 +77,11 @@ static int refresh_grant(struct run *r, struct fedjit_token_response **ret)
 static int check_refreshed(struct run *r, const struct fedjit_idtoken *tok)
 {
 	if (strcmp(tok->sub, r->f->subject) != 0)
-		return failf(r, "disabled", "the refreshed ID token is for another subject");
+		return fedjit_flow_fail(r, "disabled",
+		                        "the refreshed ID token is for another subject");
 	if (json_object_get(tok->claims, "nonce"))
-		return failf(r, "error", "the refreshed ID token has a nonce; the login had none");
+		return fedjit_flow_fail(r, "error",
+		                        "the refreshed ID token has a nonce; the login had none");
 	return 0;
 }
 
@@ -117,9 +102,9 @@ static int send_bare_identity(struct run *r, const struct fedjit_token_response 
 		e = fedjit_msg_add_uint(r->msg, "refresh_expires_in",
 		                        (uint64_t)t->refresh_expires_in);
 	if (e < 0)
-		return failf(r, "error", "the refresh answer cannot be passed on (%s)",
-		             strerror(-e));
-	return send_msg(r);
+		return fedjit_flow_fail(r, "error", "the refresh answer cannot be passed on (%s)",
+		                        strerror(-e));
+	return fedjit_flow_send(r);
 }
 
 int fedjit_refresh_run(struct fedjit_flow *f)
@@ -127,7 +112,6 @@ int fedjit_refresh_run(struct fedjit_flow *f)
 	struct run r = {.f = f};
 	struct fedjit_token_response *t = NULL;
 	struct fedjit_idtoken *tok = NULL;
-	char text[64];
 	int e;
 
 	if (!f->refresh_token || !f->subject)
@@ -146,8 +130,7 @@ int fedjit_refresh_run(struct fedjit_flow *f)
 			e = fedjit_flow_claims(&r, t, tok);
 	}
 	if (e >= 0) {
-		snprintf(text, sizeof(text), "http_requests=%u", f->http.n_requests);
-		fedjit_flow_send_debug_text(&r, text);
+		fedjit_flow_debug(&r, "http_requests=%u", f->http.n_requests);
 	}
 	if (e == 0)
 		e = tok ? fedjit_flow_send_identity(&r, t, tok) : send_bare_identity(&r, t);
