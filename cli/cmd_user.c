@@ -10,10 +10,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "common/escape.h"
 #include "cli/cli.h"
 #include "common/account_state.h"
 #include "common/config.h"
+#include "common/escape.h"
 #include "common/macro.h"
 
 /* ---- selecting one account ---- */

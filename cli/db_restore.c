@@ -21,9 +21,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/dump.h"
 #include "common/audit.h"
 #include "common/macro.h"
-#include "cli/dump.h"
 
 /* ---- stage 2: the configuration's ranges, conflicts with the store ---- */
 

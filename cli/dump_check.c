@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/dump.h"
 #include "common/config.h"
 #include "common/idalloc.h"
 #include "common/names.h"
-#include "cli/dump.h"
 
 void fedjit_dump_problem(struct fedjit_dump *rs, const char *fmt, ...)
 {

@@ -38,8 +38,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "common/escape.h"
 #include "cli/cli.h"
+#include "common/escape.h"
 #include "common/macro.h"
 #include "pam/proto/proto.h"
 #include "pam/proto/spawn.h"

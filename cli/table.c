@@ -5,8 +5,8 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "common/escape.h"
 #include "cli/cli.h"
+#include "common/escape.h"
 
 /* Columns on the terminal: a subject or gecos may be UTF-8. Invalid
  * sequences count as one column per byte. */

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h> /* tdb.h uses mode_t without including it */
 #include <tdb.h>
 
 #include "common/record.h"

@@ -33,8 +33,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "nss/nss_fedjit.h"
 #include "common/store.h"
+#include "nss/nss_fedjit.h"
 
 struct handle {
 	char *path;          /* the path it was opened from */

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nss/nss_fedjit.h"
 #include "common/store.h"
+#include "nss/nss_fedjit.h"
 
 FEDJIT_NSS_PROTOTYPES(__attribute__((visibility("default"))));
 

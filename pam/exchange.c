@@ -30,13 +30,13 @@
 #include <sys/wait.h>
 #include <syslog.h>
 
-#include "common/escape.h"
 #include "common/config.h"
+#include "common/escape.h"
 #include "common/macro.h"
 #include "pam/exchange.h"
 #include "pam/proto/proto.h"
-#include "pam/qr.h"
 #include "pam/proto/spawn.h"
+#include "pam/qr.h"
 
 #define USEC         1000000ULL
 #define SLACK        (5 * USEC) /* hard deadline beyond the helper's own */

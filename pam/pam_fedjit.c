@@ -18,11 +18,11 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "common/escape.h"
-#include "pam/args.h"
 #include "common/config.h"
+#include "common/escape.h"
 #include "common/macro.h"
 #include "common/names.h"
+#include "pam/args.h"
 #include "pam/exchange.h"
 
 #define ACCOUNT_TIMEOUT 30 /* op=account and chauthtok: no device flow */

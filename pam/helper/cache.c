@@ -11,8 +11,8 @@
 
 #include <openssl/evp.h>
 
-#include "pam/helper/cache.h"
 #include "common/macro.h"
+#include "pam/helper/cache.h"
 #include "pam/helper/ipc.h"
 
 static const char *const suffix[] = {

@@ -14,10 +14,10 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include "common/macro.h"
 #include "pam/helper/client_auth.h"
 #include "pam/helper/http.h"
 #include "pam/idp/jose.h"
-#include "common/macro.h"
 
 #define ASSERTION_LIFETIME 60
 

@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pam/helper/client_auth.h"
 #include "common/config.h"
+#include "pam/helper/client_auth.h"
 #include "pam/helper/http.h"
 
 struct fedjit_flow {

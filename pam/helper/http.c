@@ -9,8 +9,8 @@
 
 #include <curl/curl.h>
 
-#include "pam/helper/http.h"
 #include "common/macro.h"
+#include "pam/helper/http.h"
 
 struct body_buf {
 	char *data;

@@ -32,14 +32,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/macro.h"
 #include "pam/helper/device_flow.h"
+#include "pam/helper/ipc.h"
 #include "pam/idp/discovery.h"
 #include "pam/idp/jose.h"
-#include "pam/helper/ipc.h"
 #include "pam/idp/jwks.h"
-#include "common/macro.h"
-#include "pam/proto/proto.h"
 #include "pam/idp/token_response.h"
+#include "pam/proto/proto.h"
 
 struct test {
 	struct fedjit_flow *f;

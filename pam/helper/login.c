@@ -17,14 +17,14 @@
 #include <unistd.h>
 
 #include "common/escape.h"
-#include "pam/helper/cache.h"
 #include "common/macro.h"
+#include "pam/helper/cache.h"
 #include "pam/helper/device_flow.h"
-#include "pam/idp/discovery.h"
 #include "pam/helper/helper.h"
 #include "pam/helper/ipc.h"
-#include "pam/idp/jwks.h"
 #include "pam/helper/privdrop.h"
+#include "pam/idp/discovery.h"
+#include "pam/idp/jwks.h"
 
 /* Address space of the network child: plenty for curl + OpenSSL + a 1 MiB body; not
  * applied under AddressSanitizer, whose shadow memory needs terabytes of reservations. */

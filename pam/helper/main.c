@@ -22,14 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/escape.h"
-#include "pam/helper/cache.h"
 #include "common/account_plan.h"
+#include "common/escape.h"
 #include "common/macro.h"
 #include "common/names.h"
 #include "common/store.h"
-#include "pam/idp/discovery.h"
+#include "pam/helper/cache.h"
 #include "pam/helper/helper.h"
+#include "pam/idp/discovery.h"
 #include "pam/idp/json_scrub.h"
 #include "pam/provision/access.h"
 

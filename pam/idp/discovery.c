@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pam/idp/discovery.h"
 #include "common/macro.h"
+#include "pam/idp/discovery.h"
 
 int fedjit_url_check_https(const char *url, char **ret_reason)
 {

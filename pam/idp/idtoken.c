@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/macro.h"
 #include "pam/idp/idtoken.h"
 #include "pam/idp/jws.h"
-#include "common/macro.h"
 
 #define MAX_AUDIENCES 64
 #define MAX_ARRAY     1024

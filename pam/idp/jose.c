@@ -8,8 +8,8 @@
 
 #include <openssl/evp.h>
 
-#include "pam/idp/jose.h"
 #include "common/macro.h"
+#include "pam/idp/jose.h"
 
 static const char *const alg_names[_FEDJIT_JOSE_ALG_MAX] = {
         [FEDJIT_JOSE_RS256] = "RS256", [FEDJIT_JOSE_RS384] = "RS384", [FEDJIT_JOSE_RS512] = "RS512",

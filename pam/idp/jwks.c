@@ -7,8 +7,8 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 
-#include "pam/idp/jwks.h"
 #include "common/macro.h"
+#include "pam/idp/jwks.h"
 
 /* A key member that is not a well-formed key of a supported type: the reason says which. */
 #define BAD(r, ...) fedjit_reason((r), ret_reason, __VA_ARGS__)

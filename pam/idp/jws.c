@@ -8,8 +8,8 @@
 #include <openssl/ecdsa.h>
 #include <openssl/rsa.h>
 
-#include "pam/idp/jws.h"
 #include "common/macro.h"
+#include "pam/idp/jws.h"
 
 #define JWS_HEADER_MAX    4096
 #define JWS_SIGNATURE_MAX 1024 /* an RSA-8192 signature */

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/macro.h"
 #include "pam/idp/discovery.h"
 #include "pam/idp/idtoken.h"
-#include "common/macro.h"
 #include "pam/idp/token_response.h"
 
 #define TOKEN_MAX       (64 * 1024)

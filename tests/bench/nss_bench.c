@@ -33,8 +33,8 @@
 #include <inttypes.h>
 #include <nss.h>
 #include <pwd.h>
-#include <stdbool.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/bench/nss_bench.h"
 #include "common/record.h"
 #include "common/store.h"
+#include "tests/bench/nss_bench.h"
 
 #define SAMPLES   20000u
 #define BUDGET_NS (3ull * 1000000000ull)

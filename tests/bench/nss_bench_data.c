@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/bench/nss_bench.h"
 #include "common/record.h"
 #include "common/store.h"
+#include "tests/bench/nss_bench.h"
 
 #define BATCH 10000u
 

@@ -23,8 +23,8 @@
  * FEDJIT_NSS_BYPASS=1; other sources are the host's.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -32,9 +32,9 @@
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "common/store.h"

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "tests/nss/fixture.h"
 #include "common/store.h"
+#include "tests/nss/fixture.h"
 
 static int add_user(struct fedjit_store *s, const char *name, uint32_t uid, const char *gecos,
                     uint32_t flags, const uint32_t *gids, size_t n)

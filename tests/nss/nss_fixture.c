@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/nss/fixture.h"
 #include "common/idalloc.h"
+#include "tests/nss/fixture.h"
 
 int main(int argc, char **argv)
 {

@@ -20,10 +20,10 @@
 
 #include <cmocka.h>
 
-#include "tests/nss/fixture.h"
-#include "tests/nss/harness.h"
 #include "common/macro.h"
 #include "common/store.h"
+#include "tests/nss/fixture.h"
+#include "tests/nss/harness.h"
 
 #define nss          fedjit_test_nss
 #define tmpdir       fedjit_test_tmpdir

@@ -26,9 +26,9 @@
 
 #include <cmocka.h>
 
-#include "tests/nss/fixture.h"
-#include "nss/nss_fedjit.h"
 #include "common/store.h"
+#include "nss/nss_fedjit.h"
+#include "tests/nss/fixture.h"
 
 #define HOT     4     /* accounts the writer keeps rewriting */
 #define READERS 3     /* processes */

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <libaudit.h>
+#include <cmocka.h>
 
 #include "common/audit.h"
 #include "common/macro.h"

@@ -4,8 +4,8 @@
  * many errors at once and their cap, secret and configuration file checks, long
  * lines and hostile input. Each test writes its files into a fresh mkdtemp directory.
  */
-#include "tests/unit/config_fixture.h"
 #include "common/config_internal.h"
+#include "tests/unit/config_fixture.h"
 
 static void test_error_syntax(void **state)
 {

@@ -12,12 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <cmocka.h>
 #include <jansson.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <cmocka.h>
 
 #include "pam/helper/client_auth.h"
 #include "pam/idp/jose.h"

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "pam/idp/discovery.h"
 #include "common/macro.h"
+#include "pam/idp/discovery.h"
 #include "pam/idp/token_response.h"
 
 #define ISS "https://idp.example.test/realms/corp"

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "tests/unit/idp_testutil.h"
-#include "pam/idp/idtoken.h"
 #include "common/macro.h"
+#include "pam/idp/idtoken.h"
+#include "tests/unit/idp_testutil.h"
 
 #define ISS    "https://idp.example.test/realms/corp"
 #define CLIENT "fedjit-client"

@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "tests/unit/idp_testutil.h"
 #include "common/macro.h"
 #include "pam/idp/idtoken.h"
 #include "pam/idp/jwks.h"
+#include "tests/unit/idp_testutil.h"
 
 #define ISS    "https://idp.example.test/realms/corp"
 #define CLIENT "fedjit-client"

@@ -6,9 +6,9 @@
  * Needs root for the homes (chown): skips otherwise.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -2,11 +2,11 @@
 /* Record codec and key builders: round trips, refusals, every truncation and byte flip. */
 #include <dirent.h>
 #include <errno.h>
-#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
