@@ -77,4 +77,3 @@ void fedjit_audit_group_created(const char *group, uint32_t gid, const char *act
 
 /* The op= word of an event ("lock-user"), for messages and tests. */
 const char *fedjit_audit_op(enum fedjit_audit_event event);
-
