@@ -436,6 +436,11 @@ int main(int argc, char **argv)
 		close_other_fds();
 	if (own_ids() < 0)
 		return 2;
+	/* The root parent holds the client secret, the key and a refresh token for a moment
+	 * (scrubbed once the network child has them, and again when one comes back): no core
+	 * file may keep them, and no other process may read this one's memory. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return 2;
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	/* tokens and claims pass through jansson's buffers: zero them when freed */
@@ -465,6 +470,8 @@ int main(int argc, char **argv)
 	r = read_request(&h, req);
 	if (r != 0)
 		goto out;
+	if (h.debug)
+		syslog(LOG_DEBUG, "root parent: dumpable=%d", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 	r = load_secrets(&h);
 	if (r != 0)
 		goto out;

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 helper_setup
 idp_start || { echo "1..0 # SKIP the test IdP did not start"; exit 0; }
-echo "1..34"
+echo "1..35"
 
 ISS=$FEDJIT_IDP_ISSUER
 approve() { # approve ACCOUNT -> a command for --approve
@@ -23,20 +23,22 @@ write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_
 	"$MKACCOUNT" "$T/fedjit.tdb" carol 200003 test "$ISS" u-0003-carol locked ||
 	echo "# mkaccount failed: the store is not usable"
 
-# 1-5: a first login: privilege drop, verified identity, cache
+# 1-6: a first login: privilege drop, verified identity, cache
 login --approve "$(approve alice)" alice
 track
 nobody=$(id -u nobody)
 check "network child runs as the helper user, no groups" \
 	err_has "network child: uid=$nobody $nobody $nobody $nobody gid=[0-9]* [0-9]* [0-9]* [0-9]* groups= "
 check "network child has no_new_privs and is not dumpable" err_has "nonewprivs=1 dumpable=0"
+check "the root parent is not dumpable either (no core keeps a secret or a refresh token)" \
+	err_has "root parent: dumpable=0"
 check "device message reaches the module with a user code" out_has "^device user_code=[A-Z-]* verification_uri=$ISS/device"
 check_store "alice logs in to her linked account" \
 	grep -q "^result status=ok idp=test issuer=$ISS subject=u-0001-alice account=alice" "$T/out"
 check "cache dir 0700 with two 0600 documents" \
 	test "$(stat -c %a "$T/cache")" = 700 -a "$(stat -c %a "$T"/cache/*.discovery "$T"/cache/*.jwks | sort -u)" = 600
 
-# 6-7: steady state: discovery and JWKS from the cache
+# 7-8: steady state: discovery and JWKS from the cache
 idp_api POST /test/stats/reset >/dev/null
 login --approve "$(approve alice)" alice
 track
@@ -45,7 +47,7 @@ s=$(stats)
 check "second login fetches neither discovery nor JWKS (device request + polls only)" \
 	bash -c "! grep -q 'well-known\|GET /jwks' <<<'$s' && grep -q 'POST /device/auth\":1' <<<'$s'"
 
-# 8-10: the person says no, the code expires, the IdP asks to slow down
+# 9-11: the person says no, the code expires, the IdP asks to slow down
 login --approve "$DENY" alice
 track
 check "denied at the IdP: status denied" result_is denied
@@ -60,7 +62,7 @@ track
 check_store "slow_down adds 5 s to the interval and the login still succeeds" \
 	bash -c "grep -q 'slow_down: polling every 6 s' '$T/err' && grep -q '^result status=ok' '$T/out'"
 
-# 11-14: binding (ARCHITECTURE.md invariant 3)
+# 12-15: binding (ARCHITECTURE.md invariant 3)
 login --approve "$(approve mallory)" alice
 track
 check_store "mallory (preferred_username alice) gets nothing for alice's account" result_is wrong_account
@@ -74,14 +76,14 @@ login --approve "$(approve carol)" carol
 track
 check_store "a locked account: status locked" result_is locked
 
-# 15: an identity without an account while provisioning is off
+# 16: an identity without an account while provisioning is off
 write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA"
 login --approve "$(approve alice)" dave
 track
 check_store "alice signing in for dave (no account): wrong_account, never dave" \
 	bash -c "grep -q '^result status=wrong_account' '$T/out' && ! grep -q 'account=dave' '$T/out'"
 
-# 16-18: client authentication methods (and ES256 / EdDSA ID tokens)
+# 17-19: client authentication methods (and ES256 / EdDSA ID tokens)
 printf 'fedjit-basic-secret\n' >"$T/basic.secret"
 printf 'fedjit-post-secret' >"$T/post.secret"
 chmod 600 "$T/basic.secret" "$T/post.secret"
@@ -102,7 +104,7 @@ login --approve "$(approve alice)" alice
 track
 check_store "private_key_jwt (EdDSA ID token)" result_is ok
 
-# 19-21: key rotation: one refetch, rate limited
+# 20-22: key rotation: one refetch, rate limited
 write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA"
 idp_rotate RS256 >/dev/null
 login --approve "$(approve alice)" alice
@@ -119,7 +121,7 @@ login --approve "$(approve alice)" alice
 track
 check_store "once the rate limit passed, the refetch happens again" result_is ok
 
-# 22-23: required acr
+# 23-24: required acr
 write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA" \
 	required_acr=urn:fedjit:acr:mfa
 login --approve "$(approve bob)" bob
@@ -130,7 +132,7 @@ login --approve "$(approve alice)" alice
 track
 check_store "required_acr: alice (acr mfa) logs in" result_is ok
 
-# 24-25: deadline, client gone
+# 25-26: deadline, client gone
 write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA"
 login --timeout 3 alice
 track
@@ -140,7 +142,7 @@ track
 check "the module goes away: the helper stops" \
 	bash -c "! grep -q '^result' '$T/out' && grep -q 'client went away' '$T/err'"
 
-# 26-27: IdP down, wrong CA
+# 27-28: IdP down, wrong CA
 write_config "$CONF" "issuer=https://127.0.0.1:$(free_port)" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA"
 login alice
 track
@@ -152,7 +154,7 @@ track
 check "TLS with the wrong CA is refused" \
 	bash -c "grep -q '^result status=error' '$T/out' && grep -qi 'certificate' '$T/err'"
 
-# 28-29: allowed_groups (checked at authentication, with the IdP's groups claim)
+# 29-30: allowed_groups (checked at authentication, with the IdP's groups claim)
 write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA" \
 	"allowed_groups=admins" "scopes=openid profile email groups"
 login --approve "$(approve alice)" alice
@@ -162,7 +164,7 @@ login --approve "$(approve bob)" bob
 track
 check_store "allowed_groups: bob (staff) is not allowed" result_is not_allowed
 
-# 30-34: op=account (pam_sm_acct_mgmt) answers from the store, without the IdP
+# 31-35: op=account (pam_sm_acct_mgmt) answers from the store, without the IdP
 write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA"
 login --op account alice
 track
