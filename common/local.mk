@@ -108,9 +108,9 @@ common_libfedjit_common_la_SOURCES += \
 	common/secret.c
 
 check_PROGRAMS += tests/unit/test_record tests/unit/test_store tests/unit/test_store_concurrency \
-	tests/unit/test_store_check
+	tests/unit/test_store_check tests/unit/test_store_private
 TESTS += tests/unit/test_record tests/unit/test_store tests/unit/test_store_concurrency \
-	tests/unit/test_store_check
+	tests/unit/test_store_check tests/unit/test_store_private
 tests_unit_test_record_CFLAGS = $(unit_test_cflags)
 tests_unit_test_record_LDADD = $(unit_test_libs)
 tests_unit_test_store_CFLAGS = $(unit_test_cflags)
@@ -123,6 +123,9 @@ tests_unit_test_store_concurrency_LDADD = $(unit_test_libs)
 tests_unit_test_store_check_SOURCES = tests/unit/test_store_check.c tests/unit/store_fixture.h
 tests_unit_test_store_check_CFLAGS = $(unit_test_cflags)
 tests_unit_test_store_check_LDADD = $(unit_test_libs)
+tests_unit_test_store_private_SOURCES = tests/unit/test_store_private.c tests/unit/store_fixture.h
+tests_unit_test_store_private_CFLAGS = $(unit_test_cflags)
+tests_unit_test_store_private_LDADD = $(unit_test_libs)
 
 # Fuzzing. replay_record runs the committed corpus through the harness in every
 # build (gcc, ASan, valgrind); --enable-fuzzing (CC=clang) also builds the

@@ -152,7 +152,8 @@ struct fedjit_group_view {
 	const char *name, *passwd; /* inside gr_block */
 	const char *members;
 	size_t members_len;
-	const unsigned char *moffs; /* format 2: n_members u32 LE offsets in gr_block */
+	const unsigned char
+	        *moffs; /* format 2: n_members LE offsets in gr_block (record_group.c) */
 	const char *domain;
 };
 
@@ -239,8 +240,9 @@ int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_
 int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
                                    bool check_members, struct fedjit_group_view *ret);
 int fedjit_record_group_members(const struct fedjit_group_view *v, char **mem);
-int fedjit_record_group_member_ptrs(const unsigned char *offs, uint32_t n, char *block,
-                                    size_t block_len, char **mem);
+/* width: the record's byte 2 (2 or 4 bytes an offset). */
+int fedjit_record_group_member_ptrs(const unsigned char *offs, unsigned width, uint32_t n,
+                                    char *block, size_t block_len, char **mem);
 /* The longest header the two formats have. */
 #define FEDJIT_RECORD_HDR_MAX 36
 

@@ -19,17 +19,19 @@
  *   off size
  *    0   1   format = 2
  *    1   1   origin (enum fedjit_group_origin, 1..5)
- *    2   2   reserved, zero
+ *    2   1   W = width of a member offset: 2 when G <= 65535, else 4
+ *    3   1   reserved, zero
  *    4   4   gid (not 0, not 0xffffffff)
  *    8   4   N = number of members (at most FEDJIT_RECORD_MEMBERS_MAX)
  *   12   4   G = length of the group block
  *   16   G   group block: name\0 passwd\0 member1\0 ... memberN\0, in struct
  *            group field order; passwd is "x"; names non-empty without ':'
  *            ',' '\n'; ends with the (N+2)th NUL exactly.
- * 16+G  4N   member offsets: where each member starts in the block, in
- *            member order (so the NSS module sets gr_mem from them without
- *            scanning the names).
- * 16+G+4N .. domain\0 (may be empty), ending exactly at the end of the record.
+ * 16+G  W*N  member offsets (W bytes each, little endian): where each member
+ *            starts in the block, in member order (so the NSS module sets
+ *            gr_mem from them without scanning the names; 2 bytes, so that
+ *            eight are converted at a time).
+ * 16+G+W*N .. domain\0 (may be empty), ending exactly at the end of the record.
  * The full decoder checks every name and that each offset is exactly where
  * its member starts; the NSS module's (view_group_block, group_member_ptrs)
  * only that every offset lies inside the block and the block ends in a NUL,
@@ -55,12 +57,14 @@ static int encode_group(const struct fedjit_group *g, bool offsets, TDB_DATA *re
 			return -EINVAL;
 		gb += strlen(g->members[i]) + 1;
 	}
-	size = GROUP_HDR + gb + (offsets ? 4 * g->n_members : 0) + strlen(nz(g->domain)) + 1;
+	size_t w = offsets ? (gb <= UINT16_MAX ? 2 : 4) : 0;
+	size = GROUP_HDR + gb + w * g->n_members + strlen(nz(g->domain)) + 1;
 	buf = calloc(1, size);
 	if (!buf)
 		return -ENOMEM;
 	buf[0] = offsets ? GROUP_FORMAT_V2 : GROUP_FORMAT_V1;
 	buf[1] = g->origin;
+	buf[2] = (unsigned char)w;
 	put_u32(buf + 4, g->gid);
 	put_u32(buf + 8, (uint32_t)g->n_members);
 	put_u32(buf + 12, (uint32_t)gb);
@@ -68,12 +72,15 @@ static int encode_group(const struct fedjit_group *g, bool offsets, TDB_DATA *re
 	p = put_str(p, g->name);
 	p = put_str(p, FEDJIT_PASSWD_FIELD);
 	for (size_t i = 0; i < g->n_members; i++) {
-		if (offsets)
-			put_u32(buf + GROUP_HDR + gb + 4 * i, (uint32_t)(p - buf - GROUP_HDR));
+		uint32_t o = (uint32_t)(p - buf - GROUP_HDR);
+
+		if (w == 2)
+			put_u16(buf + GROUP_HDR + gb + 2 * i, (uint16_t)o);
+		else if (w == 4)
+			put_u32(buf + GROUP_HDR + gb + 4 * i, o);
 		p = put_str(p, g->members[i]);
 	}
-	if (offsets)
-		p += 4 * g->n_members;
+	p += w * g->n_members;
 	p = put_str(p, g->domain);
 	return finish(ret, buf, p, size);
 }
@@ -86,6 +93,12 @@ int fedjit_record_encode_group(const struct fedjit_group *g, TDB_DATA *ret)
 int fedjit_record_encode_group_v1(const struct fedjit_group *g, TDB_DATA *ret)
 {
 	return encode_group(g, false, ret);
+}
+
+/* The width of format 2's member offsets for a block of gb bytes. */
+static unsigned offset_width(uint32_t gb)
+{
+	return gb <= UINT16_MAX ? 2 : 4;
 }
 
 int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_off,
@@ -101,7 +114,7 @@ int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_
 		return -EBADMSG;
 	*ret_moff = 0;
 	if (rec[0] == GROUP_FORMAT_V2) {
-		if (4 * (size_t)n > len - GROUP_HDR - gb)
+		if (rec[2] != offset_width(gb) || (size_t)rec[2] * n > len - GROUP_HDR - gb)
 			return -EBADMSG;
 		*ret_moff = GROUP_HDR + gb;
 	}
@@ -119,7 +132,8 @@ int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB
 	bool strict = check_members || hdr[0] == GROUP_FORMAT_V1;
 
 	if (hdr_len != GROUP_HDR || (hdr[0] != GROUP_FORMAT_V1 && hdr[0] != GROUP_FORMAT_V2) ||
-	    hdr[2] || hdr[3] || get_u32(hdr + 12) != block.dsize)
+	    hdr[2] != (hdr[0] == GROUP_FORMAT_V2 ? offset_width((uint32_t)block.dsize) : 0) ||
+	    hdr[3] || get_u32(hdr + 12) != block.dsize)
 		return -EBADMSG;
 	v.format = hdr[0];
 	v.origin = hdr[1];
@@ -203,36 +217,43 @@ int fedjit_record_group_members(const struct fedjit_group_view *v, char **mem)
  * offs may point into bytes that change under the caller (each offset is
  * loaded once, then checked and used); block is the caller's copy, which must
  * end in a NUL (view_group_block checked it), so every pointer is a string
- * inside it. Four offsets at a time with SSE2. 0, or -EBADMSG when an offset
- * lies outside the block.
+ * inside it. Offsets of 2 bytes (blocks up to 64 KiB) eight at a time with
+ * SSE2. 0, or -EBADMSG when an offset lies outside the block.
  */
-int fedjit_record_group_member_ptrs(const unsigned char *offs, uint32_t n, char *block,
-                                    size_t block_len, char **mem)
+int fedjit_record_group_member_ptrs(const unsigned char *offs, unsigned width, uint32_t n,
+                                    char *block, size_t block_len, char **mem)
 {
 	uint32_t i = 0, bad = 0;
 
-	if (block_len == 0 || block_len > INT32_MAX)
+	if (block_len == 0 || (width != 2 && width != 4) || (width == 2 && block_len > 65536))
 		return -EBADMSG;
 #if defined(__SSE2__) && UINTPTR_MAX == UINT64_MAX
-	const __m128i flip = _mm_set1_epi32(INT32_MIN), zero = _mm_setzero_si128();
-	/* off < len as signed compares of off ^ 2^31 against (len - 1) ^ 2^31 */
-	const __m128i last = _mm_xor_si128(_mm_set1_epi32((int)(block_len - 1)), flip);
-	const __m128i base = _mm_set1_epi64x((long long)(uintptr_t)block);
-	__m128i over = zero;
+	if (width == 2) {
+		const __m128i zero = _mm_setzero_si128();
+		/* o > len - 1 leaves o - (len - 1) > 0 in unsigned saturating arithmetic */
+		const __m128i last = _mm_set1_epi16((short)(block_len - 1));
+		const __m128i base = _mm_set1_epi64x((long long)(uintptr_t)block);
+		__m128i over = zero;
 
-	for (; n - i >= 4; i += 4) {
-		__m128i o = _mm_loadu_si128((const __m128i *)(const void *)(offs + 4 * i));
+		for (; n - i >= 8; i += 8) {
+			__m128i o = _mm_loadu_si128((const __m128i *)(const void *)(offs + 2 * i));
+			__m128i lo = _mm_unpacklo_epi16(o, zero), hi = _mm_unpackhi_epi16(o, zero);
 
-		over = _mm_or_si128(over, _mm_cmpgt_epi32(_mm_xor_si128(o, flip), last));
-		_mm_storeu_si128((__m128i *)(void *)(mem + i),
-		                 _mm_add_epi64(base, _mm_unpacklo_epi32(o, zero)));
-		_mm_storeu_si128((__m128i *)(void *)(mem + i + 2),
-		                 _mm_add_epi64(base, _mm_unpackhi_epi32(o, zero)));
+			over = _mm_or_si128(over, _mm_subs_epu16(o, last));
+			_mm_storeu_si128((__m128i *)(void *)(mem + i),
+			                 _mm_add_epi64(base, _mm_unpacklo_epi32(lo, zero)));
+			_mm_storeu_si128((__m128i *)(void *)(mem + i + 2),
+			                 _mm_add_epi64(base, _mm_unpackhi_epi32(lo, zero)));
+			_mm_storeu_si128((__m128i *)(void *)(mem + i + 4),
+			                 _mm_add_epi64(base, _mm_unpacklo_epi32(hi, zero)));
+			_mm_storeu_si128((__m128i *)(void *)(mem + i + 6),
+			                 _mm_add_epi64(base, _mm_unpackhi_epi32(hi, zero)));
+		}
+		bad = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(over, zero)) != 0xffff;
 	}
-	bad = (uint32_t)_mm_movemask_epi8(over);
 #endif
 	for (; i < n; i++) {
-		uint32_t o = get_u32(offs + 4 * i);
+		uint32_t o = width == 2 ? get_u16(offs + 2 * i) : get_u32(offs + 4 * i);
 
 		bad |= o >= block_len;
 		mem[i] = block + o;
@@ -255,14 +276,17 @@ int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
 	if (moff) {
 		/* each offset exactly where its member starts */
 		const char *m = v.members;
+		unsigned w = d.dptr[2];
 
 		for (uint32_t i = 0; i < n; i++) {
-			if (get_u32(p + 4 * i) != (uint32_t)(m - v.gr_block))
+			uint32_t o = w == 2 ? get_u16(p + 2 * i) : get_u32(p + 4 * i);
+
+			if (o != (uint32_t)(m - v.gr_block))
 				return -EBADMSG;
 			m += strlen(m) + 1;
 		}
 		v.moffs = p;
-		p += 4 * (size_t)n;
+		p += (size_t)w * n;
 	}
 	if (take_str(&p, d.dptr + d.dsize, STR_OPTIONAL, &v.domain) < 0 || p != d.dptr + d.dsize)
 		return -EBADMSG;

@@ -184,7 +184,9 @@ static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t 
 		r = -EIO;
 		goto out;
 	}
-	if (link(tmp, path) < 0 && errno != EEXIST)
+	if (link(tmp, path) == 0)
+		r = 1; /* this call created it */
+	else if (errno != EEXIST)
 		r = -errno;
 out:
 	free(data.dptr);
@@ -344,7 +346,8 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 	if (r == -ENOENT && (flags & FEDJIT_STORE_CREATE)) {
 		r = create_store(path, flags, mode, version,
 		                 secret ? FEDJIT_SECRET_STORE_HASH_SIZE : FEDJIT_STORE_HASH_SIZE);
-		if (r == 0)
+		s->created = r == 1;
+		if (r >= 0)
 			r = check_path(path, secret, &lst);
 	}
 	if (r == 0)
@@ -440,8 +443,16 @@ static int open_private(struct fedjit_store *s, unsigned flags)
 		return -ENOMEM;
 	if (!(flags & FEDJIT_STORE_RDONLY))
 		flags |= FEDJIT_STORE_CREATE;
-	r = fedjit_store_open_internal(p, path, flags & ~FEDJIT_STORE_POINT, 0600,
-	                               FEDJIT_PRIVATE_STORE_VERSION, true, s);
+	/* A private store beside a store this open just created belongs to a
+	 * store that was removed: its accounts are gone, so are their records. */
+	if (s->created && (r = fedjit_store_wlock(s)) == 0) {
+		if (unlink(path) == 0)
+			syslog(LOG_AUTHPRIV | LOG_NOTICE,
+			       "store: %s: removed the private store of a store that is gone",
+			       path);
+		fedjit_store_wunlock(s);
+	}
+	r = fedjit_store_open_internal(p, path, flags, 0600, FEDJIT_PRIVATE_STORE_VERSION, true, s);
 	if (r < 0) {
 		free(p);
 		return (flags & FEDJIT_STORE_RDONLY) && (r == -ENOENT || r == -EACCES) ? 0 : r;
@@ -482,6 +493,11 @@ int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **re
 	 * read-only one does it through a read-write open of its own. */
 	if (r == 0 && !rdonly && fedjit_store_needs_upgrade(s)) {
 		r = fedjit_store_upgrade(s);
+		if (r > 0) {
+			/* the file was replaced: open the new one */
+			fedjit_store_close(s);
+			return fedjit_store_open(path, flags & ~FEDJIT_STORE_CREATE, ret);
+		}
 	} else if (r == 0 && rdonly && !(flags & (FEDJIT_STORE_NORECOVER | FEDJIT_STORE_NOLOCK)) &&
 	           fedjit_store_needs_upgrade(s) && may_write(path)) {
 		struct fedjit_store *w = NULL;

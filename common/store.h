@@ -288,6 +288,14 @@ int fedjit_store_purge_idp(struct fedjit_store *s, const char *idp_name, char **
 int fedjit_store_ensure_group(struct fedjit_store *s, const char *name, uint32_t gid,
                               const char *domain, enum fedjit_group_origin origin,
                               uint32_t *ret_gid);
+/*
+ * Create a group with its members as given (a restore of a checked dump: the
+ * members are accounts created in the same batch whose supplementary gids
+ * list it, so that creating them finds them members already and rewrites
+ * nothing). -FEDJIT_STORE_EGROUP / -FEDJIT_STORE_EGID when the name or the gid
+ * is taken.
+ */
+int fedjit_store_create_group(struct fedjit_store *s, const struct fedjit_group *g);
 /* Delete a group; -EBUSY while it is some user's primary group. Members'
  * supplementary lists lose the gid. */
 int fedjit_store_delete_group(struct fedjit_store *s, const char *name);
@@ -310,7 +318,8 @@ int fedjit_store_batch_end(struct fedjit_store *s, int r);
  * restore of a whole dump). replace_begin takes the writers' lock of s (a
  * read-write handle) and keeps it until replace_end; it copies the store and
  * its private store to temporary files beside them and opens the copy as
- * *ret_tmp (without fsync: it is not live). Write into *ret_tmp with the
+ * *ret_tmp (a point handle without fsync: it is not live, and its memory
+ * does not grow with the file). Write into *ret_tmp with the
  * write API, committing in batches as often as wanted. replace_end with
  * r >= 0 closes the copy, syncs it and renames it over the store (the
  * private store first: a crash between the two renames leaves only private
@@ -343,6 +352,12 @@ extern void (*fedjit_store_debug_read_hook)(void);
  * can hold a commit open or die in the middle of one.
  */
 extern void (*fedjit_store_debug_commit_hook)(void);
+/*
+ * Test-only: when set, called in a commit of both files after the first one
+ * committed and before the second does (a crash there is the one the commit
+ * order is chosen for: store_tx.c).
+ */
+extern void (*fedjit_store_debug_between_hook)(void);
 
 /* ---- consistency ---- */
 

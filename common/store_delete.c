@@ -203,6 +203,35 @@ int fedjit_store_ensure_group(struct fedjit_store *s, const char *name, uint32_t
 	return fedjit_store_tx_end(s, do_ensure_group(s, name, gid, domain, origin, ret_gid));
 }
 
+static int do_create_group(struct fedjit_store *s, const struct fedjit_group *g)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key;
+	int r;
+
+	if (fedjit_row_exists_name_key(s, fedjit_key_group, g->name))
+		return -FEDJIT_STORE_EGROUP;
+	if (fedjit_row_exists_id_key(s, fedjit_key_gid, g->gid))
+		return -FEDJIT_STORE_EGID;
+	r = fedjit_row_put_group(s, g);
+	if (r < 0)
+		return r;
+	fedjit_key_gid(kb, g->gid, &key);
+	return fedjit_row_put_name(s, key, g->name);
+}
+
+int fedjit_store_create_group(struct fedjit_store *s, const struct fedjit_group *g)
+{
+	int r;
+
+	if (!g || !g->name)
+		return -EINVAL;
+	r = fedjit_store_tx_begin(s);
+	if (r < 0)
+		return r;
+	return fedjit_store_tx_end(s, do_create_group(s, g));
+}
+
 struct primary_probe {
 	uint32_t gid;
 	bool found;

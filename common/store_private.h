@@ -28,6 +28,7 @@ struct fedjit_store {
 	struct tdb_context *tdb;
 	unsigned flags;    /* FEDJIT_STORE_* */
 	uint32_t version;  /* the file's version key when it was opened */
+	bool created;      /* this open created the file */
 	bool batch;        /* inside fedjit_store_batch_begin/end */
 	bool batch_failed; /* an operation of the batch failed: it will be cancelled */
 	bool dirty;        /* the transaction wrote something (store_tx.c) */
@@ -131,7 +132,8 @@ int fedjit_store_personal(struct fedjit_store *s, struct fedjit_user_view *v,
 
 /* The upgrade to the split of the personal data (store_upgrade.c): whether s
  * (opened with its private store) needs it, and doing it, in batches, under
- * the writers' lock. */
+ * the writers' lock: 1 when it replaced the store's file (s must be opened
+ * again), 0 when there was nothing to do, or -errno. */
 bool fedjit_store_needs_upgrade(struct fedjit_store *s);
 int fedjit_store_upgrade(struct fedjit_store *s);
 

@@ -102,7 +102,7 @@ int fedjit_store_replace_begin(struct fedjit_store *s, struct fedjit_store **ret
 	if (r >= 0)
 		r = copy_file(tdb_fd(s->priv->tdb), n.priv, 0600);
 	if (r >= 0)
-		r = fedjit_store_open(n.pub, FEDJIT_STORE_NOSYNC, ret_tmp);
+		r = fedjit_store_open(n.pub, FEDJIT_STORE_NOSYNC | FEDJIT_STORE_POINT, ret_tmp);
 	if (r < 0) {
 		remove_tmp(&n);
 		fedjit_store_wunlock(s);

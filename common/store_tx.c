@@ -34,6 +34,7 @@
 
 unsigned fedjit_store_debug_fail_after;
 void (*fedjit_store_debug_commit_hook)(void);
+void (*fedjit_store_debug_between_hook)(void);
 
 /* The file at s->path is still the one s has open (a restore renames a new
  * store over it: a writer that opened the old one must not commit into it). */
@@ -180,6 +181,8 @@ static int commit(struct fedjit_store *first, struct fedjit_store *second)
 	for (i = 0; i < 2; i++) {
 		if (!f[i])
 			continue;
+		if (i == 1 && f[0] && r == 0 && fedjit_store_debug_between_hook)
+			fedjit_store_debug_between_hook();
 		if (r < 0)
 			tdb_transaction_cancel(f[i]->tdb);
 		else if (tdb_transaction_commit(f[i]->tdb) != 0)

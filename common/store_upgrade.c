@@ -17,15 +17,26 @@
  *     a format 1 user becomes its account record and a format 2 user
  *     record, a link moves to the private store, a format 1 group gets its
  *     member offsets (format 2);
- *  3. the marker goes.
+ *  3. the store's live records are copied into a new file beside it, which
+ *     is synced and renamed over it: tdb leaves the bytes of deleted records
+ *     (and the old data of its recovery area) in the file, and the old
+ *     records were personal data in a world-readable file;
+ *  4. the marker goes.
  * A crash anywhere leaves the marker (or version 1): the next root opener
  * starts again, and every step is idempotent (a record already converted is
- * left alone). Memory is one batch, whatever the size of the store.
+ * left alone). Memory is one batch, whatever the size of the store. The
+ * opener's handle refers to the replaced file afterwards: fedjit_store_open
+ * opens the store again.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "common/macro.h"
 #include "common/store_private.h"
@@ -119,24 +130,30 @@ static int convert(struct fedjit_store *s, TDB_DATA key)
 	return r;
 }
 
-/* The marker and the version (step 1), or the marker gone (step 3). */
+/* The marker and the version (step 1), or the marker gone (step 4: the
+ * private store alone, the store's file being new by then). */
 static int mark(struct fedjit_store *s, bool begin)
 {
 	char kb[FEDJIT_KEY_MAX];
 	TDB_DATA key, data = {0};
-	int r = fedjit_store_tx_begin(s);
+	int r;
 
+	fedjit_key_upgrading(kb, &key);
+	if (!begin) {
+		r = fedjit_store_tx_begin(s->priv);
+		if (r < 0)
+			return r;
+		return fedjit_store_tx_end(s->priv, fedjit_store_tx_delete(s->priv, key));
+	}
+	r = fedjit_store_tx_begin(s);
 	if (r < 0)
 		return r;
 	r = fedjit_store_priv_tx(s);
-	fedjit_key_upgrading(kb, &key);
-	if (r >= 0 && !begin)
-		r = fedjit_store_tx_delete(s->priv, key);
-	if (r >= 0 && begin)
+	if (r >= 0)
 		r = fedjit_record_encode_version(FEDJIT_STORE_VERSION, &data);
-	if (r >= 0 && begin)
+	if (r >= 0)
 		r = fedjit_store_tx_store(s->priv, key, data);
-	if (r >= 0 && begin) {
+	if (r >= 0) {
 		fedjit_key_version(kb, &key);
 		r = fedjit_store_tx_store(s, key, data);
 	}
@@ -159,6 +176,74 @@ bool fedjit_store_needs_upgrade(struct fedjit_store *s)
 	marked = fedjit_store_copy_key(s->priv, key, &sn) == 0;
 	fedjit_snap_free(&sn);
 	return marked;
+}
+
+struct copy {
+	struct tdb_context *to;
+	int err;
+};
+
+static int copy_cb(struct tdb_context *from, TDB_DATA key, TDB_DATA data, void *p)
+{
+	struct copy *c = p;
+
+	if (tdb_store(c->to, key, data, TDB_INSERT) != 0) {
+		c->err = -EIO;
+		return 1;
+	}
+	return 0;
+}
+
+/* Step 3: the live records into a new file, renamed over the store. */
+static int compact(struct fedjit_store *s)
+{
+	char tmp[PATH_MAX];
+	struct copy c = {0};
+	int r = 0, fd;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.upgrade", s->path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlink(tmp);
+	/* not live until renamed: no locks, no transactions, one sync at the end */
+	c.to = tdb_open_ex(tmp, (int)tdb_hash_size(s->tdb),
+	                   TDB_NOLOCK | TDB_NOSYNC | TDB_NOMMAP | TDB_SEQNUM |
+	                           TDB_INCOMPATIBLE_HASH,
+	                   O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644, NULL, NULL);
+	if (!c.to)
+		return -errno ? -errno : -EIO;
+	if (fchmod(tdb_fd(c.to), 0644) < 0 ||
+	    (tdb_traverse_read(s->tdb, copy_cb, &c) < 0 && c.err == 0))
+		r = -EIO;
+	if (r == 0)
+		r = c.err;
+	if (r == 0 && fdatasync(tdb_fd(c.to)) < 0)
+		r = -errno;
+	tdb_close(c.to);
+	if (r == 0 && rename(tmp, s->path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		/* the directory entry: a sync of the file's directory */
+		char dir[PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", s->path);
+		slash = strrchr(dir, '/');
+		close(fd);
+		if (slash && slash != dir) {
+			*slash = '\0';
+			fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd >= 0) {
+				(void)fsync(fd);
+				close(fd);
+			}
+		}
+	}
+	return 0;
 }
 
 static int upgrade(struct fedjit_store *s, size_t *ret_n)
@@ -187,12 +272,15 @@ static int upgrade(struct fedjit_store *s, size_t *ret_n)
 	}
 	keys_clear(&k);
 	free(k.v);
+	if (r >= 0)
+		r = compact(s);
 	return r < 0 ? r : mark(s, false);
 }
 
 int fedjit_store_upgrade(struct fedjit_store *s)
 {
 	size_t n = 0;
+	bool ran = false;
 	int r;
 
 	if (!s->priv)
@@ -211,6 +299,7 @@ int fedjit_store_upgrade(struct fedjit_store *s)
 		s->version = v;
 	free(data.dptr);
 	if (fedjit_store_needs_upgrade(s)) {
+		ran = true;
 		r = upgrade(s, &n);
 		if (r < 0)
 			syslog(LOG_AUTHPRIV | LOG_ERR,
@@ -226,5 +315,5 @@ int fedjit_store_upgrade(struct fedjit_store *s)
 	if (r >= 0)
 		s->version = FEDJIT_STORE_VERSION;
 	fedjit_store_wunlock(s);
-	return r;
+	return r < 0 ? r : ran ? 1 : 0;
 }

@@ -64,7 +64,7 @@ static int buf_place(const unsigned char *data, size_t len, void *p)
 	 * last byte the decoder checks to be a NUL before any is used) */
 	if (moff)
 		return fedjit_record_group_member_ptrs(
-		        data + moff, q->n_members, q->buf + off, blen,
+		        data + moff, q->hdr[2], q->n_members, q->buf + off, blen,
 		        (char **)(void *)(q->buf + off -
 		                          ((size_t)q->n_members + 1) * sizeof(char *)));
 	return 0;

@@ -154,14 +154,14 @@ static void fuzz_nss_group(void)
 		return;
 	}
 	check(off <= FEDJIT_RECORD_HDR_MAX && off + len <= rec.dsize &&
-	      (!moff || moff + 4 * (size_t)n <= rec.dsize));
+	      (!moff || moff + (size_t)rec.dptr[2] * n <= rec.dsize));
 	copy = malloc(len ? len : 1);
 	mem = malloc(((size_t)n + 1) * sizeof(char *));
 	memcpy(copy, rec.dptr + off, len);
 	int r = fedjit_record_view_group_block(rec.dptr, off, (TDB_DATA){copy, len}, false, &v);
 	if (r == 0)
-		r = moff ? fedjit_record_group_member_ptrs(rec.dptr + moff, n, (char *)copy, len,
-		                                           mem)
+		r = moff ? fedjit_record_group_member_ptrs(rec.dptr + moff, rec.dptr[2], n,
+		                                           (char *)copy, len, mem)
 		         : fedjit_record_group_members(&v, mem);
 	if (r == 0) {
 		const char *b = (const char *)copy;
