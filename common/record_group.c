@@ -8,6 +8,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,6 +224,35 @@ int fedjit_record_group_members(const struct fedjit_group_view *v, char **mem)
  * inside it. Offsets of 2 bytes (blocks up to 64 KiB) eight at a time with
  * SSE2. 0, or -EBADMSG when an offset lies outside the block.
  */
+#ifdef HAVE_AVX2_PATH
+/* Eight 2-byte offsets at a time, each widened to a pointer by one
+ * instruction (vpmovzxwq): a third of the SSE2 path's instructions, where the
+ * processor has AVX2 (checked at run time). Returns how many it did. */
+__attribute__((target("avx2"))) static uint32_t ptrs_avx2(const unsigned char *offs, uint32_t n,
+                                                          char *block, size_t block_len, char **mem,
+                                                          uint32_t *bad)
+{
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i last = _mm_set1_epi16((short)(block_len - 1));
+	const __m256i base = _mm256_set1_epi64x((long long)(uintptr_t)block);
+	__m128i over = zero;
+	uint32_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		__m128i o = _mm_loadu_si128((const __m128i *)(const void *)(offs + 2 * i));
+
+		over = _mm_or_si128(over, _mm_subs_epu16(o, last));
+		_mm256_storeu_si256((__m256i *)(void *)(mem + i),
+		                    _mm256_add_epi64(base, _mm256_cvtepu16_epi64(o)));
+		_mm256_storeu_si256(
+		        (__m256i *)(void *)(mem + i + 4),
+		        _mm256_add_epi64(base, _mm256_cvtepu16_epi64(_mm_srli_si128(o, 8))));
+	}
+	*bad = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(over, zero)) != 0xffff;
+	return i;
+}
+#endif
+
 int fedjit_record_group_member_ptrs(const unsigned char *offs, unsigned width, uint32_t n,
                                     char *block, size_t block_len, char **mem)
 {
@@ -227,8 +260,13 @@ int fedjit_record_group_member_ptrs(const unsigned char *offs, unsigned width, u
 
 	if (block_len == 0 || (width != 2 && width != 4) || (width == 2 && block_len > 65536))
 		return -EBADMSG;
+#ifdef HAVE_AVX2_PATH
+	if (width == 2 && n >= 8 && __builtin_cpu_supports("avx2"))
+		i = ptrs_avx2(offs, n, block, block_len, mem, &bad);
+	else
+#endif
 #if defined(__SSE2__) && UINTPTR_MAX == UINT64_MAX
-	if (width == 2) {
+	        if (width == 2) {
 		const __m128i zero = _mm_setzero_si128();
 		/* o > len - 1 leaves o - (len - 1) > 0 in unsigned saturating arithmetic */
 		const __m128i last = _mm_set1_epi16((short)(block_len - 1));
