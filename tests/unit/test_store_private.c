@@ -44,7 +44,15 @@ static void test_no_personal_data(void **state)
 	u.email = (char *)email;
 	open_rw(f);
 	assert_int_equal(fedjit_store_create_account(f->s, &u, NULL, NULL, 0), 0);
+	/* a returning login's writes change the private store alone: the store
+	 * file is not committed (its sequence number stays) */
+	int seq = fedjit_store_seqnum(f->s);
 	assert_int_equal(fedjit_store_set_last_login(f->s, u.name, 1700001234), 0);
+	u.last_login = 1700001234;
+	assert_int_equal(fedjit_store_update_account(f->s, &u, NULL, 0,
+	                                             FEDJIT_UPDATE_ATTRS | FEDJIT_UPDATE_GROUPS),
+	                 0);
+	assert_int_equal(fedjit_store_seqnum(f->s), seq);
 	fedjit_store_close(f->s);
 	f->s = NULL;
 
