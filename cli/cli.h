@@ -7,6 +7,11 @@
  */
 #pragma once
 
+/* What a reader that is not root is told (user list, user show, db dump). */
+#define FEDJIT_CLI_NO_PRIVATE                                                                   \
+	"not root: domain, IdP, identity, email, creation and last login are in the root-only " \
+	"private store and not shown"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

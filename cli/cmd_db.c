@@ -14,8 +14,11 @@
  *       "consents": {"NAME": {"when", "text_version", "idp", "what"}, ...}
  *     }
  *   }
- * Links are the store's (issuer, subject) -> account records as found; in a
- * consistent store there is exactly one per user, matching its identity.
+ * Links are the private store's (issuer, subject) -> account records that
+ * count (their account record and user agree): one per user, its identity.
+ * What a crash between the two files' commits left behind is not dumped.
+ * Personal data (issuer, subject, email, domain, IdP, times, links) is in the
+ * root-only private store: a dump by another user has it empty.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -206,13 +209,24 @@ static int cmp_groups(const void *a, const void *b)
 	              (*(struct fedjit_group *const *)b)->name);
 }
 
+struct link_collect {
+	struct fedjit_store *s;
+	json_t *links;
+};
+
 static int link_cb(const char *issuer, const char *subject, const char *name, void *p)
 {
-	json_t *links = p;
-	json_t *o =
-	        json_pack("{s:s, s:s, s:s}", "issuer", issuer, "subject", subject, "account", name);
+	struct link_collect *lc = p;
+	struct fedjit_user *u = NULL;
+	bool live = fedjit_store_get_user_by_link(lc->s, issuer, subject, &u) == 0 &&
+	            strcmp(u->name, name) == 0;
+	json_t *o;
 
-	return o && json_array_append_new(links, o) == 0 ? 0 : -ENOMEM;
+	fedjit_user_free(u);
+	if (!live)
+		return 0;
+	o = json_pack("{s:s, s:s, s:s}", "issuer", issuer, "subject", subject, "account", name);
+	return o && json_array_append_new(lc->links, o) == 0 ? 0 : -ENOMEM;
 }
 
 static int cmp_links(const void *a, const void *b)
@@ -224,10 +238,11 @@ static int cmp_links(const void *a, const void *b)
 static json_t *sorted_links(struct fedjit_store *s)
 {
 	json_t *links = json_array(), *sorted = json_array();
+	struct link_collect lc = {s, links};
 	json_t **v;
 	size_t n;
 
-	if (!links || !sorted || fedjit_store_foreach_link(s, link_cb, links) < 0) {
+	if (!links || !sorted || fedjit_store_foreach_link(s, link_cb, &lc) < 0) {
 		json_decref(links);
 		json_decref(sorted);
 		return NULL;
@@ -365,6 +380,8 @@ static int db_dump(struct fedjit_cli *cli, int argc, char **argv)
 	r = fedjit_cli_open_ro(cli, &s);
 	if (r != 0)
 		return r;
+	if (s && !fedjit_store_has_private(s))
+		fprintf(stderr, "fedjit: %s\n", FEDJIT_CLI_NO_PRIVATE);
 	/* A commit between the reads (a login) would mix two states: read again
 	 * until the sequence number stayed the same throughout. When writers keep
 	 * committing, root holds them off with a transaction that is never

@@ -237,6 +237,11 @@ static int list_table(struct list_ctx *c)
 		snprintf(uid, sizeof(uid), "%" PRIu32, u->uid);
 		fedjit_cli_format_time(u->created, created, sizeof(created));
 		fedjit_cli_format_time(u->last_login, last, sizeof(last));
+		if (!u->issuer[0]) {
+			/* no personal data here (not root): unknown, not "never" */
+			for (size_t k = 2; k <= 6; k++)
+				cells[k] = "-";
+		}
 		if (fedjit_table_add(t, cells) < 0) {
 			fedjit_table_free(t);
 			return fedjit_cli_error("out of memory");
@@ -288,6 +293,8 @@ static int user_list(struct fedjit_cli *cli, int argc, char **argv)
 	r = fedjit_cli_open_ro(cli, &s);
 	if (r != 0)
 		return r;
+	if (s && !fedjit_store_has_private(s))
+		fprintf(stderr, "fedjit: %s\n", FEDJIT_CLI_NO_PRIVATE);
 	if (s) {
 		r = fedjit_store_foreach_user(s, list_cb, &c);
 		if (r < 0) {
@@ -506,6 +513,8 @@ static int user_show(struct fedjit_cli *cli, int argc, char **argv)
 	r = fedjit_cli_open_ro(cli, &s);
 	if (r != 0)
 		return r;
+	if (s && !fedjit_store_has_private(s))
+		fprintf(stderr, "fedjit: %s\n", FEDJIT_CLI_NO_PRIVATE);
 	r = fedjit_cli_find_user(cli, s, &sel, &u);
 	if (r != 0)
 		goto out;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fedjit db restore FILE: add the accounts and groups of a dump (format in
- * cmd_db.c) to the store, in one transaction (a store batch).
+ * cmd_db.c) to the store, all or nothing, in memory that grows with the
+ * accounts' compact records, not with the JSON (dump_check.c reads it element
+ * by element) nor with one huge transaction (the store is built beside
+ * itself in batches and renamed into place: fedjit_store_replace_begin).
  *
  * Three stages, and nothing is written unless the first two pass:
  *  1. the dump itself (dump_check.c);
@@ -10,9 +13,11 @@
  *     gid in its domain's gid range (a group without a domain: in some
  *     domain's); against the store: no name, uid, gid, group or identity that
  *     is already there (every conflict is reported);
- *  3. the batch: shared and admin/JIT groups, then the accounts; any failure
- *     cancels it. Secrets (a dump made with --secrets) go to the secret store
- *     after the commit (a separate file: not in the same transaction).
+ *  3. a copy of the store, under the writers' lock: shared and admin/JIT
+ *     groups with their members, then the accounts, APPLY_BATCH accounts per transaction; any
+ *     failure removes the copy (nothing changed); success renames it over
+ *     the store. Secrets (a dump made with --secrets) go to the secret store
+ *     after that (a separate file: not in the same transaction).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +29,8 @@
 #include "cli/dump.h"
 #include "common/audit.h"
 #include "common/macro.h"
+
+#define APPLY_BATCH 5000
 
 /* ---- stage 2: the configuration's ranges, conflicts with the store ---- */
 
@@ -72,9 +79,6 @@ static void ranges(struct fedjit_dump *rs, const struct fedjit_config *config)
 static void conflicts(struct fedjit_dump *rs, struct fedjit_store *s,
                       struct fedjit_secret_store *ss)
 {
-	const char *name;
-	json_t *v;
-
 	for (size_t i = 0; i < rs->n_users; i++) {
 		const struct fedjit_user *u = &rs->users[i].u;
 		struct fedjit_user *got = NULL;
@@ -106,70 +110,73 @@ static void conflicts(struct fedjit_dump *rs, struct fedjit_store *s,
 			                    g->name, g->gid, got ? got->name : "?");
 		fedjit_group_free(got);
 	}
-	if (!ss)
-		return;
-	json_object_foreach(json_object_get(rs->secrets, "password_hashes"), name, v)
-	{
+	for (size_t i = 0; ss && i < rs->n_hashes; i++) {
 		_cleanup_secret_ char *hash = NULL;
 
-		if (fedjit_secret_get_password_hash(ss, name, &hash) != -ENOENT)
-			fedjit_dump_problem(rs, "secrets: %s already has a password hash", name);
+		if (fedjit_secret_get_password_hash(ss, rs->hashes[i].name, &hash) != -ENOENT)
+			fedjit_dump_problem(rs, "secrets: %s already has a password hash",
+			                    rs->hashes[i].name);
 	}
 }
 
 /* ---- stage 3: the batch ---- */
 
-static int apply(struct fedjit_dump *rs, struct fedjit_store *s)
+/* Into the copy (tmp), a transaction per APPLY_BATCH accounts. */
+static int apply_batches(struct fedjit_dump *rs, struct fedjit_store *tmp)
 {
-	int r = fedjit_store_batch_begin(s);
+	int r = fedjit_store_batch_begin(tmp);
 
-	if (r < 0)
-		return r;
 	for (size_t i = 0; r >= 0 && i < rs->n_groups; i++) {
 		const struct fedjit_dump_group *rg = &rs->groups[i];
 
+		/* with their members: the accounts then find themselves in them
+		 * and rewrite no group (a 200-member group would be written 200
+		 * times, and the freed space makes every allocation slower) */
 		if (rg->origin != FEDJIT_GROUP_PRIVATE)
-			r = fedjit_store_ensure_group(s, rg->g.name, rg->g.gid, rg->g.domain,
-			                              (enum fedjit_group_origin)rg->origin, NULL);
+			r = fedjit_store_create_group(tmp, &rg->g);
 	}
 	for (size_t i = 0; r >= 0 && i < rs->n_users; i++) {
 		const struct fedjit_dump_user *ru = &rs->users[i];
 
-		r = fedjit_store_create_account(s, &ru->u, ru->primary_group, ru->gids, ru->n_gids);
-		if (r < 0)
+		r = fedjit_store_create_account(tmp, &ru->u, ru->primary_group, ru->gids,
+		                                ru->n_gids);
+		if (r < 0) {
 			fedjit_cli_error("user %s: %s", ru->u.name, fedjit_store_strerror(r));
+			break;
+		}
+		if ((i + 1) % APPLY_BATCH == 0) {
+			r = fedjit_store_batch_end(tmp, 0);
+			if (r >= 0)
+				r = fedjit_store_batch_begin(tmp);
+		}
 	}
-	return fedjit_store_batch_end(s, r < 0 ? r : 0);
+	return fedjit_store_batch_end(tmp, r < 0 ? r : 0);
+}
+
+static int apply(struct fedjit_dump *rs, struct fedjit_store *s)
+{
+	struct fedjit_store *tmp = NULL;
+	int r = fedjit_store_replace_begin(s, &tmp);
+
+	if (r < 0)
+		return r;
+	return fedjit_store_replace_end(s, tmp, apply_batches(rs, tmp));
 }
 
 static int apply_secrets(struct fedjit_dump *rs, struct fedjit_secret_store *ss)
 {
-	json_t *hashes = json_object_get(rs->secrets, "password_hashes");
-	json_t *consents = json_object_get(rs->secrets, "consents");
-	const char *name;
-	json_t *v;
 	int r;
 
-	json_object_foreach(hashes, name, v)
-	{
-		r = fedjit_secret_set_password_hash(ss, name, json_string_value(v));
+	for (size_t i = 0; i < rs->n_hashes; i++) {
+		r = fedjit_secret_set_password_hash(ss, rs->hashes[i].name, rs->hashes[i].hash);
 		if (r < 0)
-			return fedjit_cli_error("secrets of %s: %s", name,
+			return fedjit_cli_error("secrets of %s: %s", rs->hashes[i].name,
 			                        fedjit_store_strerror(r));
 	}
-	json_object_foreach(consents, name, v)
-	{
-		struct fedjit_consent c = {
-		        .when = json_integer_value(json_object_get(v, "when")),
-		        .text_version =
-		                (uint32_t)json_integer_value(json_object_get(v, "text_version")),
-		        .idp = (char *)json_string_value(json_object_get(v, "idp")),
-		        .what = (char *)json_string_value(json_object_get(v, "what")),
-		};
-
-		r = fedjit_secret_set_consent(ss, name, &c);
+	for (size_t i = 0; i < rs->n_consents; i++) {
+		r = fedjit_secret_set_consent(ss, rs->consents[i].name, &rs->consents[i].c);
 		if (r < 0)
-			return fedjit_cli_error("consent of %s: %s", name,
+			return fedjit_cli_error("consent of %s: %s", rs->consents[i].name,
 			                        fedjit_store_strerror(r));
 	}
 	return 0;
@@ -185,7 +192,7 @@ int fedjit_cmd_db_restore(struct fedjit_cli *cli, int argc, char **argv)
 	if (argc == 2 && fedjit_cli_is_help(argv[1])) {
 		printf("Usage: fedjit db restore FILE\n"
 		       "Add the users and groups of a dump (fedjit db dump; FILE - reads stdin) to "
-		       "the\nstore in one transaction. The dump is validated first; any conflict "
+		       "the\nstore, all or nothing. The dump is validated first; any conflict "
 		       "with the\nstore (name, uid, gid, identity) refuses the whole restore with "
 		       "nothing changed.\n");
 		return FEDJIT_EXIT_OK;
@@ -212,7 +219,7 @@ int fedjit_cmd_db_restore(struct fedjit_cli *cli, int argc, char **argv)
 	r = fedjit_cli_open_rw(cli, true, &s);
 	if (r != 0)
 		goto out;
-	if (rs.secrets) {
+	if (rs.have_secrets) {
 		if (!fedjit_cli_secret_path(cli)) {
 			r = fedjit_cli_error("the dump has secrets but there is no secret store "
 			                     "(--secret-db); nothing changed");

@@ -6,8 +6,13 @@
  * users' group lists, private groups that belong to their user, links that
  * match the users' identities, secrets only of users of the dump. Every
  * problem is reported (up to 50 printed), none is fixed.
+ *
+ * The dump is read in one pass, element by element (dump_stream.c), into
+ * compact records: the order `fedjit db dump` writes (users before links and
+ * secrets) is required, so that links and secrets are checked as they come.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +21,7 @@
 
 #include "cli/cli.h"
 #include "cli/dump.h"
+#include "common/macro.h"
 #include "common/config.h"
 #include "common/idalloc.h"
 #include "common/names.h"
@@ -32,6 +38,67 @@ void fedjit_dump_problem(struct fedjit_dump *rs, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/* ---- the arena: strings, gid lists and member arrays of the dump ---- */
+
+struct fedjit_dump_block {
+	struct fedjit_dump_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+#define BLOCK_SIZE (1u << 20)
+
+static void *arena_alloc(struct fedjit_dump *rs, size_t n, size_t align)
+{
+	struct fedjit_dump_block *b = rs->arena;
+	size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+
+	if (!b || at + n > b->size) {
+		size_t size = n > BLOCK_SIZE ? n : BLOCK_SIZE;
+
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->next = rs->arena;
+		b->size = size;
+		rs->arena = b;
+		at = 0;
+	}
+	b->used = at + n;
+	return (char *)b->data + at;
+}
+
+static const char *keep(struct fedjit_dump *rs, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *c = arena_alloc(rs, n, 1);
+
+	if (!c) {
+		fedjit_dump_problem(rs, "out of memory");
+		return "";
+	}
+	return memcpy(c, s, n);
+}
+
+/* Room for one more element of *v (n of cap, each size bytes). */
+static void *grow(struct fedjit_dump *rs, void *v, size_t *n, size_t *cap, size_t size)
+{
+	void **pv = v;
+
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 1024;
+		void *nv = reallocarray(*pv, nc, size);
+
+		if (!nv) {
+			fedjit_dump_problem(rs, "out of memory");
+			return NULL;
+		}
+		*pv = nv;
+		*cap = nc;
+	}
+	return memset((char *)*pv + (*n)++ * size, 0, size);
 }
 
 /* ---- stage 1: the dump itself ---- */
@@ -53,13 +120,13 @@ static bool only_keys(json_t *o, const char *const *keys)
 	return true;
 }
 
-static const char *str(json_t *o, const char *key, bool *ok)
+static const char *str(struct fedjit_dump *rs, json_t *o, const char *key, bool *ok)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
 	if (!s)
 		*ok = false;
-	return s ? s : "";
+	return s ? keep(rs, s) : "";
 }
 
 static uint32_t id(json_t *o, const char *key, bool *ok)
@@ -115,13 +182,12 @@ static bool account_name_ok(const char *name)
 	       strcmp(canonical, name) == 0;
 }
 
-static void parse_user(struct fedjit_dump *rs, size_t i, json_t *o)
+static void parse_user(struct fedjit_dump *rs, size_t i, json_t *o, struct fedjit_dump_user *ru)
 {
 	static const char *const keys[] = {"name",   "uid",     "gid",        "gecos",  "home",
 	                                   "shell",  "domain",  "idp",        "issuer", "subject",
 	                                   "email",  "created", "last_login", "locked", "pending",
 	                                   "groups", NULL};
-	struct fedjit_dump_user *ru = &rs->users[i];
 	struct fedjit_user *u = &ru->u;
 	bool ok = json_is_object(o), locked, pending;
 	json_t *groups, *g;
@@ -131,17 +197,17 @@ static void parse_user(struct fedjit_dump *rs, size_t i, json_t *o)
 		fedjit_dump_problem(rs, "users[%zu]: not a user object (or unknown keys)", i);
 		return;
 	}
-	u->name = (char *)str(o, "name", &ok);
+	u->name = (char *)str(rs, o, "name", &ok);
 	u->uid = id(o, "uid", &ok);
 	u->gid = id(o, "gid", &ok);
-	u->gecos = (char *)str(o, "gecos", &ok);
-	u->home = (char *)str(o, "home", &ok);
-	u->shell = (char *)str(o, "shell", &ok);
-	u->domain = (char *)str(o, "domain", &ok);
-	u->idp = (char *)str(o, "idp", &ok);
-	u->issuer = (char *)str(o, "issuer", &ok);
-	u->subject = (char *)str(o, "subject", &ok);
-	u->email = (char *)str(o, "email", &ok);
+	u->gecos = (char *)str(rs, o, "gecos", &ok);
+	u->home = (char *)str(rs, o, "home", &ok);
+	u->shell = (char *)str(rs, o, "shell", &ok);
+	u->domain = (char *)str(rs, o, "domain", &ok);
+	u->idp = (char *)str(rs, o, "idp", &ok);
+	u->issuer = (char *)str(rs, o, "issuer", &ok);
+	u->subject = (char *)str(rs, o, "subject", &ok);
+	u->email = (char *)str(rs, o, "email", &ok);
 	u->created = timestamp(o, "created", &ok);
 	u->last_login = timestamp(o, "last_login", &ok);
 	locked = boolean(o, "locked", &ok);
@@ -165,7 +231,8 @@ static void parse_user(struct fedjit_dump *rs, size_t i, json_t *o)
 		        "user %s: issuer, subject, domain, idp and an absolute home are required",
 		        u->name);
 	ru->n_gids = json_array_size(groups);
-	ru->gids = calloc(ru->n_gids ? ru->n_gids : 1, sizeof(uint32_t));
+	ru->gids =
+	        arena_alloc(rs, (ru->n_gids ? ru->n_gids : 1) * sizeof(uint32_t), sizeof(uint32_t));
 	if (!ru->gids) {
 		fedjit_dump_problem(rs, "out of memory");
 		return;
@@ -181,10 +248,9 @@ static void parse_user(struct fedjit_dump *rs, size_t i, json_t *o)
 	}
 }
 
-static void parse_group(struct fedjit_dump *rs, size_t i, json_t *o)
+static void parse_group(struct fedjit_dump *rs, size_t i, json_t *o, struct fedjit_dump_group *rg)
 {
 	static const char *const keys[] = {"name", "gid", "origin", "domain", "members", NULL};
-	struct fedjit_dump_group *rg = &rs->groups[i];
 	bool ok = json_is_object(o);
 	json_t *members, *m;
 	size_t k;
@@ -193,10 +259,11 @@ static void parse_group(struct fedjit_dump *rs, size_t i, json_t *o)
 		fedjit_dump_problem(rs, "groups[%zu]: not a group object (or unknown keys)", i);
 		return;
 	}
-	rg->g.name = (char *)str(o, "name", &ok);
+	rg->g.name = (char *)str(rs, o, "name", &ok);
 	rg->g.gid = id(o, "gid", &ok);
-	rg->g.domain = (char *)str(o, "domain", &ok);
-	rg->origin = fedjit_group_origin_from_string(str(o, "origin", &ok));
+	rg->g.domain = (char *)str(rs, o, "domain", &ok);
+	const char *origin = json_string_value(json_object_get(o, "origin"));
+	rg->origin = fedjit_group_origin_from_string(origin ? origin : "");
 	members = json_object_get(o, "members");
 	if (!ok || !json_is_array(members) || rg->origin < 0) {
 		fedjit_dump_problem(rs,
@@ -212,7 +279,7 @@ static void parse_group(struct fedjit_dump *rs, size_t i, json_t *o)
 		fedjit_dump_problem(rs, "group %s: gid %" PRIu32 " is never handed out", rg->g.name,
 		                    rg->g.gid);
 	rg->g.n_members = json_array_size(members);
-	rg->g.members = calloc(rg->g.n_members + 1, sizeof(char *));
+	rg->g.members = arena_alloc(rs, (rg->g.n_members + 1) * sizeof(char *), sizeof(char *));
 	if (!rg->g.members) {
 		fedjit_dump_problem(rs, "out of memory");
 		return;
@@ -222,8 +289,10 @@ static void parse_group(struct fedjit_dump *rs, size_t i, json_t *o)
 		if (!json_is_string(m))
 			fedjit_dump_problem(rs, "group %s: members[%zu] is not a name", rg->g.name,
 			                    k);
-		rg->g.members[k] = (char *)(json_string_value(m) ? json_string_value(m) : "");
+		rg->g.members[k] =
+		        (char *)(json_string_value(m) ? keep(rs, json_string_value(m)) : "");
 	}
+	rg->g.members[rg->g.n_members] = NULL;
 }
 
 static int cmp_user_name(const void *a, const void *b)
@@ -282,25 +351,27 @@ static void dup_ids(struct fedjit_dump *rs, uint32_t **v, size_t n, const char *
 			fedjit_dump_problem(rs, "%s %" PRIu32 " appears twice", what, *v[i]);
 }
 
+static int cmp_identity(const void *a, const void *b)
+{
+	const struct fedjit_user *x = *(const struct fedjit_user *const *)a,
+	                         *y = *(const struct fedjit_user *const *)b;
+	int r = strcmp(x->issuer, y->issuer);
+
+	return r ? r : strcmp(x->subject, y->subject);
+}
+
 static void check_relations(struct fedjit_dump *rs)
 {
-	size_t n_links = 0;
 	uint32_t **ids = calloc(rs->n_users + rs->n_groups + 1, sizeof(*ids));
-	char **idents = calloc(rs->n_users + 1, sizeof(*idents));
+	struct fedjit_user **idents = calloc(rs->n_users + 1, sizeof(*idents));
 	size_t *counted = calloc(rs->n_groups + 1, sizeof(size_t));
-	json_t *links = json_object_get(rs->root, "links"), *l;
-	size_t k;
 
 	rs->by_gid = calloc(rs->n_groups + 1, sizeof(*rs->by_gid));
 	if (!ids || !idents || !counted || !rs->by_gid) {
 		fedjit_dump_problem(rs, "out of memory");
 		goto out;
 	}
-	qsort(rs->users, rs->n_users, sizeof(*rs->users), cmp_user_name);
 	qsort(rs->groups, rs->n_groups, sizeof(*rs->groups), cmp_group_name);
-	for (size_t i = 1; i < rs->n_users; i++)
-		if (strcmp(rs->users[i].u.name, rs->users[i - 1].u.name) == 0)
-			fedjit_dump_problem(rs, "user %s appears twice", rs->users[i].u.name);
 	for (size_t i = 1; i < rs->n_groups; i++)
 		if (strcmp(rs->groups[i].g.name, rs->groups[i - 1].g.name) == 0)
 			fedjit_dump_problem(rs, "group %s appears twice", rs->groups[i].g.name);
@@ -314,16 +385,15 @@ static void check_relations(struct fedjit_dump *rs)
 	dup_ids(rs, ids, rs->n_groups, "gid");
 	qsort(rs->by_gid, rs->n_groups, sizeof(*rs->by_gid), cmp_group_gidp);
 
-	/* Identities: "issuer\n subject" cannot collide (neither holds NUL; the
-	 * pair is compared as issuer, then subject, through asprintf with \x01). */
+	/* Identities: (issuer, subject) pairs, sorted. */
 	for (size_t i = 0; i < rs->n_users; i++)
-		if (asprintf(&idents[i], "%s\x01%s", rs->users[i].u.issuer,
-		             rs->users[i].u.subject) < 0)
-			idents[i] = NULL;
-	qsort(idents, rs->n_users, sizeof(*idents), cmp_strp);
+		idents[i] = &rs->users[i].u;
+	if (rs->n_users > 1)
+		qsort(idents, rs->n_users, sizeof(*idents), cmp_identity);
 	for (size_t i = 1; i < rs->n_users; i++)
-		if (idents[i] && idents[i - 1] && strcmp(idents[i], idents[i - 1]) == 0)
-			fedjit_dump_problem(rs, "identity %s owns two accounts", idents[i]);
+		if (cmp_identity(&idents[i], &idents[i - 1]) == 0)
+			fedjit_dump_problem(rs, "identity %s\x01%s owns two accounts",
+			                    idents[i]->issuer, idents[i]->subject);
 
 	/* Primary groups, private groups, memberships. */
 	for (size_t i = 0; i < rs->n_users; i++) {
@@ -379,103 +449,211 @@ static void check_relations(struct fedjit_dump *rs)
 			                    rg->g.name, counted[i], rg->g.gid, rg->g.n_members);
 	}
 
-	/* Links: optional; when present, exactly the users' identities. */
-	if (links && !json_is_array(links)) {
-		fedjit_dump_problem(rs, "links: not an array");
-		goto out;
-	}
-	json_array_foreach(links, k, l)
-	{
-		const char *issuer = json_string_value(json_object_get(l, "issuer"));
-		const char *subject = json_string_value(json_object_get(l, "subject"));
-		const char *account = json_string_value(json_object_get(l, "account"));
-		struct fedjit_dump_user *u = account ? user_by_name(rs, account) : NULL;
-
-		n_links++;
-		if (!issuer || !subject || !u || strcmp(u->u.issuer, issuer) != 0 ||
-		    strcmp(u->u.subject, subject) != 0 || json_object_size(l) != 3)
-			fedjit_dump_problem(rs, "links[%zu]: does not match a user's identity", k);
-	}
-	if (links && n_links != rs->n_users)
-		fedjit_dump_problem(rs, "links: %zu links for %zu users", n_links, rs->n_users);
 out:
-	for (size_t i = 0; idents && i < rs->n_users; i++)
-		free(idents[i]);
 	free(idents);
 	free(ids);
 	free(counted);
 }
 
+/* ---- reading: the dump's members, one element at a time ---- */
+
+struct load {
+	struct fedjit_dump *rs;
+	const char *file;
+	unsigned seen;             /* bit per top-level member */
+	bool users_done, users_ok; /* users read; and sorted, all well-formed */
+};
+
+static int user_elem(struct fedjit_jstream *js, json_t *v, size_t i, void *p)
+{
+	struct load *ld = p;
+	struct fedjit_dump_user *ru =
+	        grow(ld->rs, &ld->rs->users, &ld->rs->n_users, &ld->rs->cap_users, sizeof(*ru));
+
+	if (!ru)
+		return -ENOMEM;
+	parse_user(ld->rs, i, v, ru);
+	return 0;
+}
+
+static int group_elem(struct fedjit_jstream *js, json_t *v, size_t i, void *p)
+{
+	struct load *ld = p;
+	struct fedjit_dump_group *rg =
+	        grow(ld->rs, &ld->rs->groups, &ld->rs->n_groups, &ld->rs->cap_groups, sizeof(*rg));
+
+	if (!rg)
+		return -ENOMEM;
+	parse_group(ld->rs, i, v, rg);
+	return 0;
+}
+
+/* Links: optional; when present, exactly the users' identities. */
+static int link_elem(struct fedjit_jstream *js, json_t *l, size_t k, void *p)
+{
+	struct load *ld = p;
+	const char *issuer = json_string_value(json_object_get(l, "issuer"));
+	const char *subject = json_string_value(json_object_get(l, "subject"));
+	const char *account = json_string_value(json_object_get(l, "account"));
+	struct fedjit_dump_user *u = account && ld->users_ok ? user_by_name(ld->rs, account) : NULL;
+
+	ld->rs->n_links++;
+	if (!issuer || !subject || !u || strcmp(u->u.issuer, issuer) != 0 ||
+	    strcmp(u->u.subject, subject) != 0 || json_object_size(l) != 3)
+		fedjit_dump_problem(ld->rs, "links[%zu]: does not match a user's identity", k);
+	return 0;
+}
+
+static int hash_member(struct fedjit_jstream *js, const char *name, void *p)
+{
+	struct load *ld = p;
+	json_t *v = fedjit_jstream_value(js);
+	struct fedjit_dump_hash *h;
+
+	if (!v)
+		return -EBADMSG;
+	if (!json_is_string(v))
+		fedjit_dump_problem(ld->rs, "secrets: password hash of %s is not a string", name);
+	else if (!ld->users_ok || !user_by_name(ld->rs, name))
+		fedjit_dump_problem(ld->rs,
+		                    "secrets: password_hashes of %s, who is not a user of the dump",
+		                    name);
+	else if ((h = grow(ld->rs, &ld->rs->hashes, &ld->rs->n_hashes, &ld->rs->cap_hashes,
+	                   sizeof(*h))))
+		*h = (struct fedjit_dump_hash){keep(ld->rs, name),
+		                               keep(ld->rs, json_string_value(v))};
+	if (json_is_string(v))
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+	json_decref(v);
+	return 0;
+}
+
+static int consent_member(struct fedjit_jstream *js, const char *name, void *p)
+{
+	struct load *ld = p;
+	json_t *v = fedjit_jstream_value(js);
+	struct fedjit_dump_consent *c;
+
+	if (!v)
+		return -EBADMSG;
+	if (!json_is_integer(json_object_get(v, "when")) ||
+	    !json_is_integer(json_object_get(v, "text_version")) ||
+	    !json_is_string(json_object_get(v, "idp")) ||
+	    !json_is_string(json_object_get(v, "what")))
+		fedjit_dump_problem(ld->rs, "secrets: consent of %s is malformed", name);
+	else if (!ld->users_ok || !user_by_name(ld->rs, name))
+		fedjit_dump_problem(ld->rs,
+		                    "secrets: consents of %s, who is not a user of the dump", name);
+	else if ((c = grow(ld->rs, &ld->rs->consents, &ld->rs->n_consents, &ld->rs->cap_consents,
+	                   sizeof(*c))))
+		*c = (struct fedjit_dump_consent){
+		        .name = keep(ld->rs, name),
+		        .c = {.when = json_integer_value(json_object_get(v, "when")),
+		              .text_version = (uint32_t)json_integer_value(
+		                      json_object_get(v, "text_version")),
+		              .idp = (char *)keep(ld->rs,
+		                                  json_string_value(json_object_get(v, "idp"))),
+		              .what = (char *)keep(ld->rs,
+		                                   json_string_value(json_object_get(v, "what")))}};
+	json_decref(v);
+	return 0;
+}
+
+static int secrets_member(struct fedjit_jstream *js, const char *key, void *p)
+{
+	struct load *ld = p;
+
+	if (strcmp(key, "password_hashes") == 0 && !(ld->seen & 0x100)) {
+		ld->seen |= 0x100;
+		return fedjit_jstream_object(js, hash_member, ld);
+	}
+	if (strcmp(key, "consents") == 0 && !(ld->seen & 0x200)) {
+		ld->seen |= 0x200;
+		return fedjit_jstream_object(js, consent_member, ld);
+	}
+	fedjit_dump_problem(ld->rs, "secrets: unknown or repeated member %s", key);
+	return -EBADMSG;
+}
+
+static int top_member(struct fedjit_jstream *js, const char *key, void *p)
+{
+	static const char *const keys[] = {"fedjit_dump", "users", "groups", "links", "secrets"};
+	struct load *ld = p;
+	unsigned bit = 0;
+	int r;
+
+	for (unsigned k = 0; k < FEDJIT_ELEMENTSOF(keys); k++)
+		if (strcmp(key, keys[k]) == 0)
+			bit = 1u << k;
+	if (!bit || (ld->seen & bit))
+		return -EPROTO;
+	ld->seen |= bit;
+	/* links and secrets are checked against the users as they come */
+	if ((bit == 8 || bit == 16) && !ld->users_done)
+		return -EPROTO;
+	switch (bit) {
+	case 1: {
+		json_t *v = fedjit_jstream_value(js);
+		bool ok = v && json_is_integer(v) && json_integer_value(v) == 1;
+
+		json_decref(v);
+		return ok ? 0 : -EPROTO;
+	}
+	case 2:
+		r = fedjit_jstream_array(js, user_elem, ld);
+		if (r < 0)
+			return r;
+		ld->users_done = true;
+		/* a malformed user has no name to sort by: the dump is refused anyway */
+		if (ld->rs->errors)
+			return 0;
+		qsort(ld->rs->users, ld->rs->n_users, sizeof(*ld->rs->users), cmp_user_name);
+		for (size_t i = 1; i < ld->rs->n_users; i++)
+			if (strcmp(ld->rs->users[i].u.name, ld->rs->users[i - 1].u.name) == 0)
+				fedjit_dump_problem(ld->rs, "user %s appears twice",
+				                    ld->rs->users[i].u.name);
+		ld->users_ok = ld->rs->errors == 0;
+		return 0;
+	case 4:
+		return fedjit_jstream_array(js, group_elem, ld);
+	case 8:
+		ld->rs->have_links = true;
+		return fedjit_jstream_array(js, link_elem, ld);
+	default:
+		ld->rs->have_secrets = true;
+		return fedjit_jstream_object(js, secrets_member, ld);
+	}
+}
+
 int fedjit_dump_load(struct fedjit_dump *rs, const char *file)
 {
-	static const char *const keys[] = {"fedjit_dump", "users",   "groups",
-	                                   "links",       "secrets", NULL};
-	json_error_t err;
-	json_t *users, *groups, *v;
-	size_t i;
+	struct fedjit_jstream js = {.line = 1};
+	struct load ld = {.rs = rs, .file = file};
+	int r;
 
-	rs->root = strcmp(file, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &err)
-	                                  : json_load_file(file, JSON_REJECT_DUPLICATES, &err);
-	if (!rs->root)
-		return fedjit_cli_error("%s:%d: not a JSON dump: %s", file, err.line, err.text);
-	users = json_object_get(rs->root, "users");
-	groups = json_object_get(rs->root, "groups");
-	if (!json_is_object(rs->root) || !only_keys(rs->root, keys) ||
-	    json_integer_value(json_object_get(rs->root, "fedjit_dump")) != 1 ||
-	    !json_is_array(users) || !json_is_array(groups))
+	js.f = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
+	if (!js.f)
+		return fedjit_cli_error("%s: %s", file, strerror(errno));
+	r = fedjit_jstream_object(&js, top_member, &ld);
+	if (r == 0)
+		r = fedjit_jstream_end(&js);
+	if (js.f != stdin)
+		fclose(js.f);
+	if (r == -EPROTO || (r == 0 && (ld.seen & 7) != 7))
 		return fedjit_cli_error("%s: not a fedjit dump (format 1: fedjit_dump, users, "
-		                        "groups, links, secrets)",
+		                        "groups, then links and secrets, as fedjit db dump writes "
+		                        "them)",
 		                        file);
-	rs->n_users = json_array_size(users);
-	rs->n_groups = json_array_size(groups);
-	rs->users = calloc(rs->n_users + 1, sizeof(*rs->users));
-	rs->groups = calloc(rs->n_groups + 1, sizeof(*rs->groups));
-	if (!rs->users || !rs->groups)
+	if (r == -ENOMEM)
 		return fedjit_cli_error("out of memory");
-	json_array_foreach(users, i, v) parse_user(rs, i, v);
-	json_array_foreach(groups, i, v) parse_group(rs, i, v);
-	rs->secrets = json_object_get(rs->root, "secrets");
-	if (rs->secrets) {
-		json_t *h = json_object_get(rs->secrets, "password_hashes");
-		json_t *c = json_object_get(rs->secrets, "consents");
-		const char *name;
-
-		if (!json_is_object(rs->secrets) || !json_is_object(h) || !json_is_object(c))
-			fedjit_dump_problem(rs,
-			                    "secrets: needs password_hashes and consents objects");
-		json_object_foreach(h, name, v)
-		{
-			if (!json_is_string(v))
-				fedjit_dump_problem(
-				        rs, "secrets: password hash of %s is not a string", name);
-		}
-		json_object_foreach(c, name, v)
-		{
-			if (!json_is_integer(json_object_get(v, "when")) ||
-			    !json_is_integer(json_object_get(v, "text_version")) ||
-			    !json_is_string(json_object_get(v, "idp")) ||
-			    !json_is_string(json_object_get(v, "what")))
-				fedjit_dump_problem(rs, "secrets: consent of %s is malformed",
-				                    name);
-		}
-	}
+	if (r < 0)
+		return fedjit_cli_error("%s: not a JSON dump: %s", file, js.error);
+	if (rs->have_secrets && (ld.seen & 0x300) != 0x300)
+		fedjit_dump_problem(rs, "secrets: needs password_hashes and consents objects");
 	if (rs->errors == 0)
 		check_relations(rs);
-	if (rs->errors == 0 && rs->secrets) {
-		const char *kinds[] = {"password_hashes", "consents"};
-		const char *name;
-
-		for (size_t k = 0; k < 2; k++)
-			json_object_foreach(json_object_get(rs->secrets, kinds[k]), name, v)
-			{
-				if (!user_by_name(rs, name))
-					fedjit_dump_problem(
-					        rs,
-					        "secrets: %s of %s, who is not a user of "
-					        "the dump",
-					        kinds[k], name);
-			}
-	}
+	if (rs->have_links && rs->n_links != rs->n_users)
+		fedjit_dump_problem(rs, "links: %zu links for %zu users", rs->n_links, rs->n_users);
 	if (rs->errors)
 		return fedjit_cli_error("%s: %u problem%s in the dump; nothing changed", file,
 		                        rs->errors, rs->errors == 1 ? "" : "s");
@@ -484,12 +662,19 @@ int fedjit_dump_load(struct fedjit_dump *rs, const char *file)
 
 void fedjit_dump_clear(struct fedjit_dump *rs)
 {
-	for (size_t i = 0; rs->users && i < rs->n_users; i++)
-		free(rs->users[i].gids);
-	for (size_t i = 0; rs->groups && i < rs->n_groups; i++)
-		free(rs->groups[i].g.members);
+	struct fedjit_dump_block *b = rs->arena;
+
+	while (b) {
+		struct fedjit_dump_block *next = b->next;
+
+		explicit_bzero(b->data, b->used); /* password hashes */
+		free(b);
+		b = next;
+	}
 	free(rs->users);
 	free(rs->groups);
 	free(rs->by_gid);
-	json_decref(rs->root);
+	free(rs->hashes);
+	free(rs->consents);
+	*rs = (struct fedjit_dump){0};
 }

@@ -6,15 +6,21 @@
  * trailing NUL, so that `tdbdump` output is readable:
  *   "version"               store / secret store format version
  *   "user/NAME"             user record            (record.c: user)
- *   "uid/DECIMAL"           uid -> name            (record.c: name)
- *   "group/NAME"            group record           (record.c: group)
- *   "gid/DECIMAL"           gid -> group name      (record.c: name)
- *   "gids/NAME"             supplementary gids     (record.c: gids)
- *   "link/ISSUER\0SUBJECT"  (issuer, subject) -> user name (record.c: name);
- *                           the NUL separates the two (neither may hold one)
+ *   "uid/DECIMAL"           uid -> name            (record_small.c: name)
+ *   "group/NAME"            group record           (record_group.c)
+ *   "gid/DECIMAL"           gid -> group name      (record_small.c: name)
+ *   "gids/NAME"             supplementary gids     (record_small.c: gids)
+ * Private store (root-only):
+ *   "version"               private store format version
+ *   "account/NAME"          personal data          (record.c: account)
+ *   "link/ISSUER\0SUBJECT"  (issuer, subject) -> user name (record_small.c:
+ *                           name); the NUL separates the two (neither may
+ *                           hold one)
+ *   "upgrading"             an upgrade of the store (store_upgrade.c) has
+ *                           begun and not finished (record_small.c: version)
  * Secret store:
- *   "pwhash/NAME"           password hash          (record.c: pwhash)
- *   "consent/NAME"          consent                (record.c: consent)
+ *   "pwhash/NAME"           password hash          (record_small.c: pwhash)
+ *   "consent/NAME"          consent                (record_small.c)
  *   "state/NAME"            account state          (record_state.c: state)
  *   "refresh/NAME"          refresh token          (record_state.c: refresh)
  * Decimal ids have no leading zeros, so each id has exactly one key.
@@ -55,6 +61,13 @@ int fedjit_key_version(char *buf, TDB_DATA *ret)
 {
 	memcpy(buf, "version", 7);
 	*ret = (TDB_DATA){.dptr = (unsigned char *)buf, .dsize = 7};
+	return 0;
+}
+
+int fedjit_key_upgrading(char *buf, TDB_DATA *ret)
+{
+	memcpy(buf, "upgrading", 9);
+	*ret = (TDB_DATA){.dptr = (unsigned char *)buf, .dsize = 9};
 	return 0;
 }
 
@@ -120,15 +133,21 @@ int fedjit_key_refresh(char *buf, const char *name, TDB_DATA *ret)
 	return key_prefixed(buf, "refresh/", name, FEDJIT_RECORD_NAME_MAX, ret);
 }
 
+int fedjit_key_account(char *buf, const char *name, TDB_DATA *ret)
+{
+	return key_prefixed(buf, "account/", name, FEDJIT_RECORD_NAME_MAX, ret);
+}
+
 static const struct {
 	const char *prefix;
 	enum fedjit_key_kind kind;
 } key_kinds[] = {
-        {"user/", FEDJIT_KEY_USER},     {"uid/", FEDJIT_KEY_UID},
-        {"group/", FEDJIT_KEY_GROUP},   {"gid/", FEDJIT_KEY_GID},
-        {"gids/", FEDJIT_KEY_GIDS},     {"link/", FEDJIT_KEY_LINK},
-        {"pwhash/", FEDJIT_KEY_PWHASH}, {"consent/", FEDJIT_KEY_CONSENT},
-        {"state/", FEDJIT_KEY_STATE},   {"refresh/", FEDJIT_KEY_REFRESH},
+        {"user/", FEDJIT_KEY_USER},       {"uid/", FEDJIT_KEY_UID},
+        {"group/", FEDJIT_KEY_GROUP},     {"gid/", FEDJIT_KEY_GID},
+        {"gids/", FEDJIT_KEY_GIDS},       {"link/", FEDJIT_KEY_LINK},
+        {"pwhash/", FEDJIT_KEY_PWHASH},   {"consent/", FEDJIT_KEY_CONSENT},
+        {"state/", FEDJIT_KEY_STATE},     {"refresh/", FEDJIT_KEY_REFRESH},
+        {"account/", FEDJIT_KEY_ACCOUNT},
 };
 
 enum fedjit_key_kind fedjit_key_classify(TDB_DATA key, const char **ret_rest, size_t *ret_rest_len)
@@ -137,6 +156,11 @@ enum fedjit_key_kind fedjit_key_classify(TDB_DATA key, const char **ret_rest, si
 		*ret_rest = (const char *)key.dptr + 7;
 		*ret_rest_len = 0;
 		return FEDJIT_KEY_VERSION;
+	}
+	if (key.dsize == 9 && memcmp(key.dptr, "upgrading", 9) == 0) {
+		*ret_rest = (const char *)key.dptr + 9;
+		*ret_rest_len = 0;
+		return FEDJIT_KEY_UPGRADING;
 	}
 	for (size_t i = 0; i < sizeof(key_kinds) / sizeof(key_kinds[0]); i++) {
 		size_t pl = strlen(key_kinds[i].prefix);

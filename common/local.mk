@@ -99,20 +99,22 @@ tests_fuzz_fuzz_names_SOURCES = tests/fuzz/fuzz_names.c common/names.c common/na
 tests_fuzz_fuzz_names_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_names_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 
-# The store: the tdb store (account store and secret store), the record
-# codec, the key builders, and their tests.
+# The store: the tdb store (account store, its private store and the secret
+# store), the record codec, the key builders, and their tests.
 common_libfedjit_common_la_SOURCES += \
-	common/record.h common/record_codec.h common/record.c common/record_small.c common/key.c \
+	common/record.h common/record_codec.h common/record.c common/record_group.c \
+	common/record_small.c common/key.c \
 	common/account_state.h common/record_state.c common/secret_state.c \
 	common/store.h common/store_private.h common/commit_grace.h common/store.c \
+	common/store_tx.c common/store_upgrade.c common/store_replace.c \
 	common/store_read.c common/store_rows.c common/store_write.c common/store_delete.c common/store_check.c common/store_repair.c \
 	common/store_snap.c common/store_lookup.c common/store_lock.c common/snapshot.h \
 	common/secret.c
 
 check_PROGRAMS += tests/unit/test_record tests/unit/test_store tests/unit/test_store_concurrency \
-	tests/unit/test_store_check tests/unit/test_account_state
+	tests/unit/test_store_check tests/unit/test_account_state tests/unit/test_store_private
 TESTS += tests/unit/test_record tests/unit/test_store tests/unit/test_store_concurrency \
-	tests/unit/test_store_check tests/unit/test_account_state
+	tests/unit/test_store_check tests/unit/test_account_state tests/unit/test_store_private
 tests_unit_test_record_CFLAGS = $(unit_test_cflags)
 tests_unit_test_record_LDADD = $(unit_test_libs)
 tests_unit_test_store_CFLAGS = $(unit_test_cflags)
@@ -128,6 +130,9 @@ tests_unit_test_store_check_LDADD = $(unit_test_libs)
 tests_unit_test_account_state_SOURCES = tests/unit/test_account_state.c tests/unit/store_fixture.h
 tests_unit_test_account_state_CFLAGS = $(unit_test_cflags)
 tests_unit_test_account_state_LDADD = $(unit_test_libs)
+tests_unit_test_store_private_SOURCES = tests/unit/test_store_private.c tests/unit/store_fixture.h
+tests_unit_test_store_private_CFLAGS = $(unit_test_cflags)
+tests_unit_test_store_private_LDADD = $(unit_test_libs)
 
 # Fuzzing. replay_record runs the committed corpus through the harness in every
 # build (gcc, ASan, valgrind); --enable-fuzzing (CC=clang) also builds the
@@ -144,8 +149,8 @@ if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_record
 TESTS += tests/fuzz/smoke-record.sh
 endif
-tests_fuzz_fuzz_record_SOURCES = tests/fuzz/fuzz_record.c common/record.c common/record_small.c \
-	common/record_state.c common/key.c
+tests_fuzz_fuzz_record_SOURCES = tests/fuzz/fuzz_record.c common/record.c common/record_group.c \
+	common/record_small.c common/record_state.c common/key.c
 tests_fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 

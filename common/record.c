@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Record codec: users and groups (the other formats are in record_small.c,
- * the shared helpers in record_codec.h). Every record starts with a format
+ * Record codec: users and their private account records (groups:
+ * record_group.c; the other formats: record_small.c; the shared helpers:
+ * record_codec.h). Every record starts with a format
  * byte; integers are little endian and unaligned; strings are NUL-terminated.
  * Decoders accept exactly what the encoders write (reserved bytes zero, exact
  * string counts, no bytes left over) and return -EBADMSG for anything else,
  * reading nothing outside the record.
  */
 #include <errno.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,42 +16,153 @@
 #include "common/record_codec.h"
 
 /*
- * User record, key "user/NAME", format 1:
+ * What lives where. The store (fedjit.tdb) is world-readable: every process
+ * reads it through NSS. It holds what NSS serves and nothing else: the user
+ * record (format 2) has the passwd entry and the flags (locked: shadow).
+ * Everything else about an account, which is personal data (who owns it at
+ * which IdP, the email address, when it was created and last used, its
+ * domain and IdP), is in the private account record of the root-only
+ * private store beside it (store.h). Format 1 user records held both; they
+ * are read only while a store is upgraded (store_upgrade.c) and by NSS
+ * until then.
+ *
+ * User record, key "user/NAME", format 2 (the store):
  *   off size
- *    0   1   format = 1
+ *    0   1   format = 2
  *    1   3   reserved, zero
  *    4   4   flags (FEDJIT_USER_*; unknown bits are an error)
  *    8   4   uid (not 0, not 0xffffffff)
  *   12   4   gid (same)
+ *   16   4   P = length of the passwd block
+ *   20   2   offset of passwd in the block (= length of name + 1)
+ *   22   2   offset of gecos
+ *   24   2   offset of home
+ *   26   2   offset of shell
+ *   28   P   passwd block: name\0 passwd\0 gecos\0 home\0 shell\0, in struct
+ *            passwd field order so that the NSS packer copies it with one
+ *            memcpy and points into it with the offsets (no scan). passwd is
+ *            always "x"; name, home and shell are non-empty; no ':' or '\n'
+ *            anywhere, no ',' in name; each offset is one past the NUL that
+ *            ends the field before; the block ends with the fifth NUL, and
+ *            the record with the block.
+ * The encoder checks every character; the full decoder (view_user) checks
+ * them all again. The NSS module's decoder (view_user_block) checks only what
+ * keeps it inside the block (offsets ascending and inside, the block ending
+ * in a NUL): the store is written by root through the encoder, and a damaged
+ * file gives a wrong entry at worst, never a read outside the record.
+ *
+ * User record, format 1 (stores before the upgrade; never written):
+ *    0   1   format = 1
+ *    1   3   reserved, zero
+ *    4   4   flags
+ *    8   4   uid
+ *   12   4   gid
  *   16   8   created, signed unix seconds
  *   24   8   last login, signed unix seconds (0: never)
- *   32   4   P = length of the passwd block
- *   36   P   passwd block: name\0 passwd\0 gecos\0 home\0 shell\0, in struct
- *            passwd field order so the NSS packer copies it with one memcpy.
- *            passwd is always "x"; name, home and shell are non-empty; no
- *            ':' or '\n' anywhere, no ',' in name; the block ends with the
- *            fifth NUL exactly.
+ *   32   4   P
+ *   36   P   passwd block, as above (without the offsets: found by its NULs)
  * 36+P  ..   domain\0 idp\0 issuer\0 subject\0 email\0, ending exactly at the
  *            end of the record; all but email non-empty.
+ *
+ * Private account record, key "account/NAME" in the private store, format 1:
+ *    0   1   format = 1
+ *    1   3   reserved, zero
+ *    4   4   uid of the user record it belongs to (a record left by an
+ *            earlier account of the same name is told apart)
+ *    8   8   created, signed unix seconds
+ *   16   8   last login, signed unix seconds (0: never)
+ *   24  ..   domain\0 idp\0 issuer\0 subject\0 email\0, ending exactly at the
+ *            end of the record; all but email non-empty.
+ *
  * Strings are at most FEDJIT_RECORD_NAME_MAX (name) or
  * FEDJIT_RECORD_STRING_MAX bytes.
  */
+#define USER_HDR_V1 36
+#define USER_HDR_V2 28
+#define ACCOUNT_HDR 24
+
+static bool pw_fields_ok(const struct fedjit_user *u)
+{
+	return enc_ok(u->name, STR_NAME) && enc_ok(u->gecos, STR_FIELD) &&
+	       enc_ok(u->home, STR_PATH) && enc_ok(u->shell, STR_PATH) && id_ok(u->uid) &&
+	       id_ok(u->gid) && !(u->flags & ~FEDJIT_USER_FLAGS_KNOWN);
+}
+
+static bool personal_ok(const struct fedjit_user *u)
+{
+	return enc_ok(u->domain, STR_OPAQUE) && enc_ok(u->idp, STR_OPAQUE) &&
+	       enc_ok(u->issuer, STR_OPAQUE) && enc_ok(u->subject, STR_OPAQUE) &&
+	       enc_ok(u->email, STR_FIELD);
+}
+
+static size_t pw_block_len(const struct fedjit_user *u)
+{
+	return strlen(u->name) + sizeof(FEDJIT_PASSWD_FIELD) + strlen(nz(u->gecos)) +
+	       strlen(u->home) + strlen(u->shell) + 4;
+}
+
+static unsigned char *put_pw_block(unsigned char *p, const struct fedjit_user *u)
+{
+	p = put_str(p, u->name);
+	p = put_str(p, FEDJIT_PASSWD_FIELD);
+	p = put_str(p, u->gecos);
+	p = put_str(p, u->home);
+	return put_str(p, u->shell);
+}
+
+static unsigned char *put_personal(unsigned char *p, const struct fedjit_user *u)
+{
+	p = put_str(p, u->domain);
+	p = put_str(p, u->idp);
+	p = put_str(p, u->issuer);
+	p = put_str(p, u->subject);
+	return put_str(p, u->email);
+}
+
+static size_t personal_len(const struct fedjit_user *u)
+{
+	return strlen(u->domain) + strlen(u->idp) + strlen(u->issuer) + strlen(u->subject) +
+	       strlen(nz(u->email)) + 5;
+}
+
 int fedjit_record_encode_user(const struct fedjit_user *u, TDB_DATA *ret)
+{
+	size_t pw, size, o;
+	unsigned char *buf, *p;
+
+	if (!pw_fields_ok(u))
+		return -EINVAL;
+	pw = pw_block_len(u);
+	size = USER_HDR_V2 + pw;
+	buf = calloc(1, size);
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = USER_FORMAT_V2;
+	put_u32(buf + 4, u->flags);
+	put_u32(buf + 8, u->uid);
+	put_u32(buf + 12, u->gid);
+	put_u32(buf + 16, (uint32_t)pw);
+	o = strlen(u->name) + 1;
+	put_u16(buf + 20, (uint16_t)o);
+	o += sizeof(FEDJIT_PASSWD_FIELD);
+	put_u16(buf + 22, (uint16_t)o);
+	o += strlen(nz(u->gecos)) + 1;
+	put_u16(buf + 24, (uint16_t)o);
+	o += strlen(u->home) + 1;
+	put_u16(buf + 26, (uint16_t)o);
+	p = put_pw_block(buf + USER_HDR_V2, u);
+	return finish(ret, buf, p, size);
+}
+
+int fedjit_record_encode_user_v1(const struct fedjit_user *u, TDB_DATA *ret)
 {
 	size_t pw, size;
 	unsigned char *buf, *p;
 
-	if (!enc_ok(u->name, STR_NAME) || !enc_ok(u->gecos, STR_FIELD) ||
-	    !enc_ok(u->home, STR_PATH) || !enc_ok(u->shell, STR_PATH) ||
-	    !enc_ok(u->domain, STR_OPAQUE) || !enc_ok(u->idp, STR_OPAQUE) ||
-	    !enc_ok(u->issuer, STR_OPAQUE) || !enc_ok(u->subject, STR_OPAQUE) ||
-	    !enc_ok(u->email, STR_FIELD) || !id_ok(u->uid) || !id_ok(u->gid) ||
-	    (u->flags & ~FEDJIT_USER_FLAGS_KNOWN))
+	if (!pw_fields_ok(u) || !personal_ok(u))
 		return -EINVAL;
-	pw = strlen(u->name) + sizeof(FEDJIT_PASSWD_FIELD) + strlen(nz(u->gecos)) +
-	     strlen(u->home) + strlen(u->shell) + 4;
-	size = 36 + pw + strlen(u->domain) + strlen(u->idp) + strlen(u->issuer) +
-	       strlen(u->subject) + strlen(nz(u->email)) + 5;
+	pw = pw_block_len(u);
+	size = USER_HDR_V1 + pw + personal_len(u);
 	buf = calloc(1, size);
 	if (!buf)
 		return -ENOMEM;
@@ -64,31 +173,110 @@ int fedjit_record_encode_user(const struct fedjit_user *u, TDB_DATA *ret)
 	put_i64(buf + 16, u->created);
 	put_i64(buf + 24, u->last_login);
 	put_u32(buf + 32, (uint32_t)pw);
-	p = buf + 36;
-	p = put_str(p, u->name);
-	p = put_str(p, FEDJIT_PASSWD_FIELD);
-	p = put_str(p, u->gecos);
-	p = put_str(p, u->home);
-	p = put_str(p, u->shell);
-	p = put_str(p, u->domain);
-	p = put_str(p, u->idp);
-	p = put_str(p, u->issuer);
-	p = put_str(p, u->subject);
-	p = put_str(p, u->email);
+	p = put_pw_block(buf + USER_HDR_V1, u);
+	p = put_personal(p, u);
+	return finish(ret, buf, p, size);
+}
+
+int fedjit_record_encode_account(const struct fedjit_user *u, TDB_DATA *ret)
+{
+	size_t size;
+	unsigned char *buf, *p;
+
+	if (!personal_ok(u) || !id_ok(u->uid))
+		return -EINVAL;
+	size = ACCOUNT_HDR + personal_len(u);
+	buf = calloc(1, size);
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = ACCOUNT_FORMAT_V1;
+	put_u32(buf + 4, u->uid);
+	put_i64(buf + 8, u->created);
+	put_i64(buf + 16, u->last_login);
+	p = put_personal(buf + ACCOUNT_HDR, u);
 	return finish(ret, buf, p, size);
 }
 
 int fedjit_record_user_block(const unsigned char *rec, size_t len, size_t *ret_off, size_t *ret_len)
 {
+	size_t hdr;
 	uint32_t pw;
 
-	if (!rec || len < 36 || rec[0] != USER_FORMAT_V1)
+	if (!rec || len < 1)
 		return -EBADMSG;
-	pw = get_u32(rec + 32);
-	if (pw > len - 36)
+	hdr = rec[0] == USER_FORMAT_V2 ? USER_HDR_V2 : rec[0] == USER_FORMAT_V1 ? USER_HDR_V1 : 0;
+	if (!hdr || len < hdr)
 		return -EBADMSG;
-	*ret_off = 36;
+	pw = get_u32(rec + (hdr == USER_HDR_V2 ? 16 : 32));
+	if (pw > len - hdr)
+		return -EBADMSG;
+	*ret_off = hdr;
 	*ret_len = pw;
+	return 0;
+}
+
+/* The five fields of a passwd block, every character checked (what the
+ * encoder allows): 0, or -EBADMSG. */
+static int pw_block_strict(const unsigned char *p, size_t len, const char *f[5])
+{
+	const unsigned char *end = p + len;
+
+	if (take_str(&p, end, STR_NAME, &f[0]) < 0 || take_str(&p, end, STR_PATH, &f[1]) < 0 ||
+	    take_str(&p, end, STR_FIELD, &f[2]) < 0 || take_str(&p, end, STR_PATH, &f[3]) < 0 ||
+	    take_str(&p, end, STR_PATH, &f[4]) < 0 || p != end ||
+	    strcmp(f[1], FEDJIT_PASSWD_FIELD) != 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static void view_set_pw(struct fedjit_user_view *v, const char *const f[5])
+{
+	v->name = f[0];
+	v->passwd = f[1];
+	v->gecos = f[2];
+	v->home = f[3];
+	v->shell = f[4];
+}
+
+/* A view of a format 2 record has no personal data: empty strings. */
+static void view_no_personal(struct fedjit_user_view *v)
+{
+	v->domain = v->idp = v->issuer = v->subject = v->email = "";
+	v->created = v->last_login = 0;
+}
+
+static int view_block_v1(const unsigned char *hdr, TDB_DATA block, struct fedjit_user_view *v)
+{
+	const char *f[5];
+
+	if (hdr[1] || hdr[2] || hdr[3] || get_u32(hdr + 32) != block.dsize)
+		return -EBADMSG;
+	v->created = get_i64(hdr + 16);
+	v->last_login = get_i64(hdr + 24);
+	if (pw_block_strict(block.dptr, block.dsize, f) < 0)
+		return -EBADMSG;
+	view_set_pw(v, f);
+	return 0;
+}
+
+/* Bounds only (see the format): the offsets ascend inside the block, and the
+ * block ends in a NUL, so every field is a string that ends inside it. */
+static int view_block_v2(const unsigned char *hdr, TDB_DATA block, struct fedjit_user_view *v)
+{
+	const char *b = (const char *)block.dptr;
+	size_t n = block.dsize;
+	uint16_t o1 = get_u16(hdr + 20), o2 = get_u16(hdr + 22), o3 = get_u16(hdr + 24),
+	         o4 = get_u16(hdr + 26);
+
+	if (hdr[1] | hdr[2] | hdr[3] || get_u32(hdr + 16) != n || n == 0 || b[n - 1] != '\0' ||
+	    o1 < 2 || o2 <= o1 || o3 <= o2 || o4 <= o3 || o4 >= n)
+		return -EBADMSG;
+	v->name = b;
+	v->passwd = b + o1;
+	v->gecos = b + o2;
+	v->home = b + o3;
+	v->shell = b + o4;
+	view_no_personal(v);
 	return 0;
 }
 
@@ -96,46 +284,36 @@ int fedjit_record_view_user_block(const unsigned char *hdr, size_t hdr_len, TDB_
                                   struct fedjit_user_view *ret)
 {
 	struct fedjit_user_view v = {0};
-	const unsigned char *p = block.dptr, *pw_end = block.dptr + block.dsize;
+	int r;
 
-	if (hdr_len != 36 || hdr[0] != USER_FORMAT_V1 || hdr[1] || hdr[2] || hdr[3] ||
-	    get_u32(hdr + 32) != block.dsize)
-		return -EBADMSG;
+	if (hdr_len == USER_HDR_V2 && hdr[0] == USER_FORMAT_V2)
+		r = view_block_v2(hdr, block, &v);
+	else if (hdr_len == USER_HDR_V1 && hdr[0] == USER_FORMAT_V1)
+		r = view_block_v1(hdr, block, &v);
+	else
+		r = -EBADMSG;
+	if (r < 0)
+		return r;
+	v.format = hdr[0];
 	v.flags = get_u32(hdr + 4);
 	v.uid = get_u32(hdr + 8);
 	v.gid = get_u32(hdr + 12);
-	v.created = get_i64(hdr + 16);
-	v.last_login = get_i64(hdr + 24);
 	if ((v.flags & ~FEDJIT_USER_FLAGS_KNOWN) || !id_ok(v.uid) || !id_ok(v.gid))
 		return -EBADMSG;
-	v.pw_block = (const char *)p;
+	v.pw_block = (const char *)block.dptr;
 	v.pw_block_len = block.dsize;
-	/* The five fields in one go: the block ends in its fifth NUL (so every
-	 * strlen stays inside), then one memchr per forbidden character over
-	 * the whole block: ':' and '\n' in no field, ',' not in the name. */
-	const char *f[5];
-	size_t n[5];
-	if (block.dsize == 0 || pw_end[-1] != '\0')
-		return -EBADMSG;
-	for (int i = 0; i < 5; i++) {
-		if (p >= pw_end)
-			return -EBADMSG;
-		f[i] = (const char *)p;
-		n[i] = strlen(f[i]);
-		p += n[i] + 1;
-	}
-	if (p != pw_end || n[0] == 0 || n[0] > FEDJIT_RECORD_NAME_MAX || n[3] == 0 || n[4] == 0 ||
-	    n[2] > FEDJIT_RECORD_STRING_MAX || n[3] > FEDJIT_RECORD_STRING_MAX ||
-	    n[4] > FEDJIT_RECORD_STRING_MAX || strcmp(f[1], FEDJIT_PASSWD_FIELD) != 0 ||
-	    memchr(block.dptr, ':', block.dsize) || memchr(block.dptr, '\n', block.dsize) ||
-	    memchr(f[0], ',', n[0]))
-		return -EBADMSG;
-	v.name = f[0];
-	v.passwd = f[1];
-	v.gecos = f[2];
-	v.home = f[3];
-	v.shell = f[4];
 	*ret = v;
+	return 0;
+}
+
+static int take_personal(const unsigned char **p, const unsigned char *end, const char **domain,
+                         const char **idp, const char **issuer, const char **subject,
+                         const char **email)
+{
+	if (take_str(p, end, STR_OPAQUE, domain) < 0 || take_str(p, end, STR_OPAQUE, idp) < 0 ||
+	    take_str(p, end, STR_OPAQUE, issuer) < 0 || take_str(p, end, STR_OPAQUE, subject) < 0 ||
+	    take_str(p, end, STR_FIELD, email) < 0 || *p != end)
+		return -EBADMSG;
 	return 0;
 }
 
@@ -143,6 +321,7 @@ int fedjit_record_view_user(TDB_DATA d, struct fedjit_user_view *ret)
 {
 	struct fedjit_user_view v;
 	const unsigned char *p, *end;
+	const char *f[5];
 	size_t off, len;
 
 	if (fedjit_record_user_block(d.dptr, d.dsize, &off, &len) < 0 ||
@@ -150,20 +329,51 @@ int fedjit_record_view_user(TDB_DATA d, struct fedjit_user_view *ret)
 		return -EBADMSG;
 	p = d.dptr + off + len;
 	end = d.dptr + d.dsize;
-	if (take_str(&p, end, STR_OPAQUE, &v.domain) < 0 ||
-	    take_str(&p, end, STR_OPAQUE, &v.idp) < 0 ||
-	    take_str(&p, end, STR_OPAQUE, &v.issuer) < 0 ||
-	    take_str(&p, end, STR_OPAQUE, &v.subject) < 0 ||
-	    take_str(&p, end, STR_FIELD, &v.email) < 0 || p != end)
+	if (v.format == USER_FORMAT_V2) {
+		/* Every character, and the offsets exactly at the fields. */
+		if (p != end || pw_block_strict(d.dptr + off, len, f) < 0 || f[1] != v.passwd ||
+		    f[2] != v.gecos || f[3] != v.home || f[4] != v.shell)
+			return -EBADMSG;
+	} else if (take_personal(&p, end, &v.domain, &v.idp, &v.issuer, &v.subject, &v.email) < 0) {
 		return -EBADMSG;
+	}
 	*ret = v;
 	return 0;
 }
 
+int fedjit_record_view_account(TDB_DATA d, struct fedjit_account_view *ret)
+{
+	struct fedjit_account_view a;
+	const unsigned char *p = d.dptr;
+
+	if (!p || d.dsize < ACCOUNT_HDR || p[0] != ACCOUNT_FORMAT_V1 || p[1] || p[2] || p[3])
+		return -EBADMSG;
+	a.uid = get_u32(p + 4);
+	a.created = get_i64(p + 8);
+	a.last_login = get_i64(p + 16);
+	p += ACCOUNT_HDR;
+	if (!id_ok(a.uid) || take_personal(&p, d.dptr + d.dsize, &a.domain, &a.idp, &a.issuer,
+	                                   &a.subject, &a.email) < 0)
+		return -EBADMSG;
+	*ret = a;
+	return 0;
+}
+
+void fedjit_user_view_set_account(struct fedjit_user_view *v, const struct fedjit_account_view *a)
+{
+	v->domain = a->domain;
+	v->idp = a->idp;
+	v->issuer = a->issuer;
+	v->subject = a->subject;
+	v->email = a->email;
+	v->created = a->created;
+	v->last_login = a->last_login;
+}
+
 int fedjit_user_dup(const struct fedjit_user *u, struct fedjit_user **ret)
 {
-	const char *strs[] = {u->name, nz(u->gecos), u->home,    u->shell,    u->domain,
-	                      u->idp,  u->issuer,    u->subject, nz(u->email)};
+	const char *strs[] = {u->name,    nz(u->gecos),  u->home,        u->shell,    nz(u->domain),
+	                      nz(u->idp), nz(u->issuer), nz(u->subject), nz(u->email)};
 	size_t size = sizeof(struct fedjit_user);
 	struct fedjit_user *c;
 	char *pos;
@@ -223,204 +433,4 @@ int fedjit_record_decode_user(TDB_DATA d, struct fedjit_user **ret)
 void fedjit_user_free(struct fedjit_user *u)
 {
 	free(u);
-}
-
-/*
- * Group record, key "group/NAME", format 1:
- *   off size
- *    0   1   format = 1
- *    1   1   origin (enum fedjit_group_origin, 1..5)
- *    2   2   reserved, zero
- *    4   4   gid (not 0, not 0xffffffff)
- *    8   4   N = number of members (at most FEDJIT_RECORD_MEMBERS_MAX)
- *   12   4   G = length of the group block
- *   16   G   group block: name\0 passwd\0 member1\0 ... memberN\0, in struct
- *            group field order; passwd is "x"; names non-empty without ':'
- *            ',' '\n'; ends with the (N+2)th NUL exactly.
- * 16+G  ..   domain\0 (may be empty), ending exactly at the end of the record.
- */
-int fedjit_record_encode_group(const struct fedjit_group *g, TDB_DATA *ret)
-{
-	size_t gb, size;
-	unsigned char *buf, *p;
-
-	if (!enc_ok(g->name, STR_NAME) || !enc_ok(g->domain, STR_OPTIONAL) || !id_ok(g->gid) ||
-	    g->origin < FEDJIT_GROUP_PRIVATE || g->origin > FEDJIT_GROUP_FOREIGN ||
-	    g->n_members > FEDJIT_RECORD_MEMBERS_MAX || (g->n_members && !g->members))
-		return -EINVAL;
-	gb = strlen(g->name) + sizeof(FEDJIT_PASSWD_FIELD) + 1;
-	for (size_t i = 0; i < g->n_members; i++) {
-		if (!enc_ok(g->members[i], STR_NAME))
-			return -EINVAL;
-		gb += strlen(g->members[i]) + 1;
-	}
-	size = 16 + gb + strlen(nz(g->domain)) + 1;
-	buf = calloc(1, size);
-	if (!buf)
-		return -ENOMEM;
-	buf[0] = GROUP_FORMAT_V1;
-	buf[1] = g->origin;
-	put_u32(buf + 4, g->gid);
-	put_u32(buf + 8, (uint32_t)g->n_members);
-	put_u32(buf + 12, (uint32_t)gb);
-	p = buf + 16;
-	p = put_str(p, g->name);
-	p = put_str(p, FEDJIT_PASSWD_FIELD);
-	for (size_t i = 0; i < g->n_members; i++)
-		p = put_str(p, g->members[i]);
-	p = put_str(p, g->domain);
-	return finish(ret, buf, p, size);
-}
-
-int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_off,
-                              size_t *ret_len, uint32_t *ret_n_members)
-{
-	uint32_t gb;
-
-	if (!rec || len < 16 || rec[0] != GROUP_FORMAT_V1)
-		return -EBADMSG;
-	gb = get_u32(rec + 12);
-	if (gb > len - 16)
-		return -EBADMSG;
-	*ret_off = 16;
-	*ret_len = gb;
-	*ret_n_members = get_u32(rec + 8);
-	return *ret_n_members > FEDJIT_RECORD_MEMBERS_MAX ? -EBADMSG : 0;
-}
-
-int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
-                                   bool check_members, struct fedjit_group_view *ret)
-{
-	struct fedjit_group_view v = {0};
-	const unsigned char *p = block.dptr, *gb_end = block.dptr + block.dsize;
-
-	if (hdr_len != 16 || hdr[0] != GROUP_FORMAT_V1 || hdr[2] || hdr[3] ||
-	    get_u32(hdr + 12) != block.dsize)
-		return -EBADMSG;
-	v.origin = hdr[1];
-	v.gid = get_u32(hdr + 4);
-	v.n_members = get_u32(hdr + 8);
-	if (v.origin < FEDJIT_GROUP_PRIVATE || v.origin > FEDJIT_GROUP_FOREIGN || !id_ok(v.gid) ||
-	    v.n_members > FEDJIT_RECORD_MEMBERS_MAX)
-		return -EBADMSG;
-	v.gr_block = (const char *)p;
-	v.gr_block_len = block.dsize;
-	/* Names and "x", back to back: the block ends in a NUL (every strlen
-	 * stays inside), and no name anywhere in it holds ':', ',' or '\n' (one
-	 * memchr each over the whole block, not three per member). */
-	if (block.dsize == 0 || gb_end[-1] != '\0' || memchr(p, ':', block.dsize) ||
-	    memchr(p, ',', block.dsize) || memchr(p, '\n', block.dsize))
-		return -EBADMSG;
-	v.name = (const char *)p;
-	size_t n = strlen(v.name);
-	if (n == 0 || n > FEDJIT_RECORD_NAME_MAX)
-		return -EBADMSG;
-	p += n + 1;
-	if (p >= gb_end || strcmp((const char *)p, FEDJIT_PASSWD_FIELD) != 0)
-		return -EBADMSG;
-	v.passwd = (const char *)p;
-	p += sizeof(FEDJIT_PASSWD_FIELD);
-	v.members = (const char *)p;
-	v.members_len = (size_t)(gb_end - p);
-	if (check_members && fedjit_record_group_members(&v, NULL) < 0)
-		return -EBADMSG;
-	*ret = v;
-	return 0;
-}
-
-/*
- * The names of a members area, found by its NULs, 16 bytes at a time where
- * SSE2 is there (x86-64 always): a strlen() per member cost more than the
- * rest of a getgrnam of a 200-member group. Each NUL ends the name that
- * began after the previous one; it must be 1 to FEDJIT_RECORD_NAME_MAX
- * bytes long.
- */
-int fedjit_record_group_members(const struct fedjit_group_view *v, char **mem)
-{
-	const char *p = v->members, *end = v->members + v->members_len, *start = p;
-	char *dummy[1];
-	char **out = mem ? mem : dummy;
-	uintptr_t step = mem ? 1 : 0;
-	uint32_t i = 0, n = v->n_members;
-
-#define MEMBER_END(q)                                                            \
-	do {                                                                     \
-		if ((size_t)((q)-start) - 1 >= FEDJIT_RECORD_NAME_MAX || i == n) \
-			return -EBADMSG;                                         \
-		*out = (char *)start;                                            \
-		out += step;                                                     \
-		i++;                                                             \
-		start = (q) + 1;                                                 \
-	} while (0)
-#ifdef __SSE2__
-	const __m128i zero = _mm_setzero_si128();
-
-	for (; end - p >= 16; p += 16) {
-		unsigned m = (unsigned)_mm_movemask_epi8(
-		        _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), zero));
-
-		for (; m; m &= m - 1)
-			MEMBER_END(p + __builtin_ctz(m));
-	}
-#endif
-	for (; p < end; p++)
-		if (*p == '\0')
-			MEMBER_END(p);
-#undef MEMBER_END
-	return i == n && start == end ? 0 : -EBADMSG;
-}
-
-int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret)
-{
-	struct fedjit_group_view v;
-	const unsigned char *p;
-	size_t off, len;
-	uint32_t n;
-
-	if (fedjit_record_group_block(d.dptr, d.dsize, &off, &len, &n) < 0 ||
-	    fedjit_record_view_group_block(d.dptr, off, (TDB_DATA){d.dptr + off, len}, true, &v) <
-	            0)
-		return -EBADMSG;
-	p = d.dptr + off + len;
-	if (take_str(&p, d.dptr + d.dsize, STR_OPTIONAL, &v.domain) < 0 || p != d.dptr + d.dsize)
-		return -EBADMSG;
-	*ret = v;
-	return 0;
-}
-
-int fedjit_group_from_view(const struct fedjit_group_view *v, struct fedjit_group **ret)
-{
-	size_t size = sizeof(struct fedjit_group) + (v->n_members + 1) * sizeof(char *) +
-	              strlen(v->name) + 1 + v->members_len + strlen(v->domain) + 1;
-	struct fedjit_group *g = malloc(size);
-	const char *m = v->members;
-	char *pos;
-
-	if (!g)
-		return -ENOMEM;
-	*g = (struct fedjit_group){.gid = v->gid, .origin = v->origin, .n_members = v->n_members};
-	g->members = (char **)(g + 1);
-	pos = (char *)(g->members + v->n_members + 1);
-	g->name = copy_str(&pos, v->name);
-	g->domain = copy_str(&pos, v->domain);
-	for (uint32_t i = 0; i < v->n_members; i++) {
-		g->members[i] = copy_str(&pos, m);
-		m += strlen(m) + 1;
-	}
-	g->members[v->n_members] = NULL;
-	*ret = g;
-	return 0;
-}
-
-int fedjit_record_decode_group(TDB_DATA d, struct fedjit_group **ret)
-{
-	struct fedjit_group_view v;
-	int r = fedjit_record_view_group(d, &v);
-
-	return r < 0 ? r : fedjit_group_from_view(&v, ret);
-}
-
-void fedjit_group_free(struct fedjit_group *g)
-{
-	free(g);
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fedjit record codec: the byte formats of every record in the store and the
- * secret store, and the keys they live under. The formats themselves are
- * documented in the comment blocks of common/record.c, beside their codecs.
+ * fedjit record codec: the byte formats of every record in the store, the
+ * private store and the secret store, and the keys they live under. The
+ * formats themselves are documented in the comment blocks beside their
+ * codecs: common/record.c (users, private account records; what lives in
+ * which store), common/record_group.c (groups), common/record_small.c (the
+ * rest).
  *
  * Two kinds of decoders:
  *  - view decoders (fedjit_record_view_*) parse a TDB_DATA in place, without
@@ -57,6 +60,12 @@
  * values are ""), and struct and strings are one heap block: free with
  * fedjit_user_free(). As encoder input, NULL strings are accepted for the
  * optional fields (gecos, email) and encoded as "".
+ *
+ * The world-readable store keeps name, uid, gid, gecos, home, shell and flags
+ * (what NSS serves); domain, idp, issuer, subject, email, created and
+ * last_login are personal data and live in the root-only private store
+ * (record.c). The store's read API fills them in for processes that can read
+ * the private store (root); for others they are "" and 0.
  */
 struct fedjit_user {
 	char *name;
@@ -83,6 +92,7 @@ struct fedjit_user {
  * caller's buffer once and set pw_name = buf + (name - pw_block), and so on.
  */
 struct fedjit_user_view {
+	uint8_t format; /* of the user record: 1 holds the personal data, 2 not */
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t flags;
@@ -91,6 +101,16 @@ struct fedjit_user_view {
 	const char *pw_block;
 	size_t pw_block_len;
 	const char *name, *passwd, *gecos, *home, *shell; /* inside pw_block */
+	/* personal data: from a format 1 record, or from the private account
+	 * record when the reader has it; else "" (and created, last_login 0) */
+	const char *domain, *idp, *issuer, *subject, *email;
+};
+
+/* Zero-copy view of a private account record (record.c); strings point into it. */
+struct fedjit_account_view {
+	uint32_t uid; /* of the user record it belongs to */
+	int64_t created;
+	int64_t last_login;
 	const char *domain, *idp, *issuer, *subject, *email;
 };
 
@@ -124,6 +144,7 @@ struct fedjit_group {
  * names back to back; members_len is 0 when there are none).
  */
 struct fedjit_group_view {
+	uint8_t format; /* 2: with member offsets (moffs, set by the full decoder) */
 	uint32_t gid;
 	uint8_t origin;
 	uint32_t n_members;
@@ -132,6 +153,8 @@ struct fedjit_group_view {
 	const char *name, *passwd; /* inside gr_block */
 	const char *members;
 	size_t members_len;
+	const unsigned char
+	        *moffs; /* format 2: n_members LE offsets in gr_block (record_group.c) */
 	const char *domain;
 };
 
@@ -161,8 +184,16 @@ struct fedjit_consent {
  * ':' or '\n' in a passwd/group field, unknown flag bits or origin, too long:
  * see the limits above).
  */
+/* The store's user record (format 2: passwd fields, ids, flags). */
 int fedjit_record_encode_user(const struct fedjit_user *u, TDB_DATA *ret);
+/* The private store's account record (domain, idp, issuer, subject, email,
+ * created, last_login, and the uid it belongs to). */
+int fedjit_record_encode_account(const struct fedjit_user *u, TDB_DATA *ret);
 int fedjit_record_encode_group(const struct fedjit_group *g, TDB_DATA *ret);
+/* The formats before the personal data moved out (user and group format 1):
+ * never written by fedjit any more; for the upgrade's tests and the fuzzer. */
+int fedjit_record_encode_user_v1(const struct fedjit_user *u, TDB_DATA *ret);
+int fedjit_record_encode_group_v1(const struct fedjit_group *g, TDB_DATA *ret);
 int fedjit_record_encode_gids(const uint32_t *gids, size_t n, TDB_DATA *ret);
 /* Index and link records: the name they point to. */
 int fedjit_record_encode_name(const char *name, TDB_DATA *ret);
@@ -170,8 +201,12 @@ int fedjit_record_encode_version(uint32_t version, TDB_DATA *ret);
 int fedjit_record_encode_pwhash(const char *hash, TDB_DATA *ret);
 int fedjit_record_encode_consent(const struct fedjit_consent *c, TDB_DATA *ret);
 
-/* View decoders: 0 and *ret filled, or -EBADMSG (*ret untouched). */
+/* View decoders: 0 and *ret filled, or -EBADMSG (*ret untouched). Both user
+ * and group formats are read. */
 int fedjit_record_view_user(TDB_DATA d, struct fedjit_user_view *ret);
+int fedjit_record_view_account(TDB_DATA d, struct fedjit_account_view *ret);
+/* Set a user view's personal fields from its account record's view. */
+void fedjit_user_view_set_account(struct fedjit_user_view *v, const struct fedjit_account_view *a);
 int fedjit_record_view_group(TDB_DATA d, struct fedjit_group_view *ret);
 int fedjit_record_view_gids(TDB_DATA d, struct fedjit_gids_view *ret);
 /* *ret_name points into d, NUL-terminated. */
@@ -184,26 +219,31 @@ int fedjit_record_view_pwhash(TDB_DATA d, const char **ret_hash);
  * module, which copies just the block into glibc's buffer and the fixed
  * header beside it. *_block tells where the block lies in a record (from
  * bytes that may still change under the caller: offsets only, checked
- * against len; for a group also the member count); view_*_block decodes a
+ * against len; for a group also the member count and, format 2, where the
+ * member offsets are: *ret_moff, 0 for format 1); view_*_block decodes a
  * copy of the header (hdr_len bytes, the offset *_block returned) and a copy
- * of the block with the same rules as the full view decoders. The view's
- * fields from the rest of the record (domain, idp, ...) stay NULL.
+ * of the block. The view's personal fields are "" (format 2) or unset.
  *
- * With check_members false the members' number and lengths are left to
- * fedjit_record_group_members, which the caller must then call: it points
- * mem (NULL: nowhere) at the n_members names while it checks them, so that
- * the NSS module walks a 200-member group once, not twice. The characters
- * of every name are checked either way.
+ * For the current formats these check bounds, not characters (the formats in
+ * record.c and record_group.c say why): every pointer of the view is a
+ * string that ends inside the block. With check_members true the group's
+ * names are all checked; with false, the caller sets gr_mem either from the
+ * member offsets (fedjit_record_group_member_ptrs, format 2) or with
+ * fedjit_record_group_members, which points mem (NULL: nowhere) at the
+ * n_members names while it checks them (format 1).
  */
 int fedjit_record_user_block(const unsigned char *rec, size_t len, size_t *ret_off,
                              size_t *ret_len);
 int fedjit_record_view_user_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
                                   struct fedjit_user_view *ret);
 int fedjit_record_group_block(const unsigned char *rec, size_t len, size_t *ret_off,
-                              size_t *ret_len, uint32_t *ret_n_members);
+                              size_t *ret_len, uint32_t *ret_n_members, size_t *ret_moff);
 int fedjit_record_view_group_block(const unsigned char *hdr, size_t hdr_len, TDB_DATA block,
                                    bool check_members, struct fedjit_group_view *ret);
 int fedjit_record_group_members(const struct fedjit_group_view *v, char **mem);
+/* width: the record's byte 2 (2 or 4 bytes an offset). */
+int fedjit_record_group_member_ptrs(const unsigned char *offs, unsigned width, uint32_t n,
+                                    char *block, size_t block_len, char **mem);
 /* The longest header the two formats have. */
 #define FEDJIT_RECORD_HDR_MAX 36
 
@@ -236,7 +276,11 @@ void fedjit_consent_free(struct fedjit_consent *c);
  *   "group/NAME"                   group record
  *   "gid/DECIMAL"                  gid -> name
  *   "gids/NAME"                    the user's supplementary gids
+ * Private store (root-only, beside the store):
+ *   "version"                      private store format version
+ *   "account/NAME"                 the account's personal data
  *   "link/ISSUER\0SUBJECT"         (issuer, subject) -> name
+ *   "upgrading"                    an upgrade of the store is under way
  * Secret store:
  *   "pwhash/NAME"                  local password hash
  *   "consent/NAME"                 consent record
@@ -254,6 +298,8 @@ int fedjit_key_pwhash(char *buf, const char *name, TDB_DATA *ret);
 int fedjit_key_consent(char *buf, const char *name, TDB_DATA *ret);
 int fedjit_key_state(char *buf, const char *name, TDB_DATA *ret);
 int fedjit_key_refresh(char *buf, const char *name, TDB_DATA *ret);
+int fedjit_key_account(char *buf, const char *name, TDB_DATA *ret);
+int fedjit_key_upgrading(char *buf, TDB_DATA *ret);
 
 /* What a key is, for iteration and the checker. */
 enum fedjit_key_kind {
@@ -269,6 +315,8 @@ enum fedjit_key_kind {
 	FEDJIT_KEY_CONSENT,
 	FEDJIT_KEY_STATE,
 	FEDJIT_KEY_REFRESH,
+	FEDJIT_KEY_ACCOUNT,
+	FEDJIT_KEY_UPGRADING,
 };
 /*
  * Classify a key; on success *ret_rest and *ret_rest_len are the part after the

@@ -14,8 +14,11 @@
 
 #include "common/record.h"
 
-#define USER_FORMAT_V1    1
-#define GROUP_FORMAT_V1   1
+#define USER_FORMAT_V1    1 /* with the personal data; read during the upgrade only */
+#define USER_FORMAT_V2    2
+#define GROUP_FORMAT_V1   1 /* without the member offsets; read during the upgrade only */
+#define GROUP_FORMAT_V2   2
+#define ACCOUNT_FORMAT_V1 1
 #define GIDS_FORMAT_V1    1
 #define NAME_FORMAT_V1    1
 #define PWHASH_FORMAT_V1  1
@@ -37,6 +40,17 @@ static inline void put_i64(unsigned char *p, int64_t v)
 
 	put_u32(p, (uint32_t)u);
 	put_u32(p + 4, (uint32_t)(u >> 32));
+}
+
+static inline void put_u16(unsigned char *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static inline uint16_t get_u16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
 }
 
 static inline uint32_t get_u32(const unsigned char *p)

@@ -20,7 +20,7 @@ int fedjit_secret_open(const char *path, unsigned flags, struct fedjit_secret_st
 	if (!ss)
 		return -ENOMEM;
 	r = fedjit_store_open_internal(&ss->st, path ? path : FEDJIT_SECRET_DB_FILE, flags, 0600,
-	                               FEDJIT_SECRET_STORE_VERSION, true);
+	                               FEDJIT_SECRET_STORE_VERSION, true, NULL);
 	if (r < 0) {
 		free(ss);
 		return r;

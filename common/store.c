@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Store plumbing: opening (symlink-safe, version-checked, created atomically,
- * an interrupted commit recovered), transactions with failure injection,
- * error messages. The writers' lock: store_lock.c; reads: store_snap.c.
+ * an interrupted commit recovered, the private store beside it, an old store
+ * upgraded), error messages. Transactions: store_tx.c; the writers' lock:
+ * store_lock.c; reads: store_snap.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +21,6 @@
 
 #include "common/macro.h"
 #include "common/store_private.h"
-
-unsigned fedjit_store_debug_fail_after;
-void (*fedjit_store_debug_commit_hook)(void);
 
 struct parse_ctx {
 	int (*fn)(TDB_DATA data, void *userdata);
@@ -52,137 +50,6 @@ int fedjit_store_parse_key(struct fedjit_store *s, TDB_DATA key,
 int fedjit_store_exists(struct fedjit_store *s, TDB_DATA key)
 {
 	return tdb_exists(s->tdb, key) ? 1 : 0;
-}
-
-/* ---- transactions ---- */
-
-int fedjit_store_tx_begin(struct fedjit_store *s)
-{
-	int r;
-
-	if (s->flags & FEDJIT_STORE_RDONLY)
-		return -EROFS;
-	/* Inside a batch every operation joins the batch's transaction (tdb
-	 * nesting is disabled: its error semantics are too subtle). */
-	if (s->batch)
-		return s->batch_failed ? -ECANCELED : 0;
-	/* The writers' lock, with its deadline (store_lock.c); tdb itself takes
-	 * no lock (TDB_NOLOCK), so nothing below can wait for a reader. */
-	r = fedjit_store_wlock(s);
-	if (r < 0)
-		return r;
-	if (tdb_transaction_start(s->tdb) != 0) {
-		fedjit_store_wunlock(s);
-		return -EIO;
-	}
-	return 0;
-}
-
-static int debug_fail(void)
-{
-	if (fedjit_store_debug_fail_after > 0 && --fedjit_store_debug_fail_after == 0)
-		return -EIO;
-	return 0;
-}
-
-/* tdb reports every failed write as TDB_ERR_IO and does not keep errno; a full
- * disk (the file could not grow) is worth telling apart for the administrator:
- * a failed write with less free space left than half the file (tdb grows the
- * file by at least a quarter) is taken as one. */
-static int write_error(struct fedjit_store *s)
-{
-	struct statvfs sv;
-	struct stat st;
-	int fd = tdb_fd(s->tdb);
-
-	if (fd >= 0 && fstatvfs(fd, &sv) == 0 && fstat(fd, &st) == 0 &&
-	    (uint64_t)sv.f_bavail * sv.f_frsize < (uint64_t)st.st_size / 2)
-		return -ENOSPC;
-	return -EIO;
-}
-
-int fedjit_store_tx_store(struct fedjit_store *s, TDB_DATA key, TDB_DATA data)
-{
-	if (debug_fail() < 0)
-		return -EIO;
-	return tdb_store(s->tdb, key, data, TDB_REPLACE) == 0 ? 0 : write_error(s);
-}
-
-int fedjit_store_tx_delete(struct fedjit_store *s, TDB_DATA key)
-{
-	if (debug_fail() < 0)
-		return -EIO;
-	if (tdb_delete(s->tdb, key) == 0 || tdb_error(s->tdb) == TDB_ERR_NOEXIST)
-		return 0;
-	return -EIO;
-}
-
-/*
- * The commit proper, with every signal that can be blocked held back: a
- * SIGTERM or SIGINT (a deadline, a parent that died, Ctrl-C) then lands after
- * the commit instead of in the middle of it, where it would leave the
- * recovery record armed until the next root opener repairs the file.
- * SIGKILL cannot be blocked: the PAM module sends it only after waiting
- * long enough for a commit (pam/proto/spawn.c).
- */
-static int commit(struct fedjit_store *s)
-{
-	sigset_t all, old;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	fedjit_live_lock(tdb_fd(s->tdb), true);
-	r = tdb_transaction_prepare_commit(s->tdb); /* arms the recovery record */
-	if (r == 0 && fedjit_store_debug_commit_hook)
-		fedjit_store_debug_commit_hook();
-	if (r == 0)
-		r = tdb_transaction_commit(s->tdb);
-	fedjit_live_lock(tdb_fd(s->tdb), false);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r;
-}
-
-int fedjit_store_tx_end(struct fedjit_store *s, int r)
-{
-	if (s->batch) {
-		/* A failed operation may have written half of its records: the
-		 * whole batch is cancelled at its end. */
-		if (r < 0)
-			s->batch_failed = true;
-		return r;
-	}
-	if (r < 0) {
-		tdb_transaction_cancel(s->tdb);
-	} else if (commit(s) != 0) {
-		r = write_error(s);
-	}
-	fedjit_store_wunlock(s);
-	return r;
-}
-
-int fedjit_store_batch_begin(struct fedjit_store *s)
-{
-	int r;
-
-	if (s->batch)
-		return -EBUSY;
-	r = fedjit_store_tx_begin(s);
-	if (r < 0)
-		return r;
-	s->batch = true;
-	s->batch_failed = false;
-	return 0;
-}
-
-int fedjit_store_batch_end(struct fedjit_store *s, int r)
-{
-	if (!s->batch)
-		return -EINVAL;
-	s->batch = false;
-	if (s->batch_failed && r >= 0)
-		r = -ECANCELED;
-	return fedjit_store_tx_end(s, r);
 }
 
 /* ---- opening ---- */
@@ -317,7 +184,9 @@ static int create_store(const char *path, unsigned flags, mode_t mode, uint32_t 
 		r = -EIO;
 		goto out;
 	}
-	if (link(tmp, path) < 0 && errno != EEXIST)
+	if (link(tmp, path) == 0)
+		r = 1; /* this call created it */
+	else if (errno != EEXIST)
 		r = -errno;
 out:
 	free(data.dptr);
@@ -401,7 +270,7 @@ static int open_rw(struct fedjit_store *s, const char *path, unsigned flags, mod
  * it died.
  */
 static int open_ro(struct fedjit_store *s, const char *path, unsigned flags, mode_t mode,
-                   uint32_t version, bool secret)
+                   uint32_t version, bool secret, struct fedjit_store *lock_of)
 {
 	struct fedjit_retry rt = {0};
 	bool may_recover = !(flags & (FEDJIT_STORE_NORECOVER | FEDJIT_STORE_NOLOCK));
@@ -421,13 +290,14 @@ static int open_ro(struct fedjit_store *s, const char *path, unsigned flags, mod
 		if (fedjit_view_fd_armed(fd)) {
 			int lfd = -1;
 
-			if (may_recover && fedjit_store_lock_open(path, false, &lfd) == 0) {
+			if (may_recover && fedjit_store_lock_open(lock_of ? lock_of->path : path,
+			                                          false, &lfd) == 0) {
 				struct fedjit_store w = {.lock_fd = -1};
 
 				close(lfd);
 				r = fedjit_store_open_internal(&w, path,
 				                               flags & FEDJIT_STORE_NOSYNC, mode,
-				                               version, secret);
+				                               version, secret, lock_of);
 				if (r == 0)
 					fedjit_store_close_internal(&w);
 				may_recover = false;
@@ -455,7 +325,8 @@ static int open_ro(struct fedjit_store *s, const char *path, unsigned flags, mod
 }
 
 int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigned flags,
-                               mode_t mode, uint32_t version, bool secret)
+                               mode_t mode, uint32_t version, bool secret,
+                               struct fedjit_store *lock_of)
 {
 	bool rdonly = flags & FEDJIT_STORE_RDONLY, recovered = false;
 	struct stat lst, st;
@@ -466,7 +337,8 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 		return -EINVAL;
 	if (rdonly && (flags & FEDJIT_STORE_CREATE))
 		return -EINVAL;
-	*s = (struct fedjit_store){.flags = flags, .lock_fd = -1, .view = {.fd = -1}};
+	*s = (struct fedjit_store){
+	        .flags = flags, .lock_fd = -1, .view = {.fd = -1}, .lock_of = lock_of};
 	s->path = strdup(path);
 	if (!s->path)
 		return -ENOMEM;
@@ -474,11 +346,12 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 	if (r == -ENOENT && (flags & FEDJIT_STORE_CREATE)) {
 		r = create_store(path, flags, mode, version,
 		                 secret ? FEDJIT_SECRET_STORE_HASH_SIZE : FEDJIT_STORE_HASH_SIZE);
-		if (r == 0)
+		s->created = r == 1;
+		if (r >= 0)
 			r = check_path(path, secret, &lst);
 	}
 	if (r == 0)
-		r = rdonly ? open_ro(s, path, flags, mode, version, secret)
+		r = rdonly ? open_ro(s, path, flags, mode, version, secret, lock_of)
 		           : open_rw(s, path, flags, mode, &recovered);
 	if (r < 0)
 		goto fail;
@@ -498,6 +371,7 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 		r = -EPROTONOSUPPORT;
 		goto fail;
 	}
+	s->version = v;
 	if (recovered) {
 		r = bump(s);
 		if (r < 0)
@@ -511,6 +385,11 @@ fail:
 
 void fedjit_store_close_internal(struct fedjit_store *s)
 {
+	if (s->priv) {
+		fedjit_store_close_internal(s->priv);
+		free(s->priv);
+		s->priv = NULL;
+	}
 	/* An open batch is cancelled (tdb_close cancels a transaction). */
 	if (s->batch && s->tdb && tdb_transaction_active(s->tdb)) {
 		tdb_transaction_cancel(s->tdb);
@@ -529,21 +408,120 @@ void fedjit_store_close_internal(struct fedjit_store *s)
 	s->path = NULL;
 }
 
+int fedjit_store_private_path(const char *path, char *buf, size_t size)
+{
+	size_t n = strlen(path);
+	int w;
+
+	if (n > 4 && strcmp(path + n - 4, ".tdb") == 0)
+		w = snprintf(buf, size, "%.*s.private.tdb", (int)(n - 4), path);
+	else
+		w = snprintf(buf, size, "%s.private", path);
+	return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * The private store of s (record.c: what lives where), for the processes
+ * that may have it: never the NSS module (NORECOVER) or a NOLOCK reader. A
+ * read-write handle creates it (0600) when it is missing (a new store, or one
+ * from before the split); a read-only one goes without it when it is missing
+ * or not readable (not root): the personal fields are then empty.
+ */
+static int open_private(struct fedjit_store *s, unsigned flags)
+{
+	char path[PATH_MAX];
+	struct fedjit_store *p;
+	int r;
+
+	if (flags & (FEDJIT_STORE_NORECOVER | FEDJIT_STORE_NOLOCK))
+		return 0;
+	r = fedjit_store_private_path(s->path, path, sizeof(path));
+	if (r < 0)
+		return r;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (!(flags & FEDJIT_STORE_RDONLY))
+		flags |= FEDJIT_STORE_CREATE;
+	/* A private store beside a store this open just created belongs to a
+	 * store that was removed: its accounts are gone, so are their records. */
+	if (s->created && (r = fedjit_store_wlock(s)) == 0) {
+		if (unlink(path) == 0)
+			syslog(LOG_AUTHPRIV | LOG_NOTICE,
+			       "store: %s: removed the private store of a store that is gone",
+			       path);
+		fedjit_store_wunlock(s);
+	}
+	r = fedjit_store_open_internal(p, path, flags, 0600, FEDJIT_PRIVATE_STORE_VERSION, true, s);
+	if (r < 0) {
+		free(p);
+		return (flags & FEDJIT_STORE_RDONLY) && (r == -ENOENT || r == -EACCES) ? 0 : r;
+	}
+	s->priv = p;
+	return 0;
+}
+
+/* Whether this process may write the store at path (root): it can open the
+ * writers' lock file. */
+static bool may_write(const char *path)
+{
+	int fd;
+
+	if (fedjit_store_lock_open(path, false, &fd) < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **ret)
 {
 	struct fedjit_store *s = calloc(1, sizeof(*s));
+	bool rdonly = flags & FEDJIT_STORE_RDONLY;
 	int r;
 
 	if (!s)
 		return -ENOMEM;
-	r = fedjit_store_open_internal(s, path ? path : FEDJIT_DB_FILE, flags, 0644,
-	                               FEDJIT_STORE_VERSION, false);
+	path = path ? path : FEDJIT_DB_FILE;
+	r = fedjit_store_open_internal(s, path, flags, 0644, FEDJIT_STORE_VERSION, false, NULL);
 	if (r < 0) {
 		free(s);
 		return r;
 	}
+	r = open_private(s, flags);
+	/* A store from before the split (or an upgrade a crash interrupted) is
+	 * upgraded by the next root opener, like an interrupted commit: a
+	 * read-only one does it through a read-write open of its own. */
+	if (r == 0 && !rdonly && fedjit_store_needs_upgrade(s)) {
+		r = fedjit_store_upgrade(s);
+		if (r > 0) {
+			/* the file was replaced: open the new one */
+			fedjit_store_close(s);
+			return fedjit_store_open(path, flags & ~FEDJIT_STORE_CREATE, ret);
+		}
+	} else if (r == 0 && rdonly && !(flags & (FEDJIT_STORE_NORECOVER | FEDJIT_STORE_NOLOCK)) &&
+	           fedjit_store_needs_upgrade(s) && may_write(path)) {
+		struct fedjit_store *w = NULL;
+
+		fedjit_store_close_internal(s);
+		r = fedjit_store_open(path, flags & FEDJIT_STORE_NOSYNC, &w);
+		fedjit_store_close(w);
+		if (r == 0)
+			r = fedjit_store_open_internal(s, path, flags, 0644, FEDJIT_STORE_VERSION,
+			                               false, NULL);
+		if (r == 0)
+			r = open_private(s, flags);
+	}
+	if (r < 0) {
+		fedjit_store_close(s);
+		return r;
+	}
 	*ret = s;
 	return 0;
+}
+
+bool fedjit_store_has_private(struct fedjit_store *s)
+{
+	return s->priv != NULL;
 }
 
 void fedjit_store_close(struct fedjit_store *s)
@@ -557,6 +535,11 @@ void fedjit_store_close(struct fedjit_store *s)
 struct tdb_context *fedjit_store_tdb(struct fedjit_store *s)
 {
 	return s->tdb;
+}
+
+struct tdb_context *fedjit_store_private_tdb(struct fedjit_store *s)
+{
+	return s->priv ? s->priv->tdb : NULL;
 }
 
 int fedjit_store_seqnum(struct fedjit_store *s)
@@ -620,7 +603,7 @@ const char *fedjit_store_strerror(int err)
 	case ENOTTY:
 		return "store path is not a regular file";
 	case ESTALE:
-		return "store file was replaced while being opened";
+		return "store file was replaced (a restore) while it was open; try again";
 	case ENOSPC:
 		return "no space left on the store's file system (disk full)";
 	case ETIMEDOUT:

@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fedjit store: the account database (tdb, FEDJIT_DB_FILE, mode 0644, nothing
- * secret) and the root-only secret store (FEDJIT_SECRET_DB_FILE, mode 0600).
- * Record formats and keys: record.h / record.c.
+ * fedjit store: the account database (tdb, FEDJIT_DB_FILE, mode 0644: what NSS
+ * serves, nothing secret, no personal data), its private store beside it
+ * (PATH with ".tdb" turned into ".private.tdb", mode 0600: every account's
+ * issuer, subject, email, domain, IdP, creation and last login, and the
+ * (issuer, subject) -> account links), and the root-only secret store
+ * (FEDJIT_SECRET_DB_FILE, mode 0600). One handle covers the store and its
+ * private store: a process that can read the private store (root) gets whole
+ * accounts through this API, others the personal fields empty. Record
+ * formats and keys: record.h; what lives where: record.c.
  *
  * Every write goes through the functions below, each one tdb transaction:
  * all of its records commit together or none do (ARCHITECTURE.md invariant 2).
+ * An operation that writes both files prepares both, then commits them in
+ * an order after which a crash can only leave private records without a user
+ * (store_tx.c): those are ignored by every lookup and deleted by the next
+ * creation that meets them or by fedjit_store_repair.
  *
  * Errors: functions return 0 (or a documented non-negative value) or a
  * negative errno:
@@ -81,9 +91,12 @@
 #include "common/commit_grace.h"
 #include "common/record.h"
 
-/* Store format version written into the "version" key. */
-#define FEDJIT_STORE_VERSION        1
-#define FEDJIT_SECRET_STORE_VERSION 1
+/* Store format version written into the "version" key: 2 since the personal
+ * data moved to the private store. A store of version 1 is upgraded by the
+ * next root opener (store_upgrade.c). */
+#define FEDJIT_STORE_VERSION         2
+#define FEDJIT_PRIVATE_STORE_VERSION 1
+#define FEDJIT_SECRET_STORE_VERSION  1
 /* How long a write transaction waits for another writer's (then -ETIMEDOUT). */
 #define FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS 30000
 /*
@@ -123,8 +136,13 @@ enum fedjit_store_open_flags {
 struct fedjit_store;
 
 /*
- * Open the store at path (NULL: FEDJIT_DB_FILE). Without RDONLY the handle is
- * read-write (and the file must exist unless CREATE). The path must not be a
+ * Open the store at path (NULL: FEDJIT_DB_FILE) with its private store. Without
+ * RDONLY the handle is read-write (and the file must exist unless CREATE; the
+ * private store is created when missing). A read-only handle goes without the
+ * private store when this process cannot read it (or it does not exist
+ * yet); NORECOVER and NOLOCK handles (the NSS module, benchmarks) never open
+ * it. A store of an older version is upgraded by a read-write open, and by a
+ * read-only one of a process that may write it, before the open returns. The path must not be a
  * symlink (O_NOFOLLOW, and the opened file is fstat-checked to be the regular
  * file that was lstat'ed). A newly created store gets its version key before
  * it becomes visible under path (it is built under a temporary name and
@@ -133,8 +151,14 @@ struct fedjit_store;
  */
 int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **ret);
 void fedjit_store_close(struct fedjit_store *s);
-/* The underlying tdb, owned by s (for tests and the benchmark floor). */
+/* Where the private store of the store at path is: 0 or -ENAMETOOLONG. */
+int fedjit_store_private_path(const char *path, char *buf, size_t size);
+/* Whether s has its private store open (else the personal fields are empty). */
+bool fedjit_store_has_private(struct fedjit_store *s);
+/* The underlying tdb, owned by s (for tests and the benchmark floor); the
+ * private store's (NULL without it), for tests. */
 struct tdb_context *fedjit_store_tdb(struct fedjit_store *s);
+struct tdb_context *fedjit_store_private_tdb(struct fedjit_store *s);
 /* tdb's sequence number (bumped by every commit); a memory read, no syscall. */
 int fedjit_store_seqnum(struct fedjit_store *s);
 
@@ -166,6 +190,9 @@ int fedjit_store_parse_gids(struct fedjit_store *s, const char *name, fedjit_gid
 /* Copies: *ret freed with fedjit_user_free / fedjit_group_free / free. */
 int fedjit_store_get_user(struct fedjit_store *s, const char *name, struct fedjit_user **ret);
 int fedjit_store_get_user_by_uid(struct fedjit_store *s, uint32_t uid, struct fedjit_user **ret);
+/* The account (issuer, subject) owns: its link, account record and user must
+ * agree (a stale link, from a crash or of a deleted account, is -ENOENT);
+ * -EACCES without the private store. */
 int fedjit_store_get_user_by_link(struct fedjit_store *s, const char *issuer, const char *subject,
                                   struct fedjit_user **ret);
 int fedjit_store_get_group(struct fedjit_store *s, const char *name, struct fedjit_group **ret);
@@ -183,8 +210,9 @@ int fedjit_store_get_gids(struct fedjit_store *s, const char *name, uint32_t **r
  */
 int fedjit_store_foreach_user(struct fedjit_store *s, fedjit_user_view_fn fn, void *userdata);
 int fedjit_store_foreach_group(struct fedjit_store *s, fedjit_group_view_fn fn, void *userdata);
-/* Every (issuer, subject) -> account link record, likewise (issuer and subject
- * are NUL-terminated copies, name points into the record). */
+/* Every (issuer, subject) -> account link record of the private store (and
+ * of the store itself, in a store not yet upgraded), likewise (issuer and
+ * subject are NUL-terminated copies, name points into the record). */
 typedef int (*fedjit_link_fn)(const char *issuer, const char *subject, const char *name,
                               void *userdata);
 int fedjit_store_foreach_link(struct fedjit_store *s, fedjit_link_fn fn, void *userdata);
@@ -196,8 +224,10 @@ void fedjit_strv_free(char **v);
 /* ---- writes (read-write handle; each one transaction) ---- */
 
 /*
- * Create an account: user record, uid index, (issuer, subject) link, its
- * primary group and its supplementary groups, all or nothing.
+ * Create an account: user record, uid index, private account record,
+ * (issuer, subject) link, its primary group and its supplementary groups, all
+ * or nothing (the private store's records are committed first). A link or
+ * account record left by a crash (one without its user) is replaced.
  *   primary_group == NULL: a user private group named like the user with
  *     gid = user->gid is created (the gid and the group name must be free).
  *   primary_group != NULL: the domain's shared primary group; created with
@@ -239,9 +269,10 @@ int fedjit_store_set_locked(struct fedjit_store *s, const char *name, bool locke
 int fedjit_store_set_locked_by_link(struct fedjit_store *s, const char *issuer, const char *subject,
                                     bool locked, char **ret_name);
 /*
- * Delete an account: user, uid index, link, supplementary list, its
- * membership in this store's groups, and its private group (a shared primary
- * group stays). The secret store is separate: call fedjit_secret_delete_user.
+ * Delete an account: user, uid index, supplementary list, its membership in
+ * this store's groups, and its private group (a shared primary group stays),
+ * then its account record and link (the store is committed first). The
+ * secret store is separate: call fedjit_secret_delete_user.
  */
 int fedjit_store_delete_account(struct fedjit_store *s, const char *name);
 /*
@@ -258,6 +289,14 @@ int fedjit_store_purge_idp(struct fedjit_store *s, const char *idp_name, char **
 int fedjit_store_ensure_group(struct fedjit_store *s, const char *name, uint32_t gid,
                               const char *domain, enum fedjit_group_origin origin,
                               uint32_t *ret_gid);
+/*
+ * Create a group with its members as given (a restore of a checked dump: the
+ * members are accounts created in the same batch whose supplementary gids
+ * list it, so that creating them finds them members already and rewrites
+ * nothing). -FEDJIT_STORE_EGROUP / -FEDJIT_STORE_EGID when the name or the gid
+ * is taken.
+ */
+int fedjit_store_create_group(struct fedjit_store *s, const struct fedjit_group *g);
 /* Delete a group; -EBUSY while it is some user's primary group. Members'
  * supplementary lists lose the gid. */
 int fedjit_store_delete_group(struct fedjit_store *s, const char *name);
@@ -273,6 +312,26 @@ int fedjit_store_delete_group(struct fedjit_store *s, const char *name);
  */
 int fedjit_store_batch_begin(struct fedjit_store *s);
 int fedjit_store_batch_end(struct fedjit_store *s, int r);
+
+/*
+ * Replace: build a new state of the store beside it and put it in place, all
+ * or nothing, with memory that does not grow with the number of accounts (a
+ * restore of a whole dump). replace_begin takes the writers' lock of s (a
+ * read-write handle) and keeps it until replace_end; it copies the store and
+ * its private store to temporary files beside them and opens the copy as
+ * *ret_tmp (a point handle without fsync: it is not live, and its memory
+ * does not grow with the file). Write into *ret_tmp with the
+ * write API, committing in batches as often as wanted. replace_end with
+ * r >= 0 closes the copy, syncs it and renames it over the store (the
+ * private store first: a crash between the two renames leaves only private
+ * records without a user, see above); with r < 0, or when anything fails,
+ * the copy is removed and the store is as it was. Either way *tmp is closed
+ * and s may only be closed afterwards. Processes holding the old files
+ * notice: NSS by the changed inode, writers when they next begin a
+ * transaction (-ESTALE).
+ */
+int fedjit_store_replace_begin(struct fedjit_store *s, struct fedjit_store **ret_tmp);
+int fedjit_store_replace_end(struct fedjit_store *s, struct fedjit_store *tmp, int r);
 
 /*
  * Test-only failure injection (compiled always, never set by production
@@ -294,6 +353,12 @@ extern void (*fedjit_store_debug_read_hook)(void);
  * can hold a commit open or die in the middle of one.
  */
 extern void (*fedjit_store_debug_commit_hook)(void);
+/*
+ * Test-only: when set, called in a commit of both files after the first one
+ * committed and before the second does (a crash there is the one the commit
+ * order is chosen for: store_tx.c).
+ */
+extern void (*fedjit_store_debug_between_hook)(void);
 
 /* ---- consistency ---- */
 

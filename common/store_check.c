@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The consistency checker: reads every record under one read lock, then
- * cross-checks records, indexes, links and memberships in memory (sorted
- * arrays, O(n log n)). Used by `fedjit db check` and the tests.
+ * The consistency checker: reads every record of the store and of its
+ * private store (under the writers' lock where this process can take it),
+ * then cross-checks records, indexes, account records, links and
+ * memberships in memory (sorted arrays, O(n log n)). Used by `fedjit db
+ * check` and the tests. Without the private store (not root) the account
+ * records and links are not checked.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +24,7 @@ struct idx {
 
 struct link {
 	char *issuer, *subject, *name;
+	bool priv; /* in the private store */
 };
 
 struct gids {
@@ -29,12 +33,21 @@ struct gids {
 	size_t n;
 };
 
+/* a private account record */
+struct acct {
+	char *name;
+	struct fedjit_user *u; /* the personal fields, name and uid */
+};
+
 struct check {
 	fedjit_check_report_fn report;
 	void *userdata;
 	int problems;
 	int err; /* an error that stops the check (ENOMEM) */
-	bool have_version;
+	bool have_version, have_priv_version;
+	bool in_private; /* collecting the private store's records */
+	bool with_private;
+	uint32_t version;
 	struct fedjit_user **users;
 	size_t n_users;
 	struct fedjit_group **groups;
@@ -45,6 +58,8 @@ struct check {
 	size_t n_links;
 	struct gids *gids;
 	size_t n_gids;
+	struct acct *accts;
+	size_t n_accts;
 };
 
 __attribute__((format(printf, 2, 3))) static void problem(struct check *c, const char *fmt, ...)
@@ -56,6 +71,25 @@ __attribute__((format(printf, 2, 3))) static void problem(struct check *c, const
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->problems++;
+	if (c->report)
+		c->report(msg, c->userdata);
+}
+
+/*
+ * Private records without their user (or of another uid or identity) are
+ * what a crash between the commits of the two files leaves (store_tx.c):
+ * lookups ignore them, the next creation or --repair removes them. Reported,
+ * not counted: the store is consistent.
+ */
+__attribute__((format(printf, 2, 3))) static void leftover(struct check *c, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int n = snprintf(msg, sizeof(msg), "note: ");
+
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
 	if (c->report)
 		c->report(msg, c->userdata);
 }
@@ -111,15 +145,55 @@ static void collect_one(struct check *c, TDB_DATA key, TDB_DATA data)
 	uint32_t id, version;
 	char *name = NULL;
 
+	const char *where = c->in_private ? "private store: " : "";
+
+	/* what each file may hold (record.c: what lives where) */
+	if (c->in_private ? kind != FEDJIT_KEY_VERSION && kind != FEDJIT_KEY_ACCOUNT &&
+	                            kind != FEDJIT_KEY_LINK && kind != FEDJIT_KEY_UPGRADING
+	                  : kind == FEDJIT_KEY_ACCOUNT || kind == FEDJIT_KEY_UPGRADING)
+		kind = FEDJIT_KEY_UNKNOWN;
 	switch (kind) {
-	case FEDJIT_KEY_VERSION:
+	case FEDJIT_KEY_VERSION: {
+		uint32_t max = c->in_private ? FEDJIT_PRIVATE_STORE_VERSION : FEDJIT_STORE_VERSION;
+
 		if (fedjit_record_decode_version(data, &version) < 0)
-			problem(c, "version: corrupt record");
-		else if (version > FEDJIT_STORE_VERSION)
-			problem(c, "version: %" PRIu32 " is newer than supported (%d)", version,
-			        FEDJIT_STORE_VERSION);
-		c->have_version = true;
+			problem(c, "%sversion: corrupt record", where);
+		else if (version > max)
+			problem(c, "%sversion: %" PRIu32 " is newer than supported (%" PRIu32 ")",
+			        where, version, max);
+		else if (!c->in_private)
+			c->version = version;
+		if (c->in_private)
+			c->have_priv_version = true;
+		else
+			c->have_version = true;
 		return;
+	}
+	case FEDJIT_KEY_UPGRADING:
+		problem(c,
+		        "private store: the upgrade to version %d has not finished (it goes on "
+		        "at the next root open)",
+		        FEDJIT_STORE_VERSION);
+		return;
+	case FEDJIT_KEY_ACCOUNT: {
+		struct fedjit_account_view a;
+		struct fedjit_user_view v = {.name = "", .gecos = "", .home = "", .shell = ""};
+		struct acct *slot;
+
+		if (fedjit_record_view_account(data, &a) < 0) {
+			problem(c, "private store: %.*s: corrupt account record", kl, k);
+			return;
+		}
+		slot = push(c, &c->accts, &c->n_accts, sizeof(*slot));
+		if (!slot)
+			return;
+		v.uid = a.uid;
+		fedjit_user_view_set_account(&v, &a);
+		*slot = (struct acct){strndup(rest, len), NULL};
+		if (!slot->name || fedjit_user_from_view(&v, &slot->u) < 0)
+			c->err = -ENOMEM;
+		return;
+	}
 	case FEDJIT_KEY_USER: {
 		struct fedjit_user *u = NULL, **slot;
 
@@ -129,6 +203,11 @@ static void collect_one(struct check *c, TDB_DATA key, TDB_DATA data)
 		}
 		if (!rest_is(rest, len, u->name))
 			problem(c, "%.*s: record is for user %s", kl, k, u->name);
+		if (data.dptr[0] == 1 && c->version >= 2)
+			problem(c,
+			        "user %s: record of format 1 (personal data in the world-readable "
+			        "store)",
+			        u->name);
 		slot = push(c, &c->users, &c->n_users, sizeof(*slot));
 		if (!slot) {
 			fedjit_user_free(u);
@@ -181,20 +260,23 @@ static void collect_one(struct check *c, TDB_DATA key, TDB_DATA data)
 		struct link *slot;
 
 		if (!sep || sep == rest || sep + 1 == rest + len) {
-			problem(c, "link key without issuer and subject");
+			problem(c, "%slink key without issuer and subject", where);
 			return;
 		}
 		if (fedjit_record_decode_name(data, &name) < 0) {
-			problem(c, "link %s: corrupt record", rest);
+			problem(c, "%slink %s: corrupt record", where, rest);
 			return;
 		}
+		if (!c->in_private && c->version >= 2)
+			problem(c, "link %s: in the world-readable store (personal data)", rest);
 		slot = push(c, &c->links, &c->n_links, sizeof(*slot));
 		if (!slot) {
 			free(name);
 			return;
 		}
 		*slot = (struct link){strdup(rest),
-		                      strndup(sep + 1, (size_t)(rest + len - sep - 1)), name};
+		                      strndup(sep + 1, (size_t)(rest + len - sep - 1)), name,
+		                      c->in_private};
 		if (!slot->issuer || !slot->subject)
 			c->err = -ENOMEM;
 		return;
@@ -218,7 +300,7 @@ static void collect_one(struct check *c, TDB_DATA key, TDB_DATA data)
 		return;
 	}
 	default:
-		problem(c, "unknown key \"%.*s\"", kl, k);
+		problem(c, "%sunknown key \"%.*s\"", where, kl, k);
 		return;
 	}
 }
@@ -270,6 +352,11 @@ static int cmp_link(const void *a, const void *b)
 	int r = strcmp(x->issuer, y->issuer);
 
 	return r ? r : strcmp(x->subject, y->subject);
+}
+
+static int cmp_acct(const void *a, const void *b)
+{
+	return strcmp(((const struct acct *)a)->name, ((const struct acct *)b)->name);
 }
 
 static int cmp_gids(const void *a, const void *b)
@@ -334,6 +421,59 @@ static struct fedjit_group *group_by_gid(struct check *c, uint32_t gid)
 
 /* ---- the checks ---- */
 
+/*
+ * Every user of format 2 gets the personal data of its account record (so that
+ * the link checks below see its identity); account records without their
+ * user, or of another uid, are reported.
+ */
+static void check_accounts(struct check *c)
+{
+	if (!c->with_private)
+		return;
+	for (size_t i = 0; i < c->n_users; i++) {
+		struct fedjit_user *u = c->users[i], *m = NULL;
+		struct acct key = {.name = u->name};
+		struct acct *a = search(&key, c->accts, c->n_accts, sizeof(*c->accts), cmp_acct);
+
+		if (u->issuer[0]) /* format 1: its own */
+			continue;
+		if (!a) {
+			problem(c, "user %s: no account record in the private store", u->name);
+			continue;
+		}
+		if (a->u->uid != u->uid)
+			continue; /* reported below */
+		struct fedjit_user merged = *u;
+		merged.domain = a->u->domain;
+		merged.idp = a->u->idp;
+		merged.issuer = a->u->issuer;
+		merged.subject = a->u->subject;
+		merged.email = a->u->email;
+		merged.created = a->u->created;
+		merged.last_login = a->u->last_login;
+		if (fedjit_user_dup(&merged, &m) < 0) {
+			c->err = -ENOMEM;
+			return;
+		}
+		fedjit_user_free(u);
+		c->users[i] = m;
+	}
+	for (size_t i = 0; i < c->n_accts; i++) {
+		struct fedjit_user *u = find_user(c, c->accts[i].name);
+
+		if (!u)
+			leftover(c,
+			         "private store: account/%s: account record of a missing user "
+			         "(ignored; --repair removes it)",
+			         c->accts[i].name);
+		else if (u->uid != c->accts[i].u->uid)
+			leftover(c,
+			         "private store: account/%s: for uid %" PRIu32 ", the user has uid "
+			         "%" PRIu32 " (ignored; --repair removes it)",
+			         c->accts[i].name, c->accts[i].u->uid, u->uid);
+	}
+}
+
 static void check_users(struct check *c)
 {
 	for (size_t i = 0; i < c->n_users; i++) {
@@ -349,10 +489,11 @@ static void check_users(struct check *c)
 		else if (strcmp(ui->name, u->name) != 0)
 			problem(c, "user %s: uid/%" PRIu32 " points to %s", u->name, u->uid,
 			        ui->name);
-		if (!l)
+		/* no personal data known: reported by check_accounts, if at all */
+		if (u->issuer[0] && !l)
 			problem(c, "user %s: no link for its identity (%s, %s)", u->name, u->issuer,
 			        u->subject);
-		else if (strcmp(l->name, u->name) != 0)
+		else if (u->issuer[0] && strcmp(l->name, u->name) != 0)
 			problem(c, "user %s: its identity (%s, %s) links to %s", u->name, u->issuer,
 			        u->subject, l->name);
 		if (!gl)
@@ -446,12 +587,15 @@ static void check_indexes(struct check *c)
 		struct link *l = &c->links[i];
 		struct fedjit_user *u = find_user(c, l->name);
 
+		void (*say)(struct check *, const char *, ...) = l->priv ? leftover : problem;
+
 		if (!u)
-			problem(c, "link (%s, %s): points to missing user %s", l->issuer,
-			        l->subject, l->name);
+			say(c, "link (%s, %s): points to missing user %s%s", l->issuer, l->subject,
+			    l->name, l->priv ? " (ignored; --repair removes it)" : "");
 		else if (strcmp(u->issuer, l->issuer) != 0 || strcmp(u->subject, l->subject) != 0)
-			problem(c, "link (%s, %s): points to %s, owned by (%s, %s)", l->issuer,
-			        l->subject, u->name, u->issuer, u->subject);
+			say(c, "link (%s, %s): points to %s, owned by (%s, %s)%s", l->issuer,
+			    l->subject, u->name, u->issuer, u->subject,
+			    l->priv ? " (ignored; --repair removes it)" : "");
 	}
 	for (size_t i = 0; i < c->n_gids; i++)
 		if (!find_user(c, c->gids[i].name))
@@ -510,6 +654,11 @@ static void check_free(struct check *c)
 		free(c->gids[i].name);
 		free(c->gids[i].v);
 	}
+	for (size_t i = 0; i < c->n_accts; i++) {
+		free(c->accts[i].name);
+		fedjit_user_free(c->accts[i].u);
+	}
+	free(c->accts);
 	free(c->users);
 	free(c->groups);
 	free(c->uids);
@@ -520,21 +669,33 @@ static void check_free(struct check *c)
 
 int fedjit_store_check(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata)
 {
-	struct check c = {.report = report, .userdata = userdata};
+	struct check c = {.report = report,
+	                  .userdata = userdata,
+	                  .version = s->version,
+	                  .with_private = s->priv != NULL};
 	int r = fedjit_store_walk(s, 0, collect_cb, &c);
 
+	if (r >= 0 && c.err == 0 && s->priv) {
+		c.in_private = true;
+		r = fedjit_store_walk(s->priv, 0, collect_cb, &c);
+		c.in_private = false;
+	}
 	if (c.err < 0 || r < 0) {
 		check_free(&c);
 		return c.err < 0 ? c.err : -EIO;
 	}
 	if (!c.have_version)
 		problem(&c, "version: key missing");
+	if (s->priv && !c.have_priv_version)
+		problem(&c, "private store: version: key missing");
 	sort(c.users, c.n_users, sizeof(*c.users), cmp_user_name);
 	sort(c.groups, c.n_groups, sizeof(*c.groups), cmp_group_name);
 	sort(c.uids, c.n_uids, sizeof(*c.uids), cmp_idx);
 	sort(c.gidx, c.n_gidx, sizeof(*c.gidx), cmp_idx);
 	sort(c.links, c.n_links, sizeof(*c.links), cmp_link);
 	sort(c.gids, c.n_gids, sizeof(*c.gids), cmp_gids);
+	sort(c.accts, c.n_accts, sizeof(*c.accts), cmp_acct);
+	check_accounts(&c);
 	check_users(&c);
 	check_duplicates(&c);
 	check_indexes(&c);

@@ -52,6 +52,8 @@ static int do_delete(struct fedjit_store *s, const char *name)
 	TDB_DATA key;
 	int r = fedjit_row_load_user(s, name, &u);
 
+	/* the store first, then the private store (store_tx.c) */
+	s->public_first = true;
 	if (r < 0)
 		return r;
 	r = fedjit_row_load_gids(s, name, &gids, &n);
@@ -75,6 +77,7 @@ static int do_delete(struct fedjit_store *s, const char *name)
 	r = fedjit_row_delete_if_points_to(s, key, name);
 	if (r < 0)
 		goto out;
+	/* a link left in a store not yet upgraded */
 	if (fedjit_key_link(kb, u->issuer, u->subject, &key) == 0) {
 		r = fedjit_row_delete_if_points_to(s, key, name);
 		if (r < 0)
@@ -82,6 +85,8 @@ static int do_delete(struct fedjit_store *s, const char *name)
 	}
 	fedjit_key_user(kb, name, &key);
 	r = fedjit_store_tx_delete(s, key);
+	if (r >= 0)
+		r = fedjit_row_delete_personal(s, name, u->issuer, u->subject);
 out:
 	fedjit_group_free(pg);
 	fedjit_user_free(u);
@@ -198,6 +203,35 @@ int fedjit_store_ensure_group(struct fedjit_store *s, const char *name, uint32_t
 	return fedjit_store_tx_end(s, do_ensure_group(s, name, gid, domain, origin, ret_gid));
 }
 
+static int do_create_group(struct fedjit_store *s, const struct fedjit_group *g)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key;
+	int r;
+
+	if (fedjit_row_exists_name_key(s, fedjit_key_group, g->name))
+		return -FEDJIT_STORE_EGROUP;
+	if (fedjit_row_exists_id_key(s, fedjit_key_gid, g->gid))
+		return -FEDJIT_STORE_EGID;
+	r = fedjit_row_put_group(s, g);
+	if (r < 0)
+		return r;
+	fedjit_key_gid(kb, g->gid, &key);
+	return fedjit_row_put_name(s, key, g->name);
+}
+
+int fedjit_store_create_group(struct fedjit_store *s, const struct fedjit_group *g)
+{
+	int r;
+
+	if (!g || !g->name)
+		return -EINVAL;
+	r = fedjit_store_tx_begin(s);
+	if (r < 0)
+		return r;
+	return fedjit_store_tx_end(s, do_create_group(s, g));
+}
+
 struct primary_probe {
 	uint32_t gid;
 	bool found;
@@ -222,7 +256,7 @@ static int do_delete_group(struct fedjit_store *s, const char *name)
 	if (r < 0)
 		return r;
 	pp.gid = g->gid;
-	r = fedjit_store_foreach_user(s, primary_user_cb, &pp);
+	r = fedjit_store_foreach_user_public(s, primary_user_cb, &pp);
 	if (pp.found)
 		r = -EBUSY;
 	else if (r >= 0)

@@ -17,7 +17,8 @@
  * handle, survives nothing of its holder (a writer that dies lets go) and is
  * not dropped when some other descriptor of the file is closed. The holder
  * writes its pid into the file, so a writer that waits can say who it waited
- * for.
+ * for. The private store beside the store has no lock of its own: its
+ * writers take the store's (one lock, one order for both files).
  *
  * Waiting: F_OFD_SETLK polled with sleeps from 50 us doubling to 2 ms (a
  * commit holds the lock for about half a millisecond; a blocking wait would
@@ -126,6 +127,9 @@ int fedjit_store_wlock(struct fedjit_store *s)
 	long waited_us = 0, step_us = BACKOFF_FIRST_US;
 	int r;
 
+	/* the private store: its store's lock covers both files */
+	if (s->lock_of)
+		return fedjit_store_wlock(s->lock_of);
 	if (s->lock_depth > 0) {
 		s->lock_depth++;
 		return 0;
@@ -162,6 +166,10 @@ void fedjit_store_wunlock(struct fedjit_store *s)
 {
 	struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
 
+	if (s->lock_of) {
+		fedjit_store_wunlock(s->lock_of);
+		return;
+	}
 	if (s->lock_depth <= 0 || --s->lock_depth > 0)
 		return;
 	(void)fcntl(s->lock_fd, F_OFD_SETLK, &fl);

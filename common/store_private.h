@@ -27,8 +27,17 @@ struct fedjit_view {
 struct fedjit_store {
 	struct tdb_context *tdb;
 	unsigned flags;    /* FEDJIT_STORE_* */
+	uint32_t version;  /* the file's version key when it was opened */
+	bool created;      /* this open created the file */
 	bool batch;        /* inside fedjit_store_batch_begin/end */
 	bool batch_failed; /* an operation of the batch failed: it will be cancelled */
+	bool dirty;        /* the transaction wrote something (store_tx.c) */
+	bool public_first; /* commit the store before its private store (deletions) */
+	/* The root-only private store beside the store (record.c: what lives
+	 * where), opened with it by processes that may read it, else NULL.
+	 * Its lock_of is the store: one writers' lock covers both files. */
+	struct fedjit_store *priv;
+	struct fedjit_store *lock_of;
 	/* The writers' lock (store_lock.c): a root-only file beside the store. */
 	int lock_fd;
 	int lock_depth;
@@ -41,9 +50,11 @@ struct fedjit_secret_store {
 	struct fedjit_store st;
 };
 
-/* Open a tdb with the checks of fedjit_store_open into s (mode: 0644/0600). */
+/* Open a tdb with the checks of fedjit_store_open into s (mode: 0644/0600);
+ * lock_of: the handle whose writers' lock s uses (NULL: its own, PATH.lock). */
 int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigned flags,
-                               mode_t mode, uint32_t version, bool secret);
+                               mode_t mode, uint32_t version, bool secret,
+                               struct fedjit_store *lock_of);
 void fedjit_store_close_internal(struct fedjit_store *s);
 
 /*
@@ -72,6 +83,9 @@ int fedjit_store_exists(struct fedjit_store *s, TDB_DATA key);
  * failure injection), end (commit when r >= 0, else cancel; returns r or the
  * commit's error). */
 int fedjit_store_tx_begin(struct fedjit_store *s);
+/* Join the private store to s's transaction (at its first write there):
+ * 0, -EACCES when s has no private store, or the errors of tx_begin. */
+int fedjit_store_priv_tx(struct fedjit_store *s);
 int fedjit_store_tx_store(struct fedjit_store *s, TDB_DATA key, TDB_DATA data);
 /* Missing key is not an error. */
 int fedjit_store_tx_delete(struct fedjit_store *s, TDB_DATA key);
@@ -116,12 +130,34 @@ void fedjit_snap_scrub_free(struct fedjit_snap *a);
  */
 int fedjit_store_walk(struct fedjit_store *s, enum fedjit_key_kind kind, fedjit_chain_fn fn,
                       void *userdata);
+/* The personal data of the user v from the private account record, in one
+ * validated read (a read-only handle) or under the lock: into sn (free it
+ * either way), v's fields set when the record is there and is v's (uid).
+ * 0 (also when there is none: v's fields stay "") or -errno. */
+int fedjit_store_personal(struct fedjit_store *s, struct fedjit_user_view *v,
+                          struct fedjit_snap *sn);
+
+/* The upgrade to the split of the personal data (store_upgrade.c): whether s
+ * (opened with its private store) needs it, and doing it, in batches, under
+ * the writers' lock: 1 when it replaced the store's file (s must be opened
+ * again), 0 when there was nothing to do, or -errno. */
+bool fedjit_store_needs_upgrade(struct fedjit_store *s);
+int fedjit_store_upgrade(struct fedjit_store *s);
+
+/* fedjit_store_foreach_user without the personal data (no private read per user). */
+int fedjit_store_foreach_user_public(struct fedjit_store *s, fedjit_user_view_fn fn,
+                                     void *userdata);
 
 /* ---- record helpers of the write API (store_rows.c), inside a transaction ---- */
 
 /* Load a record (the record under name's key must be for name): 0, -ENOENT,
- * -EBADMSG, -EIO. *ret: fedjit_user_free / fedjit_group_free. */
+ * -EBADMSG, -EIO. *ret: fedjit_user_free / fedjit_group_free. A user comes
+ * with its personal data from the private account record (or a format 1
+ * record); without one (an account record missing, or one of another uid),
+ * those fields are "" and *ret_personal (may be NULL) false. */
 int fedjit_row_load_user(struct fedjit_store *s, const char *name, struct fedjit_user **ret);
+int fedjit_row_load_user_ex(struct fedjit_store *s, const char *name, struct fedjit_user **ret,
+                            bool *ret_personal);
 int fedjit_row_load_group(struct fedjit_store *s, const char *name, struct fedjit_group **ret);
 /* The group with this gid via the gid index; -ENOENT when no group of this
  * store has it (a foreign group), -EBADMSG for a dangling index. */
@@ -129,7 +165,22 @@ int fedjit_row_load_group_by_gid(struct fedjit_store *s, uint32_t gid, struct fe
 /* A missing list is an empty one; *ret_gids is always a heap pointer (free). */
 int fedjit_row_load_gids(struct fedjit_store *s, const char *name, uint32_t **ret_gids,
                          size_t *ret_n);
+/* The user record (store) and its account record (private store). */
 int fedjit_row_put_user(struct fedjit_store *s, const struct fedjit_user *u);
+/* personal false: the user record only (an account without its account
+ * record keeps its personal data empty, e.g. when it is locked). */
+int fedjit_row_put_user_ex(struct fedjit_store *s, const struct fedjit_user *u, bool personal);
+/* The account's (issuer, subject) -> name link (private store). */
+int fedjit_row_put_link(struct fedjit_store *s, const char *issuer, const char *subject,
+                        const char *name);
+/* The name a link names when the link is live: its account record and user
+ * exist and agree with it (uid, issuer, subject). 1 and *ret_name (free), 0
+ * (no link, or a stale one: crash leftovers, see store_tx.c), or -errno. */
+int fedjit_row_link_owner(struct fedjit_store *s, const char *issuer, const char *subject,
+                          char **ret_name);
+/* Delete name's account record and its link when the link names it. */
+int fedjit_row_delete_personal(struct fedjit_store *s, const char *name, const char *issuer,
+                               const char *subject);
 int fedjit_row_put_group(struct fedjit_store *s, const struct fedjit_group *g);
 int fedjit_row_put_name(struct fedjit_store *s, TDB_DATA key, const char *name);
 int fedjit_row_put_gids(struct fedjit_store *s, const char *name, const uint32_t *gids, size_t n);

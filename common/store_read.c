@@ -63,19 +63,59 @@ static int group_view(TDB_DATA d, const char *want_name, uint32_t want_gid,
 	return 0;
 }
 
-/* By name, or by uid when name is NULL. */
+int fedjit_store_personal(struct fedjit_store *s, struct fedjit_user_view *v,
+                          struct fedjit_snap *sn)
+{
+	char kb[FEDJIT_KEY_MAX];
+	struct fedjit_account_view a;
+	TDB_DATA key;
+	int r;
+
+	if (v->format != 2)
+		return 1; /* a format 1 record holds it itself */
+	if (!s->priv || fedjit_key_account(kb, v->name, &key) < 0)
+		return 0;
+	r = fedjit_store_copy_key(s->priv, key, sn);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	/* a record of another uid: left by an earlier account of the name */
+	if (fedjit_record_view_account(sn->d, &a) < 0 || a.uid != v->uid)
+		return 0;
+	fedjit_user_view_set_account(v, &a);
+	return 1;
+}
+
+/*
+ * By name, or by uid when name is NULL; with the personal data when s has the
+ * private store. The user record and the account record are two reads (two
+ * files): a commit between them (a deletion, a name given to a new account)
+ * shows as a missing or foreign account record, and a read-only handle
+ * reads both again (twice at most; then the personal fields stay empty).
+ */
 static int parse_user(struct fedjit_store *s, const char *name, uint32_t uid,
                       fedjit_user_view_fn fn, void *userdata)
 {
-	struct fedjit_snap a = {0};
+	struct fedjit_snap a = {0}, b = {0};
 	struct fedjit_user_view v;
-	int r = lookup_copy(s, FEDJIT_LOOKUP_USER, name, uid, NULL, &a);
+	int r;
 
-	if (r >= 0)
-		r = user_view(a.d, name, uid, &v);
+	for (int attempt = 0;; attempt++) {
+		r = lookup_copy(s, FEDJIT_LOOKUP_USER, name, uid, NULL, &a);
+		if (r >= 0)
+			r = user_view(a.d, name, uid, &v);
+		if (r >= 0)
+			r = fedjit_store_personal(s, &v, &b);
+		if (r != 0 || !s->priv || !(s->flags & FEDJIT_STORE_RDONLY) || attempt == 2)
+			break;
+		fedjit_snap_free(&a);
+		fedjit_snap_free(&b);
+	}
 	if (r >= 0)
 		r = fn(&v, userdata);
 	fedjit_snap_free(&a);
+	fedjit_snap_free(&b);
 	return r;
 }
 
@@ -160,27 +200,42 @@ int fedjit_store_get_user_by_uid(struct fedjit_store *s, uint32_t uid, struct fe
 	return fedjit_store_parse_user_by_uid(s, uid, copy_user_cb, ret);
 }
 
+struct link_check {
+	const char *issuer, *subject;
+	struct fedjit_user **ret;
+};
+
+static int link_user_cb(const struct fedjit_user_view *v, void *p)
+{
+	const struct link_check *lc = p;
+
+	/* the link counts only when the account record says the same */
+	if (strcmp(v->issuer, lc->issuer) != 0 || strcmp(v->subject, lc->subject) != 0)
+		return -ENOENT;
+	return fedjit_user_from_view(v, lc->ret);
+}
+
 int fedjit_store_get_user_by_link(struct fedjit_store *s, const char *issuer, const char *subject,
                                   struct fedjit_user **ret)
 {
 	char kb[FEDJIT_KEY_MAX];
 	struct fedjit_snap a = {0};
-	struct fedjit_user_view v;
+	struct link_check lc = {issuer, subject, ret};
+	const char *name;
 	TDB_DATA key;
 	int r;
 
 	if (fedjit_key_link(kb, issuer, subject, &key) < 0)
 		return -ENOENT;
-	r = lookup_copy(s, FEDJIT_LOOKUP_USER, NULL, 0, &key, &a);
+	/* a store not yet upgraded keeps its links itself */
+	r = fedjit_store_copy_key(s->priv ? s->priv : s, key, &a);
 	if (r >= 0)
-		r = user_view(a.d, NULL, 0, &v);
-	/* The link must be the account's own identity. */
-	if (r >= 0 && (strcmp(v.issuer, issuer) != 0 || strcmp(v.subject, subject) != 0))
-		r = -EBADMSG;
+		r = fedjit_record_view_name(a.d, &name);
 	if (r >= 0)
-		r = fedjit_user_from_view(&v, ret);
+		r = parse_user(s, name, 0, link_user_cb, &lc);
 	fedjit_snap_free(&a);
-	return r;
+	/* a stale link (a crash's leftover, see store_tx.c) is no link */
+	return r == -EBADMSG ? -ENOENT : r;
 }
 
 int fedjit_store_get_group(struct fedjit_store *s, const char *name, struct fedjit_group **ret)
@@ -227,6 +282,8 @@ int fedjit_store_get_gids(struct fedjit_store *s, const char *name, uint32_t **r
 /* ---- iteration ---- */
 
 struct walk {
+	struct fedjit_store *s;
+	bool personal; /* users: with their account records */
 	enum fedjit_key_kind kind;
 	fedjit_user_view_fn user_fn;
 	fedjit_group_view_fn group_fn;
@@ -259,12 +316,16 @@ static int walk_one(struct walk *w, TDB_DATA key, TDB_DATA data)
 		}
 	} else if (w->kind == FEDJIT_KEY_USER) {
 		struct fedjit_user_view v;
+		struct fedjit_snap sn = {0};
 
 		r = fedjit_record_view_user(data, &v);
 		if (r == 0 && (strlen(v.name) != rest_len || memcmp(v.name, rest, rest_len) != 0))
 			r = -EBADMSG;
+		if (r == 0 && w->personal)
+			r = fedjit_store_personal(w->s, &v, &sn) < 0 ? -EIO : 0;
 		if (r == 0)
 			r = w->user_fn(&v, w->userdata);
+		fedjit_snap_free(&sn);
 	} else {
 		struct fedjit_group_view v;
 
@@ -432,7 +493,18 @@ int fedjit_store_copy_key(struct fedjit_store *s, TDB_DATA key, struct fedjit_sn
 
 int fedjit_store_foreach_user(struct fedjit_store *s, fedjit_user_view_fn fn, void *userdata)
 {
-	struct walk w = {.kind = FEDJIT_KEY_USER, .user_fn = fn, .userdata = userdata};
+	struct walk w = {.s = s,
+	                 .personal = true,
+	                 .kind = FEDJIT_KEY_USER,
+	                 .user_fn = fn,
+	                 .userdata = userdata};
+
+	return walk(s, &w);
+}
+
+int fedjit_store_foreach_user_public(struct fedjit_store *s, fedjit_user_view_fn fn, void *userdata)
+{
+	struct walk w = {.s = s, .kind = FEDJIT_KEY_USER, .user_fn = fn, .userdata = userdata};
 
 	return walk(s, &w);
 }
@@ -446,8 +518,12 @@ int fedjit_store_foreach_group(struct fedjit_store *s, fedjit_group_view_fn fn, 
 
 int fedjit_store_foreach_link(struct fedjit_store *s, fedjit_link_fn fn, void *userdata)
 {
-	struct walk w = {.kind = FEDJIT_KEY_LINK, .link_fn = fn, .userdata = userdata};
+	struct walk w = {.s = s, .kind = FEDJIT_KEY_LINK, .link_fn = fn, .userdata = userdata};
+	int r = s->priv ? walk(s->priv, &w) : 0;
 
+	if (w.r != 0 || r < 0)
+		return w.r != 0 ? w.r : r;
+	/* a store not yet upgraded (read without the right to upgrade it) */
 	return walk(s, &w);
 }
 
@@ -490,7 +566,8 @@ int fedjit_store_list_users(struct fedjit_store *s, char ***ret, size_t *ret_n)
 {
 	struct fedjit_strv ns = {0};
 
-	return names_finish(&ns, fedjit_store_foreach_user(s, user_name_cb, &ns), ret, ret_n);
+	return names_finish(&ns, fedjit_store_foreach_user_public(s, user_name_cb, &ns), ret,
+	                    ret_n);
 }
 
 int fedjit_store_list_groups(struct fedjit_store *s, char ***ret, size_t *ret_n)

@@ -6,6 +6,10 @@
  *  - an index (uid/N, gid/N) or identity link that points to a record that
  *    does not exist, or to one with another id or identity, is deleted;
  *  - a supplementary gid list whose user does not exist is deleted;
+ *  - an account record (private store) whose user does not exist or has
+ *    another uid is deleted: what a crash between the commits of the two
+ *    files leaves (store_tx.c), or a record of an earlier account of the name;
+ *  - a link left in the world-readable store moves to the private store;
  *  - a user without its uid index or its link, a group without its gid
  *    index, gets it written, when the key is free and no other record of the
  *    same kind claims the same id.
@@ -29,7 +33,7 @@ struct keys {
 	int err;
 };
 
-static int collect_key(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, void *p)
+static int collect_key(TDB_DATA key, TDB_DATA data, void *p)
 {
 	struct keys *k = p;
 
@@ -38,17 +42,14 @@ static int collect_key(struct tdb_context *tdb, TDB_DATA key, TDB_DATA data, voi
 		TDB_DATA *v = reallocarray(k->v, cap, sizeof(*v));
 
 		if (!v) {
-			k->err = -ENOMEM;
-			return 1;
+			return k->err = -ENOMEM;
 		}
 		k->v = v;
 		k->cap = cap;
 	}
 	k->v[k->n].dptr = malloc(key.dsize ? key.dsize : 1);
-	if (!k->v[k->n].dptr) {
-		k->err = -ENOMEM;
-		return 1;
-	}
+	if (!k->v[k->n].dptr)
+		return k->err = -ENOMEM;
 	memcpy(k->v[k->n].dptr, key.dptr, key.dsize);
 	k->v[k->n].dsize = key.dsize;
 	k->n++;
@@ -124,7 +125,8 @@ static size_t count_id(const uint32_t *v, size_t n, uint32_t id)
 
 /* An index or link key: delete it unless it points to a record that builds
  * exactly this key back. */
-static int check_index(struct repair *rp, TDB_DATA key, enum fedjit_key_kind kind)
+static int check_index(struct repair *rp, struct fedjit_store *in, TDB_DATA key,
+                       enum fedjit_key_kind kind)
 {
 	char kb[FEDJIT_KEY_MAX];
 	_cleanup_free_ char *name = NULL;
@@ -132,7 +134,7 @@ static int check_index(struct repair *rp, TDB_DATA key, enum fedjit_key_kind kin
 	struct fedjit_group *g = NULL;
 	TDB_DATA back = {0};
 	bool ok = false, missing;
-	int r = fedjit_store_parse_key(rp->s, key, fedjit_row_decode_name_cb, &name);
+	int r = fedjit_store_parse_key(in, key, fedjit_row_decode_name_cb, &name);
 
 	if (r < 0)
 		return r == -EBADMSG ? 0 : r; /* corrupt: reported, not repaired */
@@ -155,7 +157,7 @@ static int check_index(struct repair *rp, TDB_DATA key, enum fedjit_key_kind kin
 	if (r < 0 && r != -ENOENT)
 		return r;
 	missing = r == -ENOENT;
-	r = fedjit_store_tx_delete(rp->s, key);
+	r = fedjit_store_tx_delete(in, key);
 	if (r < 0)
 		return r;
 	if (kind == FEDJIT_KEY_LINK) {
@@ -193,9 +195,9 @@ static int check_user(struct repair *rp, TDB_DATA key)
 		if (r == 0)
 			fixed(rp, "user %s: uid index uid/%u: written", u->name, (unsigned)u->uid);
 	}
-	if (r == 0 && fedjit_key_link(kb, u->issuer, u->subject, &k) == 0 &&
-	    !fedjit_store_exists(rp->s, k)) {
-		r = fedjit_row_put_name(rp->s, k, u->name);
+	if (r == 0 && rp->s->priv && fedjit_key_link(kb, u->issuer, u->subject, &k) == 0 &&
+	    !fedjit_store_exists(rp->s->priv, k)) {
+		r = fedjit_row_put_link(rp->s, u->issuer, u->subject, u->name);
 		if (r == 0)
 			fixed(rp, "user %s: identity link: written", u->name);
 	}
@@ -239,6 +241,62 @@ static int check_gids(struct repair *rp, TDB_DATA key, const char *rest, size_t 
 	return r;
 }
 
+/* A link in the world-readable store (format 1 leftovers): to the private
+ * store, unless a link is there already. */
+static int move_link(struct repair *rp, TDB_DATA key)
+{
+	struct fedjit_snap a = {0};
+	int r = fedjit_store_copy_key(rp->s, key, &a);
+
+	if (r >= 0 && !fedjit_store_exists(rp->s->priv, key) &&
+	    (r = fedjit_store_priv_tx(rp->s)) >= 0)
+		r = fedjit_store_tx_store(rp->s->priv, key, a.d);
+	if (r >= 0)
+		r = fedjit_store_tx_delete(rp->s, key);
+	if (r >= 0)
+		fixed(rp, "a link in the world-readable store: moved to the private store");
+	fedjit_snap_free(&a);
+	/* and judged there */
+	return r == -ENOENT ? 0 : r < 0 ? r : check_index(rp, rp->s->priv, key, FEDJIT_KEY_LINK);
+}
+
+/* An account record whose user is missing or has another uid. */
+static int check_account(struct repair *rp, TDB_DATA key, const char *rest, size_t len)
+{
+	char kb[FEDJIT_KEY_MAX];
+	_cleanup_free_ char *name = strndup(rest, len);
+	struct fedjit_user *u = NULL;
+	struct fedjit_account_view a;
+	struct fedjit_snap sn = {0};
+	TDB_DATA k;
+	bool stale, missing;
+	int r;
+
+	if (!name)
+		return -ENOMEM;
+	r = fedjit_store_copy_key(rp->s->priv, key, &sn);
+	if (r < 0 || fedjit_record_view_account(sn.d, &a) < 0) {
+		fedjit_snap_free(&sn);
+		return r == -ENOENT || r >= 0 ? 0 : r; /* corrupt: reported, not repaired */
+	}
+	r = fedjit_key_user(kb, name, &k) < 0 ? -ENOENT : fedjit_row_load_user(rp->s, name, &u);
+	missing = r == -ENOENT;
+	stale = missing || (r == 0 && u->uid != a.uid);
+	fedjit_user_free(u);
+	fedjit_snap_free(&sn);
+	if (r < 0 && r != -ENOENT)
+		return r == -EBADMSG ? 0 : r;
+	if (!stale)
+		return 0;
+	r = fedjit_store_priv_tx(rp->s);
+	if (r >= 0)
+		r = fedjit_store_tx_delete(rp->s->priv, key);
+	if (r >= 0)
+		fixed(rp, "account/%s: account record of %s: removed", name,
+		      missing ? "a missing user" : "another uid");
+	return r;
+}
+
 /* The ids user and group records claim (decodable records only). */
 static int collect_ids(struct repair *rp, const struct keys *k)
 {
@@ -268,24 +326,42 @@ static int collect_ids(struct repair *rp, const struct keys *k)
 	return 0;
 }
 
-static int do_repair(struct repair *rp, struct keys *k)
+static int do_repair(struct repair *rp, struct keys *k, struct keys *pk)
 {
-	int r;
+	int r = fedjit_store_walk(rp->s, 0, collect_key, k);
 
-	if (tdb_traverse(rp->s->tdb, collect_key, k) < 0 && k->err == 0)
-		return -EIO;
-	if (k->err < 0)
-		return k->err;
+	if (r >= 0 && rp->s->priv) {
+		r = fedjit_store_priv_tx(rp->s);
+		if (r >= 0)
+			r = fedjit_store_walk(rp->s->priv, 0, collect_key, pk);
+	}
+	if (k->err < 0 || pk->err < 0)
+		return k->err < 0 ? k->err : pk->err;
+	if (r < 0)
+		return r;
 	r = collect_ids(rp, k);
-	/* Stale indexes go first, so that the records' own indexes can then be
-	 * written under keys a stale one held. */
+	/* Stale indexes and private records go first, so that the records' own
+	 * indexes can then be written under keys a stale one held. */
+	for (size_t i = 0; r >= 0 && i < pk->n; i++) {
+		const char *rest;
+		size_t len;
+		enum fedjit_key_kind kind = fedjit_key_classify(pk->v[i], &rest, &len);
+
+		if (kind == FEDJIT_KEY_LINK)
+			r = check_index(rp, rp->s->priv, pk->v[i], kind);
+		else if (kind == FEDJIT_KEY_ACCOUNT)
+			r = check_account(rp, pk->v[i], rest, len);
+	}
 	for (size_t i = 0; r >= 0 && i < k->n; i++) {
 		const char *rest;
 		size_t len;
 		enum fedjit_key_kind kind = fedjit_key_classify(k->v[i], &rest, &len);
 
-		if (kind == FEDJIT_KEY_UID || kind == FEDJIT_KEY_GID || kind == FEDJIT_KEY_LINK)
-			r = check_index(rp, k->v[i], kind);
+		if (kind == FEDJIT_KEY_LINK && rp->s->priv && rp->s->version >= 2)
+			r = move_link(rp, k->v[i]);
+		else if (kind == FEDJIT_KEY_UID || kind == FEDJIT_KEY_GID ||
+		         kind == FEDJIT_KEY_LINK)
+			r = check_index(rp, rp->s, k->v[i], kind);
 		else if (kind == FEDJIT_KEY_GIDS)
 			r = check_gids(rp, k->v[i], rest, len);
 	}
@@ -302,18 +378,24 @@ static int do_repair(struct repair *rp, struct keys *k)
 	return r;
 }
 
+static void keys_free(struct keys *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->v[i].dptr);
+	free(k->v);
+}
+
 int fedjit_store_repair(struct fedjit_store *s, fedjit_check_report_fn report, void *userdata)
 {
 	struct repair rp = {.s = s, .report = report, .userdata = userdata};
-	struct keys k = {0};
+	struct keys k = {0}, pk = {0};
 	int r = fedjit_store_tx_begin(s);
 
 	if (r < 0)
 		return r;
-	r = fedjit_store_tx_end(s, do_repair(&rp, &k));
-	for (size_t i = 0; i < k.n; i++)
-		free(k.v[i].dptr);
-	free(k.v);
+	r = fedjit_store_tx_end(s, do_repair(&rp, &k, &pk));
+	keys_free(&k);
+	keys_free(&pk);
 	free(rp.uids);
 	free(rp.gids);
 	return r < 0 ? r : rp.fixed;

@@ -13,11 +13,6 @@
 
 /* ---- record helpers (inside a transaction: no locking) ---- */
 
-static int decode_user_cb(TDB_DATA data, void *p)
-{
-	return fedjit_record_decode_user(data, p);
-}
-
 static int decode_group_cb(TDB_DATA data, void *p)
 {
 	return fedjit_record_decode_group(data, p);
@@ -40,24 +35,41 @@ static int decode_gids_cb(TDB_DATA data, void *p)
 	return fedjit_record_decode_gids(data, o->gids, o->n);
 }
 
-int fedjit_row_load_user(struct fedjit_store *s, const char *name, struct fedjit_user **ret)
+static int snap_cb(TDB_DATA data, void *p)
+{
+	return fedjit_snap_place(data.dptr, data.dsize, p);
+}
+
+int fedjit_row_load_user_ex(struct fedjit_store *s, const char *name, struct fedjit_user **ret,
+                            bool *ret_personal)
 {
 	char kb[FEDJIT_KEY_MAX];
-	struct fedjit_user *u = NULL;
+	struct fedjit_snap a = {0}, b = {0};
+	struct fedjit_user_view v;
 	TDB_DATA key;
-	int r;
+	int r, personal = 0;
 
 	if (fedjit_key_user(kb, name, &key) < 0)
 		return -ENOENT;
-	r = fedjit_store_parse_key(s, key, decode_user_cb, &u);
-	if (r < 0)
-		return r;
-	if (strcmp(u->name, name) != 0) {
-		fedjit_user_free(u);
-		return -EBADMSG;
-	}
-	*ret = u;
-	return 0;
+	r = fedjit_store_parse_key(s, key, snap_cb, &a);
+	if (r >= 0)
+		r = fedjit_record_view_user(a.d, &v);
+	if (r >= 0 && strcmp(v.name, name) != 0)
+		r = -EBADMSG;
+	if (r >= 0)
+		r = personal = fedjit_store_personal(s, &v, &b);
+	if (r >= 0)
+		r = fedjit_user_from_view(&v, ret);
+	fedjit_snap_free(&a);
+	fedjit_snap_free(&b);
+	if (r >= 0 && ret_personal)
+		*ret_personal = personal > 0;
+	return r < 0 ? r : 0;
+}
+
+int fedjit_row_load_user(struct fedjit_store *s, const char *name, struct fedjit_user **ret)
+{
+	return fedjit_row_load_user_ex(s, name, ret, NULL);
 }
 
 int fedjit_row_load_group(struct fedjit_store *s, const char *name, struct fedjit_group **ret)
@@ -135,6 +147,11 @@ static int put_encoded(struct fedjit_store *s, TDB_DATA key, int r, TDB_DATA dat
 
 int fedjit_row_put_user(struct fedjit_store *s, const struct fedjit_user *u)
 {
+	return fedjit_row_put_user_ex(s, u, true);
+}
+
+int fedjit_row_put_user_ex(struct fedjit_store *s, const struct fedjit_user *u, bool personal)
+{
 	char kb[FEDJIT_KEY_MAX];
 	TDB_DATA key, data = {0};
 	int r = fedjit_key_user(kb, u->name, &key);
@@ -142,7 +159,81 @@ int fedjit_row_put_user(struct fedjit_store *s, const struct fedjit_user *u)
 	if (r < 0)
 		return r;
 	r = fedjit_record_encode_user(u, &data);
-	return put_encoded(s, key, r, data);
+	r = put_encoded(s, key, r, data);
+	if (r < 0 || !personal)
+		return r;
+	r = fedjit_store_priv_tx(s);
+	if (r < 0)
+		return r;
+	fedjit_key_account(kb, u->name, &key);
+	data = (TDB_DATA){0};
+	r = fedjit_record_encode_account(u, &data);
+	return put_encoded(s->priv, key, r, data);
+}
+
+int fedjit_row_put_link(struct fedjit_store *s, const char *issuer, const char *subject,
+                        const char *name)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key;
+	int r = fedjit_key_link(kb, issuer, subject, &key);
+
+	if (r < 0)
+		return r;
+	r = fedjit_store_priv_tx(s);
+	if (r < 0)
+		return r;
+	return fedjit_row_put_name(s->priv, key, name);
+}
+
+int fedjit_row_link_owner(struct fedjit_store *s, const char *issuer, const char *subject,
+                          char **ret_name)
+{
+	char kb[FEDJIT_KEY_MAX];
+	char *name = NULL;
+	struct fedjit_user *u = NULL;
+	bool personal = false;
+	TDB_DATA key;
+	int r;
+
+	if (fedjit_key_link(kb, issuer, subject, &key) < 0)
+		return 0;
+	/* a store not yet upgraded keeps its links itself */
+	r = fedjit_store_parse_key(s->priv ? s->priv : s, key, fedjit_row_decode_name_cb, &name);
+	if (r == -ENOENT || r == -EBADMSG)
+		return 0;
+	if (r < 0)
+		return r;
+	r = fedjit_row_load_user_ex(s, name, &u, &personal);
+	if (r == 0 && personal && strcmp(u->issuer, issuer) == 0 &&
+	    strcmp(u->subject, subject) == 0) {
+		fedjit_user_free(u);
+		*ret_name = name;
+		return 1;
+	}
+	fedjit_user_free(u);
+	free(name);
+	return r == -ENOENT || r == -EBADMSG || r == 0 ? 0 : r;
+}
+
+int fedjit_row_delete_personal(struct fedjit_store *s, const char *name, const char *issuer,
+                               const char *subject)
+{
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key;
+	int r;
+
+	if (!s->priv)
+		return 0;
+	r = fedjit_store_priv_tx(s);
+	if (r < 0)
+		return r;
+	if (fedjit_key_account(kb, name, &key) == 0 &&
+	    (r = fedjit_store_tx_delete(s->priv, key)) < 0)
+		return r;
+	if (fedjit_key_link(kb, issuer, subject, &key) < 0)
+		return 0; /* no identity known: no link to find */
+	return fedjit_row_delete_if_points_to(s->priv, key, name);
 }
 
 int fedjit_row_put_group(struct fedjit_store *s, const struct fedjit_group *g)

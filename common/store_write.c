@@ -22,8 +22,12 @@ static int do_create(struct fedjit_store *s, const struct fedjit_user *u, const 
 	size_t n_supp;
 	int r;
 
-	/* Validate everything the format checks before touching anything. */
+	/* Validate everything the formats check before touching anything. */
 	r = fedjit_record_encode_user(u, &probe);
+	if (r < 0)
+		return r;
+	free(probe.dptr);
+	r = fedjit_record_encode_account(u, &probe);
 	if (r < 0)
 		return r;
 	free(probe.dptr);
@@ -33,8 +37,12 @@ static int do_create(struct fedjit_store *s, const struct fedjit_user *u, const 
 		return -FEDJIT_STORE_ENAME;
 	if (fedjit_row_exists_id_key(s, fedjit_key_uid, u->uid))
 		return -FEDJIT_STORE_EUID;
-	if (fedjit_store_exists(s, key))
-		return -FEDJIT_STORE_ELINK;
+	/* A live link refuses; a stale one (a crash's leftover) is replaced below,
+	 * as is an account record of this name that has no user. */
+	_cleanup_free_ char *owner = NULL;
+	r = fedjit_row_link_owner(s, u->issuer, u->subject, &owner);
+	if (r != 0)
+		return r > 0 ? -FEDJIT_STORE_ELINK : r;
 
 	if (primary_group && strcmp(primary_group, FEDJIT_STORE_PRIMARY_FOREIGN) == 0) {
 		/* another source's group: nothing to write */
@@ -103,8 +111,7 @@ static int do_create(struct fedjit_store *s, const struct fedjit_user *u, const 
 	r = fedjit_row_put_name(s, key, u->name);
 	if (r < 0)
 		return r;
-	fedjit_key_link(kb, u->issuer, u->subject, &key);
-	return fedjit_row_put_name(s, key, u->name);
+	return fedjit_row_put_link(s, u->issuer, u->subject, u->name);
 }
 
 int fedjit_store_create_account(struct fedjit_store *s, const struct fedjit_user *user,
@@ -148,15 +155,17 @@ static int do_update(struct fedjit_store *s, const struct fedjit_user *u, const 
                      size_t n_gids, unsigned what)
 {
 	struct fedjit_user *old = NULL;
-	int r = fedjit_row_load_user(s, u->name, &old);
+	bool personal = false;
+	int r = fedjit_row_load_user_ex(s, u->name, &old, &personal);
 
 	if (r < 0)
 		return r;
 	if (what & FEDJIT_UPDATE_ATTRS) {
 		struct fedjit_user nu = *old;
 
-		if (u->uid != old->uid || u->gid != old->gid || u->created != old->created ||
-		    !u->issuer || strcmp(u->issuer, old->issuer) != 0 || !u->subject ||
+		if (!personal || u->uid != old->uid || u->gid != old->gid ||
+		    u->created != old->created || !u->issuer ||
+		    strcmp(u->issuer, old->issuer) != 0 || !u->subject ||
 		    strcmp(u->subject, old->subject) != 0 || !u->domain ||
 		    strcmp(u->domain, old->domain) != 0) {
 			r = -FEDJIT_STORE_EIMMUTABLE;
@@ -202,14 +211,16 @@ struct user_edit {
 static int do_edit(struct fedjit_store *s, const char *name, const struct user_edit *e)
 {
 	struct fedjit_user *u = NULL;
-	int r = fedjit_row_load_user(s, name, &u);
+	bool personal = false;
+	int r = fedjit_row_load_user_ex(s, name, &u, &personal);
 
 	if (r < 0)
 		return r;
 	if (e->set_login)
 		u->last_login = e->last_login;
 	u->flags = (u->flags | e->set) & ~e->clear;
-	r = fedjit_row_put_user(s, u);
+	/* an account whose account record is missing can still be locked */
+	r = e->set_login && !personal ? -ENOENT : fedjit_row_put_user_ex(s, u, personal);
 	fedjit_user_free(u);
 	return r;
 }
@@ -253,21 +264,19 @@ int fedjit_store_set_locked_by_link(struct fedjit_store *s, const char *issuer, 
 {
 	struct user_edit e = {.set = locked ? FEDJIT_USER_LOCKED : 0,
 	                      .clear = locked ? 0 : FEDJIT_USER_LOCKED};
-	char kb[FEDJIT_KEY_MAX];
 	char *name = NULL;
-	TDB_DATA key;
 	int r;
 
-	if (fedjit_key_link(kb, issuer, subject, &key) < 0)
+	if (!issuer || !subject)
 		return -ENOENT;
 	r = fedjit_store_tx_begin(s);
 	if (r < 0)
 		return r;
-	r = fedjit_store_parse_key(s, key, fedjit_row_decode_name_cb, &name);
-	if (r >= 0)
+	r = fedjit_row_link_owner(s, issuer, subject, &name);
+	if (r == 0)
+		r = -ENOENT; /* no live link */
+	if (r > 0)
 		r = do_edit(s, name, &e);
-	if (r == -ENOENT && name)
-		r = -EBADMSG; /* the link points nowhere */
 	r = fedjit_store_tx_end(s, r);
 	if (r >= 0 && ret_name)
 		*ret_name = name;

@@ -8,7 +8,8 @@
  * buffer: the decoded view's strings then already are the entry's strings
  * (the records keep them in passwd and group field order), so there is no
  * second copy; a group's member pointer array goes in front of the record,
- * sized from its member count. Everything else (shadow, initgroups, the sshd
+ * sized from its member count, and is filled from the record's member
+ * offsets (format 2) during the copy, or by finding the names (format 1). Everything else (shadow, initgroups, the sshd
  * pre-auth entry) copies into a scratch buffer.
  */
 #include <errno.h>
@@ -28,18 +29,19 @@ struct buf_place {
 	unsigned char hdr[FEDJIT_RECORD_HDR_MAX];
 	size_t hdr_len, off, len;
 	uint32_t n_members; /* group: the count the pointer array was sized for */
+	bool ptrs;          /* group: gr_mem set from the member offsets */
 };
 
 static int buf_place(const unsigned char *data, size_t len, void *p)
 {
 	struct buf_place *q = p;
-	size_t boff, blen, off = 0;
+	size_t boff, blen, off = 0, moff = 0;
 	int r;
 
 	/* Where the block is, from bytes that may still change: the offsets are
 	 * checked against len here, the copy is validated afterwards. */
 	if (q->group) {
-		r = fedjit_record_group_block(data, len, &boff, &blen, &q->n_members);
+		r = fedjit_record_group_block(data, len, &boff, &blen, &q->n_members, &moff);
 		size_t pad =
 		        (alignof(char *) - ((uintptr_t)q->buf % alignof(char *))) % alignof(char *);
 		off = pad + ((size_t)q->n_members + 1) * sizeof(char *);
@@ -57,6 +59,14 @@ static int buf_place(const unsigned char *data, size_t len, void *p)
 	q->hdr_len = boff;
 	q->off = off;
 	q->len = blen;
+	q->ptrs = moff != 0;
+	/* gr_mem from the offsets, each checked to lie inside the copy (whose
+	 * last byte the decoder checks to be a NUL before any is used) */
+	if (moff)
+		return fedjit_record_group_member_ptrs(
+		        data + moff, q->hdr[2], q->n_members, q->buf + off, blen,
+		        (char **)(void *)(q->buf + off -
+		                          ((size_t)q->n_members + 1) * sizeof(char *)));
 	return 0;
 }
 
@@ -111,11 +121,11 @@ int fedjit_nss_getgr(const char *name, uint32_t gid, struct group *gr, char *buf
 		r = fedjit_record_view_group_block(
 		        bp.hdr, bp.hdr_len, (TDB_DATA){(unsigned char *)buf + bp.off, bp.len},
 		        false, &v);
-	if (r >= 0 &&
-	    ((name ? strcmp(v.name, name) != 0 : v.gid != gid) || v.n_members != bp.n_members))
+	if (r >= 0 && ((name ? strcmp(v.name, name) != 0 : v.gid != gid) ||
+	               v.n_members != bp.n_members || bp.ptrs != (v.format == 2)))
 		r = -EBADMSG;
 	char **mem = (char **)(void *)(buf + bp.off - ((size_t)bp.n_members + 1) * sizeof(char *));
-	if (r >= 0)
+	if (r >= 0 && !bp.ptrs)
 		r = fedjit_record_group_members(&v, mem);
 	if (r < 0)
 		return r;

@@ -93,7 +93,12 @@ enum nss_status fedjit_nss_finish(int r, int *errnop, int saved_errno)
  * to do it to a privileged program. Root daemons and the tools that set it
  * are not AT_SECURE and see it.
  */
-static _Thread_local unsigned blocked;
+/* initial-exec: a thread-local of a dlopen'ed library is otherwise reached
+ * through __tls_get_addr on every lookup; these few bytes fit in the static
+ * TLS that glibc keeps spare for modules loaded later (NSS modules are its
+ * reason for it). */
+#define NSS_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+static NSS_TLS unsigned blocked;
 
 FEDJIT_NSS_PROTOTYPES(__attribute__((visibility("default"))));
 
@@ -122,7 +127,7 @@ struct bypass_cache {
 	long idx;
 	bool on;
 };
-static _Thread_local struct bypass_cache bypass_cache;
+static NSS_TLS struct bypass_cache bypass_cache;
 
 static bool bypass_value_on(const char *v)
 {

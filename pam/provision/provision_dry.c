@@ -16,7 +16,8 @@
 
 int fedjit_prov_dry_store_open(struct prov_run *run)
 {
-	char dir[] = "/tmp/fedjit-dry-run.XXXXXX", path[sizeof(dir) + 16], lock[sizeof(path) + 8];
+	char dir[] = "/tmp/fedjit-dry-run.XXXXXX", path[sizeof(dir) + 16], lock[sizeof(path) + 8],
+	     priv[sizeof(path) + 16];
 	int r = fedjit_store_open(run->db_file, FEDJIT_STORE_RDONLY, &run->store);
 
 	if (r != -ENOENT)
@@ -30,6 +31,8 @@ int fedjit_prov_dry_store_open(struct prov_run *run)
 	snprintf(lock, sizeof(lock), "%s.lock", path); /* the writers' lock (store.h) */
 	(void)unlink(path);
 	(void)unlink(lock);
+	if (fedjit_store_private_path(path, priv, sizeof(priv)) == 0) /* and its private store */
+		(void)unlink(priv);
 	(void)rmdir(dir);
 	return r;
 }

@@ -9,8 +9,12 @@
  *     inside it; the passwd/group blocks hold the strings in field order;
  *   - whatever decodes re-encodes to exactly the same bytes (the decoders
  *     accept nothing but what the encoders write);
- *   - any failure is -EBADMSG.
- * The whole input is also classified as a key. First byte (mod 9): 0 user,
+ *   - any failure is -EBADMSG;
+ *   - the NSS module's decoders (first byte 0xf1: users, 0xf2: groups), which
+ *     check bounds and not characters, never hand out a pointer that is not
+ *     a string inside the copy of the block, and accept everything the full
+ *     decoders accept (0xf0: the private account record).
+ * The whole input is also classified as a key. Any other first byte (mod 9): 0 user,
  * 1 group, 2 gids, 3 name, 4 pwhash, 5 version, 6 consent, 7 account state,
  * 8 refresh token.
  */
@@ -66,14 +70,113 @@ static void fuzz_user(void)
 		at += strlen(pw[i]) + 1;
 	}
 	check(at == v.pw_block + v.pw_block_len);
-	check_in(v.domain);
-	check_in(v.idp);
-	check_in(v.issuer);
-	check_in(v.subject);
-	check_in(v.email);
+	if (v.format == 1) {
+		check_in(v.domain);
+		check_in(v.idp);
+		check_in(v.issuer);
+		check_in(v.subject);
+		check_in(v.email);
+	} else {
+		/* format 2 holds no personal data */
+		check(!v.domain[0] && !v.idp[0] && !v.issuer[0] && !v.subject[0] && !v.email[0]);
+	}
 	check(strcmp(u->name, v.name) == 0 && u->uid == v.uid && u->gid == v.gid);
-	check_same(fedjit_record_encode_user(u, &re), re);
+	check_same(v.format == 1 ? fedjit_record_encode_user_v1(u, &re)
+	                         : fedjit_record_encode_user(u, &re),
+	           re);
 	fedjit_user_free(u);
+}
+
+static void fuzz_account(void)
+{
+	struct fedjit_account_view a;
+	struct fedjit_user_view v = {.name = "x", .gecos = "", .home = "/", .shell = "/"};
+	struct fedjit_user *u = NULL;
+	TDB_DATA re;
+	int r = fedjit_record_view_account(rec, &a);
+
+	check(r == 0 || r == -EBADMSG);
+	if (r < 0)
+		return;
+	check_in(a.domain);
+	check_in(a.idp);
+	check_in(a.issuer);
+	check_in(a.subject);
+	check_in(a.email);
+	v.uid = a.uid;
+	fedjit_user_view_set_account(&v, &a);
+	check(fedjit_user_from_view(&v, &u) == 0);
+	check_same(fedjit_record_encode_account(u, &re), re);
+	fedjit_user_free(u);
+}
+
+/* A string that starts and ends inside [b, b + n). */
+static void check_in_block(const char *s, const char *b, size_t n)
+{
+	check(s >= b && s < b + n && memchr(s, '\0', (size_t)(b + n - s)) != NULL);
+}
+
+/* The NSS module's path (nss/lookup.c): the block copied apart from the
+ * record, the header beside it, checked for bounds only. */
+static void fuzz_nss_user(void)
+{
+	struct fedjit_user_view v, full;
+	size_t off, len;
+	unsigned char *copy;
+
+	if (fedjit_record_user_block(rec.dptr, rec.dsize, &off, &len) < 0) {
+		check(fedjit_record_view_user(rec, &full) == -EBADMSG);
+		return;
+	}
+	check(off <= FEDJIT_RECORD_HDR_MAX && off + len <= rec.dsize);
+	copy = malloc(len ? len : 1);
+	memcpy(copy, rec.dptr + off, len);
+	if (fedjit_record_view_user_block(rec.dptr, off, (TDB_DATA){copy, len}, &v) == 0) {
+		const char *b = (const char *)copy;
+		check_in_block(v.name, b, len);
+		check_in_block(v.passwd, b, len);
+		check_in_block(v.gecos, b, len);
+		check_in_block(v.home, b, len);
+		check_in_block(v.shell, b, len);
+	} else {
+		check(fedjit_record_view_user(rec, &full) == -EBADMSG);
+	}
+	free(copy);
+}
+
+static void fuzz_nss_group(void)
+{
+	struct fedjit_group_view v, full;
+	size_t off, len, moff;
+	uint32_t n;
+	unsigned char *copy;
+	char **mem;
+
+	if (fedjit_record_group_block(rec.dptr, rec.dsize, &off, &len, &n, &moff) < 0) {
+		check(fedjit_record_view_group(rec, &full) == -EBADMSG);
+		return;
+	}
+	check(off <= FEDJIT_RECORD_HDR_MAX && off + len <= rec.dsize &&
+	      (!moff || moff + (size_t)rec.dptr[2] * n <= rec.dsize));
+	copy = malloc(len ? len : 1);
+	mem = malloc(((size_t)n + 1) * sizeof(char *));
+	memcpy(copy, rec.dptr + off, len);
+	int r = fedjit_record_view_group_block(rec.dptr, off, (TDB_DATA){copy, len}, false, &v);
+	if (r == 0)
+		r = moff ? fedjit_record_group_member_ptrs(rec.dptr + moff, rec.dptr[2], n,
+		                                           (char *)copy, len, mem)
+		         : fedjit_record_group_members(&v, mem);
+	if (r == 0) {
+		const char *b = (const char *)copy;
+		check_in_block(v.name, b, len);
+		check_in_block(v.passwd, b, len);
+		for (uint32_t i = 0; i < n; i++)
+			check_in_block(mem[i], b, len);
+	} else {
+		check(r == -EBADMSG && fedjit_record_view_group(rec, &full) == -EBADMSG);
+	}
+	free(mem);
+	free(copy);
 }
 
 static void fuzz_group(void)
@@ -98,7 +201,9 @@ static void fuzz_group(void)
 	}
 	check(m == v.members + v.members_len && m == v.gr_block + v.gr_block_len);
 	check(g->members[g->n_members] == NULL);
-	check_same(fedjit_record_encode_group(g, &re), re);
+	check_same(v.format == 1 ? fedjit_record_encode_group_v1(g, &re)
+	                         : fedjit_record_encode_group(g, &re),
+	           re);
 	fedjit_group_free(g);
 }
 
@@ -209,6 +314,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data + 1, size - 1);
 	rec = (TDB_DATA){copy, size - 1};
+	if (data[0] >= 0xf0 && data[0] <= 0xf2) {
+		if (data[0] == 0xf0)
+			fuzz_account();
+		else if (data[0] == 0xf1)
+			fuzz_nss_user();
+		else
+			fuzz_nss_group();
+		free(copy);
+		return 0;
+	}
 	switch (data[0] % 9) {
 	case 0:
 		fuzz_user();

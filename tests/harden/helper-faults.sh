@@ -11,6 +11,9 @@
 #  - disk full (a small tmpfs as the state dir): the login fails with a clear message,
 #    the store stays consistent (fedjit_store_check) and loses nothing; with space
 #    again the same login succeeds;
+#  - after the logins, the world-readable store's bytes hold none of alice's
+#    personal data (email, subject, issuer); the private store beside it, 0600
+#    root, does;
 #  - a stuck writer holding a store transaction: the login fails after a bounded
 #    wait (FEDJIT_STORE_WRITE_LOCK_TIMEOUT_MS) with a clear message (new and returning
 #    accounts), a read-only lookup (what the NSS module does) still
@@ -68,7 +71,7 @@ mode_owner() { stat -c '%a %U:%G' "$1"; }
 result_line() { sed -n 's/^result //p' "$T/out"; }
 export -f check_clean
 export T
-echo "1..22"
+echo "1..24"
 
 # 1-6: modes and owners
 prov_config "$GOOD"
@@ -87,11 +90,13 @@ check "cache dir 0700 root:root, its documents 0600 root:root" \
 uid=$("$TOOL" user "$STATE/fedjit.tdb" alice | sed -n 's/^uid=//p')
 check "home is home_mode 0750, owned by the account (uid $uid)" \
 	test "$(stat -c '%a %u' "$T/home/alice")" = "750 $uid"
-check "nothing else appeared in the state dir (but the writers' lock files, 0600)" \
+check "nothing else appeared in the state dir (but the writers' lock files and the private store, 0600)" \
 	test "$(cd "$STATE" && ls -A | grep -v '^fedjit.tdb$' | grep -v '^secret.tdb$' |
-		grep -v '^fedjit.tdb.lock$' | grep -v '^secret.tdb.lock$' | wc -l)" = 0 -a \
+		grep -v '^fedjit.tdb.lock$' | grep -v '^secret.tdb.lock$' |
+		grep -v '^fedjit.private.tdb$' | wc -l)" = 0 -a \
 	"$(mode_owner "$STATE/fedjit.tdb.lock")" = "600 root:root" -a \
-	"$(mode_owner "$STATE/secret.tdb.lock")" = "600 root:root"
+	"$(mode_owner "$STATE/secret.tdb.lock")" = "600 root:root" -a \
+	"$(mode_owner "$STATE/fedjit.private.tdb")" = "600 root:root"
 
 # 7-8: a symlink at the store path is not followed
 mv "$STATE/fedjit.tdb" "$T/real.tdb"
@@ -192,4 +197,20 @@ eval "exec $hold_in>&-"
 wait "$hold_pid" 2>/dev/null
 login --timeout 30 alice
 check "writer gone: alice logs in again" grep -q '^result status=ok .*account=alice' "$T/out"
+
+# 23-24: personal data only in the root-only private store (the bad IdP's alice:
+# email alice@example.test, subject u-0001-alice, the scenario's issuer)
+personal() { # FILE: how many of alice's personal strings are in FILE's bytes
+	local n=0 s
+	for s in alice@example.test u-0001-alice "$GOOD"; do
+		grep -aqF -- "$s" "$1" && n=$((n + 1))
+	done
+	echo $n
+}
+echo "# personal strings: store $(personal "$STATE/fedjit.tdb"), private store $(personal "$STATE/fedjit.private.tdb")"
+check "the world-readable store holds none of alice's email, subject or issuer" \
+	test "$(personal "$STATE/fedjit.tdb")" = 0 -a "$(mode_owner "$STATE/fedjit.tdb")" = "644 root:root"
+check "the private store beside it (0600 root:root) holds all three" \
+	test "$(personal "$STATE/fedjit.private.tdb")" = 3 -a \
+	"$(mode_owner "$STATE/fedjit.private.tdb")" = "600 root:root"
 exit $((failed > 0))

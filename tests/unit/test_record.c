@@ -51,17 +51,57 @@ static void assert_user_eq(const struct fedjit_user *a, const struct fedjit_user
 	assert_int_equal(a->flags, b->flags);
 }
 
+/* alice as the store's user record gives back: no personal data. */
+static void assert_public_eq(const struct fedjit_user *a, const struct fedjit_user *b)
+{
+	struct fedjit_user pub = *a;
+
+	pub.domain = pub.idp = pub.issuer = pub.subject = pub.email = "";
+	pub.created = pub.last_login = 0;
+	assert_user_eq(&pub, b);
+}
+
 static void test_user_round_trip(void **state)
 {
-	TDB_DATA d;
+	TDB_DATA d, a;
 	struct fedjit_user *u = NULL;
 	struct fedjit_user_view v;
+	struct fedjit_account_view av;
 	static const char block[] = "alice\0x\0Alice Example\0/home/alice\0/bin/bash";
 
 	assert_int_equal(fedjit_record_encode_user(&alice, &d), 0);
 	assert_int_equal(fedjit_record_decode_user(d, &u), 0);
+	assert_public_eq(&alice, u);
+	fedjit_user_free(u);
+	/* Nothing personal in the store's record: the name is the only string
+	 * of alice's that is not a passwd field. */
+	assert_null(memmem(d.dptr, d.dsize, alice.email, strlen(alice.email)));
+	assert_null(memmem(d.dptr, d.dsize, alice.subject, strlen(alice.subject)));
+	assert_null(memmem(d.dptr, d.dsize, alice.issuer, strlen(alice.issuer)));
+	assert_null(memmem(d.dptr, d.dsize, alice.idp, strlen(alice.idp)));
+	assert_null(memmem(d.dptr, d.dsize, alice.domain, strlen(alice.domain)));
+
+	/* The account record holds the rest; both together are alice. */
+	assert_int_equal(fedjit_record_encode_account(&alice, &a), 0);
+	assert_int_equal(fedjit_record_view_account(a, &av), 0);
+	assert_int_equal(av.uid, alice.uid);
+	assert_int_equal(fedjit_record_view_user(d, &v), 0);
+	assert_int_equal(v.format, 2);
+	fedjit_user_view_set_account(&v, &av);
+	assert_int_equal(fedjit_user_from_view(&v, &u), 0);
 	assert_user_eq(&alice, u);
 	fedjit_user_free(u);
+	free(a.dptr);
+
+	/* Format 1 (a store before the upgrade) still decodes, with everything. */
+	assert_int_equal(fedjit_record_encode_user_v1(&alice, &a), 0);
+	assert_int_equal(fedjit_record_decode_user(a, &u), 0);
+	assert_user_eq(&alice, u);
+	fedjit_user_free(u);
+	assert_int_equal(fedjit_record_view_user(a, &v), 0);
+	assert_int_equal(v.format, 1);
+	assert_memory_equal(v.pw_block, block, sizeof(block));
+	free(a.dptr);
 
 	/* The passwd strings are one block in passwd field order. */
 	assert_int_equal(fedjit_record_view_user(d, &v), 0);
@@ -70,8 +110,7 @@ static void test_user_round_trip(void **state)
 	assert_ptr_equal(v.name, v.pw_block);
 	assert_string_equal(v.passwd, FEDJIT_PASSWD_FIELD);
 	assert_ptr_equal(v.shell, v.pw_block + sizeof(block) - sizeof("/bin/bash"));
-	assert_true((const unsigned char *)v.email > d.dptr &&
-	            (const unsigned char *)v.email < d.dptr + d.dsize);
+	assert_string_equal(v.email, "");
 	free(d.dptr);
 }
 
@@ -86,9 +125,16 @@ static void test_user_optional_fields(void **state)
 	assert_int_equal(fedjit_record_encode_user(&in, &d), 0);
 	assert_int_equal(fedjit_record_decode_user(d, &u), 0);
 	assert_string_equal(u->gecos, "");
-	assert_string_equal(u->email, "");
 	free(d.dptr);
 	fedjit_user_free(u);
+	assert_int_equal(fedjit_record_encode_account(&in, &d), 0);
+	{
+		struct fedjit_account_view av;
+
+		assert_int_equal(fedjit_record_view_account(d, &av), 0);
+		assert_string_equal(av.email, "");
+	}
+	free(d.dptr);
 }
 
 static void test_user_refusals(void **state)
@@ -99,11 +145,17 @@ static void test_user_refusals(void **state)
 
 	memset(long_name, 'a', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
-#define REFUSE(field, value)                                                  \
-	do {                                                                  \
-		u = alice;                                                    \
-		u.field = value;                                              \
-		assert_int_equal(fedjit_record_encode_user(&u, &d), -EINVAL); \
+#define REFUSE(field, value)                                                     \
+	do {                                                                     \
+		TDB_DATA pub = {0}, acct = {0};                                  \
+		u = alice;                                                       \
+		u.field = value;                                                 \
+		int r1 = fedjit_record_encode_user(&u, &pub);                    \
+		int r2 = fedjit_record_encode_account(&u, &acct);                \
+		free(pub.dptr);                                                  \
+		free(acct.dptr);                                                 \
+		assert_true(r1 == -EINVAL || r2 == -EINVAL);                     \
+		assert_int_equal(fedjit_record_encode_user_v1(&u, &d), -EINVAL); \
 	} while (0)
 	REFUSE(name, "al:ice");
 	REFUSE(name, "al,ice");
@@ -265,7 +317,7 @@ static void test_small_records(void **state)
 
 /* ---- hostile input: every decoder against every truncation and many flips ---- */
 
-enum kind { K_USER, K_GROUP, K_GIDS, K_NAME, K_VERSION, K_PWHASH, K_CONSENT, K_STATE, K_REFRESH };
+enum kind { K_USER, K_GROUP, K_GIDS, K_NAME, K_VERSION, K_PWHASH, K_CONSENT, K_STATE, K_REFRESH, K_ACCOUNT };
 
 /* Decode with both decoders where there are two; re-encode what decodes and
  * return it (the decoders accept exactly what the encoders write). */
@@ -283,7 +335,24 @@ static int decode_reencode(enum kind k, TDB_DATA d, TDB_DATA *re)
 		r = fedjit_record_decode_user(d, &u);
 		assert_int_equal(r, rv);
 		if (r == 0) {
-			assert_int_equal(fedjit_record_encode_user(u, re), 0);
+			assert_int_equal(v.format == 1 ? fedjit_record_encode_user_v1(u, re)
+			                               : fedjit_record_encode_user(u, re),
+			                 0);
+			fedjit_user_free(u);
+		}
+		break;
+	}
+	case K_ACCOUNT: {
+		struct fedjit_account_view a;
+		struct fedjit_user_view v = {.name = "x", .home = "/", .shell = "/", .gecos = ""};
+		struct fedjit_user *u = NULL;
+
+		r = fedjit_record_view_account(d, &a);
+		if (r == 0) {
+			v.uid = a.uid;
+			fedjit_user_view_set_account(&v, &a);
+			assert_int_equal(fedjit_user_from_view(&v, &u), 0);
+			assert_int_equal(fedjit_record_encode_account(u, re), 0);
 			fedjit_user_free(u);
 		}
 		break;
@@ -296,7 +365,9 @@ static int decode_reencode(enum kind k, TDB_DATA d, TDB_DATA *re)
 		r = fedjit_record_decode_group(d, &g);
 		assert_int_equal(r, rv);
 		if (r == 0) {
-			assert_int_equal(fedjit_record_encode_group(g, re), 0);
+			assert_int_equal(v.format == 1 ? fedjit_record_encode_group_v1(g, re)
+			                               : fedjit_record_encode_group(g, re),
+			                 0);
 			fedjit_group_free(g);
 		}
 		break;
@@ -430,6 +501,12 @@ static void test_user_corruption(void **state)
 	assert_int_equal(fedjit_record_encode_user(&alice, &d), 0);
 	hammer(K_USER, d);
 	free(d.dptr);
+	assert_int_equal(fedjit_record_encode_user_v1(&alice, &d), 0);
+	hammer(K_USER, d);
+	free(d.dptr);
+	assert_int_equal(fedjit_record_encode_account(&alice, &d), 0);
+	hammer(K_ACCOUNT, d);
+	free(d.dptr);
 }
 
 static void test_group_corruption(void **state)
@@ -443,6 +520,9 @@ static void test_group_corruption(void **state)
 	TDB_DATA d;
 
 	assert_int_equal(fedjit_record_encode_group(&g, &d), 0);
+	hammer(K_GROUP, d);
+	free(d.dptr);
+	assert_int_equal(fedjit_record_encode_group_v1(&g, &d), 0);
 	hammer(K_GROUP, d);
 	free(d.dptr);
 }
@@ -519,9 +599,15 @@ static void test_fuzz_seeds(void **state)
 		assert_true(n >= 1);
 		d = (TDB_DATA){malloc(n - 1 ? n - 1 : 1), n - 1};
 		memcpy(d.dptr, buf + 1, n - 1);
-		assert_int_equal(decode_reencode(kinds[buf[0] % 9], d, &re), 0);
+		/* 0xf0..0xf2: an account record, the NSS module's user and
+		 * group paths (tests/fuzz/fuzz_record.c) */
+		enum kind k = buf[0] == 0xf0   ? K_ACCOUNT
+		              : buf[0] == 0xf1 ? K_USER
+		              : buf[0] == 0xf2 ? K_GROUP
+		                               : kinds[buf[0] % 9];
+		assert_int_equal(decode_reencode(k, d, &re), 0);
 		free(re.dptr);
-		hammer(kinds[buf[0] % 9], d);
+		hammer(k, d);
 		free(d.dptr);
 		seeds++;
 	}

@@ -37,17 +37,23 @@ static void test_open_create(void **state)
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0755); /* whatever the umask */
 	assert_consistent(f->s);
-	/* Only the version key, no temporary file left behind: the store and
-	 * the writers' lock file, root-only. */
+	/* Only the version key, no temporary file left behind: the store, its
+	 * private store and the writers' lock file, both root-only. */
 	assert_int_equal(count_keys(f->s), 1);
 	{
-		char cmd[PATH_MAX + 64], lock[PATH_MAX + 8];
+		char cmd[PATH_MAX + 64], lock[PATH_MAX + 8], priv[PATH_MAX];
 
-		snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -eq 2", sub);
+		snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -eq 3", sub);
 		assert_int_equal(system(cmd), 0);
 		snprintf(lock, sizeof(lock), "%s.lock", f->path);
 		assert_int_equal(stat(lock, &st), 0);
 		assert_int_equal(st.st_mode & 07777, 0600);
+		assert_int_equal(fedjit_store_private_path(f->path, priv, sizeof(priv)), 0);
+		assert_string_equal(priv + strlen(priv) - strlen("/sub/fedjit.private.tdb"),
+		                    "/sub/fedjit.private.tdb");
+		assert_int_equal(stat(priv, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		assert_int_equal(st.st_uid, geteuid());
 	}
 	/* tdb allows one open per file per process. */
 	struct fedjit_store *again = NULL;

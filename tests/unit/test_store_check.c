@@ -16,6 +16,16 @@ static void plant(struct fedjit_store *s, const char *key, size_t klen, const ch
 	free(v.dptr);
 }
 
+/* A name record into the private store (links live there). */
+static void plant_private(struct fedjit_store *s, const char *key, size_t klen, const char *name)
+{
+	TDB_DATA k = {(unsigned char *)key, klen}, v;
+
+	assert_int_equal(fedjit_record_encode_name(name, &v), 0);
+	assert_int_equal(tdb_store(fedjit_store_private_tdb(s), k, v, TDB_REPLACE), 0);
+	free(v.dptr);
+}
+
 static void del_raw(struct fedjit_store *s, const char *key)
 {
 	TDB_DATA k = {(unsigned char *)key, strlen(key)};
@@ -131,12 +141,12 @@ static void test_repair(void **state)
 	assert_int_equal(fedjit_store_create_account(f->s, &u2, NULL, NULL, 0), 0);
 	assert_int_equal(fedjit_store_repair(f->s, NULL, NULL), 0);
 
-	del_raw(f->s, "uid/200001");                  /* missing uid index */
-	del_raw(f->s, "gid/200002");                  /* missing gid index */
-	plant(f->s, "uid/200777", 10, "ghost");       /* index of a missing user */
-	plant(f->s, "uid/200002", 10, "user1");       /* index of the wrong user */
-	plant(f->s, link, sizeof(link) - 1, "ghost"); /* link of a missing user */
-	plant(f->s, "gids/ghost", 10, "x");           /* list of a missing user */
+	del_raw(f->s, "uid/200001");                          /* missing uid index */
+	del_raw(f->s, "gid/200002");                          /* missing gid index */
+	plant(f->s, "uid/200777", 10, "ghost");               /* index of a missing user */
+	plant(f->s, "uid/200002", 10, "user1");               /* index of the wrong user */
+	plant_private(f->s, link, sizeof(link) - 1, "ghost"); /* link of a missing user */
+	plant(f->s, "gids/ghost", 10, "x");                   /* list of a missing user */
 	assert_true(check(f->s, msgs) > 0);
 	assert_int_equal(fedjit_store_repair(f->s, report_collect, msgs), 7);
 	assert_non_null(strstr(msgs, "uid/200777: pointed to missing user ghost: removed"));
