@@ -317,7 +317,18 @@ static void test_small_records(void **state)
 
 /* ---- hostile input: every decoder against every truncation and many flips ---- */
 
-enum kind { K_USER, K_GROUP, K_GIDS, K_NAME, K_VERSION, K_PWHASH, K_CONSENT, K_STATE, K_REFRESH, K_ACCOUNT };
+enum kind {
+	K_USER,
+	K_GROUP,
+	K_GIDS,
+	K_NAME,
+	K_VERSION,
+	K_PWHASH,
+	K_CONSENT,
+	K_STATE,
+	K_REFRESH,
+	K_ACCOUNT
+};
 
 /* Decode with both decoders where there are two; re-encode what decodes and
  * return it (the decoders accept exactly what the encoders write). */
