@@ -16,14 +16,15 @@
 
 int fedjit_prov_dry_store_open(struct prov_run *run)
 {
-	char dir[] = "/tmp/fedjit-dry-run.XXXXXX", path[sizeof(dir) + 16], lock[sizeof(path) + 8],
-	     priv[sizeof(path) + 16];
+	char dir[64], path[sizeof(dir) + 16], lock[sizeof(path) + 8], priv[sizeof(path) + 16];
 	int r = fedjit_store_open(run->db_file, FEDJIT_STORE_RDONLY, &run->store);
 
 	if (r != -ENOENT)
 		return r;
 	/* No store yet: decide against an empty one (every name and id free in the
-	 * store), unlinked at once so it lives only as this process's handle. */
+	 * store), unlinked at once so it lives only as this process's handle. The pid in
+	 * the name says whose it is, should a kill ever leave one behind. */
+	snprintf(dir, sizeof(dir), "/tmp/fedjit-dry-run.%ld.XXXXXX", (long)getpid());
 	if (!mkdtemp(dir))
 		return -errno;
 	snprintf(path, sizeof(path), "%s/empty.tdb", dir);

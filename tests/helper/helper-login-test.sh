@@ -57,7 +57,13 @@ in_order() { # the message types in this order, each once
 }
 # tdb's sequence number (bumped by every commit): the header's sequence_number field
 seqnum() { od -An -tu4 -j48 -N4 "$T/fedjit.tdb" | tr -d ' '; }
-dry_leftovers() { ls -d /tmp/fedjit-dry-run.* 2>/dev/null | grep -q .; }
+# the dry run's scratch directory is /tmp/fedjit-dry-run.PID.*: this helper's, not
+# another test's running at the same time (the check fails when the pid is not found)
+dry_leftovers() {
+	local pid
+	pid=$(sed -n 's/^fedjit-helper\[\([0-9]*\)\].*/\1/p' "$T/err" | head -n 1)
+	[ -z "$pid" ] || ls -d "/tmp/fedjit-dry-run.$pid."* 2>/dev/null | grep -q .
+}
 
 # 1-6: a new name, no store at all yet
 bob_uid=$(plan_uid bob)
