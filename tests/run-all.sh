@@ -45,7 +45,13 @@ check() { # check DIR NAME [make args...]
 		failed_steps+=("$name")
 		find "$dir" -name '*.log' ! -name 'config.log' ! -name 'test-suite.log' -newer "$dir/make.out" \
 			-exec grep -lE '^(not ok|Bail out)|ERROR' {} + 2>/dev/null | head -20 |
-			while read -r f; do echo "--- $f"; tail -40 "$f"; done
+			while read -r f; do
+				# what failed first (with its diagnostics), then how the log ends
+				echo "--- $f"
+				grep -A10 -E '^(not ok|Bail out)' "$f" | head -40
+				echo "--- $f (end)"
+				tail -15 "$f"
+			done
 	fi
 	cp "$dir/check.out" "$top/_ci-$name.out" 2>/dev/null || true
 }
