@@ -57,6 +57,14 @@ enum fedjit_username_from {
 	FEDJIT_USERNAME_FROM_SUBJECT,   /* a stable name derived from issuer + subject */
 };
 
+/* What an HTTP 400 with an empty body to the refresh grant means (fedjit.conf(5)
+ * refresh_empty_400; pam/helper/refresh_flow.c). */
+enum fedjit_refresh_empty_400 {
+	FEDJIT_REFRESH_EMPTY_400_REFUSED = 0, /* the grant was refused, once the IdP shows
+	                                         it accepts the client */
+	FEDJIT_REFRESH_EMPTY_400_ERROR,       /* no answer to act on: nothing changes */
+};
+
 enum fedjit_client_auth {
 	FEDJIT_CLIENT_AUTH_NONE = 0, /* public client */
 	FEDJIT_CLIENT_AUTH_SECRET_BASIC,
@@ -158,6 +166,7 @@ struct fedjit_idp {
 	unsigned offline_grace;    /* seconds past revalidate_after an account may log in while
 	                              the IdP cannot confirm it; default 86400 */
 	bool offline_access;       /* add the offline_access scope (refresh tokens); default no */
+	enum fedjit_refresh_empty_400 refresh_empty_400; /* default refused */
 	struct fedjit_origin origin;
 };
 
@@ -282,4 +291,5 @@ const char *fedjit_provisioning_to_string(enum fedjit_provisioning p);
 const char *fedjit_prompt_to_string(enum fedjit_prompt p);
 const char *fedjit_mode_to_string(enum fedjit_mode m);
 const char *fedjit_client_auth_to_string(enum fedjit_client_auth a);
+const char *fedjit_refresh_empty_400_to_string(enum fedjit_refresh_empty_400 v);
 const char *fedjit_username_from_to_string(enum fedjit_username_from u);

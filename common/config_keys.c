@@ -51,6 +51,7 @@ static const char *const mode_names[] = {"blocking", "non-blocking", NULL};
 static const char *const username_from_names[] = {"claim", "subject", NULL};
 static const char *const client_auth_names[] = {"none", "client_secret_basic", "client_secret_post",
                                                 "private_key_jwt", NULL};
+static const char *const refresh_empty_400_names[] = {"refused", "error", NULL};
 
 #define G(f)        FEDJIT_SECTION_GLOBAL, .offset = offsetof(struct fedjit_global, f)
 #define D(f)        FEDJIT_SECTION_DOMAIN, .offset = offsetof(struct fedjit_domain, f)
@@ -158,6 +159,8 @@ const struct fedjit_key_desc fedjit_config_keys[FEDJIT_KEY_COUNT] = {
         [FEDJIT_KEY_OFFLINE_GRACE] = {"offline_grace", I(offline_grace), U32(0, 31536000),
                                       .def = "86400"},
         [FEDJIT_KEY_OFFLINE_ACCESS] = {"offline_access", I(offline_access), BOOLEAN, .def = "no"},
+        [FEDJIT_KEY_REFRESH_EMPTY_400] = {"refresh_empty_400", I(refresh_empty_400),
+                                          ENUM(refresh_empty_400_names), .def = "refused"},
 };
 
 const struct fedjit_key_desc *fedjit_config_key_find(enum fedjit_section_kind kind,
@@ -211,6 +214,11 @@ const char *fedjit_mode_to_string(enum fedjit_mode m)
 const char *fedjit_client_auth_to_string(enum fedjit_client_auth a)
 {
 	return enum_name(client_auth_names, FEDJIT_ELEMENTSOF(client_auth_names), a);
+}
+
+const char *fedjit_refresh_empty_400_to_string(enum fedjit_refresh_empty_400 v)
+{
+	return enum_name(refresh_empty_400_names, FEDJIT_ELEMENTSOF(refresh_empty_400_names), v);
 }
 
 const char *fedjit_username_from_to_string(enum fedjit_username_from u)

@@ -66,12 +66,16 @@ int fedjit_idp_test_run(struct fedjit_flow *f);
  *      iss, aud/azp, exp/iat with leeway, required_acr) and, per OIDC Core §12.2, must
  *      carry the account's subject and no nonce (the device grant had none); then
  *      UserInfo when configured, as at a login;
- *   4. msg=identity with the claims (and the rotated refresh token, if the IdP sent
- *      one), or, without a new ID token, msg=identity issuer= subject= claims=0 (the
- *      grant is alive; the groups stay what they were) with the rotated token;
- *      msg=fail status=disabled for invalid_grant (revoked, expired, the person
- *      disabled) or an ID token for another subject; status=unreachable for the
- *      network; status=error for anything else (a configuration problem is no
+ *   4. without a new ID token (RFC 6749 §6 allows it), the claims from UserInfo with
+ *      the new access token, its sub the account's (another subject: disabled);
+ *   5. msg=identity with the claims (and the rotated refresh token, if the IdP sent
+ *      one), or, with neither an ID token nor UserInfo claims, msg=identity issuer=
+ *      subject= claims=0 claims_missing=WHY (the grant is alive, nothing else is
+ *      known) with the rotated token; msg=fail status=disabled for invalid_grant
+ *      (revoked, expired, the person disabled), an HTTP 400 with an empty body once
+ *      the IdP showed it accepts the client (refresh_empty_400; refresh_flow.c says
+ *      how) or an ID token or UserInfo for another subject; status=unreachable for
+ *      the network; status=error for anything else (a configuration problem is no
  *      reason to lock anyone).
  */
 int fedjit_refresh_run(struct fedjit_flow *f);

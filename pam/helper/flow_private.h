@@ -65,6 +65,14 @@ int fedjit_flow_verify(struct run *r, const struct fedjit_token_response *t,
 /* UserInfo when configured, and the groups-overage check. */
 int fedjit_flow_claims(struct run *r, const struct fedjit_token_response *t,
                        struct fedjit_idtoken *tok);
+/* A refresh answered without an ID token: the claims from UserInfo with t's access token
+ * (OIDC Core §5.3; its sub must be the account's, r->f->subject). 0 with *ret (checked
+ * for a groups overage like a login's claims), or 0 with *ret NULL when there are no
+ * claims to have (no endpoint, no usable answer: why says so, nothing sent); else the
+ * run is over (a UserInfo for another subject: msg=fail status=disabled; a malformed
+ * one: error). */
+int fedjit_flow_userinfo_only(struct run *r, const struct fedjit_token_response *t,
+                              struct fedjit_idtoken **ret, char *why, size_t why_size);
 /* msg=identity of tok, with t's refresh token. */
 int fedjit_flow_send_identity(struct run *r, const struct fedjit_token_response *t,
                               const struct fedjit_idtoken *tok);

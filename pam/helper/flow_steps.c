@@ -308,31 +308,55 @@ int fedjit_flow_verify(struct run *r, const struct fedjit_token_response *t,
 	return 0;
 }
 
+/* GETs the UserInfo endpoint with the access token: 0 with an HTTP 200 body in resp;
+ * else the status a failure would have (the transport's, "error" for another HTTP
+ * status, "timeout") and *ret_why (malloc'd, no secrets), nothing sent. */
+static int check_groups_elsewhere(struct run *r, const struct fedjit_idtoken *tok);
+
+static int get_userinfo(struct run *r, const char *access_token, struct fedjit_http_response *resp,
+                        const char **ret_status, char **ret_why)
+{
+	char *reason = NULL;
+	int e;
+
+	*ret_why = NULL;
+	if (!arm_timeout(r)) {
+		*ret_status = "timeout";
+		return fedjit_reason(-ETIMEDOUT, ret_why, "deadline reached before the request");
+	}
+	e = fedjit_http_get_bearer(&r->f->http, r->disc->userinfo_endpoint, access_token,
+	                           FEDJIT_USERINFO_MAX_SIZE, resp, &reason);
+	if (e < 0) {
+		*ret_status = http_status(e);
+		e = fedjit_reason(e, ret_why, "%s", reason ? reason : strerror(-e));
+		free(reason);
+		return e;
+	}
+	if (resp->status != 200) {
+		long status = resp->status;
+
+		fedjit_http_response_clear(resp);
+		*ret_status = "error";
+		return fedjit_reason(-EPROTO, ret_why, "HTTP %ld", status);
+	}
+	return 0;
+}
+
 static int userinfo(struct run *r, const struct fedjit_token_response *t,
                     struct fedjit_idtoken *tok)
 {
 	struct fedjit_http_response resp = {0};
+	const char *status = "error";
 	char *reason = NULL;
 	int e;
 
 	if (!r->f->idp->userinfo || !r->disc->userinfo_endpoint)
 		return 0;
-	if (!arm_timeout(r))
-		return fedjit_flow_fail(r, "timeout",
-		                        "deadline reached before the userinfo request");
-	e = fedjit_http_get_bearer(&r->f->http, r->disc->userinfo_endpoint, t->access_token,
-	                           FEDJIT_USERINFO_MAX_SIZE, &resp, &reason);
+	e = get_userinfo(r, t->access_token, &resp, &status, &reason);
 	if (e < 0) {
-		e = fedjit_flow_fail(r, http_status(e), "userinfo: %s",
-		                     reason ? reason : strerror(-e));
+		e = fedjit_flow_fail(r, status, "userinfo: %s", reason ? reason : strerror(-e));
 		free(reason);
 		return e;
-	}
-	if (resp.status != 200) {
-		long status = resp.status;
-
-		fedjit_http_response_clear(&resp);
-		return fedjit_flow_fail(r, "error", "userinfo: HTTP %ld", status);
 	}
 	e = fedjit_idtoken_merge_userinfo(tok, resp.body, resp.len, r->f->idp->groups_claim,
 	                                  &reason);
@@ -344,6 +368,50 @@ static int userinfo(struct run *r, const struct fedjit_token_response *t,
 		return e;
 	}
 	return 0;
+}
+
+int fedjit_flow_userinfo_only(struct run *r, const struct fedjit_token_response *t,
+                              struct fedjit_idtoken **ret, char *why, size_t why_size)
+{
+	struct fedjit_http_response resp = {0};
+	const char *status = "error";
+	char *reason = NULL;
+	int e;
+
+	*ret = NULL;
+	if (!r->disc->userinfo_endpoint) {
+		snprintf(why, why_size, "the IdP has no userinfo_endpoint");
+		return 0;
+	}
+	e = get_userinfo(r, t->access_token, &resp, &status, &reason);
+	if (e < 0) {
+		snprintf(why, why_size, "UserInfo: %s", reason ? reason : strerror(-e));
+		free(reason);
+		return 0;
+	}
+	e = fedjit_idtoken_from_userinfo(resp.body, resp.len, r->f->idp->issuer, r->f->subject,
+	                                 r->f->idp->groups_claim, ret, &reason);
+	fedjit_http_response_clear(&resp);
+	if (e == -EACCES) {
+		/* as a refreshed ID token for another subject: the grant is not this
+		 * account's any more */
+		free(reason);
+		return fedjit_flow_fail(r, "disabled",
+		                        "the UserInfo answer after the refresh is for another "
+		                        "subject");
+	}
+	if (e < 0) {
+		e = fedjit_flow_fail(r, "error", "UserInfo after the refresh refused: %s",
+		                     reason ? reason : strerror(-e));
+		free(reason);
+		return e;
+	}
+	e = check_groups_elsewhere(r, *ret);
+	if (e != 0) {
+		fedjit_idtoken_free(*ret);
+		*ret = NULL;
+	}
+	return e;
 }
 
 /*

@@ -18,7 +18,10 @@
  *                   present, perhaps empty)] [acr=] [refresh_token= [refresh_expires_in=]]
  *                   : the verified ID token's identity (claims named by the IdP's *_claim
  *                   settings) and the refresh token the IdP issued with it (a secret: the
- *                   frame is scrubbed)
+ *                   frame is scrubbed). A revalidation answered without an ID token
+ *                   sends the claims of UserInfo the same way, or, with none to have,
+ *                   claims=0 claims_missing=WHY (no username, groups or acr: nothing
+ *                   about them is known)
  *       msg=fail    v=1 status=(proto.h result status) log= [message=]
  *       msg=debug   v=1 text=  (privilege report, statistics) logged at debug
  *       msg=check   v=1 step= status= [text=]  op=idp-test: one step, forwarded

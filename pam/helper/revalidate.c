@@ -18,8 +18,14 @@
  *                                  groups (a group removed at the IdP removes the
  *                                  mapped local group), last_verified, the rotated
  *                                  refresh token
- *     an identity without claims   ok: the grant is alive; last_verified and the
- *                                  rotated token, the groups stay (no new ID token)
+ *     an identity without claims   (no new ID token, no UserInfo claims) the grant
+ *                                  is alive, nothing else is known. The rotated
+ *                                  token is kept; then, when the IdP's allowed_groups,
+ *                                  group_map or create_groups need the groups: error,
+ *                                  not a verification (the groups can be neither
+ *                                  confirmed nor taken away: they stay, bounded by the
+ *                                  offline policy like an IdP that cannot be asked);
+ *                                  else ok: last_verified, the groups stay (unused)
  *     invalid_grant, another subject
  *                                  disabled: locked (reason "disabled at the IdP",
  *                                  refresh token erased), sessions ended, audited
@@ -150,10 +156,25 @@ static void lock_disabled(struct fedjit_helper *h, const struct fedjit_user *u, 
 	        r < 0 && r != -EBUSY ? " (ending them failed)" : "");
 }
 
-/* An identity without claims: the grant is alive; last_verified, the groups stay. */
-static int verified_bare(struct fedjit_helper *h, const struct fedjit_user *u,
+/* An identity without claims (why: the child's claims_missing): the grant is alive.
+ * Without the groups the configuration decides by, that is no verification. */
+static int verified_bare(struct fedjit_helper *h, const struct fedjit_user *u, const char *why,
                          struct fedjit_reval_outcome *ret)
 {
+	const struct fedjit_idp *idp = h->idp;
+
+	if (idp->allowed_groups || idp->n_group_map > 0 || idp->create_groups) {
+		record_check(h, u->name, FEDJIT_CHECK_ERROR);
+		outcome(ret, "error",
+		        "the refresh grant succeeded without a new ID token and without claims "
+		        "(%.300s): the groups that allowed_groups, group_map or create_groups "
+		        "need are not confirmed, so this is no verification (the groups stay; "
+		        "the account logs in for revalidate_after + offline_grace after its last "
+		        "verification)",
+		        why);
+		return 0;
+	}
+
 	struct fedjit_secret_store *ss = NULL;
 	_cleanup_state_ struct fedjit_account_state *old = NULL;
 	struct fedjit_account_state st;
@@ -178,7 +199,10 @@ static int verified_bare(struct fedjit_helper *h, const struct fedjit_user *u,
 		return r;
 	ret->last_verified = now;
 	ret->access = "ok";
-	outcome(ret, "ok", "the refresh grant succeeded without a new ID token: groups kept");
+	outcome(ret, "ok",
+	        "the refresh grant succeeded without a new ID token and without claims "
+	        "(%.300s); no setting uses groups",
+	        why);
 	return 0;
 }
 
@@ -229,7 +253,7 @@ static int verified(struct fedjit_helper *h, const struct fedjit_user *u,
 		ret->token_rotated = true;
 	id.refresh_token = NULL; /* kept, whatever the re-sync decides */
 	if (fedjit_msg_get_bool(m, "claims", &claims) == 0 && !claims)
-		return verified_bare(h, u, ret);
+		return verified_bare(h, u, fedjit_msg_get(m, "claims_missing") ?: "-", ret);
 	const struct fedjit_prov_ctx ctx = {
 	        .config = h->config,
 	        .idp = h->idp,

@@ -461,3 +461,33 @@ out:
 	fedjit_json_decref_scrub(ui);
 	return r;
 }
+
+int fedjit_idtoken_from_userinfo(const char *data, size_t len, const char *issuer,
+                                 const char *subject, const char *groups_claim,
+                                 struct fedjit_idtoken **ret, char **ret_reason)
+{
+	struct fedjit_idtoken *t = calloc(1, sizeof(*t));
+	int r;
+
+	*ret = NULL;
+	if (!t)
+		return -ENOMEM;
+	t->nbf = -1;
+	t->auth_time = -1;
+	t->email_verified = -1;
+	t->iss = strdup(issuer);
+	t->sub = strdup(subject);
+	/* only the subject to start from: every other claim is UserInfo's */
+	t->claims = json_pack("{ss}", "sub", subject);
+	if (!t->iss || !t->sub || !t->claims) {
+		fedjit_idtoken_free(t);
+		return -ENOMEM;
+	}
+	r = fedjit_idtoken_merge_userinfo(t, data, len, groups_claim, ret_reason);
+	if (r < 0) {
+		fedjit_idtoken_free(t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}

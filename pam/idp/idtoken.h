@@ -114,4 +114,14 @@ bool fedjit_idtoken_groups_elsewhere(const struct fedjit_idtoken *token, const c
 int fedjit_idtoken_merge_userinfo(struct fedjit_idtoken *token, const char *data, size_t len,
                                   const char *groups_claim, char **ret_reason);
 
+/* The claims of a refresh answered without an ID token (RFC 6749 §6, OIDC Core §12.2):
+ * a token struct whose claims are the UserInfo response's alone, iss and sub the given
+ * issuer and subject. Nothing in it is signed: UserInfo came over verified TLS from the
+ * IdP's endpoint, as with merge_userinfo above. Its "sub" must equal subject (-EACCES
+ * otherwise, OIDC Core §5.3.2); same limits and groups rules as a token (-E2BIG,
+ * -EBADMSG); exp, iat, alg and kid are not set (0, NULL). */
+int fedjit_idtoken_from_userinfo(const char *data, size_t len, const char *issuer,
+                                 const char *subject, const char *groups_claim,
+                                 struct fedjit_idtoken **ret, char **ret_reason);
+
 #define FEDJIT_USERINFO_MAX_SIZE (256 * 1024)

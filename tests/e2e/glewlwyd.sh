@@ -8,7 +8,9 @@
 # in headless Chromium through its own pages. First SSH login (the account is
 # created), a returning login (attributes re-synced), sudo through the group
 # mapped from the IdP (group_map admins:sudo), a group taken away at the IdP,
-# a person the IdP sends no groups claim for, and the IdP down.
+# a person the IdP sends no groups claim for, revalidation (groups from UserInfo,
+# a revoked grant ending a key-login session, the account phase revalidating), and
+# the IdP down (the offline policy).
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/glewlwyd/lib.sh"
 if [ -z "${FEDJIT_E2E_IN_NS:-}" ] && [ "$(id -u)" = 0 ] && ! gw_available; then
@@ -26,7 +28,7 @@ fi
 e2e_conf
 e2e_pam sshd
 e2e_pam sudo
-if ! e2e_sshd_start 2222; then
+if ! E2E_SSHD_PUBKEY=1 e2e_sshd_start 2222; then
 	t_not_ok "sshd starts on 127.0.0.1:2222"
 	t_done
 fi
@@ -136,6 +138,101 @@ out=$(E2E_ACTION="approve bob" e2e_ssh bob id -un)
 t_eq "allowed_groups=staff: bob (staff) still logs in" bob "$out"
 e2e_conf
 
+# ---- revalidation: Glewlwyd stays the source of truth ------------------------------
+# Glewlwyd answers the refresh grant with an access token alone (no ID token): the
+# groups come from its UserInfo; a revoked refresh token gets an empty HTTP 400, which
+# locks once its device authorization endpoint shows it accepts the client
+# (pam/helper/refresh_flow.c). Key logins never ask the IdP: only revalidation can
+# take them away.
+fj() { "$E2E_CLI_BIN" "$@"; }
+for u in alice bob; do
+	ssh-keygen -q -t ed25519 -N '' -f "$E2E_TMP/${u}_key" </dev/null
+	e2e_authorize_key "$u" "$E2E_TMP/${u}_key"
+done
+# key_ssh USER CMD...: a public-key login with USER's key
+key_ssh() {
+	local u=$1
+	shift
+	e2e_ssh_key "$u" "$E2E_TMP/${u}_key" "$@"
+}
+out=$(key_ssh alice id -un)
+t_eq "revalidation: alice's key login" "0 alice" "$? $out"
+t_match "revalidation: the device-flow logins left a refresh token from Glewlwyd" \
+	'^refresh: +token held$' "$(fj user show alice)"
+
+# admins was given back to alice at Glewlwyd after her last login: revalidation sees
+# it (UserInfo's groups), and then a group taken away
+mark=$(e2e_log_mark)
+out=$(fj revalidate alice)
+t_match "revalidation: admins given back at Glewlwyd since her login: groups changed" \
+	'^alice: ok \(verified now; groups changed' "$out"
+t_match "revalidation: ... Glewlwyd sent no ID token, the groups came from UserInfo" \
+	'no ID token in the refresh answer: claims from UserInfo' \
+	"$(e2e_log_wait "$mark" 'claims from UserInfo')"
+t_eq "revalidation: ... sudo -n works for alice again" 0 "$(e2e_as alice sudo -n id -u 2>&1)"
+gw_user_groups alice staff
+mark=$(e2e_log_mark)
+out=$(fj revalidate alice)
+t_match "revalidation: admins removed at Glewlwyd: verified, groups changed" \
+	'^alice: ok \(verified now; groups changed' "$out"
+t_check "revalidation: ... id alice no longer shows sudo" \
+	"$(id alice | grep -q '(sudo)' && echo 1 || echo 0)" "$(id alice)"
+t_check "revalidation: ... sudo -n refuses alice" \
+	"$(e2e_as alice sudo -n true >/dev/null 2>&1 && echo 1 || echo 0)"
+gw_user_groups alice admins staff
+out=$(fj revalidate alice)
+t_match "revalidation: admins given back at Glewlwyd: sudo again" '^alice: ok \(verified now; groups changed' "$out"
+t_eq "revalidation: ... sudo -n works for alice" 0 "$(e2e_as alice sudo -n id -u 2>&1)"
+
+# revoked at Glewlwyd while logged in with a key: `fedjit revalidate --sessions` ends
+# the session and locks; the key no longer logs in
+key_ssh alice 'sleep 600' >/dev/null &
+sess_pid=$!
+auid=$(id -u alice)
+for ((i = 0; i < 200; i++)); do pgrep -u "$auid" -x sleep >/dev/null && break; sleep 0.05; done
+t_check "revalidation: alice is logged in with her key, running sleep" \
+	"$(pgrep -u "$auid" -x sleep >/dev/null && echo 0 || echo 1)" "$(cat "$E2E_TMP/ssh.err")"
+revoked=$(gw_revoke_refresh alice)
+mark=$(e2e_log_mark)
+out=$(fj revalidate --sessions)
+t_match "revalidation: revoked at Glewlwyd ($revoked tokens): alice disabled, session ended" \
+	'^alice: disabled at the IdP \(locked; sessions ended\)$' "$out"
+t_match "revalidation: ... the log: the empty HTTP 400, the client accepted" \
+	'HTTP 400 with an empty body, while the IdP accepts this client' \
+	"$(e2e_log_wait "$mark" 'while the IdP accepts this client')"
+for ((i = 0; i < 200; i++)); do kill -0 "$sess_pid" 2>/dev/null || break; sleep 0.05; done
+t_check "revalidation: ... the SSH session is over" "$(kill -0 "$sess_pid" 2>/dev/null && echo 1 || echo 0)"
+t_eq "revalidation: ... no process of alice runs" "" "$(pgrep -u "$auid")"
+out=$(key_ssh alice echo session)
+t_check "revalidation: ... alice's key login is refused" \
+	"$([ $? -ne 0 ] && [ "$out" != session ] && echo 0 || echo 1)" "$(cat "$E2E_TMP/ssh.err")"
+t_match "revalidation: ... user show: disabled at the IdP, no token" \
+	'lock reason: disabled at the IdP.*refresh: +none' "$(fj user show alice | tr '\n' ' ')"
+fj user unlock alice >/dev/null
+out=$(E2E_ACTION="approve alice" e2e_ssh alice id -un)
+t_eq "revalidation: unlock + a device-flow login through Glewlwyd: alice is back" "0 alice" "$? $out"
+
+# the account phase of a key login revalidates by itself past revalidate_after
+e2e_conf revalidate_after=1 offline_grace=3600
+sleep 2
+mark=$(e2e_log_mark)
+out=$(key_ssh bob echo session)
+t_eq "account phase: bob's key login past revalidate_after, verified at Glewlwyd" "0 session" "$? $out"
+t_match "account phase: ... the log says so" 'revalidation of bob: ok' \
+	"$(e2e_log_wait "$mark" 'revalidation of bob')"
+gw_revoke_refresh bob >/dev/null
+sleep 2
+mark=$(e2e_log_mark)
+out=$(key_ssh bob echo session)
+t_check "account phase: bob revoked at Glewlwyd: his key login is refused" \
+	"$([ $? -ne 0 ] && [ "$out" != session ] && echo 0 || echo 1)" "$(cat "$E2E_TMP/ssh.err")"
+t_match "account phase: ... disabled at the IdP" 'revalidation of bob: disabled' \
+	"$(e2e_log_wait "$mark" 'revalidation of bob')"
+fj user unlock bob >/dev/null
+E2E_ACTION="approve bob" e2e_ssh bob true
+t_eq "account phase: unlock + a device-flow login: bob is back" 0 "$?"
+e2e_conf
+
 # ---- the IdP is down ----------------------------------------------------------------
 iss=$FEDJIT_GW_ISSUER
 cp "$FEDJIT_GW_CA" "$E2E_TMP/glewlwyd-ca.pem"
@@ -147,4 +244,17 @@ rc=$?
 t_check "IdP down: the login fails" "$([ $rc -ne 0 ] && echo 0 || echo 1)" "rc=$rc out=$out"
 t_match "IdP down: ... as unreachable" 'user alice: unreachable' \
 	"$(e2e_log_wait "$mark" 'user alice: unreachable')"
+# the offline policy: key logins go on for offline_grace past revalidate_after
+FEDJIT_GW_ISSUER=$iss FEDJIT_GW_CA=$E2E_TMP/glewlwyd-ca.pem e2e_conf revalidate_after=1 offline_grace=3600
+sleep 2
+mark=$(e2e_log_mark)
+out=$(key_ssh bob echo session)
+t_eq "IdP down, within offline_grace: bob's key login goes on" "0 session" "$? $out"
+t_match "IdP down, within offline_grace: ... the revalidation was unreachable" \
+	'revalidation of bob: unreachable' "$(e2e_log_wait "$mark" 'revalidation of bob')"
+FEDJIT_GW_ISSUER=$iss FEDJIT_GW_CA=$E2E_TMP/glewlwyd-ca.pem e2e_conf revalidate_after=1 offline_grace=1
+sleep 2
+out=$(key_ssh bob echo session)
+t_check "IdP down, past offline_grace: bob's key login is refused" \
+	"$([ $? -ne 0 ] && [ "$out" != session ] && echo 0 || echo 1)" "$(cat "$E2E_TMP/ssh.err")"
 t_done

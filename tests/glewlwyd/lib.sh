@@ -27,13 +27,21 @@
 #   gw_user_enable NAME true|false
 #   gw_user_name NAME FULL-NAME   changes the user's name (the "name" claim)
 #   gw_revoke_refresh NAME revokes every refresh token of NAME (what an administrator
-#                          does to cut a person off: disabling alone does not)
+#                          does to cut a person off: disabling alone does not); on
+#                          stdout how many
+#   gw_refresh_tokens NAME how many refresh tokens of NAME are still valid
+#   gw_refresh_one_use always|never  whether a refresh token is spent by its use
+#                          (always: each refresh answer carries a new one, and
+#                          presenting a spent one revokes its successors too)
+#   gw_client_add ID SECRET a confidential client (client_secret_basic or _post) with
+#                          the grants, scopes and claims of "fedjit"
 #   gw_rotate_key          a new signing key; the JWKS publishes only the new one
 #   gw_kid                 the kid the JWKS publishes now
 #   gw_approve CODE USER [SCOPES]  what a person does with a browser, over HTTP:
 #                          logs in as USER (password USER-password), grants the
 #                          client SCOPES (default: every scope of the client) and
-#                          enters CODE; 0 when Glewlwyd accepted the code
+#                          enters CODE; 0 when Glewlwyd accepted the code. The
+#                          client is $FEDJIT_GW_CLIENT (default fedjit)
 #
 # Users made by gw_start: alice (admins, staff), bob (staff), carol (no groups).
 #
@@ -396,6 +404,26 @@ gw_revoke_refresh() { # gw_revoke_refresh NAME
 	echo "$n"
 }
 
+gw_refresh_tokens() { # gw_refresh_tokens NAME
+	gw_admin GET "/oidc/token?impersonate=$1" | jq '[.[] | select(.enabled)] | length'
+}
+
+gw_refresh_one_use() { # gw_refresh_one_use always|never
+	local doc
+	doc=$(gw_admin GET /mod/plugin/oidc) || return 1
+	doc=$(jq -c --arg v "$1" '.parameters["refresh-token-one-use"] = $v' <<<"$doc") || return 1
+	gw_admin PUT /mod/plugin/oidc "$doc" >/dev/null && gw_admin PUT /mod/plugin/oidc/reset >/dev/null
+}
+
+gw_client_add() { # gw_client_add ID SECRET
+	gw_admin POST /client/ "$(jq -n --arg id "$1" --arg pw "$2" '{
+	  "client_id": $id, "name": $id, "enabled": true, "confidential": true, "password": $pw,
+	  "token_endpoint_auth_method": ["client_secret_basic", "client_secret_post"],
+	  "authorization_type": ["device_authorization", "refresh_token"],
+	  "scope": ["openid", "profile", "email", "groups"], "redirect_uri": []
+	}')" >/dev/null
+}
+
 gw_rotate_key() {
 	local d=$FEDJIT_GW_DIR n
 	n=$(date +%s%N)
@@ -425,7 +453,7 @@ gw_approve() { # gw_approve CODE USER [SCOPES]
 	local code=$1 user=$2 scopes=${3:-openid profile email groups} jar loc rc=1
 	jar=$(_gw_login "$user") || return 1
 	# consent first: a code entered without it is spent with "openid" alone
-	if _gw_http "$jar" PUT /auth/grant/fedjit "{\"scope\":\"$scopes\"}" >/dev/null; then
+	if _gw_http "$jar" PUT "/auth/grant/${FEDJIT_GW_CLIENT:-fedjit}" "{\"scope\":\"$scopes\"}" >/dev/null; then
 		loc=$(curl -sS --max-time 20 --cacert "$FEDJIT_GW_CA" -b "$jar" -c "$jar" -o /dev/null \
 			-w '%{http_code} %{redirect_url}' \
 			"$FEDJIT_GW_ISSUER/device?code=$(jq -rn --arg c "$code" '$c|@uri')&g_continue")

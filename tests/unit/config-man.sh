@@ -5,8 +5,8 @@
 src=${top_srcdir:-.}
 table="$src/common/config_keys.c"
 page="$src/man/fedjit.conf.5"
-keys=$(sed -n 's/.*\[FEDJIT_KEY_[A-Z_]*\] = {"\([a-z_]*\)".*/\1/p' "$table" | sort)
-documented=$(grep '^\.It Ic ' "$page" | grep -o 'Ic [a-z_]*' | sed 's/^Ic //' | sort)
+keys=$(sed -n 's/.*\[FEDJIT_KEY_[A-Z0-9_]*\] = {"\([a-z0-9_]*\)".*/\1/p' "$table" | sort)
+documented=$(grep '^\.It Ic ' "$page" | grep -o 'Ic [a-z0-9_]*' | sed 's/^Ic //' | sort)
 n_keys=$(echo "$keys" | wc -w)
 if [ "$n_keys" -lt 40 ]; then
 	echo "Bail out! found only $n_keys keys in $table"
