@@ -324,6 +324,8 @@ static int open_ro(struct fedjit_store *s, const char *path, unsigned flags, mod
 	}
 }
 
+void (*fedjit_store_debug_open_hook)(const char *path);
+
 int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigned flags,
                                mode_t mode, uint32_t version, bool secret,
                                struct fedjit_store *lock_of)
@@ -350,6 +352,8 @@ int fedjit_store_open_internal(struct fedjit_store *s, const char *path, unsigne
 		if (r >= 0)
 			r = check_path(path, secret, &lst);
 	}
+	if (r == 0 && fedjit_store_debug_open_hook)
+		fedjit_store_debug_open_hook(path);
 	if (r == 0)
 		r = rdonly ? open_ro(s, path, flags, mode, version, secret, lock_of)
 		           : open_rw(s, path, flags, mode, &recovered);
@@ -473,7 +477,7 @@ static bool may_write(const char *path)
 	return true;
 }
 
-int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **ret)
+static int open_once(const char *path, unsigned flags, struct fedjit_store **ret)
 {
 	struct fedjit_store *s = calloc(1, sizeof(*s));
 	bool rdonly = flags & FEDJIT_STORE_RDONLY;
@@ -496,7 +500,7 @@ int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **re
 		if (r > 0) {
 			/* the file was replaced: open the new one */
 			fedjit_store_close(s);
-			return fedjit_store_open(path, flags & ~FEDJIT_STORE_CREATE, ret);
+			return open_once(path, flags & ~FEDJIT_STORE_CREATE, ret);
 		}
 	} else if (r == 0 && rdonly && !(flags & (FEDJIT_STORE_NORECOVER | FEDJIT_STORE_NOLOCK)) &&
 	           fedjit_store_needs_upgrade(s) && may_write(path)) {
@@ -517,6 +521,20 @@ int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **re
 	}
 	*ret = s;
 	return 0;
+}
+
+int fedjit_store_open(const char *path, unsigned flags, struct fedjit_store **ret)
+{
+	int r;
+
+	/* A restore renamed a new store over the path between the check of the
+	 * file and its open (-ESTALE): open the new one. A restore takes far
+	 * longer than an open, so a few tries always meet a settled file. */
+	for (int tries = 0;; tries++) {
+		r = open_once(path ? path : FEDJIT_DB_FILE, flags, ret);
+		if (r != -ESTALE || tries == 4)
+			return r;
+	}
 }
 
 bool fedjit_store_has_private(struct fedjit_store *s)

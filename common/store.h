@@ -348,6 +348,12 @@ extern unsigned fedjit_store_debug_fail_after;
  */
 extern void (*fedjit_store_debug_read_hook)(void);
 /*
+ * Test-only: when set, called in every open after the file at path was
+ * checked and before it is opened, so tests can rename another store over it
+ * there (what a restore does).
+ */
+extern void (*fedjit_store_debug_open_hook)(const char *path);
+/*
  * Test-only: when set, called in every commit with tdb's recovery record
  * armed, before the data is written (signals are blocked there), so tests
  * can hold a commit open or die in the middle of one.

@@ -448,6 +448,57 @@ static void test_killed_writer(void **state)
 
 /* ---- the secret store ---- */
 
+/* ---- a restore renaming a new store over the path during an open ---- */
+
+static char swap_from[PATH_MAX];
+static int swap_calls;
+
+/* The first open's check has passed: rename the other store over its path. */
+static void swap_store(const char *path)
+{
+	char from_priv[PATH_MAX], to_priv[PATH_MAX];
+
+	if (swap_calls++ != 0 || strstr(path, ".private."))
+		return;
+	assert_int_equal(fedjit_store_private_path(swap_from, from_priv, sizeof(from_priv)), 0);
+	assert_int_equal(fedjit_store_private_path(path, to_priv, sizeof(to_priv)), 0);
+	assert_int_equal(rename(from_priv, to_priv), 0);
+	assert_int_equal(rename(swap_from, path), 0);
+}
+
+static void test_open_meets_a_restore(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_store *other = NULL, *ro = NULL;
+	struct fedjit_user *got = NULL;
+	char b[128], b2[128];
+	struct fedjit_user u1 = mkuser(b, sizeof(b), 1, "corp");
+	struct fedjit_user u2 = mkuser(b2, sizeof(b2), 2, "corp");
+
+	open_rw(f);
+	assert_int_equal(fedjit_store_create_account(f->s, &u1, NULL, NULL, 0), 0);
+	fedjit_store_close(f->s);
+	f->s = NULL;
+	/* the store a restore would bring: user 2 only */
+	snprintf(swap_from, sizeof(swap_from), "%s/sub/other.tdb", f->dir);
+	assert_int_equal(
+	        fedjit_store_open(swap_from, FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &other), 0);
+	assert_int_equal(fedjit_store_create_account(other, &u2, NULL, NULL, 0), 0);
+	fedjit_store_close(other);
+
+	swap_calls = 0;
+	fedjit_store_debug_open_hook = swap_store;
+	int r = fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &ro);
+	fedjit_store_debug_open_hook = NULL;
+	assert_int_equal(r, 0);
+	assert_true(swap_calls >= 2); /* the open that met the rename, then the retry */
+	/* the new store, not the one the check saw */
+	assert_int_equal(fedjit_store_get_user(ro, u2.name, &got), 0);
+	fedjit_user_free(got);
+	assert_int_equal(fedjit_store_get_user(ro, u1.name, &got), -ENOENT);
+	fedjit_store_close(ro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +507,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_readonly_validation, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_open_meets_a_restore, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
