@@ -279,7 +279,9 @@ check "libnss_fedjit(8) SYNOPSIS gives passwd, group (with [SUCCESS=merge]) and 
 	grep -Ev '^(passwd|group|shadow):' /etc/nsswitch.conf
 	printf '%s\n' "$nsslines"
 } >"$W/nsswitch.conf"
-cat "$W/nsswitch.conf" >/etc/nsswitch.conf
+# the chroot's /etc (an overlay upper layer on a tmpfs), never the machine's
+chroot_etc=/etc
+cat "$W/nsswitch.conf" >"$chroot_etc/nsswitch.conf"
 
 . "$top/tests/idp/lib.sh"
 export FEDJIT_IDP_DEVICE_INTERVAL=1 TMPDIR=/tmp
