@@ -35,13 +35,7 @@ conf() { # conf KEY=VALUE...: Glewlwyd, provisioning into P, sudo from admins
 	printf '\n[domain P]\nuid_min = 300000\nuid_max = 300999\nhome = %s/home/%%u\nskel = none\n' "$T" >>"$CONF"
 }
 mkdir -p "$T/home"
-# every run's output and log, kept for the leak check at the end
-eval "$(declare -f login | sed '1s/^login/lib_login/')"
-login() { lib_login "$@"; cat "$T/out" "$T/err" >>"$T/all"; }
-field() { sed -n "s/^result .* $1=\\([^ ]*\\).*/\\1/p" "$T/out"; }
-show() { "$FEDJIT" --config "$CONF" user show "$1" 2>&1; }
-secret_keys() { tdbdump "$T/secret.tdb" 2>/dev/null | sed -n 's/^key([0-9]*) = "\(.*\)"$/\1/p'; }
-revalidate() { login --op revalidate "$@"; }
+keep_all_output # for the leak check at the end
 # held NAME: the refresh token the secret store holds for NAME
 # (tdbdump writes other bytes as \XX)
 held() { tdbdump -k "refresh/$1" "$T/secret.tdb" 2>/dev/null | sed 's/\\[0-9A-Fa-f][0-9A-Fa-f]/ /g' | grep -o '[A-Za-z0-9]\{100,\}' | head -n 1; }

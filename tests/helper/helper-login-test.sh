@@ -49,7 +49,6 @@ snapshot() {
 		ls -A "$T/home"
 	} | sed "s|$T||g"
 }
-field() { sed -n "s/^result .* $1=\\([^ ]*\\).*/\\1/p" "$T/out"; }
 in_order() { # the message types in this order, each once
 	local want=$* got
 	got=$(grep -oE '^(device|approved|claims|result)\b' "$T/out" | tr '\n' ' ')

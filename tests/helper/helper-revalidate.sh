@@ -29,13 +29,7 @@ conf() { # conf KEY=VALUE...: provisioning into PRIMARY, sudo from admins, refre
 	printf '[domain PRIMARY]\nhome = %s/home/%%u\nskel = none\n' "$T" >>"$CONF"
 }
 mkdir -p "$T/home"
-# every run's output and log, kept for the leak check at the end
-eval "$(declare -f login | sed '1s/^login/lib_login/')"
-login() { lib_login "$@"; cat "$T/out" "$T/err" >>"$T/all"; }
-field() { sed -n "s/^result .* $1=\\([^ ]*\\).*/\\1/p" "$T/out"; }
-show() { "$FEDJIT" --config "$CONF" user show "$1" 2>&1; }
-secret_keys() { tdbdump "$T/secret.tdb" 2>/dev/null | sed -n 's/^key([0-9]*) = "\(.*\)"$/\1/p'; }
-revalidate() { login --op revalidate "$@"; }
+keep_all_output # for the leak check at the end
 
 conf
 # 1-4: the device-flow login keeps a refresh token (offline_access asked for)

@@ -87,6 +87,18 @@ login() { # login [CLIENT-ARGS...] USER
 	check_clean || unclean=$((unclean + 1))
 }
 
+# keep_all_output: from now on every login's output and log also go to $T/all (for a
+# test's check that a secret is in none of them)
+keep_all_output() {
+	eval "$(declare -f login | sed '1s/^login/lib_login/')"
+	login() { lib_login "$@"; cat "$T/out" "$T/err" >>"$T/all"; }
+}
+revalidate() { login --op revalidate "$@"; } # revalidate [CLIENT-ARGS...] USER
+field() { sed -n "s/^result .* $1=\\([^ ]*\\).*/\\1/p" "$T/out"; } # field NAME: of the result line
+show() { "$top_builddir/cli/fedjit" --config "$CONF" user show "$1" 2>&1; } # show USER
+# secret_keys: the keys of the secret store of $T
+secret_keys() { tdbdump "$T/secret.tdb" 2>/dev/null | sed -n 's/^key([0-9]*) = "\(.*\)"$/\1/p'; }
+
 check_store() { # check_store DESC CMD...: check, or a skip while the store is not usable
 	if [ "$STORE_OK" = 1 ]; then check "$@"; else
 		n=$((n + 1))
