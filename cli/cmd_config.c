@@ -24,6 +24,20 @@ static int print_config(const struct fedjit_config *c)
 	return FEDJIT_EXIT_OK;
 }
 
+/* The NSS module reads the stores at the paths it was built with (it never reads the
+ * configuration's: it runs in every process, and a path from a file would be one more
+ * thing each of them trusts). A store elsewhere is one that getent, sshd and sudo
+ * never see: say so, without failing the check (a test setup may want exactly that). */
+static void warn_store_path(const char *key, const char *value, const char *built_in)
+{
+	if (value && strcmp(value, built_in) != 0)
+		fprintf(stderr,
+		        "fedjit: warning: %s = %s: the NSS module (libnss_fedjit.so.2) reads %s, "
+		        "the path it was built with; accounts stored elsewhere are not seen by "
+		        "getent, sshd or sudo\n",
+		        key, value, built_in);
+}
+
 static int config_check(struct fedjit_cli *cli, int argc, char **argv)
 {
 	const char *file = cli->config_file;
@@ -65,6 +79,8 @@ static int config_check(struct fedjit_cli *cli, int argc, char **argv)
 		return FEDJIT_EXIT_ERROR;
 	}
 	fedjit_diag_clear(&diag);
+	warn_store_path("db_file", config->global.db_file, FEDJIT_DB_FILE);
+	warn_store_path("secret_db_file", config->global.secret_db_file, FEDJIT_SECRET_DB_FILE);
 	r = quiet ? FEDJIT_EXIT_OK : print_config(config);
 	fedjit_config_free(config);
 	return r;

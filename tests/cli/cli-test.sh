@@ -633,6 +633,12 @@ sed -e 's/^provisioning = as-in-username/;&/' -e 's/^;provisioning = none/provis
 t "config check passes the example with provisioning = none" 0 --config "$tmp/example-c.conf" config check
 golden "config check of the test configuration (global --config)" config-check.txt 0 \
 	--config "$conf" config check
+has "... warns that the NSS module does not read its db_file" err \
+	"^fedjit: warning: db_file = $tmp/fedjit.tdb: the NSS module \\(libnss_fedjit.so.2\\) reads /[^ ]*fedjit.tdb, the path it was built with"
+has "... nor its secret_db_file" err "^fedjit: warning: secret_db_file = $tmp/secret.tdb: "
+run 0 --config "$tmp/example-c.conf" config check
+if grep -q warning "$tmp/err"; then notok "config check: the built-in store paths, no warning" "$(cat "$tmp/err")"
+else ok "config check: the built-in store paths, no warning"; fi
 bad_conf() { # DESCRIPTION PATTERN (config on stdin)
 	cat >"$tmp/bad.conf"
 	if run_vg 1 config check --config "$tmp/bad.conf" && grep -Eq -- "$2" "$tmp/err" &&
