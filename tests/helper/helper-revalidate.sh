@@ -13,7 +13,7 @@
 helper_setup
 idp_start || { echo "1..0 # SKIP the test IdP did not start"; exit 0; }
 [ "$STORE_OK" = 1 ] || { echo "1..0 # SKIP the store cannot create accounts yet"; exit 0; }
-echo "1..38"
+echo "1..45"
 
 ISS=$FEDJIT_IDP_ISSUER
 FEDJIT=$top_builddir/cli/fedjit
@@ -172,5 +172,35 @@ check "no refresh token in the public store, the helper's log or a dump ($(echo 
 	test "$leaks" = 0
 check "the secret store (0600) is where they are" \
 	eval 'test "$(stat -c %a "$T/secret.tdb")" = 600 && grep -qaF -- "$(idp_refresh_tokens alice | tail -n 1)" "$T/secret.tdb"'
+
+# 39-45: a refresh answered without an ID token (RFC 6749 §6; Glewlwyd always answers so)
+idp_config '{"refresh_id_token":false}'
+idp_set_groups alice '["staff"]'
+revalidate --force alice
+check "no ID token in the refresh answer: ok, the claims from UserInfo" \
+	eval 'result_is ok && err_has "no ID token in the refresh answer: claims from UserInfo"'
+check "... admins removed at the IdP, seen through UserInfo: sudo gone" \
+	eval 'test "$(field groups_changed)" = 1 && ! show alice | grep -q sudo'
+before=$(field last_verified)
+idp_set_groups alice '["staff","admins"]'
+idp_config '{"userinfo_down":true}'
+sleep 1 # last_verified counts seconds
+revalidate --force alice
+check "no ID token and UserInfo down, group_map in use: error, not a verification" \
+	eval 'result_is error && grep -q "without a new ID token and without claims (UserInfo: HTTP 503)" "$T/out"'
+check "... nothing changed: not locked, same last verification, groups as they were" \
+	eval 'show alice | grep -q "^locked: *no" && test "$(field last_verified)" = "$before" && ! show alice | grep -q sudo'
+write_config "$CONF" "issuer=$ISS" client_id=fedjit-public "ca_file=$FEDJIT_IDP_CA" \
+	"scopes=openid profile email groups" offline_access=yes provisioning=always domain=PRIMARY
+printf '[domain PRIMARY]\nhome = %s/home/%%u\nskel = none\n' "$T" >>"$CONF"
+revalidate --force alice
+check "... the same with no setting that uses groups: ok, the grant is alive" \
+	eval 'result_is ok && grep -q "no setting uses groups" "$T/out"'
+check "... last verification moved" test "$(field last_verified)" -gt "$before"
+idp_config '{"userinfo_down":false,"refresh_id_token":true}'
+conf
+revalidate --force alice
+check "ID tokens again: ok, admins back, sudo again" \
+	eval 'result_is ok && test "$(field groups_changed)" = 1 && show alice | grep -q sudo'
 
 helper_done

@@ -97,6 +97,11 @@ const settings = {
   refreshRotation: 'default',
   // true: every request but /test/ answers 503 (the IdP is "down")
   down: false,
+  // false: a refresh grant's answer leaves the ID token out (RFC 6749 §6 allows it;
+  // Glewlwyd never sends one)
+  refreshIdToken: true,
+  // true: the UserInfo endpoint answers 503
+  userinfoDown: false,
 };
 const lifetime = intOpt('lifetime', 600) || 600;
 
@@ -544,6 +549,8 @@ async function testApi(ctx) {
         settings.refreshRotation = p.refresh_rotation;
       }
       if (p.down !== undefined) settings.down = [true, 1, '1', 'true'].includes(p.down);
+      if (p.refresh_id_token !== undefined) settings.refreshIdToken = [true, 1, '1', 'true'].includes(p.refresh_id_token);
+      if (p.userinfo_down !== undefined) settings.userinfoDown = [true, 1, '1', 'true'].includes(p.userinfo_down);
       log(`test: config ${JSON.stringify(settings)}`);
       return json(ctx, 200, { ok: true, settings });
     }
@@ -765,7 +772,7 @@ provider.use(async (ctx, next) => {
   try {
     if (ctx.path.startsWith('/test/')) {
       await testApi(ctx);
-    } else if (settings.down) {
+    } else if (settings.down || (settings.userinfoDown && ctx.path === '/me')) {
       json(ctx, 503, { error: 'temporarily_unavailable', error_description: 'the test IdP is down' });
     } else if (ctx.path.startsWith('/interaction/')) {
       await interactions(ctx);
@@ -779,6 +786,10 @@ provider.use(async (ctx, next) => {
           userCode: normalizeUserCode(ctx.body.user_code), clientId: ctx.oidc?.client?.clientId, created: Date.now(),
         });
         if (pendingCodes.length > 500) pendingCodes.shift();
+      }
+      if (!settings.refreshIdToken && ctx.method === 'POST' && ctx.path === '/token' && ctx.status === 200 &&
+          ctx.body?.id_token && querystring.parse(ctx.req.body?.toString('utf8') || '').grant_type === 'refresh_token') {
+        delete ctx.body.id_token;
       }
       if (ctx.method === 'POST' && ctx.path === '/token' && ctx.status >= 400 && ctx.body?.error) {
         stats.token_errors[ctx.body.error] = (stats.token_errors[ctx.body.error] || 0) + 1;
