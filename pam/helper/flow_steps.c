@@ -308,11 +308,11 @@ int fedjit_flow_verify(struct run *r, const struct fedjit_token_response *t,
 	return 0;
 }
 
+static int check_groups_elsewhere(struct run *r, const struct fedjit_idtoken *tok);
+
 /* GETs the UserInfo endpoint with the access token: 0 with an HTTP 200 body in resp;
  * else the status a failure would have (the transport's, "error" for another HTTP
  * status, "timeout") and *ret_why (malloc'd, no secrets), nothing sent. */
-static int check_groups_elsewhere(struct run *r, const struct fedjit_idtoken *tok);
-
 static int get_userinfo(struct run *r, const char *access_token, struct fedjit_http_response *resp,
                         const char **ret_status, char **ret_why)
 {
