@@ -4,15 +4,18 @@
  *
  * HOME. An existing directory at the home path is left alone (pre-created,
  * NFS, or a previous run finished); for a new or unfinished account it must be
- * owned by the account's uid (a new account never adopts someone else's home). Otherwise the home is built aside, as
- * PARENT/.fedjit-new.NAME (root, 0700, so nobody can reach into it while it
- * is filled), from the domain's skel (directories, regular files and
- * symbolic links, copied with *at calls that never follow a link; other file
- * types, set-id and sticky bits are dropped), chowned to the user, given
- * home_mode, and renamed into place without replacing anything
- * (RENAME_NOREPLACE). A run killed halfway leaves only the aside directory,
- * which the next run removes first: the home is either complete or absent.
- * Missing parents are created root:root 0755, as useradd does.
+ * owned by the account's uid (a new account never adopts someone else's
+ * home). Otherwise the home is built aside, as PARENT/.fedjit-new.NAME.PID
+ * (root, 0700, so nobody can reach into it while it is filled; one per
+ * process, aside_path says why), from the domain's skel (directories, regular
+ * files and symbolic links, copied with *at calls that never follow a link;
+ * other file types, set-id and sticky bits are dropped), chowned to the user,
+ * given home_mode, and renamed into place without replacing anything
+ * (RENAME_NOREPLACE): of two runs at once the first rename wins and the other
+ * removes its own. A run killed halfway leaves only its aside directory,
+ * which the next run removes first (its pid is gone): the home is either
+ * complete or absent. Missing parents are created root:root 0755, as useradd
+ * does.
  *
  * HOOK: provision.h.
  */
@@ -179,22 +182,65 @@ static int mkdir_parents(const char *dir)
 	return mkdir_0755(buf);
 }
 
-/* PARENT/.fedjit-new.NAME for home PARENT/NAME. */
-static int aside_path(const char *home, char *buf, size_t size, char *parent, size_t psize)
+/* PARENT/.fedjit-new.NAME.PID for home PARENT/NAME: one per process, because two
+ * logins of the same new identity (two SSH sessions at once: the second finds the
+ * account pending and finishes it too) build the home at the same time, and with one
+ * shared name the second one's clean-up removed the first one's half-built home. */
+static int aside_path(const char *home, char *buf, size_t size, char *parent, size_t psize,
+                      char *name, size_t nsize)
 {
 	char a[FEDJIT_PLAN_PATH_MAX], b[FEDJIT_PLAN_PATH_MAX];
 
 	snprintf(a, sizeof(a), "%s", home);
 	snprintf(b, sizeof(b), "%s", home);
 	snprintf(parent, psize, "%s", dirname(a));
-	if ((size_t)snprintf(buf, size, "%s/.fedjit-new.%s", parent, basename(b)) >= size)
+	snprintf(name, nsize, "%s", basename(b));
+	if ((size_t)snprintf(buf, size, "%s/.fedjit-new.%s.%ld", parent, name, (long)getpid()) >=
+	    size)
 		return -ENAMETOOLONG;
 	return 0;
 }
 
+/* What runs killed halfway left: PARENT/.fedjit-new.NAME.PID of a process that is
+ * gone (and PARENT/.fedjit-new.NAME, the name before it had a pid). Another process's
+ * live aside is left alone: its rename decides, and the loser removes its own. */
+static void remove_stale_asides(const char *parent, const char *name)
+{
+	char prefix[FEDJIT_PLAN_PATH_MAX + 16], path[PATH_MAX];
+	size_t plen;
+	struct dirent *e;
+	DIR *d = opendir(parent);
+
+	if (!d)
+		return;
+	plen = (size_t)snprintf(prefix, sizeof(prefix), ".fedjit-new.%s", name);
+	while (plen < sizeof(prefix) && (e = readdir(d))) {
+		const char *rest;
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, prefix, plen) != 0)
+			continue;
+		rest = e->d_name + plen;
+		if (rest[0] == '.') {
+			errno = 0;
+			pid = strtol(rest + 1, &end, 10);
+			if (errno || end == rest + 1 || *end || pid <= 0 || pid == (long)getpid() ||
+			    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+				continue;
+		} else if (rest[0] != '\0') {
+			continue;
+		}
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) < sizeof(path))
+			(void)rm_tree(path);
+	}
+	closedir(d);
+}
+
 static int make_home(struct prov_finish *f, char *err, size_t err_size)
 {
-	char aside[FEDJIT_PLAN_PATH_MAX + 32], parent[FEDJIT_PLAN_PATH_MAX];
+	char aside[FEDJIT_PLAN_PATH_MAX + 48], parent[FEDJIT_PLAN_PATH_MAX],
+	        name[FEDJIT_PLAN_PATH_MAX];
 	const char *skel = f->domain->skel;
 	_cleanup_close_ int dfd = -1;
 	struct stat st;
@@ -218,11 +264,13 @@ static int make_home(struct prov_finish *f, char *err, size_t err_size)
 		snprintf(err, err_size, "home %s exists and is not a directory", f->home);
 		return -EEXIST;
 	}
-	r = aside_path(f->home, aside, sizeof(aside), parent, sizeof(parent));
+	r = aside_path(f->home, aside, sizeof(aside), parent, sizeof(parent), name, sizeof(name));
 	if (r >= 0)
 		r = mkdir_parents(parent);
-	if (r >= 0)
+	if (r >= 0) {
+		remove_stale_asides(parent, name);
 		r = rm_tree(aside);
+	}
 	if (r >= 0 && mkdir(aside, 0700) < 0)
 		r = -errno;
 	if (r >= 0) {

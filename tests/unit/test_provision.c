@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -519,6 +520,48 @@ static void test_system_lookups(void **state)
 	assert_int_equal(nss->uid_exists(3999999999u, nss->userdata), 0);
 }
 
+/* The home is built aside under a name of this process's own: what a killed run
+ * left (its pid gone, or the name from before pids) is removed first, while another
+ * live run's aside (two logins of the same new identity at once) is left to it. */
+static void test_home_asides(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_prov_result res;
+	struct fedjit_identity id = fx_identity("sub-bob", "Bob", NULL);
+	char dead[600], legacy[600], live[600], path[700];
+	struct stat st;
+	pid_t child;
+	int status;
+
+	NEED_ROOT(f);
+	fx_config(f, "", "provisioning = always\ndomain = PRIMARY\n");
+	child = fork(); /* a pid that is gone */
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(mkdir(f->home_root, 0755) == 0 || errno == EEXIST);
+	snprintf(dead, sizeof(dead), "%s/.fedjit-new.bob.%ld", f->home_root, (long)child);
+	snprintf(legacy, sizeof(legacy), "%s/.fedjit-new.bob", f->home_root);
+	snprintf(live, sizeof(live), "%s/.fedjit-new.bob.%ld", f->home_root, (long)getppid());
+	assert_int_equal(mkdir(dead, 0700), 0);
+	snprintf(path, sizeof(path), "%s/half-copied", dead);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(mkdir(legacy, 0700), 0);
+	assert_int_equal(mkdir(live, 0700), 0);
+
+	assert_string_equal(fx_login(f, &id, "bob", &res), "ok");
+	assert_int_equal(res.action, FEDJIT_PROV_CREATED);
+	snprintf(path, sizeof(path), "%s/bob/.profile", f->home_root);
+	assert_int_equal(lstat(path, &st), 0); /* the home, from skel */
+	assert_int_equal(lstat(dead, &st), -1);
+	assert_int_equal(lstat(legacy, &st), -1);
+	assert_int_equal(lstat(live, &st), 0); /* a live process's: not ours to remove */
+	snprintf(path, sizeof(path), "%s/.fedjit-new.bob.%ld", f->home_root, (long)getpid());
+	assert_int_equal(lstat(path, &st), -1); /* our own went into place */
+	assert_int_equal(rmdir(live), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -535,6 +578,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_sshd_preauth, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_locked_and_removed_idp, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_blocking_rollback, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_home_asides, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_other_sources_asked_once, fx_setup,
 	                                        fx_teardown),
 	        cmocka_unit_test(test_system_lookups),

@@ -222,13 +222,20 @@ static void test_concurrency(void **state)
 	f->ctx.store_flags = 0;
 
 	race(f, DISTINCT, 1, false, res);
-	for (unsigned i = 0; i < DISTINCT; i++)
+	for (unsigned i = 0; i < DISTINCT; i++) {
+		if (res[i].action != FEDJIT_PROV_CREATED)
+			print_message("# child %u: action %d, log: %.768s\n", i, (int)res[i].action,
+			              res[i].log);
 		assert_int_equal(res[i].action, FEDJIT_PROV_CREATED);
+	}
 	check_store(f, w);
 	assert_int_equal(w->n, DISTINCT); /* walk_cb fails on a uid seen twice */
 
 	race(f, SAME, 2, true, res);
 	for (unsigned i = 0; i < SAME; i++) {
+		if (res[i].action != FEDJIT_PROV_CREATED && res[i].action != FEDJIT_PROV_UPDATED)
+			print_message("# child %u: action %d, log: %.768s\n", i, (int)res[i].action,
+			              res[i].log);
 		assert_true(res[i].action == FEDJIT_PROV_CREATED ||
 		            res[i].action == FEDJIT_PROV_UPDATED);
 		assert_string_equal(res[i].account, "u2x0");
