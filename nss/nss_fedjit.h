@@ -95,6 +95,13 @@ void fedjit_nss_db_reset(void);
 /* ---- paths (compiled in; the test build reads overrides from the environment) ---- */
 
 const char *fedjit_nss_db_path(void);
+/* 1 when fedjit_nss_db_path() always returns the same pointer to the same
+ * string (the installed module: a constant) */
+#ifdef FEDJIT_NSS_TEST
+#define FEDJIT_NSS_PATH_FIXED 0
+#else
+#define FEDJIT_NSS_PATH_FIXED 1
+#endif
 const char *fedjit_nss_secret_db_path(void);
 const char *fedjit_nss_conf_file(void);
 const char *fedjit_nss_conf_dir(void);
