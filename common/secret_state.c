@@ -106,86 +106,94 @@ int fedjit_secret_set_refresh_token(struct fedjit_secret_store *ss, const char *
 	return fedjit_store_tx_end(&ss->st, put_refresh(ss, name, t));
 }
 
+/*
+ * The read-modify-write of name's state record: begin a transaction and read
+ * the record inside it (no other writer can change it meanwhile: a lock
+ * committed by the administrator is kept). *st is the record, or fresh (all
+ * zero: never verified, not locked) when there is none. 1 found, 0 fresh,
+ * negative errno with the transaction cancelled. End with state_end().
+ */
+static int state_begin(struct fedjit_secret_store *ss, const char *name,
+                       struct fedjit_account_state **st, struct fedjit_account_state *fresh)
+{
+	int r = fedjit_store_tx_begin(&ss->st);
+
+	if (r < 0)
+		return r;
+	*fresh = (struct fedjit_account_state){0};
+	*st = NULL;
+	r = fedjit_secret_get_state(ss, name, st);
+	if (r == 0)
+		return 1;
+	*st = fresh;
+	if (r == -ENOENT)
+		return 0;
+	return fedjit_store_tx_end(&ss->st, r);
+}
+
+static int state_end(struct fedjit_secret_store *ss, struct fedjit_account_state *st,
+                     const struct fedjit_account_state *fresh, int r)
+{
+	if (st != fresh)
+		fedjit_account_state_free(st);
+	return fedjit_store_tx_end(&ss->st, r);
+}
+
 int fedjit_secret_record_verified(struct fedjit_secret_store *ss, const char *name,
                                   const struct fedjit_account_state *st,
                                   const struct fedjit_refresh_token *token)
 {
-	struct fedjit_account_state *old = NULL, next;
-	int r;
+	struct fedjit_account_state *old, fresh, next;
+	int found, r;
 
 	if (!st)
 		return -EINVAL;
-	r = fedjit_store_tx_begin(&ss->st);
-	if (r < 0)
-		return r;
-	/* the lock reason is not the verification's to change (read inside the
-	 * transaction: a lock committed meanwhile is kept) */
+	found = state_begin(ss, name, &old, &fresh);
+	if (found < 0)
+		return found;
+	/* the lock reason is not the verification's to change */
 	next = *st;
-	r = fedjit_secret_get_state(ss, name, &old);
-	next.lock_reason = r == 0 ? old->lock_reason : FEDJIT_LOCK_NONE;
-	if (r == 0 && next.last_check == 0) { /* a login: the last revalidation stays */
+	next.lock_reason = old->lock_reason;
+	if (found && next.last_check == 0) { /* a login: the last revalidation stays */
 		next.last_check = old->last_check;
 		next.check_result = old->check_result;
 	}
-	r = r == -ENOENT ? 0 : r;
-	if (r >= 0)
-		r = put_state(ss, name, &next);
+	r = put_state(ss, name, &next);
 	if (r >= 0 && token)
 		r = put_refresh(ss, name, token);
-	fedjit_account_state_free(old);
-	return fedjit_store_tx_end(&ss->st, r);
+	return state_end(ss, old, &fresh, r);
 }
 
 int fedjit_secret_set_lock_reason(struct fedjit_secret_store *ss, const char *name,
                                   enum fedjit_lock_reason reason)
 {
-	struct fedjit_account_state *st = NULL, fresh = {0};
+	struct fedjit_account_state *st, fresh;
 	int r;
 
 	if (reason > FEDJIT_LOCK_IDP)
 		return -EINVAL;
-	r = fedjit_store_tx_begin(&ss->st);
+	r = state_begin(ss, name, &st, &fresh);
 	if (r < 0)
 		return r;
-	/* read inside the transaction: no other writer can change it meanwhile */
-	r = fedjit_secret_get_state(ss, name, &st);
-	if (r == -ENOENT) {
-		st = &fresh;
-		r = 0;
-	}
-	if (r >= 0) {
-		st->lock_reason = reason;
-		r = put_state(ss, name, st);
-	}
+	st->lock_reason = reason;
+	r = put_state(ss, name, st);
 	if (r >= 0 && reason != FEDJIT_LOCK_NONE)
 		r = put_refresh(ss, name, NULL);
-	if (st != &fresh)
-		fedjit_account_state_free(st);
-	return fedjit_store_tx_end(&ss->st, r);
+	return state_end(ss, st, &fresh, r);
 }
 
 int fedjit_secret_record_check(struct fedjit_secret_store *ss, const char *name,
                                enum fedjit_check_result result, int64_t when)
 {
-	struct fedjit_account_state *st = NULL, fresh = {0};
+	struct fedjit_account_state *st, fresh;
 	int r;
 
 	if (result > FEDJIT_CHECK_RESULT_MAX)
 		return -EINVAL;
-	r = fedjit_store_tx_begin(&ss->st);
+	r = state_begin(ss, name, &st, &fresh);
 	if (r < 0)
 		return r;
-	r = fedjit_secret_get_state(ss, name, &st);
-	if (r == -ENOENT) {
-		st = &fresh;
-		r = 0;
-	}
-	if (r >= 0) {
-		st->last_check = when;
-		st->check_result = (uint8_t)result;
-		r = put_state(ss, name, st);
-	}
-	if (st != &fresh)
-		fedjit_account_state_free(st);
-	return fedjit_store_tx_end(&ss->st, r);
+	st->last_check = when;
+	st->check_result = (uint8_t)result;
+	return state_end(ss, st, &fresh, put_state(ss, name, st));
 }

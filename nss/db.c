@@ -37,9 +37,9 @@
 #include "nss/nss_fedjit.h"
 
 struct handle {
-	char *path;          /* the path it was opened from */
+	char *path;           /* the path it was opened from */
 	const char *path_arg; /* the caller's pointer to it (see handle_refresh) */
-	uint64_t checked_ns; /* last stat() of path (CLOCK_MONOTONIC_COARSE) */
+	uint64_t checked_ns;  /* last stat() of path (CLOCK_MONOTONIC_COARSE) */
 	struct fedjit_store *store;
 	dev_t dev;
 	ino_t ino;
