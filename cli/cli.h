@@ -195,6 +195,7 @@ int fedjit_cli_user_set(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cmd_user(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cmd_idp(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cmd_db(struct fedjit_cli *cli, int argc, char **argv);
+int fedjit_cmd_db_dump(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cmd_db_restore(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cmd_config(struct fedjit_cli *cli, int argc, char **argv);
 int fedjit_cmd_uid(struct fedjit_cli *cli, int argc, char **argv);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fedjit db restore FILE: add the accounts and groups of a dump (format in
- * cmd_db.c) to the store, all or nothing, in memory that grows with the
+ * db_dump.c) to the store, all or nothing, in memory that grows with the
  * accounts' compact records, not with the JSON (dump_check.c reads it element
  * by element) nor with one huge transaction (the store is built beside
  * itself in batches and renamed into place: fedjit_store_replace_begin).

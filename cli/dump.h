@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A dump (format in cli/cmd_db.c) read back and validated for `fedjit db
+ * A dump (format in cli/db_dump.c) read back and validated for `fedjit db
  * restore`: dump_check.c loads it and checks it on its own (stage 1),
  * db_restore.c checks it against the store and applies it.
  */

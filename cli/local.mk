@@ -1,7 +1,7 @@
 # cli: the fedjit admin tool ($(sbindir)/fedjit), its example configuration and tests.
 sbin_PROGRAMS += cli/fedjit
 cli_fedjit_SOURCES = cli/cli.h cli/main.c cli/util.c cli/table.c cli/json_out.c \
-	cli/cmd_user.c cli/cmd_user_edit.c cli/cmd_idp.c cli/cmd_db.c cli/db_restore.c \
+	cli/cmd_user.c cli/cmd_user_edit.c cli/cmd_idp.c cli/cmd_db.c cli/db_dump.c cli/db_restore.c \
 	cli/dump.h cli/dump_check.c cli/dump_stream.c cli/cmd_config.c cli/cmd_uid.c \
 	cli/helper_run.c cli/cmd_login_test.c cli/cmd_revalidate.c
 cli_fedjit_CFLAGS = $(AM_CFLAGS) $(TDB_CFLAGS) $(JANSSON_CFLAGS)
