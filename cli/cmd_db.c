@@ -136,18 +136,22 @@ static int db_check(struct fedjit_cli *cli, int argc, char **argv)
 
 /* ---- recover ---- */
 
-/* A read-write open rolls back a commit its writer did not finish (common/store.c). */
+/* A read-write open rolls back a commit its writer did not finish, and moves
+ * the account state records out of the secret store once (common/store.c,
+ * store_state_move.c). */
 static int db_recover(struct fedjit_cli *cli, int argc, char **argv)
 {
 	struct fedjit_store *s = NULL;
 	struct fedjit_secret_store *ss = NULL;
-	int r;
+	int r, dropped = 0;
 
 	if (argc == 2 && fedjit_cli_is_help(argv[1])) {
 		printf("Usage: fedjit db recover\n"
 		       "Open the store and the secret store for writing: a commit that a crash\n"
 		       "left unfinished is rolled back (any root open does it; this is the\n"
-		       "one to run from scripts). Nothing else changes.\n");
+		       "one to run from scripts), and account state records of the secret\n"
+		       "store (where fedjit kept them before) move to the private store.\n"
+		       "Nothing else changes.\n");
 		return FEDJIT_EXIT_OK;
 	}
 	if (argc != 1)
@@ -155,20 +159,35 @@ static int db_recover(struct fedjit_cli *cli, int argc, char **argv)
 	r = fedjit_cli_need_root("recovering the store");
 	if (r != 0)
 		return r;
+	fedjit_store_set_legacy_secret(fedjit_cli_secret_path(cli));
 	r = fedjit_store_open(fedjit_cli_db_path(cli), 0, &s);
 	if (r < 0 && r != -ENOENT)
 		return fedjit_cli_error("%s: %s", fedjit_cli_db_path(cli),
 		                        fedjit_store_strerror(r));
-	fedjit_store_close(s);
 	printf("%s: %s\n", fedjit_cli_db_path(cli), r == -ENOENT ? "no store yet" : "ok");
-	if (!fedjit_cli_secret_path(cli))
+	if (!fedjit_cli_secret_path(cli)) {
+		fedjit_store_close(s);
 		return FEDJIT_EXIT_OK;
+	}
 	r = fedjit_secret_open(fedjit_cli_secret_path(cli), 0, &ss);
-	if (r < 0 && r != -ENOENT)
+	if (r < 0 && r != -ENOENT) {
+		fedjit_store_close(s);
 		return fedjit_cli_error("%s: %s", fedjit_cli_secret_path(cli),
 		                        fedjit_store_strerror(r));
+	}
+	/* what a crash left of the moved records in the secret store */
+	if (r >= 0 && s)
+		dropped = fedjit_store_drop_moved_state(s, ss);
+	fedjit_store_close(s);
 	fedjit_secret_close(ss);
-	printf("%s: %s\n", fedjit_cli_secret_path(cli), r == -ENOENT ? "no store yet" : "ok");
+	if (dropped < 0)
+		return fedjit_cli_error("%s: deleting the moved account state records: %s",
+		                        fedjit_cli_secret_path(cli),
+		                        fedjit_store_strerror(dropped));
+	printf("%s: %s", fedjit_cli_secret_path(cli), r == -ENOENT ? "no store yet" : "ok");
+	if (dropped > 0)
+		printf(" (%d moved account state records deleted)", dropped);
+	putchar('\n');
 	return FEDJIT_EXIT_OK;
 }
 

@@ -337,42 +337,29 @@ static void field(const char *label, const char *value)
 	printf("%-12s %s\n", label, FEDJIT_ESC(value));
 }
 
-/* ---- what the IdP last said (the secret store, root only) ---- */
+/* ---- what the IdP last said (the private store, root only) ---- */
 
 struct verification {
-	bool known;                      /* the secret store could be read */
+	bool known;                      /* the private store could be read */
 	const char *unknown;             /* else why not */
 	struct fedjit_account_state *st; /* NULL: no record */
 	int refresh_token;               /* 1 held, 0 none */
 };
 
-static int read_verification(struct fedjit_cli *cli, const char *name, struct verification *v)
+static int read_verification(struct fedjit_store *s, const char *name, struct verification *v)
 {
-	struct fedjit_secret_store *ss = NULL;
 	int r;
 
 	*v = (struct verification){0};
-	if (geteuid() != 0) {
-		v->unknown = "the secret store needs root";
+	if (!fedjit_store_has_private(s)) {
+		v->unknown = "the private store needs root";
 		return 0;
 	}
-	if (!fedjit_cli_secret_path(cli)) {
-		v->unknown = "no secret store: --secret-db names it";
-		return 0;
-	}
-	r = fedjit_cli_open_secret(cli, true, &ss);
-	if (r != 0)
-		return r;
-	if (!ss) { /* no secret store yet: nothing was ever verified */
-		v->known = true;
-		return 0;
-	}
-	r = fedjit_secret_get_state(ss, name, &v->st);
+	r = fedjit_store_get_state(s, name, &v->st);
 	if (r == -ENOENT)
 		r = 0;
 	if (r == 0)
-		r = fedjit_secret_has_refresh_token(ss, name);
-	fedjit_secret_close(ss);
+		r = fedjit_store_has_refresh_token(s, name);
 	if (r < 0)
 		return fedjit_cli_error("%s: reading its state: %s", name,
 		                        fedjit_store_strerror(r));
@@ -523,7 +510,7 @@ static int user_show(struct fedjit_cli *cli, int argc, char **argv)
 		r = fedjit_cli_error("%s: %s", u->name, fedjit_store_strerror(r));
 		goto out;
 	}
-	r = read_verification(cli, u->name, &v);
+	r = read_verification(s, u->name, &v);
 	if (r != 0)
 		goto out;
 	if (json) {

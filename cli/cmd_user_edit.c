@@ -15,23 +15,18 @@
 
 /* ---- lock / unlock ---- */
 
-/* The lock reason in the secret store (erasing the refresh token on a lock).
- * With --db and no --secret-db there is none: nothing to record. */
-static int record_lock_reason(struct fedjit_cli *cli, const char *name,
+/* The lock reason in the private store (erasing the refresh token on a lock). */
+static int record_lock_reason(struct fedjit_store *s, const char *name,
                               enum fedjit_lock_reason reason, enum fedjit_lock_reason *ret_before)
 {
-	struct fedjit_secret_store *ss = NULL;
 	struct fedjit_account_state *st = NULL;
-	int r = fedjit_cli_open_secret(cli, false, &ss);
+	int r;
 
 	*ret_before = FEDJIT_LOCK_NONE;
-	if (r != 0 || !ss)
-		return r;
-	if (fedjit_secret_get_state(ss, name, &st) == 0)
+	if (fedjit_store_get_state(s, name, &st) == 0)
 		*ret_before = (enum fedjit_lock_reason)st->lock_reason;
 	fedjit_account_state_free(st);
-	r = fedjit_secret_set_lock_reason(ss, name, reason);
-	fedjit_secret_close(ss);
+	r = fedjit_store_set_lock_reason(s, name, reason);
 	if (r < 0)
 		return fedjit_cli_error("%s: recording the lock reason: %s", name,
 		                        fedjit_store_strerror(r));
@@ -108,10 +103,10 @@ static int user_lock_unlock(struct fedjit_cli *cli, int argc, char **argv, bool 
 		r = fedjit_cli_error("%s: %s", u->name, fedjit_store_strerror(r));
 		goto out;
 	}
+	r = record_lock_reason(s, u->name, lock ? FEDJIT_LOCK_ADMIN : FEDJIT_LOCK_NONE, &before);
 	fedjit_store_close(s);
 	s = NULL;
 	printf("%s %s (uid %" PRIu32 ")\n", lock ? "locked" : "unlocked", u->name, u->uid);
-	r = record_lock_reason(cli, u->name, lock ? FEDJIT_LOCK_ADMIN : FEDJIT_LOCK_NONE, &before);
 	if (lock) {
 		int r2 = after_lock(u, was_locked, keep);
 

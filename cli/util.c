@@ -166,6 +166,13 @@ static int paths_known(struct fedjit_cli *cli)
 	return 0;
 }
 
+/* Where the account state records were before the private store had them
+ * (common/store_state_move.c): the secret store paired with this store. */
+static void name_legacy_secret(struct fedjit_cli *cli)
+{
+	fedjit_store_set_legacy_secret(fedjit_cli_secret_path(cli));
+}
+
 int fedjit_cli_open_ro(struct fedjit_cli *cli, struct fedjit_store **ret)
 {
 	const char *path = fedjit_cli_db_path(cli);
@@ -173,6 +180,7 @@ int fedjit_cli_open_ro(struct fedjit_cli *cli, struct fedjit_store **ret)
 
 	if (r != 0)
 		return r;
+	name_legacy_secret(cli);
 	r = fedjit_store_open(path, FEDJIT_STORE_RDONLY, ret);
 
 	if (r == -ENOENT) {
@@ -193,6 +201,7 @@ int fedjit_cli_open_rw(struct fedjit_cli *cli, bool create, struct fedjit_store 
 		r = paths_known(cli);
 	if (r != 0)
 		return r;
+	name_legacy_secret(cli);
 	r = fedjit_store_open(path, create ? FEDJIT_STORE_CREATE : 0, ret);
 	if (r == -ENOENT)
 		return fedjit_cli_error("%s: no store (no accounts yet)", path);

@@ -2,7 +2,9 @@
 /*
  * What the IdP last said about an account, and how to ask it again: the
  * account state record and the refresh token record, both in the root-only
- * secret store (ARCHITECTURE.md invariants 8 and 10). Neither is ever in the
+ * private store beside the account's private record (ARCHITECTURE.md
+ * invariants 8 and 10; they lived in the secret store first, and
+ * common/store_state_move.c moves them). Neither is ever in the
  * world-readable store: the IdP groups of a person are personal data, and a
  * refresh token is a credential.
  *
@@ -129,51 +131,56 @@ const char *fedjit_check_result_string(unsigned result);
  * NULL allowed: true. No groups claim: false. */
 bool fedjit_account_state_in_groups(const struct fedjit_account_state *st, char *const *allowed);
 
-/* ---- the secret store (secret_state.c); ss from fedjit_secret_open ---- */
+/* ---- in the private store (store_state.c); s from fedjit_store_open ----
+ * Only a root opener has the private store: without it every call fails with
+ * -EACCES. Writes are one transaction of the store, or join its batch. */
 
-struct fedjit_secret_store;
+struct fedjit_store;
 
 /* *ret: fedjit_account_state_free. -ENOENT: no record (never verified since). */
-int fedjit_secret_get_state(struct fedjit_secret_store *ss, const char *name,
-                            struct fedjit_account_state **ret);
-/* Replace the record (one transaction). */
-int fedjit_secret_set_state(struct fedjit_secret_store *ss, const char *name,
-                            const struct fedjit_account_state *st);
+int fedjit_store_get_state(struct fedjit_store *s, const char *name,
+                           struct fedjit_account_state **ret);
+/* Replace the record. */
+int fedjit_store_set_state(struct fedjit_store *s, const char *name,
+                           const struct fedjit_account_state *st);
 
 /* *ret: fedjit_refresh_token_free (scrubs). -ENOENT: none held. */
-int fedjit_secret_get_refresh_token(struct fedjit_secret_store *ss, const char *name,
-                                    struct fedjit_refresh_token **ret);
+int fedjit_store_get_refresh_token(struct fedjit_store *s, const char *name,
+                                   struct fedjit_refresh_token **ret);
 /* 1 when a refresh token is held for name, 0 when not, negative errno. */
-int fedjit_secret_has_refresh_token(struct fedjit_secret_store *ss, const char *name);
-/* Replace (t != NULL) or erase (t == NULL) the token (one transaction). */
-int fedjit_secret_set_refresh_token(struct fedjit_secret_store *ss, const char *name,
-                                    const struct fedjit_refresh_token *t);
+int fedjit_store_has_refresh_token(struct fedjit_store *s, const char *name);
+/* Replace (t != NULL) or erase (t == NULL) the token. */
+int fedjit_store_set_refresh_token(struct fedjit_store *s, const char *name,
+                                   const struct fedjit_refresh_token *t);
 
 /*
  * A verification (device-flow login or refresh grant): state st replaces the
  * record, except its lock_reason (the stored one is kept: only
- * fedjit_secret_set_lock_reason changes it) and, when st->last_check is 0 (a
+ * fedjit_store_set_lock_reason changes it) and, when st->last_check is 0 (a
  * login), last_check and check_result (the last revalidation stays on
  * record), and, in the same transaction, token replaces the refresh token
  * when given (the IdP issued or rotated one); token NULL keeps the one held.
+ * A record that does not decode is replaced. -EINVAL for a token the record
+ * cannot hold (check with fedjit_record_encode_refresh first inside a batch:
+ * a failed write cancels the batch).
  */
-int fedjit_secret_record_verified(struct fedjit_secret_store *ss, const char *name,
-                                  const struct fedjit_account_state *st,
-                                  const struct fedjit_refresh_token *token);
+int fedjit_store_record_verified(struct fedjit_store *s, const char *name,
+                                 const struct fedjit_account_state *st,
+                                 const struct fedjit_refresh_token *token);
 
 /* A revalidation attempt that changed nothing else (unreachable, no token, an
  * error): last_check = when, check_result = result; a record is created when
  * there is none (last_verified 0). */
-int fedjit_secret_record_check(struct fedjit_secret_store *ss, const char *name,
-                               enum fedjit_check_result result, int64_t when);
+int fedjit_store_record_check(struct fedjit_store *s, const char *name,
+                              enum fedjit_check_result result, int64_t when);
 
 /*
  * The account was locked (reason ADMIN or IDP) or unlocked (NONE): the state
  * record's lock_reason is set (a record is created when there is none) and, on
  * a lock, the refresh token is erased, in one transaction. The lock flag of
  * the user record (fedjit_store_set_locked) is the caller's: lock there first,
- * then here. Unlocking keeps everything else (the next login or revalidation
- * brings a new token).
+ * then here (or both in one batch). Unlocking keeps everything else (the next
+ * login or revalidation brings a new token).
  */
-int fedjit_secret_set_lock_reason(struct fedjit_secret_store *ss, const char *name,
-                                  enum fedjit_lock_reason reason);
+int fedjit_store_set_lock_reason(struct fedjit_store *s, const char *name,
+                                 enum fedjit_lock_reason reason);

@@ -18,11 +18,17 @@
  *                           hold one)
  *   "upgrading"             an upgrade of the store (store_upgrade.c) has
  *                           begun and not finished (record_small.c: version)
+ *   "state/NAME"            account state          (record_state.c: state)
+ *   "refresh/NAME"          refresh token          (record_state.c: refresh)
+ *   "state-moved"           the state and refresh records of the secret
+ *                           store were moved here (store_state_move.c;
+ *                           record_small.c: version, the value 1)
  * Secret store:
  *   "pwhash/NAME"           password hash          (record_small.c: pwhash)
  *   "consent/NAME"          consent                (record_small.c)
- *   "state/NAME"            account state          (record_state.c: state)
- *   "refresh/NAME"          refresh token          (record_state.c: refresh)
+ *   "state/NAME", "refresh/NAME"
+ *                           before the move to the private store: read only
+ *                           by the move, deleted with the account
  * Decimal ids have no leading zeros, so each id has exactly one key.
  */
 #include <errno.h>
@@ -68,6 +74,13 @@ int fedjit_key_upgrading(char *buf, TDB_DATA *ret)
 {
 	memcpy(buf, "upgrading", 9);
 	*ret = (TDB_DATA){.dptr = (unsigned char *)buf, .dsize = 9};
+	return 0;
+}
+
+int fedjit_key_state_moved(char *buf, TDB_DATA *ret)
+{
+	memcpy(buf, "state-moved", 11);
+	*ret = (TDB_DATA){.dptr = (unsigned char *)buf, .dsize = 11};
 	return 0;
 }
 
@@ -156,6 +169,11 @@ enum fedjit_key_kind fedjit_key_classify(TDB_DATA key, const char **ret_rest, si
 		*ret_rest = (const char *)key.dptr + 7;
 		*ret_rest_len = 0;
 		return FEDJIT_KEY_VERSION;
+	}
+	if (key.dsize == 11 && memcmp(key.dptr, "state-moved", 11) == 0) {
+		*ret_rest = (const char *)key.dptr + 11;
+		*ret_rest_len = 0;
+		return FEDJIT_KEY_STATE_MOVED;
 	}
 	if (key.dsize == 9 && memcmp(key.dptr, "upgrading", 9) == 0) {
 		*ret_rest = (const char *)key.dptr + 9;

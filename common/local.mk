@@ -104,7 +104,7 @@ tests_fuzz_fuzz_names_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 common_libfedjit_common_la_SOURCES += \
 	common/record.h common/record_codec.h common/record.c common/record_group.c \
 	common/record_small.c common/key.c \
-	common/account_state.h common/record_state.c common/secret_state.c \
+	common/account_state.h common/record_state.c common/store_state.c common/store_state_move.c \
 	common/store.h common/store_private.h common/commit_grace.h common/store.c \
 	common/store_tx.c common/store_upgrade.c common/store_replace.c \
 	common/store_read.c common/store_rows.c common/store_write.c common/store_delete.c common/store_check.c common/store_repair.c \

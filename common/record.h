@@ -300,6 +300,7 @@ int fedjit_key_state(char *buf, const char *name, TDB_DATA *ret);
 int fedjit_key_refresh(char *buf, const char *name, TDB_DATA *ret);
 int fedjit_key_account(char *buf, const char *name, TDB_DATA *ret);
 int fedjit_key_upgrading(char *buf, TDB_DATA *ret);
+int fedjit_key_state_moved(char *buf, TDB_DATA *ret);
 
 /* What a key is, for iteration and the checker. */
 enum fedjit_key_kind {
@@ -317,6 +318,7 @@ enum fedjit_key_kind {
 	FEDJIT_KEY_REFRESH,
 	FEDJIT_KEY_ACCOUNT,
 	FEDJIT_KEY_UPGRADING,
+	FEDJIT_KEY_STATE_MOVED,
 };
 /*
  * Classify a key; on success *ret_rest and *ret_rest_len are the part after the

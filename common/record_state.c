@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Record codec of the secret store's account state and refresh token records
+ * Record codec of the private store's account state and refresh token records
  * (common/account_state.h says what they mean). Same rules as record.c:
  * little endian, decoders accept exactly what the encoders write.
  */
@@ -39,7 +39,7 @@ static bool vschar_ok(const char *s, size_t max)
 }
 
 /*
- * Account state record (secret store), key "state/NAME", format 1:
+ * Account state record (private store), key "state/NAME", format 1:
  *   off size
  *    0   1   format = 1
  *    1   1   flags: bit 0 = the last verified token had the groups claim; the
@@ -147,7 +147,7 @@ void fedjit_account_state_free(struct fedjit_account_state *st)
 }
 
 /*
- * Refresh token record (secret store), key "refresh/NAME", format 1:
+ * Refresh token record (private store), key "refresh/NAME", format 1:
  *   off size
  *    0   1   format = 1
  *    1   7   reserved, zero

@@ -2,8 +2,10 @@
 /*
  * The root-only secret store (FEDJIT_SECRET_DB_FILE, 0600): local password
  * hashes and consent records, keyed by account name (the account state and
- * refresh token records: secret_state.c). Same file handling,
- * locking and transactions as the account store; its own version key.
+ * refresh token records were here too, before they moved to the private
+ * store: store_state_move.c; deleting an account's secrets deletes what is
+ * left of them). Same file handling, locking and transactions as the
+ * account store; its own version key.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -143,7 +145,8 @@ int fedjit_secret_get_consent(struct fedjit_secret_store *ss, const char *name,
 
 int fedjit_secret_delete_user(struct fedjit_secret_store *ss, const char *name)
 {
-	/* every per-account record of the secret store (account_state.h too) */
+	/* every per-account record of the secret store (and the state records of
+	 * before the move) */
 	static int (*const keys[])(char *, const char *, TDB_DATA *) = {
 	        fedjit_key_pwhash,
 	        fedjit_key_consent,

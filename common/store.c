@@ -515,6 +515,19 @@ static int open_once(const char *path, unsigned flags, struct fedjit_store **ret
 		if (r == 0)
 			r = open_private(s, flags);
 	}
+	/* The account state records' one-time move (store_state_move.c), by a
+	 * read-write opener only (it waits for the writers' lock; a read-only one
+	 * reads them where they are meanwhile). A failure leaves them where they
+	 * were: say so, go on. */
+	if (r == 0 && !rdonly && fedjit_store_needs_state_move(s)) {
+		int q = fedjit_store_move_state(s);
+
+		if (q < 0)
+			syslog(LOG_AUTHPRIV | LOG_ERR,
+			       "store: %s: moving the account state records out of the secret "
+			       "store failed (tried again at the next open): %s",
+			       path, fedjit_store_strerror(q));
+	}
 	if (r < 0) {
 		fedjit_store_close(s);
 		return r;

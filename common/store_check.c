@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/account_state.h"
 #include "common/macro.h"
 #include "common/store_private.h"
 
@@ -60,6 +61,8 @@ struct check {
 	size_t n_gids;
 	struct acct *accts;
 	size_t n_accts;
+	struct idx *states; /* state/ and refresh/ records (id: 0 state, 1 refresh) */
+	size_t n_states;
 };
 
 __attribute__((format(printf, 2, 3))) static void problem(struct check *c, const char *fmt, ...)
@@ -149,10 +152,42 @@ static void collect_one(struct check *c, TDB_DATA key, TDB_DATA data)
 
 	/* what each file may hold (record.c: what lives where) */
 	if (c->in_private ? kind != FEDJIT_KEY_VERSION && kind != FEDJIT_KEY_ACCOUNT &&
-	                            kind != FEDJIT_KEY_LINK && kind != FEDJIT_KEY_UPGRADING
-	                  : kind == FEDJIT_KEY_ACCOUNT || kind == FEDJIT_KEY_UPGRADING)
+	                            kind != FEDJIT_KEY_LINK && kind != FEDJIT_KEY_UPGRADING &&
+	                            kind != FEDJIT_KEY_STATE && kind != FEDJIT_KEY_REFRESH &&
+	                            kind != FEDJIT_KEY_STATE_MOVED
+	                  : kind == FEDJIT_KEY_ACCOUNT || kind == FEDJIT_KEY_UPGRADING ||
+	                            kind == FEDJIT_KEY_STATE || kind == FEDJIT_KEY_REFRESH ||
+	                            kind == FEDJIT_KEY_STATE_MOVED)
 		kind = FEDJIT_KEY_UNKNOWN;
 	switch (kind) {
+	case FEDJIT_KEY_STATE_MOVED:
+		if (fedjit_record_decode_version(data, &version) < 0)
+			problem(c, "private store: state-moved: corrupt record");
+		return;
+	case FEDJIT_KEY_STATE:
+	case FEDJIT_KEY_REFRESH: {
+		bool is_state = kind == FEDJIT_KEY_STATE;
+		struct fedjit_account_state *st = NULL;
+		struct fedjit_refresh_token *t = NULL;
+		struct idx *slot;
+		int q = is_state ? fedjit_record_decode_state(data, &st)
+		                 : fedjit_record_decode_refresh(data, &t);
+
+		fedjit_account_state_free(st);
+		fedjit_refresh_token_free(t);
+		if (q < 0) {
+			problem(c, "private store: %.*s: corrupt %s record", kl, k,
+			        is_state ? "account state" : "refresh token");
+			return;
+		}
+		slot = push(c, &c->states, &c->n_states, sizeof(*slot));
+		if (!slot)
+			return;
+		*slot = (struct idx){is_state ? 0 : 1, strndup(rest, len)};
+		if (!slot->name)
+			c->err = -ENOMEM;
+		return;
+	}
 	case FEDJIT_KEY_VERSION: {
 		uint32_t max = c->in_private ? FEDJIT_PRIVATE_STORE_VERSION : FEDJIT_STORE_VERSION;
 
@@ -458,6 +493,13 @@ static void check_accounts(struct check *c)
 		fedjit_user_free(u);
 		c->users[i] = m;
 	}
+	for (size_t i = 0; i < c->n_states; i++)
+		if (!find_user(c, c->states[i].name))
+			leftover(c,
+			         "private store: %s/%s: %s of a missing user (ignored; --repair "
+			         "removes it)",
+			         c->states[i].id ? "refresh" : "state", c->states[i].name,
+			         c->states[i].id ? "refresh token" : "account state");
 	for (size_t i = 0; i < c->n_accts; i++) {
 		struct fedjit_user *u = find_user(c, c->accts[i].name);
 
@@ -658,7 +700,10 @@ static void check_free(struct check *c)
 		free(c->accts[i].name);
 		fedjit_user_free(c->accts[i].u);
 	}
+	for (size_t i = 0; i < c->n_states; i++)
+		free(c->states[i].name);
 	free(c->accts);
+	free(c->states);
 	free(c->users);
 	free(c->groups);
 	free(c->uids);

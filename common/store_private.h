@@ -144,6 +144,19 @@ int fedjit_store_personal(struct fedjit_store *s, struct fedjit_user_view *v,
 bool fedjit_store_needs_upgrade(struct fedjit_store *s);
 int fedjit_store_upgrade(struct fedjit_store *s);
 
+/* The move of the account state records from the secret store
+ * (store_state_move.c): whether s needs it (a legacy secret store was named
+ * and s's private store has no marker), and doing it under the writers' lock:
+ * 0 or -errno. */
+bool fedjit_store_needs_state_move(struct fedjit_store *s);
+int fedjit_store_move_state(struct fedjit_store *s);
+/* Before the move: key's record of the secret store, copied into a (read-only,
+ * no lock). -ENOENT when there is none or no secret store. */
+int fedjit_store_legacy_state(TDB_DATA key, struct fedjit_snap *a);
+/* Delete name's state and refresh token records (private store), inside a
+ * transaction of s. */
+int fedjit_row_delete_state(struct fedjit_store *s, const char *name);
+
 /* fedjit_store_foreach_user without the personal data (no private read per user). */
 int fedjit_store_foreach_user_public(struct fedjit_store *s, fedjit_user_view_fn fn,
                                      void *userdata);

@@ -297,6 +297,33 @@ static int check_account(struct repair *rp, TDB_DATA key, const char *rest, size
 	return r;
 }
 
+/* A state or refresh token record of a user that is not there (a crash
+ * between the two files' commits of a deletion) goes. */
+static int check_state(struct repair *rp, TDB_DATA key, const char *rest, size_t len,
+                       enum fedjit_key_kind kind)
+{
+	_cleanup_free_ char *name = strndup(rest, len);
+	struct fedjit_user *u = NULL;
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA k;
+	int r;
+
+	if (!name)
+		return -ENOMEM;
+	r = fedjit_key_user(kb, name, &k) < 0 ? -ENOENT : fedjit_row_load_user(rp->s, name, &u);
+	fedjit_user_free(u);
+	if (r != -ENOENT)
+		return r == -EBADMSG || r >= 0 ? 0 : r;
+	r = fedjit_store_priv_tx(rp->s);
+	if (r >= 0)
+		r = fedjit_store_tx_delete(rp->s->priv, key);
+	if (r >= 0)
+		fixed(rp, "%s/%s: %s of a missing user: removed",
+		      kind == FEDJIT_KEY_STATE ? "state" : "refresh", name,
+		      kind == FEDJIT_KEY_STATE ? "account state" : "refresh token");
+	return r;
+}
+
 /* The ids user and group records claim (decodable records only). */
 static int collect_ids(struct repair *rp, const struct keys *k)
 {
@@ -351,6 +378,8 @@ static int do_repair(struct repair *rp, struct keys *k, struct keys *pk)
 			r = check_index(rp, rp->s->priv, pk->v[i], kind);
 		else if (kind == FEDJIT_KEY_ACCOUNT)
 			r = check_account(rp, pk->v[i], rest, len);
+		else if (kind == FEDJIT_KEY_STATE || kind == FEDJIT_KEY_REFRESH)
+			r = check_state(rp, pk->v[i], rest, len, kind);
 	}
 	for (size_t i = 0; r >= 0 && i < k->n; i++) {
 		const char *rest;

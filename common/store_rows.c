@@ -231,6 +231,9 @@ int fedjit_row_delete_personal(struct fedjit_store *s, const char *name, const c
 	if (fedjit_key_account(kb, name, &key) == 0 &&
 	    (r = fedjit_store_tx_delete(s->priv, key)) < 0)
 		return r;
+	r = fedjit_row_delete_state(s, name);
+	if (r < 0)
+		return r;
 	if (fedjit_key_link(kb, issuer, subject, &key) < 0)
 		return 0; /* no identity known: no link to find */
 	return fedjit_row_delete_if_points_to(s->priv, key, name);

@@ -107,6 +107,10 @@ static int do_create(struct fedjit_store *s, const struct fedjit_user *u, const 
 	r = fedjit_row_put_user(s, u);
 	if (r < 0)
 		return r;
+	/* A new account starts without a state or token (a crash's leftovers
+	 * of an earlier account of this name go). */
+	if (s->priv && (r = fedjit_row_delete_state(s, u->name)) < 0)
+		return r;
 	fedjit_key_uid(kb, u->uid, &key);
 	r = fedjit_row_put_name(s, key, u->name);
 	if (r < 0)

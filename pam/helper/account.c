@@ -5,7 +5,7 @@
  *
  * op=account, after any authentication (a device flow, an SSH key, a local password,
  * GSSAPI): the one decision of pam/provision/access.h without an identity, from the store
- * and the account state record of the secret store (what the IdP said last: lock reason,
+ * and the account state record of the private store (what the IdP said last: lock reason,
  * IdP groups, last verification). Not a fedjit account -> unknown_user (PAM_USER_UNKNOWN:
  * other modules decide), except a name that exists only as sshd's pre-authentication
  * entry -> not_provisioned, a refusal whatever else is in the stack; locked, disabled,
@@ -86,16 +86,16 @@ const char *fedjit_helper_secret_db(const struct fedjit_helper *h)
 int fedjit_helper_load_state(struct fedjit_helper *h, const char *name,
                              struct fedjit_account_state **ret)
 {
-	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *s = NULL;
 	int r;
 
 	*ret = NULL;
-	r = fedjit_secret_open(fedjit_helper_secret_db(h), FEDJIT_STORE_RDONLY, &ss);
+	r = fedjit_store_open(h->db_file, FEDJIT_STORE_RDONLY, &s);
 	if (r >= 0) {
-		r = fedjit_secret_get_state(ss, name, ret);
-		fedjit_secret_close(ss);
+		r = fedjit_store_get_state(s, name, ret);
+		fedjit_store_close(s);
 	}
-	return r == -ENOENT ? 0 : r; /* no secret store, or no record: nothing recorded */
+	return r == -ENOENT ? 0 : r; /* no store, or no record: nothing recorded */
 }
 
 int fedjit_helper_account_decision(struct fedjit_helper *h, const struct fedjit_user *u,
@@ -113,7 +113,7 @@ int fedjit_helper_account_decision(struct fedjit_helper *h, const struct fedjit_
 	} else {
 		r = fedjit_helper_load_state(h, u->name, &st);
 		if (r < 0) {
-			*ret_what = "reading the secret store";
+			*ret_what = "reading the account state";
 			return r;
 		}
 	}

@@ -53,20 +53,20 @@
  * less the margin after which the module kills the helper. */
 #define REVAL_ACCOUNT_TIMEOUT 25
 
-static int open_secret(struct fedjit_helper *h, bool write, struct fedjit_secret_store **ret)
+/* The store with its private store, where the account state records are. */
+static int open_store(struct fedjit_helper *h, bool write, struct fedjit_store **ret)
 {
-	return fedjit_secret_open(fedjit_helper_secret_db(h),
-	                          write ? FEDJIT_STORE_CREATE : FEDJIT_STORE_RDONLY, ret);
+	return fedjit_store_open(h->db_file, write ? FEDJIT_STORE_POINT : FEDJIT_STORE_RDONLY, ret);
 }
 
 static void record_check(struct fedjit_helper *h, const char *name, enum fedjit_check_result c)
 {
-	struct fedjit_secret_store *ss = NULL;
-	int r = open_secret(h, true, &ss);
+	struct fedjit_store *store = NULL;
+	int r = open_store(h, true, &store);
 
 	if (r >= 0)
-		r = fedjit_secret_record_check(ss, name, c, (int64_t)time(NULL));
-	fedjit_secret_close(ss);
+		r = fedjit_store_record_check(store, name, c, (int64_t)time(NULL));
+	fedjit_store_close(store);
 	if (r < 0)
 		syslog(LOG_ERR, "revalidation of %s: recording the attempt: %s", name,
 		       fedjit_store_strerror(r));
@@ -89,16 +89,16 @@ static void outcome(struct fedjit_reval_outcome *ret, const char *status, const 
 static int usable_token(struct fedjit_helper *h, const char *name,
                         struct fedjit_refresh_token **ret, const char **ret_why)
 {
-	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *store = NULL;
 	struct fedjit_refresh_token *t = NULL;
-	int r = open_secret(h, false, &ss);
+	int r = open_store(h, false, &store);
 
 	*ret_why = "no refresh token held";
 	if (r == -ENOENT)
 		return 0;
 	if (r >= 0)
-		r = fedjit_secret_get_refresh_token(ss, name, &t);
-	fedjit_secret_close(ss);
+		r = fedjit_store_get_refresh_token(store, name, &t);
+	fedjit_store_close(store);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -122,24 +122,19 @@ static void lock_disabled(struct fedjit_helper *h, const struct fedjit_user *u, 
                           struct fedjit_reval_outcome *ret)
 {
 	struct fedjit_store *s = NULL;
-	struct fedjit_secret_store *ss = NULL;
 	struct fedjit_sessions_result sr = {0};
 	char reason[600];
 	int r;
 
-	r = fedjit_store_open(h->db_file, FEDJIT_STORE_POINT, &s);
+	r = open_store(h, true, &s);
 	if (r >= 0)
 		r = fedjit_store_set_locked(s, u->name, true);
+	if (r >= 0)
+		r = fedjit_store_set_lock_reason(s, u->name, FEDJIT_LOCK_IDP);
+	if (r >= 0)
+		r = fedjit_store_record_check(s, u->name, FEDJIT_CHECK_DISABLED,
+		                              (int64_t)time(NULL));
 	fedjit_store_close(s);
-	if (r >= 0) {
-		r = open_secret(h, true, &ss);
-		if (r >= 0)
-			r = fedjit_secret_set_lock_reason(ss, u->name, FEDJIT_LOCK_IDP);
-		if (r >= 0)
-			r = fedjit_secret_record_check(ss, u->name, FEDJIT_CHECK_DISABLED,
-			                               (int64_t)time(NULL));
-		fedjit_secret_close(ss);
-	}
 	snprintf(reason, sizeof(reason), "disabled at the IdP: %s", why);
 	fedjit_audit_account(FEDJIT_AUDIT_LOCK, u->name, u->uid, "revalidation", reason, r >= 0);
 	if (r < 0) {
@@ -175,14 +170,14 @@ static int verified_bare(struct fedjit_helper *h, const struct fedjit_user *u, c
 		return 0;
 	}
 
-	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *store = NULL;
 	_cleanup_state_ struct fedjit_account_state *old = NULL;
 	struct fedjit_account_state st;
 	int64_t now = (int64_t)time(NULL);
-	int r = open_secret(h, true, &ss);
+	int r = open_store(h, true, &store);
 
 	if (r >= 0) {
-		r = fedjit_secret_get_state(ss, u->name, &old);
+		r = fedjit_store_get_state(store, u->name, &old);
 		if (r == -ENOENT)
 			r = 0;
 	}
@@ -192,9 +187,9 @@ static int verified_bare(struct fedjit_helper *h, const struct fedjit_user *u, c
 		st.verified_by = FEDJIT_VERIFIED_REFRESH;
 		st.last_check = now;
 		st.check_result = FEDJIT_CHECK_OK;
-		r = fedjit_secret_record_verified(ss, u->name, &st, NULL);
+		r = fedjit_store_record_verified(store, u->name, &st, NULL);
 	}
-	fedjit_secret_close(ss);
+	fedjit_store_close(store);
 	if (r < 0)
 		return r;
 	ret->last_verified = now;
@@ -211,7 +206,7 @@ static int verified_bare(struct fedjit_helper *h, const struct fedjit_user *u, c
 static int keep_rotated(struct fedjit_helper *h, const struct fedjit_user *u,
                         const struct fedjit_identity *id)
 {
-	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *store = NULL;
 	int64_t now = (int64_t)time(NULL);
 	struct fedjit_refresh_token tok = {
 	        .obtained = now,
@@ -220,11 +215,11 @@ static int keep_rotated(struct fedjit_helper *h, const struct fedjit_user *u,
 	        .client_id = h->idp->client_id,
 	        .token = (char *)id->refresh_token,
 	};
-	int r = open_secret(h, true, &ss);
+	int r = open_store(h, true, &store);
 
 	if (r >= 0)
-		r = fedjit_secret_set_refresh_token(ss, u->name, &tok);
-	fedjit_secret_close(ss);
+		r = fedjit_store_set_refresh_token(store, u->name, &tok);
+	fedjit_store_close(store);
 	if (r < 0)
 		syslog(LOG_ERR,
 		       "revalidation of %s: keeping the rotated refresh token failed: %s (the next "
@@ -360,14 +355,14 @@ static int send_outcome(struct fedjit_helper *h, const struct fedjit_user *u,
                         const struct fedjit_reval_outcome *o)
 {
 	_cleanup_state_ struct fedjit_account_state *st = NULL;
-	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *store = NULL;
 	struct fedjit_msg *m = h->msg;
 	int held = 0, r;
 
 	(void)fedjit_helper_load_state(h, u->name, &st);
-	if (open_secret(h, false, &ss) >= 0) {
-		held = fedjit_secret_has_refresh_token(ss, u->name);
-		fedjit_secret_close(ss);
+	if (open_store(h, false, &store) >= 0) {
+		held = fedjit_store_has_refresh_token(store, u->name);
+		fedjit_store_close(store);
 	}
 	syslog(strcmp(o->status, "ok") == 0 || strcmp(o->status, "fresh") == 0 ? LOG_INFO
 	                                                                       : LOG_NOTICE,

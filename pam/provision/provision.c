@@ -245,10 +245,12 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 	        },
 	        &a);
 	/* The IdP vouched for the account's owner now, whatever the answer: what
-	 * it said is what the account phase judges by. A refresh token only for
-	 * an account that may be used (a lock erased it, and keeps it erased). */
-	fedjit_prov_record_verified(run, u->name, a.reason == FEDJIT_ACCESS_OK);
+	 * it said is what the account phase judges by (recorded with the
+	 * account's update below, or alone when refused). A refresh token only
+	 * for an account that may be used (a lock erased it, and keeps it
+	 * erased). */
 	if (a.reason != FEDJIT_ACCESS_OK) {
+		(void)fedjit_prov_record_verified(run, u->name, false);
 		fedjit_prov_result(run, a.status, a.message, "%s", a.log);
 		return 0;
 	}
@@ -286,6 +288,8 @@ static int existing(struct prov_run *run, struct fedjit_user *u)
 		r = fedjit_store_update_account(run->store, u, gids, n,
 		                                FEDJIT_UPDATE_ATTRS |
 		                                        (blocking ? FEDJIT_UPDATE_GROUPS : 0));
+	if (r >= 0)
+		r = fedjit_prov_record_verified(run, u->name, true);
 	r = fedjit_store_batch_end(run->store, r);
 	fedjit_prov_memo_stop(run);
 	if (r < 0) {

@@ -77,7 +77,7 @@ struct fedjit_identity {
 	bool groups_claim; /* the token had the groups claim (perhaps empty) */
 	/* The refresh token the IdP issued with this login (secret; NULL: none)
 	 * and its lifetime in seconds when the IdP said (0: not said). Kept in the
-	 * secret store for revalidation (common/account_state.h). */
+	 * private store for revalidation (common/account_state.h). */
 	const char *refresh_token;
 	int64_t refresh_expires_in;
 };
@@ -213,7 +213,7 @@ int fedjit_provision_login(const struct fedjit_prov_ctx *ctx, const struct fedji
                            const struct fedjit_login *requested, struct fedjit_prov_result *ret);
 
 /*
- * Record a verified login of id for account (it owns it) in the secret store:
+ * Record a verified login of id for account (it owns it) in the private store:
  * the account state (common/account_state.h) and, with keep_token, the
  * refresh token id carries. For the logins that do not provision
  * (provisioning = none); fedjit_provision_login does it itself. Failures are

@@ -91,7 +91,7 @@ static int pick_name(struct prov_run *run)
 /* Secrets of a new account, written inside the account's transaction (so the
  * name is ours): first whatever an earlier, crashed provisioning of the same
  * name left, then the hash and the consent. (The account state and refresh
- * token follow the commit: fedjit_prov_record_verified.) */
+ * token are in the account's own commit: fedjit_prov_record_verified.) */
 static int write_secrets(struct prov_run *run, bool *ret_written)
 {
 	struct fedjit_secret_store *ss = NULL;
@@ -292,6 +292,10 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 		};
 		r = fedjit_store_create_account(run->store, &u, p->primary_group, gids, n);
 	}
+	/* what the IdP said at the first login, and its refresh token, in the
+	 * account's own commit */
+	if (r >= 0)
+		r = fedjit_prov_record_verified(run, run->name, true);
 	if (r >= 0)
 		r = write_secrets(run, &secrets);
 	r = fedjit_store_batch_end(run->store, r);
@@ -310,9 +314,6 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 	run->res->uid = u.uid;
 	run->res->gid = u.gid;
 	run->res->action = associate ? FEDJIT_PROV_LINKED : FEDJIT_PROV_CREATED;
-	/* what the IdP said at the first login, and its refresh token; failing to
-	 * keep them fails nothing (the account phase then asks for a device flow) */
-	fedjit_prov_record_verified(run, run->name, true);
 	fedjit_prov_result(run, "ok", NULL, "%s uid=%u gid=%u home=%s%s",
 	                   associate ? "linked to the existing local account" : "created", u.uid,
 	                   u.gid, u.home,
@@ -325,7 +326,7 @@ static int commit_new(struct prov_run *run, bool associate, struct prov_groups *
 		if (strcmp(run->res->status, "ok") == 0)
 			fedjit_prov_result(run, "error", NULL, "finishing account %s: %s",
 			                   run->name, strerror(-r));
-		delete_secrets(run); /* the state record was written after the commit */
+		delete_secrets(run); /* the rollback deleted the account, not its secrets */
 		run->res->action = FEDJIT_PROV_NONE;
 		r = 0;
 	}

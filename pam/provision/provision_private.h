@@ -126,7 +126,7 @@ int fedjit_prov_other_user_exists(struct prov_run *run, const char *name);
 
 /* ---- what the login verified (provision_state.c) ---- */
 
-/* The state record of name from the secret store (read-only): 0 and *ret
+/* The state record of name from run->store's private store: 0 and *ret
  * (fedjit_account_state_free), -ENOENT (nothing recorded), negative errno. */
 int fedjit_prov_load_state(const struct prov_run *run, const char *name,
                            struct fedjit_account_state **ret);
@@ -136,8 +136,11 @@ void fedjit_prov_state_from_identity(const struct fedjit_identity *id, int64_t n
 /* The refresh token of run->id as a record (strings point into run); false: none. */
 bool fedjit_prov_token_from_identity(const struct prov_run *run, struct fedjit_refresh_token *ret);
 /* Record run->id's verification of account name (and, with keep_token, its
- * refresh token) in the secret store. Failures are logged, never fatal. */
-void fedjit_prov_record_verified(struct prov_run *run, const char *name, bool keep_token);
+ * refresh token) in the private store: in run->store's transaction or batch
+ * when there is one (run->store is opened for it when closed). A state or
+ * token the record cannot hold is left out (logged), so that inside a batch
+ * only the store itself can fail it. 0 or a logged negative errno. */
+int fedjit_prov_record_verified(struct prov_run *run, const char *name, bool keep_token);
 
 /* ---- groups (provision_groups.c) ---- */
 /* The local groups of the identity (group_map, create_groups), gids resolved

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What a login tells the secret store about the account it verified: the
+ * What a login tells the private store about the account it verified: the
  * account state record (when, how, the IdP groups and whether the token had
  * the groups claim) and the refresh token the IdP issued (common/account_state.h).
  * Written for the account the identity owns, at every device-flow login,
@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -18,16 +19,10 @@
 int fedjit_prov_load_state(const struct prov_run *run, const char *name,
                            struct fedjit_account_state **ret)
 {
-	struct fedjit_secret_store *ss = NULL;
-	int r;
-
 	*ret = NULL;
-	r = fedjit_secret_open(run->secret_db_file, FEDJIT_STORE_RDONLY, &ss);
-	if (r < 0)
-		return r; /* -ENOENT: no secret store yet, nothing recorded */
-	r = fedjit_secret_get_state(ss, name, ret);
-	fedjit_secret_close(ss);
-	return r;
+	if (!run->store)
+		return -EBADF;
+	return fedjit_store_get_state(run->store, name, ret); /* -ENOENT: nothing recorded */
 }
 
 void fedjit_prov_state_from_identity(const struct fedjit_identity *id, int64_t now,
@@ -61,42 +56,69 @@ bool fedjit_prov_token_from_identity(const struct prov_run *run, struct fedjit_r
 	return true;
 }
 
-void fedjit_prov_record_verified(struct prov_run *run, const char *name, bool keep_token)
+/* Whether the record can hold it: a write that fails inside the account's
+ * batch would cancel the login's other writes with it. */
+static bool encodes(const struct fedjit_account_state *st, const struct fedjit_refresh_token *t)
 {
-	struct fedjit_secret_store *ss = NULL;
+	TDB_DATA d = {0};
+	int r = st ? fedjit_record_encode_state(st, &d) : fedjit_record_encode_refresh(t, &d);
+
+	if (d.dptr) {
+		explicit_bzero(d.dptr, d.dsize);
+		free(d.dptr);
+	}
+	return r >= 0;
+}
+
+int fedjit_prov_record_verified(struct prov_run *run, const char *name, bool keep_token)
+{
 	struct fedjit_account_state st;
 	struct fedjit_refresh_token tok;
 	bool have_token = keep_token && fedjit_prov_token_from_identity(run, &tok);
+	bool opened = false;
 	int r;
 
 	if (run->ctx->dry_run)
-		return;
+		return 0;
 	fedjit_prov_state_from_identity(run->id, run->now, &st);
 	if (run->ctx->revalidation) {
 		st.verified_by = FEDJIT_VERIFIED_REFRESH;
 		st.last_check = run->now;
 		st.check_result = FEDJIT_CHECK_OK;
 	}
-	r = fedjit_secret_open(run->secret_db_file, FEDJIT_STORE_CREATE | run->ctx->store_flags,
-	                       &ss);
-	if (r >= 0) {
-		r = fedjit_secret_record_verified(ss, name, &st, have_token ? &tok : NULL);
-		if (r == -EINVAL && have_token) {
-			/* a token the record cannot hold (too long, not printable): keep
-			 * the verification without it */
-			syslog(LOG_AUTHPRIV | LOG_WARNING,
-			       "provisioning: the refresh token of %s is not kept (longer than %d "
-			       "bytes or not printable): no revalidation without a device flow",
-			       name, FEDJIT_REFRESH_TOKEN_MAX);
-			r = fedjit_secret_record_verified(ss, name, &st, NULL);
-		}
-		fedjit_secret_close(ss);
+	if (!encodes(&st, NULL)) {
+		syslog(LOG_AUTHPRIV | LOG_WARNING,
+		       "provisioning: the verification of %s is not recorded (an IdP group name "
+		       "longer than %d bytes): the account phase works from the previous record",
+		       name, FEDJIT_STATE_GROUP_MAX);
+		return 0;
 	}
+	if (have_token && !encodes(NULL, &tok)) {
+		syslog(LOG_AUTHPRIV | LOG_WARNING,
+		       "provisioning: the refresh token of %s is not kept (longer than %d "
+		       "bytes or not printable): no revalidation without a device flow",
+		       name, FEDJIT_REFRESH_TOKEN_MAX);
+		have_token = false;
+	}
+	if (!run->store) {
+		r = fedjit_store_open(run->db_file, FEDJIT_STORE_POINT | run->ctx->store_flags,
+		                      &run->store);
+		if (r < 0)
+			goto out;
+		opened = true;
+	}
+	r = fedjit_store_record_verified(run->store, name, &st, have_token ? &tok : NULL);
+	if (opened) {
+		fedjit_store_close(run->store);
+		run->store = NULL;
+	}
+out:
 	if (r < 0)
 		syslog(LOG_AUTHPRIV | LOG_ERR,
 		       "provisioning: recording the verification of %s in %s failed: %s (the "
 		       "account phase works from the previous record)",
-		       name, run->secret_db_file, fedjit_store_strerror(r));
+		       name, run->db_file, fedjit_store_strerror(r));
+	return r;
 }
 
 void fedjit_provision_record_login(const struct fedjit_prov_ctx *ctx,

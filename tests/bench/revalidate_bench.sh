@@ -94,7 +94,7 @@ for ((i = 1; i <= N; i++)); do
 		rt=never-issued-$u-$RANDOM$RANDOM
 	fi
 	echo "$u $stale login none $rt $FEDJIT_IDP_ISSUER fedjit-public"
-done | "$builddir/tests/cli/mkstate" "$tmp/secret.tdb" - || exit 1
+done | "$builddir/tests/cli/mkstate" "$tmp/fedjit.tdb" - || exit 1
 
 # ---- the live sessions: a third each as logind users, utmp entries, processes ----
 mkdir -p /run/systemd/users

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mkstate SECRET_DB NAME LAST_VERIFIED never|login|refresh none|admin|idp
+ * mkstate DB NAME LAST_VERIFIED never|login|refresh none|admin|idp
  *         [TOKEN [ISSUER CLIENT_ID]]:
  * write an account state record (common/account_state.h) and, with TOKEN, a
- * refresh token for NAME into the secret store (created if missing), for the
+ * refresh token for NAME into the private store of the store DB (created if
+ * missing), for the
  * admin tool's tests of what `fedjit user show` says and what `fedjit user lock`
  * erases, and for the revalidation benchmark. The token's issuer and client
  * default to https://idp.example.com and fedjit.
- * mkstate SECRET_DB - reads the same arguments after SECRET_DB from standard
+ * mkstate DB - reads the same arguments after DB from standard
  * input, one record a line, separated by spaces (many accounts, one open).
  */
 #include <errno.h>
@@ -28,7 +29,7 @@ static int word(const char *s, const char *const *words, size_t n)
 }
 
 /* One record: args[0..n) are NAME LAST_VERIFIED BY REASON [TOKEN [ISSUER CLIENT]]. */
-static int one(struct fedjit_secret_store *ss, char **args, int n)
+static int one(struct fedjit_store *s, char **args, int n)
 {
 	static const char *const by[] = {"never", "login", "refresh"};
 	static const char *const reasons[] = {"none", "admin", "idp"};
@@ -46,7 +47,7 @@ static int one(struct fedjit_secret_store *ss, char **args, int n)
 	st.verified_by = (uint8_t)b;
 	st.check_result = b == 2 ? FEDJIT_CHECK_OK : FEDJIT_CHECK_NONE;
 	st.lock_reason = (uint8_t)reason;
-	r = fedjit_secret_set_state(ss, args[0], &st);
+	r = fedjit_store_set_state(s, args[0], &st);
 	if (r >= 0 && n >= 5) {
 		struct fedjit_refresh_token t = {
 		        .obtained = (int64_t)time(NULL),
@@ -55,23 +56,23 @@ static int one(struct fedjit_secret_store *ss, char **args, int n)
 		        .token = args[4],
 		};
 
-		r = fedjit_secret_set_refresh_token(ss, args[0], &t);
+		r = fedjit_store_set_refresh_token(s, args[0], &t);
 	}
 	return r;
 }
 
 int main(int argc, char **argv)
 {
-	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *ss = NULL;
 	int r;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: mkstate SECRET_DB NAME LAST_VERIFIED never|login|refresh "
+		fprintf(stderr, "usage: mkstate DB NAME LAST_VERIFIED never|login|refresh "
 		                "none|admin|idp [TOKEN [ISSUER CLIENT_ID]]\n"
-		                "       mkstate SECRET_DB - (the same, a line each, on stdin)\n");
+		                "       mkstate DB - (the same, a line each, on stdin)\n");
 		return 2;
 	}
-	r = fedjit_secret_open(argv[1], FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &ss);
+	r = fedjit_store_open(argv[1], FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &ss);
 	if (r >= 0 && strcmp(argv[2], "-") == 0) {
 		char line[16384];
 
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
 	} else if (r >= 0) {
 		r = one(ss, argv + 2, argc - 2);
 	}
-	fedjit_secret_close(ss);
+	fedjit_store_close(ss);
 	if (r == -EINVAL)
 		return 2;
 	if (r < 0) {

@@ -56,7 +56,7 @@ EOF
 fj db restore "$tmp/accounts.json"
 check "restore two accounts" $?
 token=rt-0123456789-secret-token-value
-"$builddir/tests/cli/mkstate" "$sdb" alice 1700000000 login none "$token"
+"$builddir/tests/cli/mkstate" "$db" alice 1700000000 login none "$token"
 check "a state record and a refresh token for alice" $?
 
 # ---- user show ----
@@ -132,7 +132,7 @@ check "... no process of alice runs" $?
 rm -rf /run/systemd
 
 # ---- the reason "disabled at the IdP" ----
-"$builddir/tests/cli/mkstate" "$sdb" alice 1700000000 refresh idp
+"$builddir/tests/cli/mkstate" "$db" alice 1700000000 refresh idp
 fj user show alice
 has "user show: disabled at the IdP" "$tmp/out" '^lock reason: disabled at the IdP$'
 fj user show alice --json

@@ -241,8 +241,8 @@ scenarioE() {
 	done
 	t_eq "E. no refresh token in the public store, syslog, dumps, audit or sshd's log" "" "$leaks"
 	# the positive control: the grep finds the current token where it must be
-	t_check "E. ... while the secret store holds the current one" \
-		"$(for t in $tokens; do grep -aqF -- "$t" "$E2E_STATE_DIR/secret.tdb" && echo y; done | grep -q y && echo 0 || echo 1)"
+	t_check "E. ... while the private store holds the current one" \
+		"$(for t in $tokens; do grep -aqF -- "$t" "$E2E_STATE_DIR/fedjit.private.tdb" && echo y; done | grep -q y && echo 0 || echo 1)"
 }
 
 scenarioA

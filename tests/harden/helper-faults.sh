@@ -80,10 +80,10 @@ echo "# result: $(result_line)"
 check "first login provisions alice" grep -q '^result status=ok .*account=alice' "$T/out"
 check "store is 0644 root:root" test "$(mode_owner "$STATE/fedjit.tdb")" = "644 root:root"
 # (the secret store's 0600 is asserted where it is created: tests/unit/test_store.c)
-check "a silent provisioning keeps no password: the secret store (600 root:root) holds the account state only" \
-	bash -c "test \"\$(stat -c '%a %U:%G' '$STATE/secret.tdb')\" = '600 root:root' &&
-		tdbdump '$STATE/secret.tdb' | grep -q '^key(11) = \"state/alice\"' &&
-		! tdbdump '$STATE/secret.tdb' | grep -q 'pwhash/'"
+check "a silent provisioning keeps no password (no secret store); the private store (600 root:root) holds the account state" \
+	bash -c "! test -e '$STATE/secret.tdb' &&
+		test \"\$(stat -c '%a %U:%G' '$STATE/fedjit.private.tdb')\" = '600 root:root' &&
+		tdbdump '$STATE/fedjit.private.tdb' | grep -q '^key(11) = \"state/alice\"'"
 check "cache dir 0700 root:root, its documents 0600 root:root" \
 	test "$(mode_owner "$T/cache")" = "700 root:root" -a \
 	"$(for f in "$T"/cache/*; do mode_owner "$f"; done | sort -u)" = "600 root:root"
@@ -91,11 +91,10 @@ uid=$("$TOOL" user "$STATE/fedjit.tdb" alice | sed -n 's/^uid=//p')
 check "home is home_mode 0750, owned by the account (uid $uid)" \
 	test "$(stat -c '%a %u' "$T/home/alice")" = "750 $uid"
 check "nothing else appeared in the state dir (but the writers' lock files and the private store, 0600)" \
-	test "$(cd "$STATE" && ls -A | grep -v '^fedjit.tdb$' | grep -v '^secret.tdb$' |
-		grep -v '^fedjit.tdb.lock$' | grep -v '^secret.tdb.lock$' |
+	test "$(cd "$STATE" && ls -A | grep -v '^fedjit.tdb$' |
+		grep -v '^fedjit.tdb.lock$' |
 		grep -v '^fedjit.private.tdb$' | wc -l)" = 0 -a \
 	"$(mode_owner "$STATE/fedjit.tdb.lock")" = "600 root:root" -a \
-	"$(mode_owner "$STATE/secret.tdb.lock")" = "600 root:root" -a \
 	"$(mode_owner "$STATE/fedjit.private.tdb")" = "600 root:root"
 
 # 7-8: a symlink at the store path is not followed

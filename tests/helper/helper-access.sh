@@ -61,7 +61,7 @@ row() {
 	"$MKACCOUNT" "$T/fedjit.tdb" alice 200001 "$idpname" "$ISS" "$sub" \
 		$([ "$lock" != none ] && echo locked) >/dev/null
 	[ "$lock" != none ] && lockarg=("lock=$lock")
-	"$MKSTATE" "$T/secret.tdb" alice groups=staff,admins "${lockarg[@]}"
+	"$MKSTATE" "$T/fedjit.tdb" alice groups=staff,admins "${lockarg[@]}"
 	conf always "$allowed"
 	login --op account alice
 	got+=("account=$(status_of)")

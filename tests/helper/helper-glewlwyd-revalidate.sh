@@ -38,14 +38,14 @@ mkdir -p "$T/home"
 keep_all_output # for the leak check at the end
 # held NAME: the refresh token the secret store holds for NAME
 # (tdbdump writes other bytes as \XX)
-held() { tdbdump -k "refresh/$1" "$T/secret.tdb" 2>/dev/null | sed 's/\\[0-9A-Fa-f][0-9A-Fa-f]/ /g' | grep -o '[A-Za-z0-9]\{100,\}' | head -n 1; }
+held() { tdbdump -k "refresh/$1" "$T/fedjit.private.tdb" 2>/dev/null | sed 's/\\[0-9A-Fa-f][0-9A-Fa-f]/ /g' | grep -o '[A-Za-z0-9]\{100,\}' | head -n 1; }
 
 conf
 # 1-3: the device-flow login keeps the refresh token Glewlwyd issued
 login --approve "$(approve alice)" alice
 check "alice's first login through Glewlwyd" result_is ok
 check "the secret store holds her state and refresh token" \
-	eval 'secret_keys | grep -qx state/alice && secret_keys | grep -qx refresh/alice'
+	eval 'private_keys | grep -qx state/alice && private_keys | grep -qx refresh/alice'
 check "Glewlwyd has one valid refresh token for her" test "$(gw_refresh_tokens alice)" = 1
 
 # 4-9: a refresh without ID token: the claims from UserInfo
@@ -58,7 +58,7 @@ check "... Glewlwyd sent no ID token: the claims came from UserInfo" \
 check "... verified by the refresh (last verification moved), a token still held" \
 	eval 'test "$(field refresh_token)" = 1 && test "$(sed -n "s/^verified: *//p" <<<"$(show alice)")" != "$before" && show alice | grep -q "^verified: .*(revalidation)"'
 check "... no new refresh token from Glewlwyd: the one held stays (token_rotated=0)" \
-	eval 'test "$(field token_rotated)" = 0 && secret_keys | grep -qx refresh/alice'
+	eval 'test "$(field token_rotated)" = 0 && private_keys | grep -qx refresh/alice'
 check "... groups unchanged (groups_changed=0), still in sudo" \
 	eval 'test "$(field groups_changed)" = 0 && show alice | grep -q sudo'
 gw_user_name alice "Alice R. Test"
@@ -102,14 +102,14 @@ check "Glewlwyd revoked alice's refresh tokens ($revoked): disabled, lock reason
 check "... the log: an empty HTTP 400 while Glewlwyd accepts the client (a device code for it)" \
 	grep -q 'HTTP 400 with an empty body, while the IdP accepts this client (a device authorization request: HTTP 200 with a device code): the grant was refused' "$T/out"
 check "... alice is locked, the token record gone, the lock audited" \
-	eval 'show alice | grep -q "^locked: *yes" && ! secret_keys | grep -qx refresh/alice && err_has "account: op=lock-user acct=\"alice\" .*by=\"revalidation\""'
+	eval 'show alice | grep -q "^locked: *yes" && ! private_keys | grep -qx refresh/alice && err_has "account: op=lock-user acct=\"alice\" .*by=\"revalidation\""'
 login --op account alice
 check "... the account phase refuses her: disabled" \
 	eval 'result_is disabled && grep -q "message=This account was disabled by its identity provider" "$T/out"'
 "$FEDJIT" --config "$CONF" user unlock alice >/dev/null 2>&1
 login --approve "$(approve alice)" alice
 check "the administrator's unlock and a device-flow login: ok, a token again" \
-	eval 'result_is ok && secret_keys | grep -qx refresh/alice'
+	eval 'result_is ok && private_keys | grep -qx refresh/alice'
 revalidate --force alice
 check "... and it revalidates: ok" result_is ok
 
@@ -160,10 +160,10 @@ check "dave revoked at Glewlwyd: the account phase refuses (disabled)" \
 	eval 'result_is disabled && grep -q "disabled at the IdP" "$T/out"'
 check "... and locked him" eval 'show dave | grep -q "^locked: *yes"'
 
-# 33-34: no refresh token outside the secret store
+# 33-34: no refresh token outside the private store
 tok=$(held bob)
-check "the secret store holds bob's refresh token (positive control: $(printf %s "$tok" | wc -c) bytes)" \
-	eval 'test -n "$tok" && grep -qaF -- "$tok" "$T/secret.tdb"'
+check "the private store holds bob's refresh token (positive control: $(printf %s "$tok" | wc -c) bytes)" \
+	eval 'test -n "$tok" && grep -qaF -- "$tok" "$T/fedjit.private.tdb"'
 check "... and it is in no log, not in the public store, not in a dump" \
 	eval '! grep -qaF -- "$tok" "$T/all" "$T/fedjit.tdb" && ! "$FEDJIT" --config "$CONF" db dump 2>&1 | grep -qF -- "$tok"'
 

@@ -36,7 +36,7 @@ conf
 login --approve "$(approve alice)" alice
 check "alice's first login" result_is ok
 check "the secret store holds alice's state and refresh token" \
-	eval 'secret_keys | grep -qx state/alice && secret_keys | grep -qx refresh/alice'
+	eval 'private_keys | grep -qx state/alice && private_keys | grep -qx refresh/alice'
 token1=$(idp_refresh_tokens alice | tail -n 1)
 check "the IdP issued one (the test IdP lists it)" test -n "$token1"
 check "the token is in no log line of the login" eval '! grep -qF -- "$token1" "$T/err" "$T/out"'
@@ -84,7 +84,7 @@ revalidate --force alice
 check "grant revoked: disabled, lock reason idp, no refresh token any more" \
 	eval 'result_is disabled && test "$(field lock_reason)" = idp && test "$(field refresh_token)" = 0'
 check "... the store has alice locked, and the token record is gone" \
-	eval 'show alice | grep -q "^locked: *yes" && ! secret_keys | grep -qx refresh/alice'
+	eval 'show alice | grep -q "^locked: *yes" && ! private_keys | grep -qx refresh/alice'
 check "... the lock is audited (by revalidation)" \
 	err_has 'account: op=lock-user acct="alice" .*by="revalidation".*disabled at the IdP'
 revalidate --force alice
@@ -98,7 +98,7 @@ check "a device-flow login alone does not lift it: disabled" result_is disabled
 "$FEDJIT" --config "$CONF" user unlock alice >/dev/null 2>&1
 login --approve "$(approve alice)" alice
 check "the administrator's unlock, then a device-flow login: ok, a token again" \
-	eval 'result_is ok && secret_keys | grep -qx refresh/alice'
+	eval 'result_is ok && private_keys | grep -qx refresh/alice'
 
 # 24-27: the account phase revalidates by itself once revalidate_after has passed
 conf revalidate_after=1
@@ -146,7 +146,7 @@ check "an account without a refresh token: no_token, nothing asked" \
 	eval 'result_is no_token && ! err_has "network child"'
 login --op account carol
 check "... never verified: the account phase refuses it (unverified)" result_is unverified
-"$MKSTATE" "$T/secret.tdb" carol groups=contractors ago=60
+"$MKSTATE" "$T/fedjit.tdb" carol groups=contractors ago=60
 login --op account carol
 check "... verified a minute ago by a device flow: allowed (within revalidate_after)" result_is ok
 
@@ -154,7 +154,7 @@ check "... verified a minute ago by a device flow: allowed (within revalidate_af
 # bob's login (refused: he is locked) still makes the IdP issue a token under his grant
 login --approve "$(approve bob)" bob
 bobtok=$(idp_refresh_tokens bob | tail -n 1)
-"$MKSTATE" "$T/secret.tdb" carol groups=contractors ago=7200 "token=$bobtok" "issuer=$ISS" \
+"$MKSTATE" "$T/fedjit.tdb" carol groups=contractors ago=7200 "token=$bobtok" "issuer=$ISS" \
 	client=fedjit-public
 revalidate --force carol
 check "carol's record holding bob's token: the IdP answers for bob: disabled" \
@@ -170,8 +170,8 @@ for t in $all_tokens; do
 done
 check "no refresh token in the public store, the helper's log or a dump ($(echo $all_tokens | wc -w) tokens)" \
 	test "$leaks" = 0
-check "the secret store (0600) is where they are" \
-	eval 'test "$(stat -c %a "$T/secret.tdb")" = 600 && grep -qaF -- "$(idp_refresh_tokens alice | tail -n 1)" "$T/secret.tdb"'
+check "the private store (0600) is where they are" \
+	eval 'test "$(stat -c %a "$T/fedjit.private.tdb")" = 600 && grep -qaF -- "$(idp_refresh_tokens alice | tail -n 1)" "$T/fedjit.private.tdb"'
 
 # 39-45: a refresh answered without an ID token (RFC 6749 §6; Glewlwyd always answers so)
 idp_config '{"refresh_id_token":false}'

@@ -96,8 +96,8 @@ keep_all_output() {
 revalidate() { login --op revalidate "$@"; } # revalidate [CLIENT-ARGS...] USER
 field() { sed -n "s/^result .* $1=\\([^ ]*\\).*/\\1/p" "$T/out"; } # field NAME: of the result line
 show() { "$top_builddir/cli/fedjit" --config "$CONF" user show "$1" 2>&1; } # show USER
-# secret_keys: the keys of the secret store of $T
-secret_keys() { tdbdump "$T/secret.tdb" 2>/dev/null | sed -n 's/^key([0-9]*) = "\(.*\)"$/\1/p'; }
+# private_keys: the keys of the private store of $T (account state, refresh tokens)
+private_keys() { tdbdump "$T/fedjit.private.tdb" 2>/dev/null | sed -n 's/^key([0-9]*) = "\(.*\)"$/\1/p'; }
 
 check_store() { # check_store DESC CMD...: check, or a skip while the store is not usable
 	if [ "$STORE_OK" = 1 ]; then check "$@"; else

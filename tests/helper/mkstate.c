@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Test tool: writes an account state record (common/account_state.h) into a secret
- * store through the secret store API, as a login or a lock would, so helper tests can
- * set up what the IdP said last.
- * usage: mkstate SECRETDB NAME [groups=A,B | groups=] [no-groups-claim] [ago=SECONDS]
+ * Test tool: writes an account state record (common/account_state.h) into the private
+ * store of a store through the store API, as a login or a lock would, so helper tests
+ * can set up what the IdP said last.
+ * usage: mkstate DB NAME [groups=A,B | groups=] [no-groups-claim] [ago=SECONDS]
  *                [never] [lock=admin|idp] [token=TOKEN issuer=ISSUER client=CLIENT_ID]
  *   groups=   the IdP groups of the last verification (default: none, claim present)
  *   ago=      last verified SECONDS ago (default 0: now); never: never verified
@@ -21,7 +21,7 @@
 
 int main(int argc, char **argv)
 {
-	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *ss = NULL;
 	struct fedjit_account_state st = {.verified_by = FEDJIT_VERIFIED_LOGIN,
 	                                  .groups_claim = true};
 	struct fedjit_refresh_token tok = {0};
@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr,
-		        "usage: %s SECRETDB NAME [groups=A,B] [no-groups-claim] "
+		        "usage: %s DB NAME [groups=A,B] [no-groups-claim] "
 		        "[ago=SECONDS] [never] [lock=admin|idp] [token=T issuer=I client=C]\n",
 		        argv[0]);
 		return 2;
@@ -74,12 +74,12 @@ int main(int argc, char **argv)
 	if (never)
 		st.verified_by = FEDJIT_VERIFIED_NEVER;
 	tok.obtained = (int64_t)time(NULL);
-	r = fedjit_secret_open(argv[1], FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &ss);
+	r = fedjit_store_open(argv[1], FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &ss);
 	if (r >= 0)
-		r = fedjit_secret_record_verified(ss, argv[2], &st, tok.token ? &tok : NULL);
+		r = fedjit_store_record_verified(ss, argv[2], &st, tok.token ? &tok : NULL);
 	if (r >= 0)
-		r = fedjit_secret_set_lock_reason(ss, argv[2], lock);
-	fedjit_secret_close(ss);
+		r = fedjit_store_set_lock_reason(ss, argv[2], lock);
+	fedjit_store_close(ss);
 	free(list);
 	if (r < 0) {
 		fprintf(stderr, "mkstate: %s\n", fedjit_store_strerror(r));

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The account state and refresh token records of the secret store
+ * The account state and refresh token records of the private store
  * (common/account_state.h): the codec refuses what it cannot hold and decodes
- * exactly what it encodes; the secret store API keeps, replaces and erases
- * them (lock, delete), in transactions.
+ * exactly what it encodes; the store API keeps, replaces and erases them
+ * (lock, delete), in transactions or a login's batch; the records of the
+ * secret store, where they were first, move once.
  */
 #include "tests/unit/store_fixture.h"
 
@@ -154,124 +155,233 @@ static void test_refresh_codec(void **unused)
 	free(huge);
 }
 
-static struct fedjit_secret_store *open_secret(struct fx *f)
-{
-	struct fedjit_secret_store *ss = NULL;
-
-	assert_int_equal(
-	        fedjit_secret_open(f->secret, FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &ss), 0);
-	return ss;
-}
-
-static void test_secret_state(void **state)
+static void test_store_state(void **state)
 {
 	struct fx *f = *state;
-	struct fedjit_secret_store *ss = open_secret(f);
+	struct fedjit_store *s = open_rw(f);
 	struct fedjit_account_state st = sample_state(), *got = NULL;
 	struct fedjit_refresh_token *tok = NULL, rotated = sample_token;
-	char **names = NULL;
-	size_t n;
+	struct fedjit_user u;
+	char buf[256];
 
-	assert_int_equal(fedjit_secret_get_state(ss, "alice", &got), -ENOENT);
-	assert_int_equal(fedjit_secret_has_refresh_token(ss, "alice"), 0);
+	assert_int_equal(fedjit_store_get_state(s, "alice", &got), -ENOENT);
+	assert_int_equal(fedjit_store_has_refresh_token(s, "alice"), 0);
 
 	/* a login: state and token in one go */
-	assert_int_equal(fedjit_secret_record_verified(ss, "alice", &st, &sample_token), 0);
-	assert_int_equal(fedjit_secret_get_state(ss, "alice", &got), 0);
+	assert_int_equal(fedjit_store_record_verified(s, "alice", &st, &sample_token), 0);
+	assert_int_equal(fedjit_store_get_state(s, "alice", &got), 0);
 	assert_int_equal(got->n_groups, 3);
 	fedjit_account_state_free(got);
-	assert_int_equal(fedjit_secret_has_refresh_token(ss, "alice"), 1);
+	assert_int_equal(fedjit_store_has_refresh_token(s, "alice"), 1);
 
 	/* a refresh without a new token keeps the old one; with one, rotates it */
 	st.groups_claim = false;
 	st.n_groups = 0;
-	assert_int_equal(fedjit_secret_record_verified(ss, "alice", &st, NULL), 0);
-	assert_int_equal(fedjit_secret_get_refresh_token(ss, "alice", &tok), 0);
+	assert_int_equal(fedjit_store_record_verified(s, "alice", &st, NULL), 0);
+	assert_int_equal(fedjit_store_get_refresh_token(s, "alice", &tok), 0);
 	assert_string_equal(tok->token, sample_token.token);
 	fedjit_refresh_token_free(tok);
 	rotated.token = "refresh-SECRET-2";
-	assert_int_equal(fedjit_secret_record_verified(ss, "alice", &st, &rotated), 0);
-	assert_int_equal(fedjit_secret_get_refresh_token(ss, "alice", &tok), 0);
+	assert_int_equal(fedjit_store_record_verified(s, "alice", &st, &rotated), 0);
+	assert_int_equal(fedjit_store_get_refresh_token(s, "alice", &tok), 0);
 	assert_string_equal(tok->token, "refresh-SECRET-2");
 	fedjit_refresh_token_free(tok);
-	assert_int_equal(fedjit_secret_get_state(ss, "alice", &got), 0);
+	assert_int_equal(fedjit_store_get_state(s, "alice", &got), 0);
 	assert_false(got->groups_claim);
 	assert_int_equal(got->n_groups, 0);
 	fedjit_account_state_free(got);
 
 	/* a bad state is refused whole: the token is not replaced either */
 	st.check_result = 99;
-	assert_int_equal(fedjit_secret_record_verified(ss, "alice", &st, &sample_token), -EINVAL);
-	assert_int_equal(fedjit_secret_get_refresh_token(ss, "alice", &tok), 0);
+	assert_int_equal(fedjit_store_record_verified(s, "alice", &st, &sample_token), -EINVAL);
+	assert_int_equal(fedjit_store_get_refresh_token(s, "alice", &tok), 0);
 	assert_string_equal(tok->token, "refresh-SECRET-2");
 	fedjit_refresh_token_free(tok);
 	st.check_result = FEDJIT_CHECK_OK;
 
 	/* a verification never changes the lock reason */
-	assert_int_equal(fedjit_secret_set_lock_reason(ss, "dora", FEDJIT_LOCK_ADMIN), 0);
+	assert_int_equal(fedjit_store_set_lock_reason(s, "dora", FEDJIT_LOCK_ADMIN), 0);
 	st.lock_reason = FEDJIT_LOCK_NONE;
-	assert_int_equal(fedjit_secret_record_verified(ss, "dora", &st, NULL), 0);
-	assert_int_equal(fedjit_secret_get_state(ss, "dora", &got), 0);
+	assert_int_equal(fedjit_store_record_verified(s, "dora", &st, NULL), 0);
+	assert_int_equal(fedjit_store_get_state(s, "dora", &got), 0);
 	assert_int_equal(got->lock_reason, FEDJIT_LOCK_ADMIN);
 	fedjit_account_state_free(got);
-	assert_int_equal(fedjit_secret_delete_user(ss, "dora"), 0);
 
 	/* lock: reason kept, token erased; unlock keeps the rest */
-	assert_int_equal(fedjit_secret_set_lock_reason(ss, "alice", FEDJIT_LOCK_IDP), 0);
-	assert_int_equal(fedjit_secret_has_refresh_token(ss, "alice"), 0);
-	assert_int_equal(fedjit_secret_get_state(ss, "alice", &got), 0);
+	assert_int_equal(fedjit_store_set_lock_reason(s, "alice", FEDJIT_LOCK_IDP), 0);
+	assert_int_equal(fedjit_store_has_refresh_token(s, "alice"), 0);
+	assert_int_equal(fedjit_store_get_state(s, "alice", &got), 0);
 	assert_int_equal(got->lock_reason, FEDJIT_LOCK_IDP);
 	assert_int_equal(got->last_verified, 1700000100);
 	fedjit_account_state_free(got);
-	assert_int_equal(fedjit_secret_set_lock_reason(ss, "alice", FEDJIT_LOCK_NONE), 0);
-	assert_int_equal(fedjit_secret_get_state(ss, "alice", &got), 0);
+	assert_int_equal(fedjit_store_set_lock_reason(s, "alice", FEDJIT_LOCK_NONE), 0);
+	assert_int_equal(fedjit_store_get_state(s, "alice", &got), 0);
 	assert_int_equal(got->lock_reason, FEDJIT_LOCK_NONE);
 	assert_int_equal(got->last_verified, 1700000100);
 	fedjit_account_state_free(got);
-	assert_int_equal(fedjit_secret_set_lock_reason(ss, "alice", 3), -EINVAL);
+	assert_int_equal(fedjit_store_set_lock_reason(s, "alice", 3), -EINVAL);
 
 	/* a lock of an account never verified creates the record */
-	assert_int_equal(fedjit_secret_set_lock_reason(ss, "bob", FEDJIT_LOCK_ADMIN), 0);
-	assert_int_equal(fedjit_secret_get_state(ss, "bob", &got), 0);
+	assert_int_equal(fedjit_store_set_lock_reason(s, "bob", FEDJIT_LOCK_ADMIN), 0);
+	assert_int_equal(fedjit_store_get_state(s, "bob", &got), 0);
 	assert_int_equal(got->lock_reason, FEDJIT_LOCK_ADMIN);
 	assert_int_equal(got->last_verified, 0);
 	fedjit_account_state_free(got);
 
 	/* the token alone */
-	assert_int_equal(fedjit_secret_set_refresh_token(ss, "carol", &sample_token), 0);
-	assert_int_equal(fedjit_secret_list_users(ss, &names, &n), 0);
-	assert_int_equal(n, 3);
-	assert_string_equal(names[0], "alice");
-	assert_string_equal(names[1], "bob");
-	assert_string_equal(names[2], "carol");
-	fedjit_strv_free(names);
-	assert_int_equal(fedjit_secret_set_refresh_token(ss, "carol", NULL), 0);
-	assert_int_equal(fedjit_secret_has_refresh_token(ss, "carol"), 0);
+	assert_int_equal(fedjit_store_set_refresh_token(s, "carol", &sample_token), 0);
+	assert_int_equal(fedjit_store_has_refresh_token(s, "carol"), 1);
+	assert_int_equal(fedjit_store_set_refresh_token(s, "carol", NULL), 0);
+	assert_int_equal(fedjit_store_has_refresh_token(s, "carol"), 0);
 
-	/* delete erases every record of the account */
-	assert_int_equal(fedjit_secret_record_verified(
-	                         ss, "alice", &(struct fedjit_account_state){0}, &sample_token),
-	                 0);
-	assert_int_equal(fedjit_secret_set_password_hash(ss, "alice", "$y$j9T$s$h"), 0);
-	assert_int_equal(fedjit_secret_delete_user(ss, "alice"), 0);
-	assert_int_equal(fedjit_secret_get_state(ss, "alice", &got), -ENOENT);
-	assert_int_equal(fedjit_secret_has_refresh_token(ss, "alice"), 0);
-	assert_int_equal(fedjit_secret_list_users(ss, &names, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(names[0], "bob");
-	fedjit_strv_free(names);
+	/* a login inside a batch writes nothing until the batch commits, and a
+	 * cancelled batch leaves nothing */
+	assert_int_equal(fedjit_store_batch_begin(s), 0);
+	assert_int_equal(fedjit_store_record_verified(s, "erin", &st, &sample_token), 0);
+	assert_int_equal(fedjit_store_batch_end(s, -ECANCELED), -ECANCELED);
+	assert_int_equal(fedjit_store_get_state(s, "erin", &got), -ENOENT);
+	assert_int_equal(fedjit_store_has_refresh_token(s, "erin"), 0);
+
+	/* an account's deletion erases its records; a new account of the same
+	 * name starts without any (the leftovers of a crash go) */
+	u = mkuser(buf, sizeof(buf), 7, "corp");
+	assert_int_equal(fedjit_store_create_account(s, &u, NULL, NULL, 0), 0);
+	assert_int_equal(fedjit_store_record_verified(s, u.name, &st, &sample_token), 0);
+	assert_int_equal(fedjit_store_delete_account(s, u.name), 0);
+	assert_int_equal(fedjit_store_get_state(s, u.name, &got), -ENOENT);
+	assert_int_equal(fedjit_store_has_refresh_token(s, u.name), 0);
+	assert_int_equal(fedjit_store_record_verified(s, u.name, &st, &sample_token), 0);
+	assert_int_equal(fedjit_store_create_account(s, &u, NULL, NULL, 0), 0);
+	assert_int_equal(fedjit_store_get_state(s, u.name, &got), -ENOENT);
+	assert_int_equal(fedjit_store_has_refresh_token(s, u.name), 0);
 
 	/* names no record can have */
-	assert_int_equal(fedjit_secret_get_state(ss, "", &got), -ENOENT);
-	assert_int_equal(fedjit_secret_set_state(ss, "", &st), -EINVAL);
-	fedjit_secret_close(ss);
+	assert_int_equal(fedjit_store_get_state(s, "", &got), -ENOENT);
+	assert_int_equal(fedjit_store_set_state(s, "", &st), -EINVAL);
+	fedjit_store_close(s);
+	f->s = NULL;
 
 	/* read-only handles read, never write */
-	assert_int_equal(fedjit_secret_open(f->secret, FEDJIT_STORE_RDONLY, &ss), 0);
-	assert_int_equal(fedjit_secret_get_state(ss, "bob", &got), 0);
+	assert_int_equal(fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &s), 0);
+	assert_int_equal(fedjit_store_get_state(s, "bob", &got), 0);
 	fedjit_account_state_free(got);
-	assert_int_equal(fedjit_secret_set_lock_reason(ss, "bob", FEDJIT_LOCK_NONE), -EROFS);
+	assert_int_equal(fedjit_store_set_lock_reason(s, "bob", FEDJIT_LOCK_NONE), -EROFS);
+	fedjit_store_close(s);
+}
+
+/* A record written into the secret store the way fedjit kept them there. */
+static void legacy_put(const char *secret, int (*keyfn)(char *, const char *, TDB_DATA *),
+                       const char *name, TDB_DATA data)
+{
+	struct tdb_context *t = tdb_open(secret, 0, 0, O_RDWR, 0);
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key;
+
+	assert_non_null(t);
+	assert_int_equal(keyfn(kb, name, &key), 0);
+	assert_int_equal(tdb_store(t, key, data, TDB_REPLACE), 0);
+	tdb_close(t);
+	free(data.dptr);
+}
+
+static int legacy_count(const char *secret)
+{
+	struct tdb_context *t = tdb_open(secret, 0, 0, O_RDONLY, 0);
+	int n = 0;
+
+	assert_non_null(t);
+	for (TDB_DATA k = tdb_firstkey(t), next; k.dptr; k = next) {
+		n += (k.dsize > 6 && memcmp(k.dptr, "state/", 6) == 0) ||
+		     (k.dsize > 8 && memcmp(k.dptr, "refresh/", 8) == 0);
+		next = tdb_nextkey(t, k);
+		free(k.dptr);
+	}
+	tdb_close(t);
+	return n;
+}
+
+/* The records of the secret store move into the private store at the first
+ * root open that knows where the secret store is; what the private store
+ * already has wins; the secret store's copies go. */
+static void test_state_move(void **state)
+{
+	struct fx *f = *state;
+	struct fedjit_account_state st = sample_state(), *got = NULL;
+	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *s = open_rw(f);
+	TDB_DATA d;
+
+	/* bob already verified in the private store, with no groups */
+	st.n_groups = 0;
+	st.groups_claim = false;
+	assert_int_equal(fedjit_store_set_state(s, "bob", &st), 0);
+	fedjit_store_close(s);
+	f->s = NULL;
+	assert_int_equal(
+	        fedjit_secret_open(f->secret, FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &ss), 0);
+	assert_int_equal(fedjit_secret_set_password_hash(ss, "alice", "$y$j9T$s$h"), 0);
 	fedjit_secret_close(ss);
+	st = sample_state();
+	assert_int_equal(fedjit_record_encode_state(&st, &d), 0);
+	legacy_put(f->secret, fedjit_key_state, "alice", d);
+	assert_int_equal(fedjit_record_encode_refresh(&sample_token, &d), 0);
+	legacy_put(f->secret, fedjit_key_refresh, "alice", d);
+	assert_int_equal(fedjit_record_encode_state(&st, &d), 0);
+	legacy_put(f->secret, fedjit_key_state, "bob", d);
+	assert_int_equal(legacy_count(f->secret), 3);
+
+	/* without the secret store's path nothing moves */
+	fedjit_store_set_legacy_secret(NULL);
+	assert_int_equal(fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &s), 0);
+	assert_int_equal(fedjit_store_get_state(s, "alice", &got), -ENOENT);
+	fedjit_store_close(s);
+
+	/* a read-only open moves nothing (it never waits for the writers' lock)
+	 * but reads what the private store does not have yet where it is */
+	fedjit_store_set_legacy_secret(f->secret);
+	assert_int_equal(fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &s), 0);
+	assert_int_equal(fedjit_store_get_state(s, "alice", &got), 0);
+	assert_int_equal(got->n_groups, 3);
+	fedjit_account_state_free(got);
+	assert_int_equal(fedjit_store_get_state(s, "bob", &got), 0);
+	assert_int_equal(got->n_groups, 0);
+	fedjit_account_state_free(got);
+	fedjit_store_close(s);
+	assert_int_equal(legacy_count(f->secret), 3);
+
+	/* the next read-write open moves them */
+	fedjit_store_close(open_rw(f));
+	f->s = NULL;
+	assert_int_equal(fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &s), 0);
+	assert_int_equal(fedjit_store_get_state(s, "alice", &got), 0);
+	assert_int_equal(got->n_groups, 3);
+	fedjit_account_state_free(got);
+	assert_int_equal(fedjit_store_has_refresh_token(s, "alice"), 1);
+	assert_int_equal(fedjit_store_get_state(s, "bob", &got), 0);
+	assert_int_equal(got->n_groups, 0); /* the private store's own record won */
+	fedjit_account_state_free(got);
+	fedjit_store_close(s);
+	assert_int_equal(legacy_count(f->secret), 0);
+	/* the rest of the secret store stays */
+	assert_int_equal(fedjit_secret_open(f->secret, FEDJIT_STORE_RDONLY, &ss), 0);
+	char *hash = NULL;
+	assert_int_equal(fedjit_secret_get_password_hash(ss, "alice", &hash), 0);
+	fedjit_secret_free(hash);
+	fedjit_secret_close(ss);
+
+	/* once moved, never again: a record that shows up in the secret store later
+	 * (a crash between the move's two commits) is not read, and db recover's
+	 * clean-up deletes it */
+	assert_int_equal(fedjit_record_encode_state(&st, &d), 0);
+	legacy_put(f->secret, fedjit_key_state, "carol", d);
+	s = open_rw(f);
+	assert_int_equal(fedjit_store_get_state(s, "carol", &got), -ENOENT);
+	assert_int_equal(fedjit_secret_open(f->secret, 0, &ss), 0);
+	assert_int_equal(fedjit_store_drop_moved_state(s, ss), 1);
+	fedjit_secret_close(ss);
+	assert_int_equal(legacy_count(f->secret), 0);
+	assert_consistent(s);
+	fedjit_store_set_legacy_secret(NULL);
 }
 
 /* Whether a file's bytes hold needle. */
@@ -292,24 +402,22 @@ static bool file_holds(const char *path, const char *needle)
 	return found;
 }
 
-/* The token is in the secret store's file, not in the world-readable store
+/* The token is in the private store's file, not in the world-readable store
  * beside it; a lock erases the record (tdb may keep the freed bytes in the
  * root-only file until they are reused: SECURITY.md, known limitations). */
-static void test_token_only_in_secret_file(void **state)
+static void test_token_only_in_private_file(void **state)
 {
 	struct fx *f = *state;
-	struct fedjit_secret_store *ss = open_secret(f);
+	struct fedjit_store *s = open_rw(f);
 	struct fedjit_refresh_token *tok = NULL;
+	char priv[PATH_MAX];
 
-	open_rw(f);
-	assert_int_equal(fedjit_secret_set_refresh_token(ss, "alice", &sample_token), 0);
-	fedjit_secret_close(ss);
-	assert_true(file_holds(f->secret, "refresh-SECRET-1"));
+	assert_int_equal(fedjit_store_private_path(f->path, priv, sizeof(priv)), 0);
+	assert_int_equal(fedjit_store_set_refresh_token(s, "alice", &sample_token), 0);
+	assert_true(file_holds(priv, "refresh-SECRET-1"));
 	assert_false(file_holds(f->path, "refresh-SECRET-1"));
-	ss = open_secret(f);
-	assert_int_equal(fedjit_secret_set_lock_reason(ss, "alice", FEDJIT_LOCK_ADMIN), 0);
-	assert_int_equal(fedjit_secret_get_refresh_token(ss, "alice", &tok), -ENOENT);
-	fedjit_secret_close(ss);
+	assert_int_equal(fedjit_store_set_lock_reason(s, "alice", FEDJIT_LOCK_ADMIN), 0);
+	assert_int_equal(fedjit_store_get_refresh_token(s, "alice", &tok), -ENOENT);
 }
 
 int main(void)
@@ -317,8 +425,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_state_codec),
 	        cmocka_unit_test(test_refresh_codec),
-	        cmocka_unit_test_setup_teardown(test_secret_state, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_token_only_in_secret_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_store_state, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_state_move, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_token_only_in_private_file, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,42 +30,39 @@
 
 static struct fedjit_account_state *state_of(struct fx *f, const char *name)
 {
-	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *s = NULL;
 	struct fedjit_account_state *st = NULL;
 
-	if (fedjit_secret_open(f->secret, FEDJIT_STORE_RDONLY, &ss) < 0)
+	if (fedjit_store_open(f->db, FEDJIT_STORE_RDONLY, &s) < 0)
 		return NULL;
-	(void)fedjit_secret_get_state(ss, name, &st);
-	fedjit_secret_close(ss);
+	(void)fedjit_store_get_state(s, name, &st);
+	fedjit_store_close(s);
 	return st;
 }
 
 static char *token_of(struct fx *f, const char *name)
 {
-	struct fedjit_secret_store *ss = NULL;
+	struct fedjit_store *s = NULL;
 	struct fedjit_refresh_token *t = NULL;
 	char *copy = NULL;
 
-	if (fedjit_secret_open(f->secret, FEDJIT_STORE_RDONLY, &ss) < 0)
+	if (fedjit_store_open(f->db, FEDJIT_STORE_RDONLY, &s) < 0)
 		return NULL;
-	if (fedjit_secret_get_refresh_token(ss, name, &t) == 0)
+	if (fedjit_store_get_refresh_token(s, name, &t) == 0)
 		copy = strdup(t->token);
 	fedjit_refresh_token_free(t);
-	fedjit_secret_close(ss);
+	fedjit_store_close(s);
 	return copy;
 }
 
 static void set_locked(struct fx *f, const char *name, enum fedjit_lock_reason why)
 {
 	struct fedjit_store *s = NULL;
-	struct fedjit_secret_store *ss = NULL;
 
 	assert_int_equal(fedjit_store_open(f->db, 0, &s), 0);
 	assert_int_equal(fedjit_store_set_locked(s, name, why != FEDJIT_LOCK_NONE), 0);
+	assert_int_equal(fedjit_store_set_lock_reason(s, name, why), 0);
 	fedjit_store_close(s);
-	assert_int_equal(fedjit_secret_open(f->secret, FEDJIT_STORE_CREATE, &ss), 0);
-	assert_int_equal(fedjit_secret_set_lock_reason(ss, name, why), 0);
-	fedjit_secret_close(ss);
 }
 
 static void test_login_records_state(void **state)
