@@ -5,7 +5,7 @@
  * path; home and hook are not part of it, as useradd -M in the comparison
  * makes no home). Every commit is fsync'ed (no FEDJIT_STORE_NOSYNC).
  *
- *   provision_bench DIR EXISTING WRITERS COUNT [nosync|commit]
+ *   provision_bench DIR EXISTING WRITERS COUNT [nosync|commit|returning]
  *
  * DIR/template-EXISTING.tdb is built once with EXISTING accounts (uids from
  * the allocator, a private group each), copied to DIR/run.tdb, then WRITERS
@@ -19,7 +19,10 @@
  * one stored account and flips a flag on it COUNT/WRITERS times, each flip one
  * durable transaction (fedjit_store_set_flags) of the same store: the floor
  * that the store's commit protocol (tdb's: four fdatasyncs per commit) puts
- * under every provisioning, whatever the rest costs. The process runs with
+ * under every provisioning, whatever the rest costs. With returning, each
+ * writer first provisions its accounts (not timed), then each of them signs
+ * in again (timed): the returning login's update of attributes, last login,
+ * account state and refresh token. The process runs with
  * FEDJIT_NSS_BYPASS=1; other sources are the host's.
  */
 #include <errno.h>
@@ -182,12 +185,9 @@ static int commit_writer(const char *path, const struct fedjit_domain *d, unsign
 	return r < 0 ? 1 : 0;
 }
 
-static int writer(struct fedjit_prov_ctx *ctx, unsigned w, unsigned n, int gun)
+/* COUNT logins of new (or, the second time, the same) identities. */
+static int logins(struct fedjit_prov_ctx *ctx, unsigned w, unsigned n, enum fedjit_prov_action want)
 {
-	char c;
-
-	if (read(gun, &c, 1) != 0)
-		return 2;
 	for (unsigned i = 0; i < n; i++) {
 		struct fedjit_prov_result res;
 		char name[32], sub[32];
@@ -208,7 +208,7 @@ static int writer(struct fedjit_prov_ctx *ctx, unsigned w, unsigned n, int gun)
 		if (fedjit_login_parse(ctx->config, NULL, name, strlen(name), &login, NULL, 0) <
 		            0 ||
 		    fedjit_provision_login(ctx, &id, &login, &res) < 0 ||
-		    strcmp(res.status, "ok") != 0 || res.action != FEDJIT_PROV_CREATED) {
+		    strcmp(res.status, "ok") != 0 || res.action != want) {
 			fprintf(stderr, "provision_bench: %s: %s: %s\n", name, res.status, res.log);
 			return 1;
 		}
@@ -216,19 +216,35 @@ static int writer(struct fedjit_prov_ctx *ctx, unsigned w, unsigned n, int gun)
 	return 0;
 }
 
+/* returning: the accounts are made before the writer says it is ready */
+static int writer(struct fedjit_prov_ctx *ctx, unsigned w, unsigned n, int gun, int ready,
+                  bool returning)
+{
+	char c = 'r';
+
+	if (returning && logins(ctx, w, n, FEDJIT_PROV_CREATED) != 0)
+		return 1;
+	if (write(ready, &c, 1) != 1 || read(gun, &c, 1) != 0)
+		return 2;
+	return logins(ctx, w, n, returning ? FEDJIT_PROV_UPDATED : FEDJIT_PROV_CREATED);
+}
+
 int main(int argc, char **argv)
 {
 	struct fedjit_config *cfg = NULL;
-	char conf[1024], tpl[600], run[600], secret[600];
-	int gun[2], failed = 0;
+	char conf[1024], tpl[600], run[600], run_priv[700], secret[600];
+	int gun[2], ready[2], failed = 0;
 
 	const char *mode = argc == 6 ? argv[5] : "";
 	if (argc != 5 &&
-	    !(argc == 6 && (strcmp(mode, "nosync") == 0 || strcmp(mode, "commit") == 0))) {
-		fprintf(stderr, "usage: %s DIR EXISTING WRITERS COUNT [nosync|commit]\n", argv[0]);
+	    !(argc == 6 && (strcmp(mode, "nosync") == 0 || strcmp(mode, "commit") == 0 ||
+	                    strcmp(mode, "returning") == 0))) {
+		fprintf(stderr, "usage: %s DIR EXISTING WRITERS COUNT [nosync|commit|returning]\n",
+		        argv[0]);
 		return 2;
 	}
 	bool commit_only = strcmp(mode, "commit") == 0;
+	bool returning = strcmp(mode, "returning") == 0;
 	const char *dir = argv[1];
 	unsigned existing = (unsigned)strtoul(argv[2], NULL, 10);
 	unsigned writers = (unsigned)strtoul(argv[3], NULL, 10);
@@ -247,6 +263,11 @@ int main(int argc, char **argv)
 	if (access(tpl, F_OK) < 0)
 		build_template(tpl, fedjit_config_domain(cfg, "PRIMARY"), existing);
 	copy_file(tpl, run);
+	/* the private store beside run.tdb (the template's is not copied: its
+	 * accounts then have no personal data, which provisioning never reads) */
+	if (fedjit_store_private_path(run, run_priv, sizeof(run_priv)) < 0)
+		die("the private store's path", -ENAMETOOLONG);
+	unlink(run_priv);
 	unlink(secret);
 
 	struct fedjit_prov_ctx ctx = {
@@ -258,7 +279,7 @@ int main(int argc, char **argv)
 	        .commit_only = true,
 	        .store_flags = strcmp(mode, "nosync") == 0 ? FEDJIT_STORE_NOSYNC : 0,
 	};
-	if (pipe(gun) < 0)
+	if (pipe(gun) < 0 || pipe(ready) < 0)
 		die("pipe", -errno);
 	pid_t pids[64];
 	for (unsigned w = 0; w < writers; w++) {
@@ -267,12 +288,25 @@ int main(int argc, char **argv)
 			die("fork", -errno);
 		if (pids[w] == 0) {
 			close(gun[1]);
+			close(ready[0]);
 			_exit(commit_only ? commit_writer(run, fedjit_config_domain(cfg, "PRIMARY"),
 			                                  w, count / writers, gun[0])
-			                  : writer(&ctx, w, count / writers, gun[0]));
+			                  : writer(&ctx, w, count / writers, gun[0], ready[1],
+			                           returning));
 		}
 	}
 	close(gun[0]);
+	close(ready[1]);
+	/* the clock starts when every writer is ready (commit mode: at once) */
+	for (unsigned w = 0; !commit_only && w < writers; w++) {
+		char c;
+
+		if (read(ready[0], &c, 1) != 1) {
+			failed = 1;
+			break;
+		}
+	}
+	close(ready[0]);
 	double t0 = now_s();
 	close(gun[1]);
 	for (unsigned w = 0; w < writers; w++) {
@@ -290,6 +324,7 @@ int main(int argc, char **argv)
 		failed = 1;
 	fedjit_store_close(s);
 	unlink(run);
+	unlink(run_priv);
 	fedjit_config_free(cfg);
 	if (failed) {
 		fprintf(stderr, "provision_bench: a writer failed or the store is inconsistent\n");
