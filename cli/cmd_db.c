@@ -159,7 +159,7 @@ static int db_recover(struct fedjit_cli *cli, int argc, char **argv)
 	r = fedjit_cli_need_root("recovering the store");
 	if (r != 0)
 		return r;
-	fedjit_store_set_legacy_secret(fedjit_cli_secret_path(cli));
+	fedjit_store_set_legacy_secret(fedjit_cli_db_path(cli), fedjit_cli_secret_path(cli));
 	r = fedjit_store_open(fedjit_cli_db_path(cli), 0, &s);
 	if (r < 0 && r != -ENOENT)
 		return fedjit_cli_error("%s: %s", fedjit_cli_db_path(cli),

@@ -170,7 +170,7 @@ static int paths_known(struct fedjit_cli *cli)
  * (common/store_state_move.c): the secret store paired with this store. */
 static void name_legacy_secret(struct fedjit_cli *cli)
 {
-	fedjit_store_set_legacy_secret(fedjit_cli_secret_path(cli));
+	fedjit_store_set_legacy_secret(fedjit_cli_db_path(cli), fedjit_cli_secret_path(cli));
 }
 
 int fedjit_cli_open_ro(struct fedjit_cli *cli, struct fedjit_store **ret)

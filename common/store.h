@@ -156,12 +156,13 @@ int fedjit_store_private_path(const char *path, char *buf, size_t size);
 /* Whether s has its private store open (else the personal fields are empty). */
 bool fedjit_store_has_private(struct fedjit_store *s);
 /*
- * Where the secret store of this process's configuration is (NULL: none),
- * for the one-time move of the account state records out of it into the
- * private store (common/store_state_move.c), which the next root opener does
- * like an upgrade. The string must outlive every later open.
+ * Where the secret store of this process's configuration is (NULL: none), and
+ * the store it belongs to (db_path, as the process opens it), for the
+ * one-time move of the account state records out of it into that store's
+ * private store (common/store_state_move.c), which the next read-write root
+ * opener does. Both strings must outlive every later open.
  */
-void fedjit_store_set_legacy_secret(const char *secret_path);
+void fedjit_store_set_legacy_secret(const char *db_path, const char *secret_path);
 struct fedjit_secret_store;
 /* After the move: delete what is left of those records in the secret store ss
  * (a crash between the move's two commits). The number deleted, or -errno. */

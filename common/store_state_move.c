@@ -7,8 +7,10 @@
  *
  * WHO MOVES. The store does not know where the secret store is (that is the
  * configuration's secret_db_file): the helper and the admin tool tell it once
- * per process (fedjit_store_set_legacy_secret). Then the next read-write
- * opener of a private store that has no "state-moved" marker moves the
+ * per process, with the store it belongs to (fedjit_store_set_legacy_secret;
+ * no other store ever takes its records: not a dry run's scratch store, not
+ * a copy). Then the next read-write opener of that store, when its private
+ * store has no "state-moved" marker, moves the
  * records (store.c; the package's postinst runs `fedjit db recover`, which
  * is one): every record of the secret store that the private store does not
  * have yet is copied, and the marker set, in one commit of the private
@@ -29,11 +31,12 @@
 #include "common/macro.h"
 #include "common/store_private.h"
 
-static const char *legacy_secret;
+static const char *legacy_db, *legacy_secret;
 
-void fedjit_store_set_legacy_secret(const char *secret_path)
+void fedjit_store_set_legacy_secret(const char *db_path, const char *secret_path)
 {
-	legacy_secret = secret_path;
+	legacy_db = db_path;
+	legacy_secret = db_path ? secret_path : NULL;
 }
 
 static int marker_key(char *kb, TDB_DATA *key)
@@ -46,7 +49,9 @@ bool fedjit_store_needs_state_move(struct fedjit_store *s)
 	char kb[FEDJIT_KEY_MAX];
 	TDB_DATA key;
 
-	if (!legacy_secret || !s->priv)
+	/* only the store the secret store belongs to (never a dry run's scratch
+	 * store, nor a copy named on the admin tool's command line) */
+	if (!legacy_secret || !s->priv || !s->path || strcmp(s->path, legacy_db) != 0)
 		return false;
 	marker_key(kb, &key);
 	return fedjit_store_exists(s->priv, key) == 0;
@@ -97,7 +102,8 @@ static int collect_cb(TDB_DATA key, TDB_DATA data, void *p)
 int fedjit_store_legacy_state(TDB_DATA key, struct fedjit_snap *a)
 {
 	struct fedjit_secret_store *ss = NULL;
-	int r = legacy_secret ? fedjit_secret_open(legacy_secret, FEDJIT_STORE_RDONLY, &ss) : -ENOENT;
+	int r = legacy_secret ? fedjit_secret_open(legacy_secret, FEDJIT_STORE_RDONLY, &ss)
+	                      : -ENOENT;
 
 	if (r < 0)
 		return r == -ENOENT || r == -EACCES ? -ENOENT : r;

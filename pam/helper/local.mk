@@ -85,7 +85,7 @@ helper_script_tests = tests/helper/helper-idp.sh tests/helper/helper-bad-idp.sh 
 	tests/helper/helper-provision.sh tests/helper/helper-login-test.sh \
 	tests/helper/helper-chauthtok.sh tests/helper/helper-jwks-rotation.sh \
 	tests/helper/helper-glewlwyd.sh tests/helper/helper-authz.sh \
-	tests/helper/helper-ratelimit.sh tests/helper/helper-access.sh \
+	tests/helper/helper-ratelimit.sh tests/helper/helper-access.sh tests/helper/helper-state-move.sh \
 	tests/helper/helper-revalidate.sh tests/helper/helper-glewlwyd-revalidate.sh
 TESTS += $(helper_script_tests)
 EXTRA_DIST += $(helper_script_tests) tests/helper/lib.sh

@@ -326,7 +326,7 @@ static int read_request(struct fedjit_helper *h, struct fedjit_msg *req)
 	h->cache_dir = h->config->global.cache_dir;
 	h->db_file = h->config->global.db_file;
 	/* where the account state records were before the private store had them */
-	fedjit_store_set_legacy_secret(fedjit_helper_secret_db(h));
+	fedjit_store_set_legacy_secret(h->db_file, fedjit_helper_secret_db(h));
 	if (strcmp(op, "idp-test") == 0) {
 		const char *name = fedjit_msg_get(req, "idp");
 

@@ -9,8 +9,12 @@
  *   ago=      last verified SECONDS ago (default 0: now); never: never verified
  *   lock=     the lock reason (the user record's lock flag is mkaccount's)
  *   token=    a refresh token record too
+ * mkstate --legacy SECRETDB NAME ...: the same records (no lock reason) written
+ * the way an older fedjit kept them, in the secret store, for the tests of
+ * their move into the private store (common/store_state_move.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +23,35 @@
 #include "common/account_state.h"
 #include "common/store.h"
 
+/* The record under keyfn(name) straight into the secret store's file. */
+static int legacy_put(const char *secret, int (*keyfn)(char *, const char *, TDB_DATA *),
+                      const char *name, int r, TDB_DATA data)
+{
+	struct fedjit_secret_store *ss = NULL;
+	struct tdb_context *t;
+	char kb[FEDJIT_KEY_MAX];
+	TDB_DATA key;
+
+	if (r < 0)
+		return r;
+	r = fedjit_secret_open(secret, FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &ss);
+	fedjit_secret_close(ss);
+	t = r < 0 ? NULL : tdb_open(secret, 0, 0, O_RDWR, 0);
+	if (r >= 0 && !t)
+		r = -EIO;
+	if (r >= 0 && keyfn(kb, name, &key) < 0)
+		r = -EINVAL;
+	if (r >= 0 && tdb_store(t, key, data, TDB_REPLACE) != 0)
+		r = -EIO;
+	if (t)
+		tdb_close(t);
+	free(data.dptr);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
+	bool legacy = argc > 1 && strcmp(argv[1], "--legacy") == 0;
 	struct fedjit_store *ss = NULL;
 	struct fedjit_account_state st = {.verified_by = FEDJIT_VERIFIED_LOGIN,
 	                                  .groups_claim = true};
@@ -30,6 +61,11 @@ int main(int argc, char **argv)
 	long ago = 0;
 	bool never = false;
 	int r;
+
+	if (legacy) {
+		argc--;
+		argv++;
+	}
 
 	if (argc < 3) {
 		fprintf(stderr,
@@ -74,6 +110,21 @@ int main(int argc, char **argv)
 	if (never)
 		st.verified_by = FEDJIT_VERIFIED_NEVER;
 	tok.obtained = (int64_t)time(NULL);
+	if (legacy) {
+		TDB_DATA d = {0};
+
+		r = fedjit_record_encode_state(&st, &d);
+		r = legacy_put(argv[1], fedjit_key_state, argv[2], r, d);
+		if (r >= 0 && tok.token) {
+			d = (TDB_DATA){0};
+			r = fedjit_record_encode_refresh(&tok, &d);
+			r = legacy_put(argv[1], fedjit_key_refresh, argv[2], r, d);
+		}
+		free(list);
+		if (r < 0)
+			fprintf(stderr, "mkstate: %s\n", fedjit_store_strerror(r));
+		return r < 0 ? 1 : 0;
+	}
 	r = fedjit_store_open(argv[1], FEDJIT_STORE_CREATE | FEDJIT_STORE_NOSYNC, &ss);
 	if (r >= 0)
 		r = fedjit_store_record_verified(ss, argv[2], &st, tok.token ? &tok : NULL);

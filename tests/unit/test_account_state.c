@@ -331,14 +331,19 @@ static void test_state_move(void **state)
 	assert_int_equal(legacy_count(f->secret), 3);
 
 	/* without the secret store's path nothing moves */
-	fedjit_store_set_legacy_secret(NULL);
+	fedjit_store_set_legacy_secret(NULL, NULL);
 	assert_int_equal(fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &s), 0);
 	assert_int_equal(fedjit_store_get_state(s, "alice", &got), -ENOENT);
 	fedjit_store_close(s);
 
 	/* a read-only open moves nothing (it never waits for the writers' lock)
 	 * but reads what the private store does not have yet where it is */
-	fedjit_store_set_legacy_secret(f->secret);
+	/* nor into another store (a dry run's scratch store, a copy) */
+	fedjit_store_set_legacy_secret(f->secret, f->secret);
+	fedjit_store_close(open_rw(f));
+	f->s = NULL;
+	assert_int_equal(legacy_count(f->secret), 3);
+	fedjit_store_set_legacy_secret(f->path, f->secret);
 	assert_int_equal(fedjit_store_open(f->path, FEDJIT_STORE_RDONLY, &s), 0);
 	assert_int_equal(fedjit_store_get_state(s, "alice", &got), 0);
 	assert_int_equal(got->n_groups, 3);
@@ -381,7 +386,7 @@ static void test_state_move(void **state)
 	fedjit_secret_close(ss);
 	assert_int_equal(legacy_count(f->secret), 0);
 	assert_consistent(s);
-	fedjit_store_set_legacy_secret(NULL);
+	fedjit_store_set_legacy_secret(NULL, NULL);
 }
 
 /* Whether a file's bytes hold needle. */
