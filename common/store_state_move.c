@@ -39,11 +39,6 @@ void fedjit_store_set_legacy_secret(const char *db_path, const char *secret_path
 	legacy_secret = db_path ? secret_path : NULL;
 }
 
-static int marker_key(char *kb, TDB_DATA *key)
-{
-	return fedjit_key_state_moved(kb, key);
-}
-
 bool fedjit_store_needs_state_move(struct fedjit_store *s)
 {
 	char kb[FEDJIT_KEY_MAX];
@@ -53,7 +48,7 @@ bool fedjit_store_needs_state_move(struct fedjit_store *s)
 	 * store, nor a copy named on the admin tool's command line) */
 	if (!legacy_secret || !s->priv || !s->path || strcmp(s->path, legacy_db) != 0)
 		return false;
-	marker_key(kb, &key);
+	fedjit_key_state_moved(kb, &key);
 	return fedjit_store_exists(s->priv, key) == 0;
 }
 
@@ -64,16 +59,27 @@ struct move {
 	int r;
 };
 
+/* Collect the secret store's key (to delete it afterwards). */
+static int collect_cb(TDB_DATA key, TDB_DATA data, void *p)
+{
+	struct move *m = p;
+
+	(void)data;
+	m->r = fedjit_strv_push(&m->keys, (const char *)key.dptr, key.dsize);
+	return m->r < 0 ? m->r : 0;
+}
+
+/* Collect it, and copy the record unless the private store has one. */
 static int move_cb(TDB_DATA key, TDB_DATA data, void *p)
 {
 	struct move *m = p;
-	int r = fedjit_strv_push(&m->keys, (const char *)key.dptr, key.dsize);
+	int r = collect_cb(key, data, p);
 
 	if (r >= 0 && fedjit_store_exists(m->s->priv, key) == 0) {
 		r = fedjit_store_tx_store(m->s->priv, key, data);
 		m->moved += r >= 0;
+		m->r = r;
 	}
-	m->r = r;
 	return r < 0 ? r : 0;
 }
 
@@ -88,15 +94,6 @@ static int delete_moved(struct fedjit_secret_store *ss, const struct fedjit_strv
 		r = fedjit_store_tx_delete(
 		        &ss->st, (TDB_DATA){(unsigned char *)keys->v[i], strlen(keys->v[i])});
 	return fedjit_store_tx_end(&ss->st, r);
-}
-
-static int collect_cb(TDB_DATA key, TDB_DATA data, void *p)
-{
-	struct move *m = p;
-
-	(void)data;
-	m->r = fedjit_strv_push(&m->keys, (const char *)key.dptr, key.dsize);
-	return m->r < 0 ? m->r : 0;
 }
 
 int fedjit_store_legacy_state(TDB_DATA key, struct fedjit_snap *a)
@@ -129,7 +126,7 @@ int fedjit_store_move_state(struct fedjit_store *s)
 	if (r < 0)
 		goto out;
 	r = fedjit_store_priv_tx(s);
-	marker_key(kb, &key);
+	fedjit_key_state_moved(kb, &key);
 	/* another opener may have moved them while this one waited for the lock */
 	if (r >= 0 && fedjit_store_exists(s->priv, key) == 1) {
 		r = fedjit_store_batch_end(s, -ECANCELED) == -ECANCELED ? 0 : -EIO;
@@ -175,7 +172,7 @@ int fedjit_store_drop_moved_state(struct fedjit_store *s, struct fedjit_secret_s
 	TDB_DATA key;
 	int r;
 
-	marker_key(kb, &key);
+	fedjit_key_state_moved(kb, &key);
 	if (!s->priv || !ss || fedjit_store_exists(s->priv, key) != 1)
 		return 0;
 	/* the marker stands: these copies are never read again */
